@@ -1,0 +1,338 @@
+"""Read and write FashionAI CSV files: annotations, test lists, submissions.
+
+Three formats share one reader (SPEC.md):
+
+* annotation CSV: ``image_id,image_category`` and 24 keypoint columns, each
+  cell ``x_y_v`` with integer pixels and ``v`` in {1, 0, -1};
+* test CSV: only ``image_id,image_category``;
+* submission CSV: the annotation layout, coordinates may be decimals.
+
+Malformed input raises :class:`FashionAICSVError` naming the file, line and
+column and saying what was expected.
+"""
+import csv
+import os
+import warnings
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Union
+
+import numpy as np
+
+from .atomic import atomic_write
+from .keypoints import (CATEGORIES, CATEGORY_KEYPOINTS, KEYPOINT_NAMES,
+                        NUM_KEYPOINTS)
+
+IMAGE_LIST_HEADER: List[str] = ['image_id', 'image_category']
+ANNOTATION_HEADER: List[str] = IMAGE_LIST_HEADER + list(KEYPOINT_NAMES)
+ABSENT_CELL = '-1_-1_-1'
+
+PathLike = Union[str, os.PathLike]
+
+# defines[c, k] is True when category c (index in CATEGORIES) defines point k.
+_CATEGORY_DEFINES = np.array(
+    [[name in CATEGORY_KEYPOINTS[category] for name in KEYPOINT_NAMES]
+     for category in CATEGORIES])
+
+
+class FashionAICSVError(ValueError):
+    """A FashionAI CSV file is malformed.
+
+    Args:
+        path: The file.
+        message: What is wrong and what was expected.
+        line: 1-based line number in the file, if the problem has one.
+        column: 1-based column number, if the problem has one.
+    """
+
+    def __init__(self,
+                 path: PathLike,
+                 message: str,
+                 line: Optional[int] = None,
+                 column: Optional[int] = None) -> None:
+        self.path = os.fspath(path)
+        self.line = line
+        self.column = column
+        where = self.path
+        if line is not None:
+            where += f', line {line}'
+        if column is not None:
+            name = (ANNOTATION_HEADER[column - 1]
+                    if column <= len(ANNOTATION_HEADER) else '?')
+            where += f', column {column} ({name})'
+        super().__init__(f'{where}: {message}')
+
+
+@dataclass
+class FashionAIRecords:
+    """The rows of one FashionAI CSV file.
+
+    Attributes:
+        path: The file they were read from.
+        image_ids: ``image_id`` per row, e.g. ``Images/blouse/<md5>.jpg``.
+        categories: ``image_category`` per row.
+        lines: 1-based line number of each row in the file, shape (N,).
+        keypoints: Point coordinates in original-image pixels, shape
+            (N, 24, 2), columns in CSV order; ``None`` for a test list.
+        visibility: ``v`` of each point (1 visible, 0 occluded, -1 absent),
+            shape (N, 24), int8; ``None`` for a test list.
+        repeated_lines: Lines that repeated an earlier row verbatim; they
+            are not in the other fields.
+    """
+    path: str
+    image_ids: List[str]
+    categories: List[str]
+    lines: np.ndarray
+    keypoints: Optional[np.ndarray] = None
+    visibility: Optional[np.ndarray] = None
+    repeated_lines: List[int] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.image_ids)
+
+    @property
+    def has_keypoints(self) -> bool:
+        """Whether the file had the 24 keypoint columns."""
+        return self.keypoints is not None
+
+    @property
+    def category_ids(self) -> np.ndarray:
+        """Index of each row's category in :data:`CATEGORIES`, shape (N,)."""
+        lookup = {name: index for index, name in enumerate(CATEGORIES)}
+        return np.array([lookup[c] for c in self.categories], dtype=np.int64)
+
+    def index_of(self) -> Dict[str, int]:
+        """Map each ``image_id`` to its row index."""
+        return {image_id: row for row, image_id in enumerate(self.image_ids)}
+
+
+def _parse_cell(path: PathLike, cell: str, line: int, column: int,
+                allow_decimal: bool) -> List[float]:
+    """Parse one ``x_y_v`` cell, raising a located error when malformed."""
+    number_kind = 'numbers' if allow_decimal else 'integers'
+    parts = cell.split('_')
+    if len(parts) != 3:
+        raise FashionAICSVError(
+            path, f'cell {cell!r} is not x_y_v (three {number_kind} '
+            'joined by "_")', line, column)
+    try:
+        x, y = (float(p) if allow_decimal else int(p) for p in parts[:2])
+        visibility = int(parts[2])
+    except ValueError:
+        raise FashionAICSVError(
+            path, f'cell {cell!r} is not x_y_v: x and y must be '
+            f'{number_kind} and v an integer', line, column) from None
+    if visibility not in (-1, 0, 1):
+        raise FashionAICSVError(
+            path, f'cell {cell!r} has v={visibility}; expected 1 (visible), '
+            '0 (occluded) or -1 (absent)', line, column)
+    if visibility == -1 and (x != -1 or y != -1):
+        raise FashionAICSVError(
+            path, f'cell {cell!r} is absent (v=-1) but has coordinates; '
+            f'expected {ABSENT_CELL!r}', line, column)
+    if visibility >= 0 and not (np.isfinite(x) and np.isfinite(y)):
+        raise FashionAICSVError(path, f'cell {cell!r} has a non-finite '
+                                'coordinate', line, column)
+    return [x, y, visibility]
+
+
+def _parse_keypoint_row(path: PathLike, cells: Sequence[str], line: int,
+                        allow_decimal: bool) -> List[float]:
+    """Parse the 24 keypoint cells of one row into 72 numbers."""
+    values = '_'.join(cells).split('_')
+    if len(values) == 3 * NUM_KEYPOINTS:
+        try:
+            # The fast path for well-formed rows; any doubt falls through to
+            # the cell-by-cell parse below, which locates the problem.
+            numbers = [float(v) if allow_decimal else int(v) for v in values]
+            if all(n in (-1, 0, 1) for n in numbers[2::3]) and all(
+                    n >= 0 or (n == -1 and c == ABSENT_CELL)
+                    for n, c in zip(numbers[2::3], cells)):
+                return numbers
+        except ValueError:
+            pass
+    numbers = []
+    for offset, cell in enumerate(cells):
+        numbers.extend(
+            _parse_cell(path, cell, line, 3 + offset, allow_decimal))
+    return numbers
+
+
+def _check_header(path: PathLike, header: List[str]) -> bool:
+    """Check a header line; return whether it has the keypoint columns."""
+    expected = (
+        ANNOTATION_HEADER if len(header) > len(IMAGE_LIST_HEADER) else
+        IMAGE_LIST_HEADER)
+    for column, (found, wanted) in enumerate(zip(header, expected), 1):
+        if found.strip() != wanted:
+            raise FashionAICSVError(
+                path, f'header has {found!r} where {wanted!r} was expected '
+                f'(the header must be {",".join(expected)})', 1, column)
+    if len(header) != len(expected):
+        raise FashionAICSVError(
+            path, f'header has {len(header)} columns; expected '
+            f'{len(IMAGE_LIST_HEADER)} (test list) or '
+            f'{len(ANNOTATION_HEADER)} (annotations)', 1)
+    return expected is ANNOTATION_HEADER
+
+
+def read_fashionai_csv(path: PathLike,
+                       allow_decimal: bool = False,
+                       require_keypoints: Optional[bool] = None
+                       ) -> FashionAIRecords:
+    """Read a FashionAI annotation, test or submission CSV.
+
+    The kind is told by the header: two columns is a test list, 26 columns
+    carry keypoints. A UTF-8 byte-order mark and CRLF line ends are accepted.
+
+    Args:
+        path: The CSV file.
+        allow_decimal: Accept decimal coordinates (submission files); the
+            competition's annotations are integers.
+        require_keypoints: If True (False), raise unless the file does (does
+            not) have keypoint columns; ``None`` accepts both.
+
+    Returns:
+        FashionAIRecords: The rows, in file order.
+
+    Raises:
+        FashionAICSVError: Wrong header, wrong number of cells, a cell that
+            is not ``x_y_v``, ``v`` not in {1, 0, -1}, an unknown category, a
+            duplicate ``image_id`` whose row differs (a verbatim repeat is
+            read once, with a warning), or a point the category does not define
+            marked present.
+        FileNotFoundError: ``path`` does not exist.
+    """
+    with open(path, newline='', encoding='utf-8-sig') as file:
+        reader = csv.reader(file)
+        header = next(reader, None)
+        if header is None:
+            raise FashionAICSVError(
+                path, 'file is empty; expected a header line '
+                f'({",".join(ANNOTATION_HEADER[:2])}[,<24 keypoints>])')
+        has_keypoints = _check_header(path, header)
+        if require_keypoints is not None and has_keypoints != require_keypoints:
+            raise FashionAICSVError(
+                path, 'expected an annotation file with the 24 keypoint '
+                'columns' if require_keypoints else
+                'expected a test list (image_id,image_category)', 1)
+        width = len(header)
+        image_ids: List[str] = []
+        categories: List[str] = []
+        lines: List[int] = []
+        numbers: List[List[float]] = []
+        first_line: Dict[str, int] = {}
+        first_rows: Dict[str, List[str]] = {}
+        repeated_lines: List[int] = []
+        for row in reader:
+            line = reader.line_num
+            if not row:
+                continue  # blank line, e.g. a trailing one
+            if len(row) != width:
+                raise FashionAICSVError(
+                    path, f'row has {len(row)} cells; expected {width}',
+                    line, min(len(row), width) + 1)
+            image_id, category = row[0].strip(), row[1].strip()
+            if not image_id:
+                raise FashionAICSVError(path, 'image_id is empty', line, 1)
+            if image_id in first_line:
+                first = first_line[image_id]
+                if row == first_rows[image_id]:
+                    # The real release repeats a few rows verbatim (3 in the
+                    # sample val.csv): harmless, so kept once and counted.
+                    repeated_lines.append(line)
+                    continue
+                raise FashionAICSVError(
+                    path, f'duplicate image_id {image_id!r} with a different '
+                    f'row than on line {first}; expected each image once',
+                    line, 1)
+            if category not in CATEGORIES:
+                hint = (f' (categories are lower case: {category.lower()!r})'
+                        if category.lower() in CATEGORIES else '')
+                raise FashionAICSVError(
+                    path, f'unknown category {category!r}{hint}; expected '
+                    f'one of {", ".join(CATEGORIES)}', line, 2)
+            first_line[image_id] = line
+            first_rows[image_id] = row
+            image_ids.append(image_id)
+            categories.append(category)
+            lines.append(line)
+            if has_keypoints:
+                numbers.append(
+                    _parse_keypoint_row(path, row[2:], line, allow_decimal))
+
+    records = FashionAIRecords(
+        path=os.fspath(path),
+        image_ids=image_ids,
+        categories=categories,
+        lines=np.array(lines, dtype=np.int64),
+        repeated_lines=repeated_lines)
+    if repeated_lines:
+        warnings.warn(
+            f'{path}: {len(repeated_lines)} rows repeat an earlier row '
+            f'verbatim and were read once (lines {repeated_lines[:10]})',
+            stacklevel=2)
+    if has_keypoints:
+        table = np.array(numbers, dtype=np.float64).reshape(-1, NUM_KEYPOINTS, 3)
+        records.keypoints = table[..., :2]
+        records.visibility = table[..., 2].astype(np.int8)
+        _check_undefined_points_absent(records)
+    return records
+
+
+def _check_undefined_points_absent(records: FashionAIRecords) -> None:
+    """Raise if a row marks present a point its category does not define."""
+    undefined = ~_CATEGORY_DEFINES[records.category_ids]
+    bad = np.argwhere(undefined & (records.visibility != -1))
+    if len(bad):
+        row, point = bad[0]
+        raise FashionAICSVError(
+            records.path, f'{KEYPOINT_NAMES[point]} is not a '
+            f'{records.categories[row]} keypoint; expected {ABSENT_CELL!r}',
+            int(records.lines[row]), 3 + int(point))
+
+
+def write_submission(path: PathLike, image_ids: Sequence[str],
+                     categories: Sequence[str], keypoints: np.ndarray,
+                     decimals: int = 2) -> None:
+    """Write predictions as a FashionAI submission CSV, atomically.
+
+    Args:
+        path: Output file; replaced only once it is completely written.
+        image_ids: One ``image_id`` per image, in the order to write.
+        categories: The category of each image.
+        keypoints: Predicted points in original-image pixels, shape
+            (N, 24, 2), CSV order. Points the image's category does not
+            define are written ``-1_-1_-1`` whatever their value.
+        decimals: Digits after the decimal point.
+
+    Raises:
+        ValueError: Shapes disagree, a category is unknown, or a point the
+            category defines is not finite.
+    """
+    keypoints = np.asarray(keypoints, dtype=np.float64)
+    if keypoints.shape != (len(image_ids), NUM_KEYPOINTS, 2) or len(
+            categories) != len(image_ids):
+        raise ValueError(
+            f'expected {len(image_ids)} image ids and categories and '
+            f'keypoints of shape ({len(image_ids)}, {NUM_KEYPOINTS}, 2); got '
+            f'{len(categories)} categories and {keypoints.shape}')
+    for category in set(categories):
+        if category not in CATEGORIES:
+            raise ValueError(f'unknown category {category!r}; expected one '
+                             f'of {", ".join(CATEGORIES)}')
+    with atomic_write(path, 'w', newline='') as file:
+        writer = csv.writer(file, lineterminator='\n')
+        writer.writerow(ANNOTATION_HEADER)
+        for image_id, category, points in zip(image_ids, categories,
+                                              keypoints):
+            defined = CATEGORY_KEYPOINTS[category]
+            cells = []
+            for name, (x, y) in zip(KEYPOINT_NAMES, points):
+                if name not in defined:
+                    cells.append(ABSENT_CELL)
+                elif not (np.isfinite(x) and np.isfinite(y)):
+                    raise ValueError(f'{image_id}: no finite prediction for '
+                                     f'{name}, which {category} defines')
+                else:
+                    cells.append(f'{x:.{decimals}f}_{y:.{decimals}f}_1')
+            writer.writerow([image_id, category] + cells)
