@@ -1,0 +1,87 @@
+"""Evaluate a submission CSV against an annotation CSV."""
+from typing import Dict, Optional
+
+import numpy as np
+
+from ..csv_io import FashionAICSVError, FashionAIRecords
+from ..keypoints import CATEGORY_KEYPOINTS, KEYPOINT_NAMES, check_category
+from .normalized_error import normalized_errors, summarize
+
+
+def evaluate_submission(annotations: FashionAIRecords,
+                        predictions: FashionAIRecords,
+                        category: Optional[str] = None) -> Dict[str, float]:
+    """Check a submission against the annotations and compute its NE.
+
+    Args:
+        annotations: Ground truth, read with :func:`read_fashionai_csv`.
+        predictions: The submission, read with ``allow_decimal=True``.
+        category: Evaluate only this category's images (both files may hold
+            others); ``None`` evaluates every annotated image.
+
+    Returns:
+        dict: As :func:`normalized_error.summarize`.
+
+    Raises:
+        FashionAICSVError: The submission has no keypoint columns, lists an
+            image the annotations do not (an unknown image), gives an image
+            another category, lacks an annotated image, or lacks a point the
+            image's category defines.
+    """
+    if not annotations.has_keypoints:
+        raise FashionAICSVError(annotations.path,
+                                'expected annotations with keypoint columns')
+    if not predictions.has_keypoints:
+        raise FashionAICSVError(
+            predictions.path, 'expected a submission with the 24 keypoint '
+            'columns, found a test list', 1)
+    if category is not None:
+        check_category(category, allow_all=False)
+    wanted = [
+        row for row, c in enumerate(annotations.categories)
+        if category in (None, c)
+    ]
+    annotated_rows = annotations.index_of()
+    predicted_rows = predictions.index_of()
+    for row, image_id in enumerate(predictions.image_ids):
+        line = int(predictions.lines[row])
+        if image_id not in annotated_rows:
+            raise FashionAICSVError(
+                predictions.path, f'unknown image {image_id!r}: not in '
+                f'{annotations.path}', line, 1)
+        expected = annotations.categories[annotated_rows[image_id]]
+        if predictions.categories[row] != expected:
+            raise FashionAICSVError(
+                predictions.path, f'{image_id} is {predictions.categories[row]!r} '
+                f'here but {expected!r} in {annotations.path}', line, 2)
+    order = []
+    for row in wanted:
+        image_id = annotations.image_ids[row]
+        if image_id not in predicted_rows:
+            raise FashionAICSVError(
+                predictions.path, f'no prediction for image {image_id!r} '
+                f'(line {int(annotations.lines[row])} of {annotations.path})')
+        order.append(predicted_rows[image_id])
+    order = np.array(order, dtype=np.int64)
+    _check_defined_points_predicted(predictions, order)
+    wanted = np.array(wanted, dtype=np.int64)
+    return summarize(
+        normalized_errors(
+            pred_keypoints=predictions.keypoints[order],
+            gt_keypoints=annotations.keypoints[wanted],
+            gt_visibility=annotations.visibility[wanted],
+            category_ids=annotations.category_ids[wanted]))
+
+
+def _check_defined_points_predicted(predictions: FashionAIRecords,
+                                    rows: np.ndarray) -> None:
+    """Raise if a row lacks a point its category defines."""
+    for row in rows:
+        category = predictions.categories[row]
+        for name in CATEGORY_KEYPOINTS[category]:
+            point = KEYPOINT_NAMES.index(name)
+            if predictions.visibility[row, point] == -1:
+                raise FashionAICSVError(
+                    predictions.path, f'no prediction for {name}, which '
+                    f'{category} defines; expected x_y_1',
+                    int(predictions.lines[row]), 3 + point)
