@@ -1,0 +1,22 @@
+"""FashionAI apparel keypoints for MMPose 1.x.
+
+Importing this package (``custom_imports=dict(imports=['fashionai_dataset'])``
+in a config) first closes the run-time gaps of the pinned stack
+(:mod:`.compat`), then registers :class:`FashionAIDataset` in MMPose's
+``DATASETS`` and :class:`FashionAIMetric` in its ``METRICS``.
+"""
+from . import compat  # noqa: F401  (must run before mmpose.models is imported)
+from .csv_io import (FashionAICSVError, FashionAIRecords, read_fashionai_csv,
+                     write_submission)
+from .datasets import FashionAIDataset
+from .evaluation import FashionAIMetric
+from .keypoints import CATEGORIES, CATEGORY_KEYPOINTS, KEYPOINT_NAMES
+from .metainfo import fashionai_metainfo
+
+__version__ = '0.1.0'
+
+__all__ = [
+    'FashionAICSVError', 'FashionAIRecords', 'read_fashionai_csv',
+    'write_submission', 'FashionAIDataset', 'FashionAIMetric', 'CATEGORIES',
+    'CATEGORY_KEYPOINTS', 'KEYPOINT_NAMES', 'fashionai_metainfo'
+]

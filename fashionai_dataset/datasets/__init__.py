@@ -1,0 +1,3 @@
+from .fashionai_dataset import FashionAIDataset
+
+__all__ = ['FashionAIDataset']

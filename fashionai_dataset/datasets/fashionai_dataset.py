@@ -1,0 +1,162 @@
+"""FashionAI keypoint dataset that reads the competition CSV directly."""
+import os.path as osp
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+from mmengine.logging import print_log
+from PIL import Image
+
+from mmpose.datasets.datasets.base import BaseCocoStyleDataset
+from mmpose.registry import DATASETS
+
+from ..csv_io import read_fashionai_csv
+from ..keypoints import (ALL_CATEGORIES, category_keypoint_indices,
+                         check_category)
+from ..metainfo import fashionai_metainfo
+
+
+@DATASETS.register_module()
+class FashionAIDataset(BaseCocoStyleDataset):
+    """FashionAI apparel keypoints, one category or all five.
+
+    Reads an annotation CSV (training, validation) or a test CSV
+    (``image_id,image_category`` only) as released by the competition; see
+    SPEC.md for the layout. Each image holds one garment, so each image is
+    one top-down instance whose box is, by default, the whole image: test
+    images come without boxes, and using the same rule for training avoids
+    a train/test mismatch.
+
+    Keypoints the row marks visible (v=1) or occluded (v=0) are trained on;
+    absent ones (v=-1) get zero weight. The raw CSV row travels with each
+    sample as ``raw_ann_info`` (``image_id``, ``image_category``,
+    ``row_index``, and for annotation files the 24 points and their ``v``),
+    which :class:`~fashionai_dataset.evaluation.FashionAIMetric` evaluates.
+
+    Args:
+        ann_file (str): The CSV file, relative to ``data_root``.
+        category (str): ``'blouse'``, ``'outwear'``, ``'dress'``, ``'skirt'``,
+            ``'trousers'``, or ``'all'`` (all rows, the 24 points).
+            Defaults to ``'all'``.
+        bbox_mode (str): ``'image'`` for the whole image, or ``'keypoints'``
+            for the extent of the annotated points (v >= 0) grown by
+            ``bbox_padding`` on each side (needs ground truth). Defaults to
+            ``'image'``.
+        bbox_padding (float): Fraction of the extent added on each side in
+            ``'keypoints'`` mode, clipped to the image. Defaults to 0.1.
+        data_root (str): The split folder; ``image_id`` is relative to it.
+        data_prefix (dict): ``dict(img='')``: folder of the images relative
+            to ``data_root``.
+        test_mode (bool): Evaluation mode: keep every image, including ones
+            without annotated points. Defaults to False.
+        **kwargs: Other arguments of :class:`BaseCocoStyleDataset`
+            (``pipeline``, ``indices``, ``sample_interval``, ...).
+    """
+
+    def __init__(self,
+                 ann_file: str = '',
+                 category: str = ALL_CATEGORIES,
+                 bbox_mode: str = 'image',
+                 bbox_padding: float = 0.1,
+                 metainfo: Optional[dict] = None,
+                 **kwargs) -> None:
+        self.category = check_category(category)
+        if bbox_mode not in ('image', 'keypoints'):
+            raise ValueError(f"FashionAIDataset: bbox_mode must be 'image' "
+                             f"or 'keypoints', got {bbox_mode!r}")
+        self.bbox_mode = bbox_mode
+        self.bbox_padding = bbox_padding
+        if metainfo is None:
+            metainfo = fashionai_metainfo(category)
+        super().__init__(ann_file=ann_file, metainfo=metainfo, **kwargs)
+
+    def _load_annotations(self) -> Tuple[List[dict], List[dict]]:
+        """Read the CSV; one instance per row of ``self.category``."""
+        records = read_fashionai_csv(self.ann_file)
+        if self.bbox_mode == 'keypoints' and not records.has_keypoints:
+            raise ValueError(
+                f'{self.ann_file}: bbox_mode="keypoints" needs keypoint '
+                'columns, but this is a test list (image_id,image_category)')
+        columns = category_keypoint_indices(self.category)
+        rows = [
+            row for row, category in enumerate(records.categories)
+            if self.category in (ALL_CATEGORIES, category)
+        ]
+        rows = rows[::self.sample_interval]
+        instance_list = []
+        image_list = []
+        for row in rows:
+            image_id = records.image_ids[row]
+            img_path = osp.join(self.data_prefix['img'], image_id)
+            width, height = self._image_size(img_path, records.path,
+                                             int(records.lines[row]))
+            raw_row = dict(
+                row_index=row,
+                image_id=image_id,
+                image_category=records.categories[row],
+                line=int(records.lines[row]))
+            if records.has_keypoints:
+                raw_row.update(
+                    keypoints=records.keypoints[row].astype(np.float32),
+                    visibility=records.visibility[row].copy())
+                keypoints = records.keypoints[row, columns]
+                visibility = records.visibility[row, columns]
+            else:
+                keypoints = np.zeros((len(columns), 2))
+                visibility = np.full(len(columns), -1, dtype=np.int8)
+            annotated = visibility >= 0
+            bbox = self._bbox(keypoints[annotated], width, height)
+            instance_list.append(
+                dict(
+                    img_id=row,
+                    id=row,
+                    img_path=img_path,
+                    ori_shape=(height, width),
+                    bbox=bbox,
+                    bbox_score=np.ones(1, dtype=np.float32),
+                    keypoints=keypoints[None].astype(np.float32),
+                    keypoints_visible=annotated[None].astype(np.float32),
+                    num_keypoints=int(annotated.sum()),
+                    category_id=np.array(1),
+                    iscrowd=0,
+                    raw_ann_info=raw_row))
+            image_list.append(
+                dict(img_id=row, img_path=img_path, width=width,
+                     height=height))
+        return instance_list, image_list
+
+    @staticmethod
+    def _image_size(img_path: str, csv_path: str,
+                    line: int) -> Tuple[int, int]:
+        """Read ``(width, height)`` from the image file's header."""
+        try:
+            with Image.open(img_path) as image:
+                return image.size
+        except FileNotFoundError:
+            raise FileNotFoundError(
+                f'{csv_path}, line {line}: image {img_path} does not '
+                'exist') from None
+
+    def _bbox(self, points: np.ndarray, width: int,
+              height: int) -> np.ndarray:
+        """Instance box as xyxy, shape (1, 4), original-image pixels."""
+        if self.bbox_mode == 'image' or len(points) == 0:
+            return np.array([[0, 0, width, height]], dtype=np.float32)
+        low, high = points.min(axis=0), points.max(axis=0)
+        margin = (high - low) * self.bbox_padding
+        low = np.maximum(low - margin, 0)
+        high = np.minimum(high + margin, (width, height))
+        return np.concatenate([low, high])[None].astype(np.float32)
+
+    def _get_topdown_data_infos(self, instance_list: List[Dict]) -> List[Dict]:
+        """Keep every image for evaluation; for training drop images without
+        any annotated point of this category (they carry no target)."""
+        if self.test_mode:
+            return instance_list
+        kept = [info for info in instance_list if info['num_keypoints'] > 0]
+        if len(kept) < len(instance_list):
+            print_log(
+                f'FashionAIDataset({self.category}): skipped '
+                f'{len(instance_list) - len(kept)} of {len(instance_list)} '
+                f'images of {self.ann_file} with no annotated point',
+                logger='current')
+        return kept
