@@ -1,0 +1,42 @@
+# Convolutional Pose Machine, 6 stages, trained from scratch (MMPose's COCO
+# CPM recipe). Its output stride is 8, so its heatmaps are 32x32.
+_base_ = ['./fashionai_topdown_heatmap.py']
+
+codec = dict(
+    type='MSRAHeatmap', input_size=(256, 256), heatmap_size=(32, 32), sigma=2)
+
+# The base pipeline captured the 64x64 codec: swap it in GenerateTarget and
+# hand the new pipeline to the dataloader, or the override would be ignored.
+train_pipeline = [
+    dict(step, encoder=codec) if step['type'] == 'GenerateTarget' else step
+    for step in _base_.train_pipeline
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+
+model = dict(
+    type='TopdownPoseEstimator',
+    data_preprocessor=dict(
+        type='PoseDataPreprocessor',
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
+        bgr_to_rgb=True),
+    backbone=dict(
+        type='CPM',
+        in_channels=3,
+        out_channels=24,
+        feat_channels=128,
+        num_stages=6),
+    head=dict(
+        type='CPMHead',
+        in_channels=24,
+        out_channels=24,
+        num_stages=6,
+        deconv_out_channels=None,
+        final_layer=None,
+        loss=dict(type='KeypointMSELoss', use_target_weight=True),
+        decoder=codec),
+    test_cfg=dict(
+        flip_test=True,
+        flip_mode='heatmap',
+        shift_heatmap=True,
+    ))

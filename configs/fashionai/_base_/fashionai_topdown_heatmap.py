@@ -1,0 +1,65 @@
+# Data, codec and pipelines of the FashionAI top-down heatmap configs.
+# The model comes from a family file (hrnet_w32.py, res50.py, cpm.py), the
+# category from the leaf config.
+_base_ = ['./fashionai_runtime.py']
+
+# FashionAI images are square (512x512, a few with a shorter side), so the
+# input is square too.
+codec = dict(
+    type='MSRAHeatmap', input_size=(256, 256), heatmap_size=(64, 64), sigma=2)
+
+dataset_type = 'FashionAIDataset'
+data_mode = 'topdown'
+# The competition's own layout (SPEC.md): <split>/Images/<category>/<id>.jpg
+data_root = 'data/fashionai/'
+
+train_pipeline = [
+    dict(type='LoadImage'),
+    dict(type='GetBBoxCenterScale'),
+    dict(type='RandomFlip', direction='horizontal'),
+    dict(type='RandomBBoxTransform'),
+    dict(type='TopdownAffine', input_size=codec['input_size']),
+    dict(type='GenerateTarget', encoder=codec),
+    dict(type='PackPoseInputs')
+]
+val_pipeline = [
+    dict(type='LoadImage'),
+    dict(type='GetBBoxCenterScale'),
+    dict(type='TopdownAffine', input_size=codec['input_size']),
+    dict(type='PackPoseInputs')
+]
+
+train_dataloader = dict(
+    batch_size=64,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        type=dataset_type,
+        category='all',
+        data_root=data_root + 'train/',
+        data_mode=data_mode,
+        ann_file='Annotations/train.csv',
+        data_prefix=dict(img=''),
+        pipeline=train_pipeline,
+    ))
+val_dataloader = dict(
+    batch_size=32,
+    num_workers=2,
+    persistent_workers=True,
+    drop_last=False,
+    sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
+    dataset=dict(
+        type=dataset_type,
+        category='all',
+        data_root=data_root + 'val/',
+        data_mode=data_mode,
+        ann_file='Annotations/val.csv',
+        data_prefix=dict(img=''),
+        test_mode=True,
+        pipeline=val_pipeline,
+    ))
+test_dataloader = val_dataloader
+
+val_evaluator = dict(type='FashionAIMetric')
+test_evaluator = val_evaluator
