@@ -1,0 +1,49 @@
+"""Evaluate a FashionAI submission CSV against an annotation CSV.
+
+Usage:
+    python tools/evaluate.py ANN_CSV PRED_CSV [--category C] [--json OUT]
+
+Prints ``NE: <percent>`` and tables per category and per keypoint; exits 1
+with a message naming the file, line and column when an input is malformed.
+"""
+import argparse
+import json
+import sys
+
+from fashionai_dataset.atomic import atomic_write
+from fashionai_dataset.csv_io import FashionAICSVError, read_fashionai_csv
+from fashionai_dataset.evaluation import evaluate_submission, format_summary
+from fashionai_dataset.keypoints import CATEGORIES
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Normalized error (NE) of a FashionAI submission')
+    parser.add_argument('annotations', help='annotation CSV (ground truth)')
+    parser.add_argument('predictions', help='submission CSV to evaluate')
+    parser.add_argument(
+        '--category', choices=CATEGORIES, help='evaluate one category only')
+    parser.add_argument('--json', help='also write the results to this file')
+    return parser.parse_args()
+
+
+def main() -> int:
+    args = parse_args()
+    try:
+        annotations = read_fashionai_csv(
+            args.annotations, require_keypoints=True)
+        predictions = read_fashionai_csv(
+            args.predictions, allow_decimal=True, require_keypoints=True)
+        summary = evaluate_submission(annotations, predictions, args.category)
+    except (FashionAICSVError, FileNotFoundError) as error:
+        print(f'error: {error}', file=sys.stderr)
+        return 1
+    print(format_summary(summary))
+    if args.json:
+        with atomic_write(args.json) as file:
+            json.dump(summary, file, indent=2)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
