@@ -1,0 +1,153 @@
+"""Tiny real FashionAI-format splits written by the tests themselves.
+
+Images are real JPEG files and the CSVs use the competition's exact format,
+so the dataset, pipeline, runner and metric run unchanged on them.
+"""
+import csv
+import os
+from pathlib import Path
+from typing import Dict, Iterable, Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+
+from fashionai_dataset.csv_io import ANNOTATION_HEADER, IMAGE_LIST_HEADER
+from fashionai_dataset.keypoints import CATEGORY_KEYPOINTS, KEYPOINT_NAMES
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_ANNOTATIONS = REPO_ROOT.parent / 'shared' / 'fashionai' / 'annotations'
+
+
+def random_row(rng: np.random.Generator, category: str, width: int,
+               height: int) -> Dict[str, Tuple[int, int, int]]:
+    """Random ``x, y, v`` for every point ``category`` defines.
+
+    The normalizer endpoints are kept apart, so NE is defined.
+    """
+    row = {}
+    for name in CATEGORY_KEYPOINTS[category]:
+        x = int(rng.integers(width // 8, width - width // 8))
+        y = int(rng.integers(height // 8, height - height // 8))
+        if name.endswith('_left') and ('armpit' in name or 'waistband' in name):
+            x = int(rng.integers(width // 8, width // 3))
+        if name.endswith('_right') and ('armpit' in name or 'waistband' in name):
+            x = int(rng.integers(2 * width // 3, width - width // 8))
+        v = int(rng.choice([1, 1, 1, 0]))
+        row[name] = (x, y, v)
+    return row
+
+
+def write_split(root: Path,
+                categories: Sequence[str] = ('blouse', 'skirt'),
+                images_per_category: int = 4,
+                size: Tuple[int, int] = (96, 96),
+                seed: int = 0,
+                csv_name: str = 'Annotations/train.csv') -> Path:
+    """Write ``root/Images/<category>/<id>.jpg`` and an annotation CSV.
+
+    Each image shows a colored disc at each keypoint, so the points are on
+    visible structure. Returns the CSV path.
+    """
+    rng = np.random.default_rng(seed)
+    rows = []
+    width, height = size
+    for category in categories:
+        os.makedirs(root / 'Images' / category, exist_ok=True)
+        for index in range(images_per_category):
+            image_id = f'Images/{category}/{category}_{seed}_{index:04d}.jpg'
+            points = random_row(rng, category, width, height)
+            image = np.full((height, width, 3), 40, dtype=np.uint8)
+            for k, (x, y, _) in enumerate(points.values()):
+                color = tuple(int(c) for c in (60 + 8 * k, 255 - 9 * k, 128))
+                cv2.circle(image, (x, y), max(2, width // 32), color, -1)
+            cv2.imwrite(str(root / image_id), image)
+            cells = [
+                '{}_{}_{}'.format(*points[n]) if n in points else '-1_-1_-1'
+                for n in KEYPOINT_NAMES
+            ]
+            rows.append([image_id, category] + cells)
+    return write_csv(root / csv_name, ANNOTATION_HEADER, rows)
+
+
+def write_csv(path: Path, header: Sequence[str],
+              rows: Iterable[Sequence[str]]) -> Path:
+    """Write a CSV file with ``\\n`` line ends."""
+    os.makedirs(path.parent, exist_ok=True)
+    with open(path, 'w', newline='') as file:
+        writer = csv.writer(file, lineterminator='\n')
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def write_test_list(annotation_csv: Path, path: Path) -> Path:
+    """Write the ``image_id,image_category`` list of an annotation CSV."""
+    with open(annotation_csv, newline='') as file:
+        rows = [row[:2] for row in list(csv.reader(file))[1:]]
+    return write_csv(path, IMAGE_LIST_HEADER, rows)
+
+
+def tiny_config(base_config: Path,
+                work_dir: Path,
+                data_root: Optional[Path] = None,
+                max_epochs: int = 2) -> Path:
+    """Write a config that trains ``base_config`` small and fast on CPU.
+
+    ResNet-18 at a 64x64 input with 16x16 heatmaps, batch 4, no pretrained
+    weights, validation and a checkpoint every epoch; data from
+    ``data_root/{train,val}``, or from the config's default (relative to
+    the working folder) when ``data_root`` is None. The file is written
+    beside ``work_dir``.
+    """
+    train_root = val_root = ''
+    if data_root is not None:
+        train_root = f'data_root={str(data_root / "train")!r},'
+        val_root = f'data_root={str(data_root / "val")!r},'
+    text = f'''
+_base_ = [{str(base_config)!r}]
+
+codec = dict(
+    type='MSRAHeatmap', input_size=(64, 64), heatmap_size=(16, 16), sigma=1)
+
+
+def _resized(pipeline):
+    steps = []
+    for step in pipeline:
+        if step['type'] == 'TopdownAffine':
+            step = dict(step, input_size=codec['input_size'])
+        elif step['type'] == 'GenerateTarget':
+            step = dict(step, encoder=codec)
+        steps.append(step)
+    return steps
+
+
+model = dict(
+    backbone=dict(_delete_=True, type='ResNet', depth=18, init_cfg=None),
+    head=dict(
+        in_channels=512,
+        deconv_out_channels=(32, 32, 32),
+        deconv_kernel_sizes=(4, 4, 4),
+        decoder=codec))
+train_dataloader = dict(
+    batch_size=4,
+    num_workers=0,
+    persistent_workers=False,
+    dataset=dict(
+        {train_root}
+        pipeline=_resized(_base_.train_pipeline)))
+val_dataloader = test_dataloader = dict(
+    batch_size=4,
+    num_workers=0,
+    persistent_workers=False,
+    dataset=dict(
+        {val_root}
+        pipeline=_resized(_base_.val_pipeline)))
+train_cfg = dict(max_epochs={max_epochs}, val_interval=1)
+default_hooks = dict(
+    checkpoint=dict(interval=1), logger=dict(interval=1))
+randomness = dict(seed=0)
+work_dir = {str(work_dir)!r}
+'''
+    path = work_dir.parent / f'tiny_{base_config.name}'
+    path.write_text(text)
+    return path

@@ -1,0 +1,60 @@
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from fashionai_dataset.compat.checkpoint_loading import SWITCH
+from fashionai_dataset.compat.mmcv_ops import (MissingMMCVOpError,
+                                               compiled_ops_available)
+
+needs_lite = pytest.mark.skipif(
+    compiled_ops_available(), reason='mmcv has compiled ops here')
+
+
+def run_python(code):
+    return subprocess.run([sys.executable, '-c', code],
+                          capture_output=True,
+                          text=True,
+                          env={k: v for k, v in os.environ.items()
+                               if k != SWITCH})
+
+
+@needs_lite
+def test_mmpose_models_import_fails_without_the_plugin():
+    result = run_python('import mmpose.models')
+    assert result.returncode != 0
+    assert "No module named 'mmcv._ext'" in result.stderr
+
+
+@needs_lite
+def test_mmpose_models_import_with_the_plugin():
+    result = run_python('import fashionai_dataset, mmpose.models; '
+                        'from mmcv.ops.roi_align import roi_align; '
+                        'print("ok")')
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == 'ok'
+
+
+@needs_lite
+def test_using_a_missing_op_says_what_is_needed():
+    from mmcv.ops import DeformConv2d, batched_nms
+    with pytest.raises(MissingMMCVOpError,
+                       match='mmcv.ops.DeformConv2d needs mmcv with compiled'):
+        DeformConv2d(3, 3, 3)
+    with pytest.raises(MissingMMCVOpError, match='batched_nms'):
+        batched_nms(None, None, None, None)
+    # isinstance checks, as mmengine's optimizer constructor does, still work
+    assert not isinstance(torch.nn.Conv2d(1, 1, 1), DeformConv2d)
+
+
+def test_checkpoints_with_numpy_load(tmp_path):
+    """mmengine checkpoints hold numpy arrays in their meta."""
+    path = tmp_path / 'ckpt.pth'
+    code = ('import fashionai_dataset, numpy, torch\n'
+            f'torch.save(dict(meta=dict(a=numpy.zeros(3))), {str(path)!r})\n'
+            f'print(torch.load({str(path)!r})["meta"]["a"].shape)')
+    result = run_python(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == '(3,)'

@@ -1,0 +1,83 @@
+"""Every shipped config loads, holds the values that matter, and runs."""
+from pathlib import Path
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmpose.registry import MODELS
+
+from fixtures import REPO_ROOT
+from fashionai_dataset.keypoints import CATEGORIES, num_category_keypoints
+
+FAMILIES = ('hrnet_w32', 'res50', 'cpm')
+CONFIGS = [(family, category) for family in FAMILIES
+           for category in CATEGORIES]
+CONFIG_DIR = REPO_ROOT / 'configs' / 'fashionai'
+
+
+def load(family, category):
+    return Config.fromfile(str(CONFIG_DIR / f'{family}_{category}.py'))
+
+
+def test_no_stray_configs():
+    shipped = {p.stem for p in CONFIG_DIR.glob('*.py')}
+    assert shipped == {f'{f}_{c}' for f, c in CONFIGS}
+
+
+@pytest.mark.parametrize('family,category', CONFIGS)
+def test_config_values(family, category):
+    cfg = load(family, category)
+    num_keypoints = num_category_keypoints(category)
+    head = cfg.model.head
+    assert head.out_channels == num_keypoints
+    if family == 'cpm':
+        assert cfg.model.backbone.out_channels == num_keypoints
+        assert head.in_channels == num_keypoints
+    for loader in (cfg.train_dataloader, cfg.val_dataloader,
+                   cfg.test_dataloader):
+        assert loader.dataset.type == 'FashionAIDataset'
+        assert loader.dataset.category == category
+    assert cfg.train_dataloader.dataset.data_root == 'data/fashionai/train/'
+    assert cfg.val_dataloader.dataset.data_root == 'data/fashionai/val/'
+    assert cfg.val_dataloader.dataset.test_mode
+
+    # the codec in the pipeline is the codec the head decodes with
+    codec = head.decoder
+    targets = [s for s in cfg.train_dataloader.dataset.pipeline
+               if s.type == 'GenerateTarget']
+    assert [t.encoder for t in targets] == [codec]
+    for loader in (cfg.train_dataloader, cfg.val_dataloader):
+        affine = [s for s in loader.dataset.pipeline
+                  if s.type == 'TopdownAffine']
+        assert [a.input_size for a in affine] == [codec.input_size]
+    assert codec.input_size == (256, 256)
+    assert codec.heatmap_size == ((32, 32) if family == 'cpm' else (64, 64))
+
+    assert cfg.model.test_cfg.flip_test
+    assert cfg.val_evaluator.type == cfg.test_evaluator.type == (
+        'FashionAIMetric')
+    assert cfg.default_hooks.checkpoint.save_best == 'fashionai/NE'
+    assert cfg.default_hooks.checkpoint.rule == 'less'
+    assert cfg.custom_imports.imports == ['fashionai_dataset']
+    assert cfg.optim_wrapper.optimizer.type == 'Adam'
+    assert cfg.optim_wrapper.optimizer.lr == 5e-4
+    assert cfg.train_cfg.max_epochs == 210
+    if family != 'cpm':  # MMPose trains CPM from scratch
+        assert cfg.model.backbone.init_cfg.type == 'Pretrained'
+
+
+@pytest.mark.parametrize('family,category', CONFIGS)
+def test_full_size_model_builds_and_runs(family, category):
+    cfg = load(family, category)
+    cfg.model.backbone.init_cfg = None  # no downloads here
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    model.eval()
+    with torch.no_grad():
+        heatmaps = model(torch.rand(1, 3, 256, 256), None, mode='tensor')
+    if isinstance(heatmaps, (list, tuple)):  # CPM: one map per stage
+        heatmaps = heatmaps[-1]
+    size = cfg.model.head.decoder.heatmap_size
+    assert tuple(heatmaps.shape) == (1, num_category_keypoints(category),
+                                     size[1], size[0])
+    assert torch.isfinite(heatmaps).all()

@@ -1,0 +1,35 @@
+import pytest
+
+from mmpose.datasets.datasets.utils import parse_pose_metainfo
+
+from fashionai_dataset.keypoints import CATEGORY_KEYPOINTS, mirror_name
+from fashionai_dataset.metainfo import fashionai_metainfo
+
+
+@pytest.mark.parametrize('category', list(CATEGORY_KEYPOINTS))
+def test_metainfo_parses_and_flips(category):
+    meta = parse_pose_metainfo(fashionai_metainfo(category))
+    names = CATEGORY_KEYPOINTS[category]
+    assert meta['num_keypoints'] == len(names)
+    assert [meta['keypoint_id2name'][i] for i in range(len(names))] == list(
+        names)
+    for i, j in enumerate(meta['flip_indices']):
+        assert names[j] == mirror_name(names[i])
+    assert len(meta['sigmas']) == len(meta['dataset_keypoint_weights']) == len(
+        names)
+    for a, b in meta['skeleton_links']:
+        assert 0 <= a < len(names) and 0 <= b < len(names)
+
+
+def test_blouse_flip_indices_by_hand():
+    meta = parse_pose_metainfo(fashionai_metainfo('blouse'))
+    # neckline l/r, center_front, shoulder l/r, armpit l/r,
+    # cuff_left_in/out <-> cuff_right_in/out, top_hem l/r
+    assert meta['flip_indices'] == [1, 0, 2, 4, 3, 6, 5, 9, 10, 7, 8, 12, 11]
+
+
+def test_metainfo_is_fresh_per_call():
+    first = fashionai_metainfo('skirt')
+    first['keypoint_info'][0]['name'] = 'changed'
+    assert fashionai_metainfo('skirt')['keypoint_info'][0]['name'] == (
+        'waistband_left')
