@@ -24,6 +24,10 @@ def atomic_write(path: Union[str, os.PathLike],
     os.makedirs(directory, exist_ok=True)
     fd, tmp_path = tempfile.mkstemp(
         prefix=f'.{os.path.basename(path)}.', suffix='.tmp', dir=directory)
+    # mkstemp creates the file private (0600); give it the usual mode.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp_path, 0o666 & ~umask)
     try:
         with open(fd, mode, **open_kwargs) as file:
             yield file

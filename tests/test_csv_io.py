@@ -1,4 +1,5 @@
 import csv
+import os
 
 import numpy as np
 import pytest
@@ -157,6 +158,9 @@ def test_write_submission_round_trip(tmp_path):
     with open(out) as file:
         assert next(csv.reader(file)) == ANNOTATION_HEADER
     assert [p.name for p in out.parent.iterdir()] == ['submission.csv']
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # not mkstemp's 0600
 
 
 def test_write_submission_is_atomic(tmp_path):
