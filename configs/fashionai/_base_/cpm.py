@@ -1,16 +1,14 @@
 # Convolutional Pose Machine, 6 stages, trained from scratch (MMPose's COCO
 # CPM recipe). Its output stride is 8, so its heatmaps are 32x32.
 _base_ = ['./fashionai_topdown_heatmap.py']
+from fashionai_dataset.config_utils import pipeline_for_codec  # noqa: E402
 
 codec = dict(
     type='MSRAHeatmap', input_size=(256, 256), heatmap_size=(32, 32), sigma=2)
 
 # The base pipeline captured the 64x64 codec: swap it in GenerateTarget and
 # hand the new pipeline to the dataloader, or the override would be ignored.
-train_pipeline = [
-    dict(step, encoder=codec) if step['type'] == 'GenerateTarget' else step
-    for step in _base_.train_pipeline
-]
+train_pipeline = pipeline_for_codec(_base_.train_pipeline, codec)
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 
 model = dict(

@@ -1,0 +1,27 @@
+import pytest
+
+from fashionai_dataset.config_utils import pipeline_for_codec, update_step
+
+PIPELINE = [
+    dict(type='LoadImage'),
+    dict(type='TopdownAffine', input_size=(256, 256), use_udp=True),
+    dict(type='GenerateTarget', encoder=dict(type='Old')),
+    dict(type='PackPoseInputs')
+]
+
+
+def test_pipeline_for_codec():
+    codec = dict(type='MSRAHeatmap', input_size=(96, 96))
+    steps = pipeline_for_codec(PIPELINE, codec)
+    assert steps[1] == dict(
+        type='TopdownAffine', input_size=(96, 96), use_udp=True)
+    assert steps[2]['encoder'] is codec
+    assert steps[0] == PIPELINE[0] and steps[0] is not PIPELINE[0]
+    assert PIPELINE[1]['input_size'] == (256, 256)  # input untouched
+
+
+def test_update_step():
+    steps = update_step(PIPELINE, 'TopdownAffine', use_udp=False)
+    assert steps[1]['use_udp'] is False and PIPELINE[1]['use_udp'] is True
+    with pytest.raises(KeyError, match='no RandomFlip step'):
+        update_step(PIPELINE, 'RandomFlip', direction='vertical')
