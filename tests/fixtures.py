@@ -5,17 +5,38 @@ so the dataset, pipeline, runner and metric run unchanged on them.
 """
 import csv
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Dict, Iterable, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
 
-from fashionai_dataset.csv_io import ANNOTATION_HEADER, IMAGE_LIST_HEADER
+from fashionai_dataset.csv_io import (ANNOTATION_HEADER, IMAGE_LIST_HEADER,
+                                      FashionAIRecords)
 from fashionai_dataset.keypoints import CATEGORY_KEYPOINTS, KEYPOINT_NAMES
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+#: The config the end-to-end tests shrink with tiny_config().
+BASE_CONFIG = REPO_ROOT / 'configs' / 'fashionai' / 'hrnet_w32_blouse.py'
+MIM = Path(sys.executable).parent / 'mim'
 SHARED_ANNOTATIONS = REPO_ROOT.parent / 'shared' / 'fashionai' / 'annotations'
+
+
+def rows_as_records(rows: Sequence[Sequence[str]]) -> FashionAIRecords:
+    """In-memory records of well-formed annotation rows (no file)."""
+    keypoints = np.array([[c.split('_')[:2] for c in row[2:]] for row in rows],
+                         dtype=float)
+    visibility = np.array([[c.split('_')[2] for c in row[2:]] for row in rows],
+                          dtype=np.int8)
+    return FashionAIRecords(
+        path='<memory>',
+        image_ids=[row[0] for row in rows],
+        categories=[row[1] for row in rows],
+        lines=np.arange(2, len(rows) + 2),
+        keypoints=keypoints,
+        visibility=visibility)
 
 
 def random_row(rng: np.random.Generator, category: str, width: int,
@@ -105,20 +126,10 @@ def tiny_config(base_config: Path,
         val_root = f'data_root={str(data_root / "val")!r},'
     text = f'''
 _base_ = [{str(base_config)!r}]
+from fashionai_dataset.config_utils import pipeline_for_codec
 
 codec = dict(
     type='MSRAHeatmap', input_size=(64, 64), heatmap_size=(16, 16), sigma=1)
-
-
-def _resized(pipeline):
-    steps = []
-    for step in pipeline:
-        if step['type'] == 'TopdownAffine':
-            step = dict(step, input_size=codec['input_size'])
-        elif step['type'] == 'GenerateTarget':
-            step = dict(step, encoder=codec)
-        steps.append(step)
-    return steps
 
 
 model = dict(
@@ -134,14 +145,14 @@ train_dataloader = dict(
     persistent_workers=False,
     dataset=dict(
         {train_root}
-        pipeline=_resized(_base_.train_pipeline)))
+        pipeline=pipeline_for_codec(_base_.train_pipeline, codec)))
 val_dataloader = test_dataloader = dict(
     batch_size=4,
     num_workers=0,
     persistent_workers=False,
     dataset=dict(
         {val_root}
-        pipeline=_resized(_base_.val_pipeline)))
+        pipeline=pipeline_for_codec(_base_.val_pipeline, codec)))
 train_cfg = dict(max_epochs={max_epochs}, val_interval=1)
 default_hooks = dict(
     checkpoint=dict(interval=1), logger=dict(interval=1))
@@ -151,3 +162,29 @@ work_dir = {str(work_dir)!r}
     path = work_dir.parent / f'tiny_{base_config.name}'
     path.write_text(text)
     return path
+
+
+def mim(*args, cwd: Path) -> str:
+    """Run the venv's `mim` and return its output; fail on a non-zero exit."""
+    result = subprocess.run([str(MIM)] + [str(a) for a in args],
+                            cwd=cwd,
+                            capture_output=True,
+                            text=True,
+                            timeout=900)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    return output
+
+
+def write_data(root: Path) -> None:
+    """A tiny train/val pair in the competition layout under ``root``."""
+    write_split(root / 'train', images_per_category=6, seed=0)
+    write_split(
+        root / 'val', images_per_category=3, seed=1,
+        csv_name='Annotations/val.csv')
+
+
+def best_checkpoint(work_dir: Path) -> Path:
+    """The one best-NE checkpoint the runner kept in ``work_dir``."""
+    (best, ) = work_dir.glob('best_fashionai_NE_epoch_*.pth')
+    return best

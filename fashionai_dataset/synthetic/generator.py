@@ -1,0 +1,263 @@
+"""Write a synthetic FashionAI-format dataset in the competition layout.
+
+``<out>/train/Annotations/train.csv``, ``<out>/val/Annotations/val.csv``,
+``<out>/test/test.csv`` (image_id,image_category) with its answers in
+``<out>/test/Annotations/test_answers.csv``, and every split's images under
+``<split>/Images/<category>/<md5>.jpg``. Each image is rendered from its own
+random stream, seeded by (seed, split, category, index), so the output is
+deterministic for a seed whatever the number of worker processes.
+"""
+import hashlib
+import os
+import os.path as osp
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+from mmengine.utils import track_parallel_progress, track_progress
+
+from ..atomic import atomic_write
+from ..csv_io import (ABSENT_CELL, ANNOTATION_HEADER, IMAGE_LIST_HEADER,
+                      read_fashionai_csv)
+from ..keypoints import CATEGORIES, KEYPOINT_NAMES, NORMALIZER_KEYPOINTS
+from .render import render_background, render_garment, render_occluders
+from .shape_model import (REFERENCE_SIZE, CategoryShapeModel,
+                          load_shape_model, normalizer_stats)
+
+SPLITS = ('train', 'val', 'test')
+#: Annotation file of each split, relative to the split folder.
+ANNOTATION_FILES = {
+    'train': 'Annotations/train.csv',
+    'val': 'Annotations/val.csv',
+    'test': 'Annotations/test_answers.csv',
+}
+TEST_LIST = 'test.csv'
+#: Fraction of images that are not square (long side 512, short 340-500).
+NON_SQUARE_FRACTION = 0.15
+MAX_ROTATION_DEG = 12.0
+
+_shape_models: Dict[str, CategoryShapeModel] = {}
+
+
+def _models() -> Dict[str, CategoryShapeModel]:
+    if not _shape_models:
+        _shape_models.update(load_shape_model())
+    return _shape_models
+
+
+def image_id_for(seed: int, split: str, category: str, index: int) -> str:
+    """The ``image_id`` of one synthetic image (an md5, as in the release)."""
+    digest = hashlib.md5(
+        f'fashionai-synthetic-{seed}-{split}-{category}-{index}'.encode())
+    return f'Images/{category}/{digest.hexdigest()}.jpg'
+
+
+def _image_size(rng: np.random.Generator) -> Tuple[int, int]:
+    if rng.random() >= NON_SQUARE_FRACTION:
+        return REFERENCE_SIZE, REFERENCE_SIZE
+    short = int(rng.integers(340, 500))
+    return ((REFERENCE_SIZE, short) if rng.random() < 0.5 else
+            (short, REFERENCE_SIZE))
+
+
+def _place(rng: np.random.Generator, model: CategoryShapeModel, width: int,
+           height: int) -> Tuple[np.ndarray, float]:
+    """Sample a layout and place it inside the image.
+
+    The normalizer length follows the real distribution; the midpoint is
+    drawn from the real distribution, then moved just enough for every point
+    to lie inside the image (rejecting instead would favour small garments).
+
+    Returns integer pixel points (K, 2) and the normalizer length used.
+    """
+    margin = 3
+    fit = min(width, height) / REFERENCE_SIZE
+    ends = [model.keypoints.index(n) for n in NORMALIZER_KEYPOINTS[
+        model.category]]
+    size = np.array([width - 1 - margin, height - 1 - margin], dtype=float)
+    for attempt in range(200):
+        # a large garment keeps its size and tries other (more compact)
+        # layouts first, as close-up photos in the real data do
+        if attempt % 25 == 0:
+            normalizer = model.sample_normalizer(rng) * fit
+        layout = model.sample_layout(rng)
+        # one normalizer unit must stay the distance between its endpoints
+        layout /= np.linalg.norm(layout[ends[0]] - layout[ends[1]])
+        angle = np.deg2rad(rng.uniform(-MAX_ROTATION_DEG, MAX_ROTATION_DEG))
+        rotation = np.array([[np.cos(angle), -np.sin(angle)],
+                             [np.sin(angle), np.cos(angle)]])
+        offsets = (layout - layout[ends].mean(axis=0)) * normalizer
+        offsets = offsets @ rotation.T
+        low = margin - offsets.min(axis=0)
+        high = size - offsets.max(axis=0)
+        if (low <= high).all():
+            break
+    else:
+        raise RuntimeError(f'cannot fit a {model.category} in {width}x'
+                           f'{height} pixels; is the shape model sound?')
+    midpoint = (np.array([width, height]) / 2 +
+                (model.midpoint_mean +
+                 rng.standard_normal(2) * model.midpoint_std) * fit)
+    points = np.round(np.clip(midpoint, low, high) + offsets)
+    return np.clip(points, margin, size).astype(np.int64), normalizer
+
+
+def _sample_annotation(rng: np.random.Generator, category: str):
+    """Draw image size, layout, presence and occlusion from ``rng``."""
+    model = _models()[category]
+    width, height = _image_size(rng)
+    points, normalizer = _place(rng, model, width, height)
+    present = model.sample_presence(rng)
+    occluded = present & model.sample_occlusion(rng)
+    return model, width, height, points, normalizer, present, occluded
+
+
+def _csv_row(image_id: str, category: str, names: Sequence[str],
+             points: np.ndarray, present: np.ndarray,
+             occluded: np.ndarray) -> List[str]:
+    cells = {}
+    for name, point, has, hidden in zip(names, points, present, occluded):
+        if has:
+            cells[name] = f'{point[0]}_{point[1]}_{0 if hidden else 1}'
+    return [image_id, category] + [
+        cells.get(name, ABSENT_CELL) for name in KEYPOINT_NAMES
+    ]
+
+
+def _rng(seed: int, split: str, category: str,
+         index: int) -> np.random.Generator:
+    return np.random.default_rng(
+        [seed, SPLITS.index(split), CATEGORIES.index(category), index])
+
+
+def synthetic_row(seed: int, split: str, category: str,
+                  index: int) -> List[str]:
+    """The CSV row of one synthetic image, without rendering it.
+
+    Equal to the row :func:`render_sample` returns for the same arguments.
+    """
+    model, _, _, points, _, present, occluded = _sample_annotation(
+        _rng(seed, split, category, index), category)
+    return _csv_row(
+        image_id_for(seed, split, category, index), category,
+        model.keypoints, points, present, occluded)
+
+
+def render_sample(seed: int, split: str, category: str,
+                  index: int) -> Tuple[np.ndarray, List[str]]:
+    """Render one image; return it (BGR, H x W x 3) and its CSV row.
+
+    Args:
+        seed: Dataset seed.
+        split: ``'train'``, ``'val'`` or ``'test'``.
+        category: Garment category.
+        index: Image number within (split, category).
+    """
+    rng = _rng(seed, split, category, index)
+    (model, width, height, points, normalizer, present,
+     occluded) = _sample_annotation(rng, category)
+    image = render_background(rng, width, height)
+    render_garment(rng, image, category, model.keypoints, points, present)
+    render_occluders(rng, image, points, occluded, present & ~occluded,
+                     normalizer)
+    row = _csv_row(
+        image_id_for(seed, split, category, index), category,
+        model.keypoints, points, present, occluded)
+    return image, row
+
+
+def _write_sample(task: Tuple[str, int, str, str, int, int]) -> List[str]:
+    out_dir, seed, split, category, index, quality = task
+    image, row = render_sample(seed, split, category, index)
+    ok, encoded = cv2.imencode('.jpg', image,
+                               [cv2.IMWRITE_JPEG_QUALITY, quality])
+    assert ok, 'JPEG encoding failed'
+    with atomic_write(osp.join(out_dir, split, row[0]), 'wb') as file:
+        file.write(encoded.tobytes())
+    return row
+
+
+def _write_csv(path: str, header: Sequence[str],
+               rows: Sequence[Sequence[str]]) -> None:
+    import csv
+    with atomic_write(path, 'w', newline='') as file:
+        writer = csv.writer(file, lineterminator='\n')
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def generate_synthetic(out_dir: str,
+                       images_per_category: Dict[str, int],
+                       seed: int = 0,
+                       categories: Sequence[str] = CATEGORIES,
+                       nproc: int = 1) -> Dict[str, str]:
+    """Render a synthetic dataset; return each split's annotation CSV path.
+
+    Args:
+        out_dir: Output folder (e.g. ``data/fashionai``).
+        images_per_category: Images per category for each split, e.g.
+            ``dict(train=400, val=50, test=50)``; splits with 0 are skipped.
+        seed: Seed; the same seed writes the same files.
+        categories: Which categories to render.
+        nproc: Worker processes.
+    """
+    paths = {}
+    for split in SPLITS:
+        count = images_per_category.get(split, 0)
+        if not count:
+            continue
+        tasks = []
+        for category in categories:
+            for index in range(count):
+                # JPEG quality varies per image but is fixed by the seed
+                quality = 70 + (int(hashlib.md5(
+                    f'{seed}{split}{category}{index}'.encode()).hexdigest(),
+                    16) % 26)
+                tasks.append((out_dir, seed, split, category, index, quality))
+        for category in categories:
+            os.makedirs(osp.join(out_dir, split, 'Images', category),
+                        exist_ok=True)
+        print(f'rendering {len(tasks)} {split} images')
+        if nproc > 1:
+            rows = track_parallel_progress(_write_sample, tasks, nproc)
+        else:
+            rows = track_progress(_write_sample, tasks)
+        annotation = osp.join(out_dir, split, ANNOTATION_FILES[split])
+        _write_csv(annotation, ANNOTATION_HEADER, rows)
+        if split == 'test':
+            _write_csv(
+                osp.join(out_dir, split, TEST_LIST), IMAGE_LIST_HEADER,
+                [row[:2] for row in rows])
+        paths[split] = annotation
+    return paths
+
+
+def compare_statistics(annotation_csv: str,
+                       categories: Sequence[str] = CATEGORIES
+                       ) -> List[List[object]]:
+    """Rows comparing a synthetic split to the real sample, per category.
+
+    Columns: category, source (real/synthetic), images, present fraction,
+    occluded fraction, images without normalizer, normalizer p10 / median /
+    p90 in pixels. The real figures were stored with the shape model.
+    """
+    records = read_fashionai_csv(annotation_csv)
+    models = _models()
+    table = []
+    for category in categories:
+        for source, stats in (('real', models[category].real_stats),
+                              ('synthetic', normalizer_stats(
+                                  records, category))):
+            table.append([
+                category, source, stats['images'],
+                f'{stats["present"]:.3f}', f'{stats["occluded"]:.3f}',
+                f'{stats["no_normalizer"]:.3f}', f'{stats["s_p10"]:.0f}',
+                f'{stats["s_median"]:.0f}', f'{stats["s_p90"]:.0f}'
+            ])
+    return table
+
+
+COMPARISON_HEADER = [
+    'category', 'source', 'images', 'present', 'occluded', 'no normalizer',
+    's p10', 's median', 's p90'
+]

@@ -1,0 +1,35 @@
+"""Fit the synthetic generator's shape model to real FashionAI annotations.
+
+Usage:
+    python tools/fit_shape_model.py ../shared/fashionai/annotations/val.csv \
+        [--out fashionai_dataset/data/shape_model.json] [--modes 6]
+
+The output is committed; the generator reads it instead of raw rows.
+"""
+import argparse
+
+from fashionai_dataset.csv_io import read_fashionai_csv
+from fashionai_dataset.synthetic.shape_model import (DEFAULT_SHAPE_MODEL,
+                                                     fit_shape_model,
+                                                     save_shape_model)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('annotations', help='real annotation CSV')
+    parser.add_argument('--out', default=DEFAULT_SHAPE_MODEL)
+    parser.add_argument('--modes', type=int, default=6)
+    args = parser.parse_args()
+    records = read_fashionai_csv(args.annotations, require_keypoints=True)
+    model = fit_shape_model(records, num_modes=args.modes)
+    save_shape_model(model, args.out)
+    for category, item in model.items():
+        stats = item['real_stats']
+        print(f'{category:9s} {stats["images"]:5d} rows, '
+              f'{len(item["presence_patterns"]):2d} presence patterns, '
+              f'median normalizer {stats["s_median"]:.0f} px')
+    print(f'written to {args.out}')
+
+
+if __name__ == '__main__':
+    main()
