@@ -44,7 +44,7 @@ def test_prints_ne_and_writes_json(files, capsys, tmp_path):
     code, out, _ = run_tool(capsys, ann, pred, '--json', tmp_path / 'r.json')
     assert code == 0
     expected = evaluate_submission(
-        records, read_fashionai_csv(pred, allow_decimal=True))
+        records, read_fashionai_csv(pred, allow_decimal=True)).summary
     assert out.splitlines()[0] == f'NE: {expected["NE"]:.6f}'
     assert 'blouse' in out and 'waistband_left' in out
     saved = json.loads((tmp_path / 'r.json').read_text())

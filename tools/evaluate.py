@@ -12,7 +12,8 @@ import sys
 
 from fashionai_dataset.atomic import atomic_write
 from fashionai_dataset.csv_io import FashionAICSVError, read_fashionai_csv
-from fashionai_dataset.evaluation import evaluate_submission, format_summary
+from fashionai_dataset.evaluation import (evaluate_submission, format_summary,
+                                          plot_evaluation)
 from fashionai_dataset.keypoints import CATEGORIES
 
 
@@ -24,6 +25,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--category', choices=CATEGORIES, help='evaluate one category only')
     parser.add_argument('--json', help='also write the results to this file')
+    parser.add_argument(
+        '--plot',
+        help='also draw per-keypoint NE per category and the worst images '
+        'to this PNG')
     return parser.parse_args()
 
 
@@ -34,14 +39,17 @@ def main() -> int:
             args.annotations, require_keypoints=True)
         predictions = read_fashionai_csv(
             args.predictions, allow_decimal=True, require_keypoints=True)
-        summary = evaluate_submission(annotations, predictions, args.category)
+        result = evaluate_submission(annotations, predictions, args.category)
     except (FashionAICSVError, FileNotFoundError) as error:
         print(f'error: {error}', file=sys.stderr)
         return 1
-    print(format_summary(summary))
+    print(format_summary(result.summary))
     if args.json:
         with atomic_write(args.json) as file:
-            json.dump(summary, file, indent=2)
+            json.dump(result.summary, file, indent=2)
+    if args.plot:
+        plot_evaluation(result, args.plot)
+        print(f'plot written to {args.plot}')
     return 0
 
 

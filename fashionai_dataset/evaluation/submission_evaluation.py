@@ -1,16 +1,32 @@
 """Evaluate a submission CSV against an annotation CSV."""
-from typing import Dict, Optional
+from dataclasses import dataclass
+from typing import Dict, List, Optional
 
 import numpy as np
 
 from ..csv_io import FashionAICSVError, FashionAIRecords
 from ..keypoints import CATEGORY_KEYPOINTS, KEYPOINT_NAMES, check_category
-from .normalized_error import normalized_errors, summarize
+from .normalized_error import NormalizedErrors, normalized_errors, summarize
+
+
+@dataclass
+class SubmissionEvaluation:
+    """The result of :func:`evaluate_submission`.
+
+    Attributes:
+        summary: As :func:`normalized_error.summarize`.
+        errors: Per-point errors of the evaluated images.
+        image_ids: The evaluated images, in annotation-file order.
+    """
+    summary: Dict[str, float]
+    errors: NormalizedErrors
+    image_ids: List[str]
 
 
 def evaluate_submission(annotations: FashionAIRecords,
                         predictions: FashionAIRecords,
-                        category: Optional[str] = None) -> Dict[str, float]:
+                        category: Optional[str] = None
+                        ) -> SubmissionEvaluation:
     """Check a submission against the annotations and compute its NE.
 
     Args:
@@ -20,7 +36,7 @@ def evaluate_submission(annotations: FashionAIRecords,
             others); ``None`` evaluates every annotated image.
 
     Returns:
-        dict: As :func:`normalized_error.summarize`.
+        SubmissionEvaluation: The figures, and the per-point errors.
 
     Raises:
         FashionAICSVError: The submission has no keypoint columns, lists an
@@ -65,12 +81,15 @@ def evaluate_submission(annotations: FashionAIRecords,
     order = np.array(order, dtype=np.int64)
     _check_defined_points_predicted(predictions, order)
     wanted = np.array(wanted, dtype=np.int64)
-    return summarize(
-        normalized_errors(
-            pred_keypoints=predictions.keypoints[order],
-            gt_keypoints=annotations.keypoints[wanted],
-            gt_visibility=annotations.visibility[wanted],
-            category_ids=annotations.category_ids[wanted]))
+    errors = normalized_errors(
+        pred_keypoints=predictions.keypoints[order],
+        gt_keypoints=annotations.keypoints[wanted],
+        gt_visibility=annotations.visibility[wanted],
+        category_ids=annotations.category_ids[wanted])
+    return SubmissionEvaluation(
+        summary=summarize(errors),
+        errors=errors,
+        image_ids=[annotations.image_ids[row] for row in wanted])
 
 
 def _check_defined_points_predicted(predictions: FashionAIRecords,
