@@ -1,0 +1,153 @@
+"""Predict FashionAI keypoints for a test CSV with one or more models."""
+from typing import Dict, Optional
+
+import numpy as np
+import torch
+from mmengine.config import Config
+from mmengine.dataset import pseudo_collate
+from mmengine.registry import init_default_scope
+from mmengine.runner.checkpoint import _load_checkpoint, load_state_dict
+from mmengine.utils import ProgressBar
+from torch import nn
+from torch.utils.data import DataLoader
+
+from mmpose.datasets.datasets.utils import parse_pose_metainfo
+from mmpose.models import build_pose_estimator
+
+from ..csv_io import FashionAIRecords, read_fashionai_csv
+from ..datasets import FashionAIDataset
+from ..keypoints import (ALL_CATEGORIES, CATEGORY_KEYPOINTS, NUM_KEYPOINTS,
+                         check_category, keypoint_index)
+from ..metainfo import fashionai_metainfo
+
+
+def _config_from_meta(meta: dict, checkpoint: str) -> Config:
+    """The training config that MMEngine's runner stored in a checkpoint."""
+    if 'cfg' not in meta:
+        raise ValueError(f'{checkpoint} holds no training config; pass the '
+                         'config file too')
+    return Config.fromstring(meta['cfg'], file_format='.py')
+
+
+def config_from_checkpoint(checkpoint: str) -> Config:
+    """The training config stored in a checkpoint written by ``mim train``."""
+    return _config_from_meta(
+        _load_checkpoint(checkpoint, map_location='cpu').get('meta', {}),
+        checkpoint)
+
+
+def load_pose_model(checkpoint: str,
+                    config: Optional[str] = None,
+                    device: str = 'cpu',
+                    flip_test: bool = True) -> nn.Module:
+    """Build a pose model from a config (or the checkpoint's own) and weights.
+
+    Args:
+        checkpoint: A checkpoint written by ``mim train``.
+        config: Config file; defaults to the config stored in ``checkpoint``.
+        device: ``'cpu'``, ``'cuda'``, ``'cuda:1'``, ...
+        flip_test: Average with the prediction on the mirrored image.
+
+    Returns:
+        nn.Module: The model in eval mode, with ``model.cfg``.
+    """
+    state = _load_checkpoint(checkpoint, map_location='cpu')
+    meta = state.get('meta', {})
+    cfg = Config.fromfile(config) if config else _config_from_meta(
+        meta, checkpoint)
+    cfg.model.backbone.init_cfg = None  # the checkpoint has the weights
+    cfg.model.train_cfg = None
+    cfg.model.setdefault('test_cfg', {})['flip_test'] = flip_test
+    init_default_scope(cfg.get('default_scope', 'mmpose'))
+    model = build_pose_estimator(cfg.model)
+    load_state_dict(model, state.get('state_dict', state), strict=True)
+    # mmpose.apis.init_model would read a METAINFO class attribute, but a
+    # FashionAI dataset's metainfo depends on its category
+    model.dataset_meta = meta.get('dataset_meta') or parse_pose_metainfo(
+        fashionai_metainfo(cfg.test_dataloader.dataset.category))
+    model.cfg = cfg
+    return model.to(device).eval()
+
+
+def _dataset_for(model: nn.Module, test_csv: str, image_root: str,
+                 category: str) -> FashionAIDataset:
+    pipeline = model.cfg.test_dataloader.dataset.pipeline
+    return FashionAIDataset(
+        ann_file=test_csv,
+        category=category,
+        data_root=image_root,
+        data_prefix=dict(img=''),
+        test_mode=True,
+        pipeline=pipeline)
+
+
+def predict_csv(models: Dict[str, nn.Module],
+                test_csv: str,
+                image_root: str,
+                batch_size: int = 32,
+                num_workers: int = 2) -> FashionAIRecords:
+    """Predict every image of a test (or annotation) CSV.
+
+    Args:
+        models: Category (or ``'all'``) -> model. A category's own model is
+            used for its images before an ``'all'`` model.
+        test_csv: ``image_id,image_category`` list (annotation CSVs work too).
+        image_root: Folder that ``image_id`` paths are relative to.
+        batch_size: Images per forward pass.
+        num_workers: Data loading processes.
+
+    Returns:
+        FashionAIRecords: The test rows in file order; ``keypoints`` holds
+        the predictions (N, 24, 2) in original-image pixels, NaN for points
+        the image's category does not define.
+
+    Raises:
+        ValueError: An image's category has no model.
+    """
+    records = read_fashionai_csv(test_csv)
+    for category in models:
+        check_category(category)
+    uncovered = sorted(
+        set(records.categories) - set(models) if ALL_CATEGORIES not in models
+        else set())
+    if uncovered:
+        raise ValueError(f'{test_csv} has {", ".join(uncovered)} images but '
+                         'no model was given for them (nor an "all" model)')
+    predictions = np.full((len(records), NUM_KEYPOINTS, 2), np.nan)
+    done = np.zeros(len(records), dtype=bool)
+    # category models first, so an 'all' model only fills what is left
+    for category in sorted(models, key=lambda c: c == ALL_CATEGORIES):
+        model = models[category]
+        dataset = _dataset_for(model, test_csv, image_root, category)
+        columns = np.array([
+            keypoint_index(dataset.metainfo['keypoint_id2name'][i])
+            for i in range(dataset.metainfo['num_keypoints'])
+        ])
+        loader = DataLoader(
+            dataset,
+            batch_size=batch_size,
+            num_workers=num_workers,
+            collate_fn=pseudo_collate)
+        progress = ProgressBar(len(dataset))
+        with torch.no_grad():
+            for batch in loader:
+                for sample in model.test_step(batch):
+                    row = sample.metainfo['raw_ann_info']['row_index']
+                    if done[row]:
+                        progress.update()
+                        continue
+                    points = sample.pred_instances.keypoints[0]
+                    predictions[row, columns] = points
+                    done[row] = True
+                    progress.update()
+        print()
+    for row, category in enumerate(records.categories):
+        undefined = [
+            keypoint_index(n) for n in CATEGORY_KEYPOINTS[ALL_CATEGORIES]
+            if n not in CATEGORY_KEYPOINTS[category]
+        ]
+        predictions[row, undefined] = np.nan
+    records.keypoints = predictions
+    records.visibility = np.where(np.isnan(predictions[..., 0]), -1,
+                                  1).astype(np.int8)
+    return records
