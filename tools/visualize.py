@@ -1,0 +1,88 @@
+"""Draw FashionAI ground truth and/or predictions on images.
+
+Usage:
+    python tools/visualize.py IMAGE_ROOT [--ann ANN_CSV] [--pred PRED_CSV]
+        (--out-dir DIR | --sheet OUT.png) [--num 16] [--category C]
+
+Ground truth: circles (filled visible, hollow occluded) and the category's
+skeleton; predictions: magenta crosses. ``--out-dir`` writes one PNG per
+image (same relative path); ``--sheet`` one contact sheet.
+"""
+import argparse
+import os
+import os.path as osp
+
+import cv2
+
+from fashionai_dataset.atomic import atomic_write
+from fashionai_dataset.csv_io import read_fashionai_csv
+from fashionai_dataset.keypoints import CATEGORIES
+from fashionai_dataset.visualization import contact_sheet, draw_keypoints
+
+
+def write_png(path: str, image) -> None:
+    ok, encoded = cv2.imencode('.png', image)
+    assert ok
+    with atomic_write(path, 'wb') as file:
+        file.write(encoded.tobytes())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('image_root', help='folder image_id is relative to')
+    parser.add_argument('--ann', help='ground-truth annotation CSV')
+    parser.add_argument('--pred', help='submission CSV')
+    output = parser.add_mutually_exclusive_group(required=True)
+    output.add_argument('--out-dir', help='one PNG per image here')
+    output.add_argument('--sheet', help='one contact sheet PNG')
+    parser.add_argument('--num', type=int, default=16, help='images to draw')
+    parser.add_argument('--category', choices=CATEGORIES)
+    parser.add_argument('--columns', type=int, default=4)
+    args = parser.parse_args()
+    if not args.ann and not args.pred:
+        parser.error('give --ann, --pred or both')
+
+    truth = read_fashionai_csv(args.ann) if args.ann else None
+    predictions = (
+        read_fashionai_csv(args.pred, allow_decimal=True)
+        if args.pred else None)
+    listing = truth or predictions
+    predicted_rows = predictions.index_of() if predictions else {}
+    rows = [
+        r for r, c in enumerate(listing.categories)
+        if args.category in (None, c)
+    ][:args.num]
+    images, captions = [], []
+    for row in rows:
+        image_id = listing.image_ids[row]
+        category = listing.categories[row]
+        image = cv2.imread(osp.join(args.image_root, image_id))
+        if image is None:
+            raise SystemExit(f'error: cannot read image '
+                             f'{osp.join(args.image_root, image_id)}')
+        if truth is not None:
+            image = draw_keypoints(image, truth.keypoints[row],
+                                   truth.visibility[row], category)
+        if image_id in predicted_rows:
+            p = predicted_rows[image_id]
+            image = draw_keypoints(
+                image,
+                predictions.keypoints[p],
+                predictions.visibility[p],
+                category,
+                prediction=True)
+        if args.out_dir:
+            out = osp.join(args.out_dir, osp.splitext(image_id)[0] + '.png')
+            os.makedirs(osp.dirname(out), exist_ok=True)
+            write_png(out, image)
+        images.append(image)
+        captions.append(f'{category} {osp.basename(image_id)[:12]}')
+    if args.sheet:
+        write_png(args.sheet, contact_sheet(images, captions, args.columns))
+        print(f'{len(images)} images drawn on {args.sheet}')
+    else:
+        print(f'{len(images)} images drawn into {args.out_dir}')
+
+
+if __name__ == '__main__':
+    main()
