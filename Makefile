@@ -3,7 +3,7 @@
 #   make test   sets up .venv and runs the test suite
 PYTHON := .venv/bin/python
 
-.PHONY: venv test
+.PHONY: venv test demo
 
 # Creates or refreshes .venv/ when requirements.txt or pyproject.toml changed.
 venv:
@@ -11,3 +11,6 @@ venv:
 
 test: venv
 	$(PYTHON) -m pytest tests
+
+demo: venv
+	$(PYTHON) tools/demo.py

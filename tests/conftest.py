@@ -1,12 +1,14 @@
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import fashionai_dataset  # noqa: E402,F401  (closes the stack's gaps first)
-from fixtures import SHARED_ANNOTATIONS  # noqa: E402
+from fixtures import (BASE_CONFIG, SHARED_ANNOTATIONS,  # noqa: E402
+                      best_checkpoint, mim, tiny_config, write_data)
 from mmpose.utils import register_all_modules  # noqa: E402
 
 # As MMPose's own tests do: build pipelines and models in the mmpose scope.
@@ -21,3 +23,22 @@ requires_shared = pytest.mark.skipif(
 def pytest_configure(config):
     config.addinivalue_line('markers',
                             'slow: drives the real mim train/test runners')
+
+
+@pytest.fixture(scope='session')
+def trained_elsewhere(tmp_path_factory):
+    """A tiny blouse model trained by `mim train` run from a folder outside
+    the repository, on data in the configs' default relative layout
+    (data/fashionai/{train,val}). Shared by the tests that need a trained
+    checkpoint."""
+    folder = tmp_path_factory.mktemp('elsewhere')
+    write_data(folder / 'data' / 'fashionai')
+    work_dir = folder / 'work'
+    config = tiny_config(BASE_CONFIG, work_dir, data_root=None, max_epochs=1)
+    mim('train', 'mmpose', config.name, cwd=folder)
+    return SimpleNamespace(
+        folder=folder,
+        config=config,
+        checkpoint=best_checkpoint(work_dir),
+        data=folder / 'data' / 'fashionai',
+        val_csv=folder / 'data/fashionai/val/Annotations/val.csv')

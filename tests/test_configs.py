@@ -13,6 +13,7 @@ FAMILIES = ('hrnet_w32', 'res50', 'cpm')
 CONFIGS = [(family, category) for family in FAMILIES
            for category in CATEGORIES]
 CONFIG_DIR = REPO_ROOT / 'configs' / 'fashionai'
+DEMO_CONFIG = 'res18_all_128_demo'
 
 
 def load(family, category):
@@ -21,7 +22,37 @@ def load(family, category):
 
 def test_no_stray_configs():
     shipped = {p.stem for p in CONFIG_DIR.glob('*.py')}
-    assert shipped == {f'{f}_{c}' for f, c in CONFIGS}
+    assert shipped == {f'{f}_{c}' for f, c in CONFIGS} | {DEMO_CONFIG}
+
+
+def check_codec_consistency(cfg):
+    """The codec in the pipelines is the codec the head decodes with."""
+    codec = cfg.model.head.decoder
+    targets = [s for s in cfg.train_dataloader.dataset.pipeline
+               if s.type == 'GenerateTarget']
+    assert [t.encoder for t in targets] == [codec]
+    for loader in (cfg.train_dataloader, cfg.val_dataloader,
+                   cfg.test_dataloader):
+        affine = [s for s in loader.dataset.pipeline
+                  if s.type == 'TopdownAffine']
+        assert [a.input_size for a in affine] == [codec.input_size]
+    return codec
+
+
+def test_demo_config():
+    cfg = Config.fromfile(str(CONFIG_DIR / f'{DEMO_CONFIG}.py'))
+    codec = check_codec_consistency(cfg)
+    assert codec.input_size == (128, 128) and codec.unbiased
+    assert cfg.model.head.out_channels == 24
+    assert cfg.model.backbone.init_cfg is None  # runs offline, from scratch
+    for loader in (cfg.train_dataloader, cfg.val_dataloader,
+                   cfg.test_dataloader):
+        assert loader.dataset.category == 'all'
+    (bbox_transform, ) = [s for s in cfg.train_dataloader.dataset.pipeline
+                          if s.type == 'RandomBBoxTransform']
+    assert bbox_transform.rotate_factor == 30.0
+    assert cfg.val_evaluator.type == 'FashionAIMetric'
+    assert cfg.param_scheduler[1].end == cfg.train_cfg.max_epochs
 
 
 @pytest.mark.parametrize('family,category', CONFIGS)
@@ -41,15 +72,7 @@ def test_config_values(family, category):
     assert cfg.val_dataloader.dataset.data_root == 'data/fashionai/val/'
     assert cfg.val_dataloader.dataset.test_mode
 
-    # the codec in the pipeline is the codec the head decodes with
-    codec = head.decoder
-    targets = [s for s in cfg.train_dataloader.dataset.pipeline
-               if s.type == 'GenerateTarget']
-    assert [t.encoder for t in targets] == [codec]
-    for loader in (cfg.train_dataloader, cfg.val_dataloader):
-        affine = [s for s in loader.dataset.pipeline
-                  if s.type == 'TopdownAffine']
-        assert [a.input_size for a in affine] == [codec.input_size]
+    codec = check_codec_consistency(cfg)
     assert codec.input_size == (256, 256)
     assert codec.heatmap_size == ((32, 32) if family == 'cpm' else (64, 64))
 

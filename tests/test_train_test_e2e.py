@@ -8,39 +8,14 @@ root and once from another folder with the default relative data layout.
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from fixtures import REPO_ROOT, tiny_config, write_split
+from fixtures import (BASE_CONFIG, REPO_ROOT, best_checkpoint, mim,
+                      tiny_config, write_data)
 from fashionai_dataset.csv_io import read_fashionai_csv
 
-MIM = Path(sys.executable).parent / 'mim'
-BASE_CONFIG = REPO_ROOT / 'configs' / 'fashionai' / 'hrnet_w32_blouse.py'
 NE_PATTERN = re.compile(r'fashionai/NE: (\d+\.\d+)')
-
-
-def mim(*args, cwd):
-    result = subprocess.run([str(MIM)] + [str(a) for a in args],
-                            cwd=cwd,
-                            capture_output=True,
-                            text=True,
-                            timeout=600)
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-4000:]
-    return output
-
-
-def write_data(root: Path):
-    write_split(root / 'train', images_per_category=6, seed=0)
-    write_split(
-        root / 'val', images_per_category=3, seed=1,
-        csv_name='Annotations/val.csv')
-
-
-def best_checkpoint(work_dir: Path) -> Path:
-    (best, ) = work_dir.glob('best_fashionai_NE_epoch_*.pth')
-    return best
 
 
 @pytest.mark.slow
@@ -68,21 +43,17 @@ def test_train_test_resume_from_repo_root(tmp_path):
 
 
 @pytest.mark.slow
-def test_train_and_test_from_another_folder(tmp_path):
-    elsewhere = tmp_path / 'elsewhere'
-    write_data(elsewhere / 'data' / 'fashionai')  # the default layout
-    work_dir = elsewhere / 'work'
-    config = tiny_config(BASE_CONFIG, work_dir, data_root=None, max_epochs=1)
-
-    mim('train', 'mmpose', config.name, cwd=elsewhere)
-    submission = elsewhere / 'predictions.csv'
-    log = mim('test', 'mmpose', config.name, '--checkpoint',
-              best_checkpoint(work_dir), '--cfg-options',
-              f'test_evaluator.outfile={submission}', cwd=elsewhere)
+def test_train_and_test_from_another_folder(trained_elsewhere):
+    """`trained_elsewhere` (conftest) ran `mim train` from a folder outside
+    the repository with the configs' default relative data layout."""
+    folder = trained_elsewhere.folder
+    submission = folder / 'predictions.csv'
+    log = mim('test', 'mmpose', trained_elsewhere.config.name, '--checkpoint',
+              trained_elsewhere.checkpoint, '--cfg-options',
+              f'test_evaluator.outfile={submission}', cwd=folder)
     assert NE_PATTERN.search(log)
     predictions = read_fashionai_csv(submission, allow_decimal=True)
-    truth = read_fashionai_csv(
-        elsewhere / 'data/fashionai/val/Annotations/val.csv')
+    truth = read_fashionai_csv(trained_elsewhere.val_csv)
     blouses = [i for i, c in zip(truth.image_ids, truth.categories)
                if c == 'blouse']
     assert predictions.image_ids == blouses
@@ -90,9 +61,9 @@ def test_train_and_test_from_another_folder(tmp_path):
     # the submission evaluates with the same NE as the runner printed
     evaluate = subprocess.run(
         [sys.executable, str(REPO_ROOT / 'tools' / 'evaluate.py'),
-         str(elsewhere / 'data/fashionai/val/Annotations/val.csv'),
-         str(submission), '--category', 'blouse'],
-        capture_output=True, text=True, cwd=elsewhere)
+         str(trained_elsewhere.val_csv), str(submission), '--category',
+         'blouse'],
+        capture_output=True, text=True, cwd=folder)
     assert evaluate.returncode == 0, evaluate.stderr
     tool_ne = float(evaluate.stdout.splitlines()[0].split()[1])
     assert tool_ne == pytest.approx(float(NE_PATTERN.search(log)[1]), abs=0.01)

@@ -1,0 +1,110 @@
+"""tools/predict.py, visualize.py, evaluate.py --plot, constant_baseline.py
+and a shortened demo, run as commands on real files."""
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+from fixtures import REPO_ROOT, write_csv, write_split, write_test_list
+from fashionai_dataset.csv_io import read_fashionai_csv
+from fashionai_dataset.keypoints import KEYPOINT_NAMES
+
+TOOLS = REPO_ROOT / 'tools'
+
+
+def tool(name, *args, cwd=None, ok=True):
+    result = subprocess.run(
+        [sys.executable, str(TOOLS / name)] + [str(a) for a in args],
+        capture_output=True, text=True, cwd=cwd, timeout=900)
+    if ok:
+        assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    return result
+
+
+def blouse_test_list(trained, tmp_path):
+    truth = read_fashionai_csv(trained.val_csv)
+    rows = [[i, c] for i, c in zip(truth.image_ids, truth.categories)
+            if c == 'blouse']
+    return write_csv(tmp_path / 'test.csv', ['image_id', 'image_category'],
+                     rows)
+
+
+@pytest.mark.slow
+def test_predict_writes_a_submission_that_evaluates(trained_elsewhere,
+                                                    tmp_path):
+    test_csv = blouse_test_list(trained_elsewhere, tmp_path)
+    out = tmp_path / 'out' / 'submission.csv'
+    image_root = trained_elsewhere.data / 'val'
+    tool('predict.py', test_csv, image_root, out, '--model',
+         f'blouse={trained_elsewhere.checkpoint}', '--batch-size', '2',
+         '--device', 'cpu')
+    submission = read_fashionai_csv(out, allow_decimal=True)
+    test = read_fashionai_csv(test_csv)
+    assert submission.image_ids == test.image_ids
+    blouse_points = [KEYPOINT_NAMES.index(n) for n in (
+        'neckline_left', 'cuff_right_out', 'top_hem_right')]
+    assert (submission.visibility[:, blouse_points] == 1).all()
+    assert (submission.visibility[:, KEYPOINT_NAMES.index('crotch')] == -1
+            ).all()
+    result = tool('evaluate.py', trained_elsewhere.val_csv, out,
+                  '--category', 'blouse', '--plot', tmp_path / 'ne.png')
+    assert result.stdout.startswith('NE: ')
+    plot = cv2.imread(str(tmp_path / 'ne.png'))
+    assert plot is not None and plot.shape[0] > 200 and plot.std() > 10
+
+    # flip test-time augmentation is on by default and changes the output
+    no_flip = tmp_path / 'no_flip.csv'
+    tool('predict.py', test_csv, image_root, no_flip, '--model',
+         f'blouse={trained_elsewhere.checkpoint}', '--no-flip')
+    plain = read_fashionai_csv(no_flip, allow_decimal=True)
+    assert not np.allclose(plain.keypoints, submission.keypoints,
+                           equal_nan=True)
+
+
+@pytest.mark.slow
+def test_predict_refuses_images_without_a_model(trained_elsewhere, tmp_path):
+    test_csv = write_test_list(trained_elsewhere.val_csv, tmp_path / 't.csv')
+    out = tmp_path / 'submission.csv'
+    result = tool('predict.py', test_csv, trained_elsewhere.data / 'val', out,
+                  '--model', f'blouse={trained_elsewhere.checkpoint}',
+                  ok=False)
+    assert result.returncode == 1
+    assert 'has skirt images but no model was given' in result.stderr
+    assert not out.exists()
+
+
+def test_visualize_writes_a_readable_sheet(tmp_path):
+    ann = write_split(tmp_path, categories=('dress', 'trousers'),
+                      images_per_category=2, size=(120, 100))
+    sheet = tmp_path / 'sheet.png'
+    tool('visualize.py', tmp_path, '--ann', ann, '--pred', ann, '--sheet',
+         sheet, '--columns', '2')
+    image = cv2.imread(str(sheet))
+    assert image is not None
+    assert image.shape[1] == 2 * 256 and image.shape[0] >= 2 * 256
+    tool('visualize.py', tmp_path, '--ann', ann, '--out-dir', tmp_path / 'o',
+         '--category', 'dress')
+    drawn = sorted((tmp_path / 'o' / 'Images' / 'dress').glob('*.png'))
+    assert len(drawn) == 2
+    original = cv2.imread(str(tmp_path / 'Images/dress/dress_0_0000.jpg'))
+    assert not np.array_equal(cv2.imread(str(drawn[0])), original)
+
+
+@pytest.mark.slow
+def test_quick_demo_runs_every_step(tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(TOOLS / 'demo.py'), '--quick', '--data',
+         tmp_path / 'data', '--work-dir', tmp_path / 'work'],
+        capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+    assert 'constant baseline' in result.stdout
+    for name in ('submission.csv', 'constant_baseline.csv', 'evaluation.png',
+                 'predictions.png', 'model_ne.json', 'constant_ne.json'):
+        assert (tmp_path / 'work' / name).exists(), name
+    answers = read_fashionai_csv(
+        tmp_path / 'data/test/Annotations/test_answers.csv')
+    submission = read_fashionai_csv(
+        tmp_path / 'work/submission.csv', allow_decimal=True)
+    assert submission.image_ids == answers.image_ids

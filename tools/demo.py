@@ -1,0 +1,135 @@
+"""The main job, end to end, on bundled synthetic data (`make demo`).
+
+1. render a synthetic FashionAI-format dataset (tools/make_synthetic.py);
+2. `mim train` configs/fashionai/res18_all_128_demo.py on it;
+3. `mim test` the best checkpoint on the test split's answers;
+4. write a submission for the test list (tools/predict.py);
+5. evaluate it (tools/evaluate.py, with a plot) beside the constant
+   baseline (tools/constant_baseline.py);
+6. draw predictions on test images (tools/visualize.py).
+
+Usage:
+    python tools/demo.py [--data data/fashionai] [--work-dir work_dirs/demo]
+        [--quick]
+
+``--quick`` runs every step on a handful of images for one epoch (the test
+suite uses it); its numbers mean nothing.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import shutil
+import subprocess
+import sys
+import time
+from glob import glob
+from typing import List
+
+from tabulate import tabulate
+
+from fashionai_dataset.keypoints import CATEGORIES
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIG = osp.join(REPO_ROOT, 'configs', 'fashionai', 'res18_all_128_demo.py')
+TOOLS = osp.join(REPO_ROOT, 'tools')
+FULL = dict(train=300, val=40, test=40, seed=0)
+QUICK = dict(train=6, val=2, test=3, seed=0)
+
+
+def run(command: List[str]) -> None:
+    print('\n$ ' + ' '.join(command), flush=True)
+    subprocess.run(command, check=True)
+
+
+def python_tool(name: str, *args: str) -> List[str]:
+    return [sys.executable, osp.join(TOOLS, name), *args]
+
+
+def mim(*args: str) -> List[str]:
+    return [osp.join(osp.dirname(sys.executable), 'mim'), *args]
+
+
+def make_data(data: str, sizes: dict) -> None:
+    """Render the dataset unless this exact one is already there."""
+    stamp = osp.join(data, 'synthetic.json')
+    if osp.exists(stamp):
+        with open(stamp) as file:
+            if json.load(file) == sizes:
+                print(f'using the synthetic data already in {data}')
+                return
+    shutil.rmtree(data, ignore_errors=True)
+    run(
+        python_tool('make_synthetic.py', '--out', data, '--train',
+                    str(sizes['train']), '--val', str(sizes['val']),
+                    '--test', str(sizes['test']), '--seed',
+                    str(sizes['seed'])))
+    with open(stamp, 'w') as file:
+        json.dump(sizes, file)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--data', default='data/fashionai')
+    parser.add_argument('--work-dir', default='work_dirs/demo')
+    parser.add_argument('--quick', action='store_true')
+    args = parser.parse_args()
+    start = time.time()
+    data, work = osp.abspath(args.data), osp.abspath(args.work_dir)
+    make_data(data, QUICK if args.quick else FULL)
+
+    overrides = [
+        f'train_dataloader.dataset.data_root={data}/train/',
+        f'val_dataloader.dataset.data_root={data}/val/',
+        f'test_dataloader.dataset.data_root={data}/test/',
+        'test_dataloader.dataset.ann_file=Annotations/test_answers.csv',
+    ]
+    if args.quick:
+        overrides += [
+            'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
+            'train_dataloader.batch_size=8', 'default_hooks.logger.interval=1'
+        ]
+    shutil.rmtree(work, ignore_errors=True)
+    run(mim('train', 'mmpose', CONFIG, '--work-dir', work, '--cfg-options',
+            *overrides))
+    (best, ) = glob(osp.join(work, 'best_fashionai_NE_epoch_*.pth'))
+    run(mim('test', 'mmpose', CONFIG, '--checkpoint', best, '--work-dir',
+            work, '--cfg-options', *overrides))
+
+    test_list = osp.join(data, 'test', 'test.csv')
+    answers = osp.join(data, 'test', 'Annotations', 'test_answers.csv')
+    submission = osp.join(work, 'submission.csv')
+    run(python_tool('predict.py', test_list, osp.join(data, 'test'),
+                    submission, '--model', f'all={best}'))
+    run(python_tool('evaluate.py', answers, submission, '--json',
+                    osp.join(work, 'model_ne.json'), '--plot',
+                    osp.join(work, 'evaluation.png')))
+    constant = osp.join(work, 'constant_baseline.csv')
+    run(python_tool('constant_baseline.py',
+                    osp.join(data, 'train', 'Annotations', 'train.csv'),
+                    test_list, constant))
+    run(python_tool('evaluate.py', answers, constant, '--json',
+                    osp.join(work, 'constant_ne.json')))
+    run(python_tool('visualize.py', osp.join(data, 'test'), '--ann', answers,
+                    '--pred', submission, '--sheet',
+                    osp.join(work, 'predictions.png'), '--num', '12'))
+
+    with open(osp.join(work, 'model_ne.json')) as file:
+        model_ne = json.load(file)
+    with open(osp.join(work, 'constant_ne.json')) as file:
+        constant_ne = json.load(file)
+    rows = [[c, f'{model_ne[f"NE/{c}"]:.2f}', f'{constant_ne[f"NE/{c}"]:.2f}']
+            for c in CATEGORIES if f'NE/{c}' in model_ne]
+    rows.append(['all', f'{model_ne["NE"]:.2f}', f'{constant_ne["NE"]:.2f}'])
+    print('\nNE (%) on the synthetic test split:')
+    print(tabulate(rows, headers=['category', 'trained model',
+                                  'constant baseline']))
+    print(f'\nsubmission: {submission}\nplots: '
+          f'{osp.join(work, "evaluation.png")}, '
+          f'{osp.join(work, "predictions.png")}')
+    print(f'demo finished in {(time.time() - start) / 60:.1f} min')
+
+
+if __name__ == '__main__':
+    os.environ.setdefault('PYTHONUNBUFFERED', '1')
+    main()
