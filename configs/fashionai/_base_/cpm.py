@@ -12,12 +12,6 @@ train_pipeline = pipeline_for_codec(_base_.train_pipeline, codec)
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 
 model = dict(
-    type='TopdownPoseEstimator',
-    data_preprocessor=dict(
-        type='PoseDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True),
     backbone=dict(
         type='CPM',
         in_channels=3,
@@ -32,9 +26,4 @@ model = dict(
         deconv_out_channels=None,
         final_layer=None,
         loss=dict(type='KeypointMSELoss', use_target_weight=True),
-        decoder=codec),
-    test_cfg=dict(
-        flip_test=True,
-        flip_mode='heatmap',
-        shift_heatmap=True,
-    ))
+        decoder=codec))

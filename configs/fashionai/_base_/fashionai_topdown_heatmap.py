@@ -1,4 +1,5 @@
-# Data, codec and pipelines of the FashionAI top-down heatmap configs.
+# Data, codec, pipelines and model wrapper of the FashionAI top-down heatmap
+# configs.
 # The model comes from a family file (hrnet_w32.py, res50.py, cpm.py), the
 # category from the leaf config.
 _base_ = ['./fashionai_runtime.py']
@@ -7,6 +8,22 @@ _base_ = ['./fashionai_runtime.py']
 # input is square too.
 codec = dict(
     type='MSRAHeatmap', input_size=(256, 256), heatmap_size=(64, 64), sigma=2)
+
+# What every FashionAI heatmap model shares; family files add the backbone
+# and head. Flip test averages with the mirrored image, swapping each
+# category's own left/right pairs.
+model = dict(
+    type='TopdownPoseEstimator',
+    data_preprocessor=dict(
+        type='PoseDataPreprocessor',
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
+        bgr_to_rgb=True),
+    test_cfg=dict(
+        flip_test=True,
+        flip_mode='heatmap',
+        shift_heatmap=True,
+    ))
 
 dataset_type = 'FashionAIDataset'
 data_mode = 'topdown'

@@ -2,12 +2,6 @@
 _base_ = ['./fashionai_topdown_heatmap.py']
 
 model = dict(
-    type='TopdownPoseEstimator',
-    data_preprocessor=dict(
-        type='PoseDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True),
     backbone=dict(
         type='HRNet',
         in_channels=3,
@@ -47,9 +41,4 @@ model = dict(
         out_channels=24,
         deconv_out_channels=None,
         loss=dict(type='KeypointMSELoss', use_target_weight=True),
-        decoder=_base_.codec),
-    test_cfg=dict(
-        flip_test=True,
-        flip_mode='heatmap',
-        shift_heatmap=True,
-    ))
+        decoder=_base_.codec))
