@@ -11,6 +11,7 @@ image (same relative path); ``--sheet`` one contact sheet.
 import argparse
 import os
 import os.path as osp
+from collections import Counter
 
 import cv2
 
@@ -51,7 +52,13 @@ def main() -> None:
     rows = [
         r for r, c in enumerate(listing.categories)
         if args.category in (None, c)
-    ][:args.num]
+    ]
+    # take the categories in turns, so a short sheet shows all of them
+    rank, seen = {}, Counter()
+    for row in rows:
+        rank[row] = seen[listing.categories[row]]
+        seen[listing.categories[row]] += 1
+    rows = sorted(rows, key=lambda r: rank[r])[:args.num]
     images, captions = [], []
     for row in rows:
         image_id = listing.image_ids[row]
