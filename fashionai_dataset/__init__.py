@@ -3,12 +3,14 @@
 Importing this package (``custom_imports=dict(imports=['fashionai_dataset'])``
 in a config) first closes the run-time gaps of the pinned stack
 (:mod:`.compat`), then registers :class:`FashionAIDataset` in MMPose's
-``DATASETS`` and :class:`FashionAIMetric` in its ``METRICS``.
+``DATASETS``, :class:`FashionAIMetric` in its ``METRICS`` and
+:class:`WeightsOnlyCheckpointHook` in its ``HOOKS``.
 """
 from . import compat  # noqa: F401  (must run before mmpose.models is imported)
 from .csv_io import (FashionAICSVError, FashionAIRecords, read_fashionai_csv,
                      write_submission)
 from .datasets import FashionAIDataset
+from .engine import WeightsOnlyCheckpointHook
 from .evaluation import FashionAIMetric
 from .keypoints import CATEGORIES, CATEGORY_KEYPOINTS, KEYPOINT_NAMES
 from .metainfo import fashionai_metainfo
@@ -17,6 +19,6 @@ __version__ = '0.1.0'
 
 __all__ = [
     'FashionAICSVError', 'FashionAIRecords', 'read_fashionai_csv',
-    'write_submission', 'FashionAIDataset', 'FashionAIMetric', 'CATEGORIES',
+    'write_submission', 'FashionAIDataset', 'WeightsOnlyCheckpointHook', 'FashionAIMetric', 'CATEGORIES',
     'CATEGORY_KEYPOINTS', 'KEYPOINT_NAMES', 'fashionai_metainfo'
 ]

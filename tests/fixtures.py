@@ -111,14 +111,19 @@ def write_test_list(annotation_csv: Path, path: Path) -> Path:
 def tiny_config(base_config: Path,
                 work_dir: Path,
                 data_root: Optional[Path] = None,
-                max_epochs: int = 2) -> Path:
+                max_epochs: int = 2,
+                batch_size: int = 4,
+                num_workers: int = 0,
+                extra: str = '') -> Path:
     """Write a config that trains ``base_config`` small and fast on CPU.
 
     ResNet-18 at a 64x64 input with 16x16 heatmaps, batch 4, no pretrained
     weights, validation and a checkpoint every epoch; data from
     ``data_root/{train,val}``, or from the config's default (relative to
-    the working folder) when ``data_root`` is None. The file is written
-    beside ``work_dir``.
+    the working folder) when ``data_root`` is None. ``extra`` is appended
+    (config lines that replace top-level values above). The file is written
+    beside
+    ``work_dir``.
     """
     train_root = val_root = ''
     if data_root is not None:
@@ -140,8 +145,8 @@ model = dict(
         deconv_kernel_sizes=(4, 4, 4),
         decoder=codec))
 train_dataloader = dict(
-    batch_size=4,
-    num_workers=0,
+    batch_size={batch_size},
+    num_workers={num_workers},
     persistent_workers=False,
     dataset=dict(
         {train_root}
@@ -158,7 +163,8 @@ default_hooks = dict(
     checkpoint=dict(interval=1), logger=dict(interval=1))
 randomness = dict(seed=0)
 work_dir = {str(work_dir)!r}
-'''
+''' + extra
+    work_dir.parent.mkdir(parents=True, exist_ok=True)
     path = work_dir.parent / f'tiny_{base_config.name}'
     path.write_text(text)
     return path

@@ -16,6 +16,7 @@ from mmpose.models import build_pose_estimator
 
 from ..csv_io import FashionAIRecords, read_fashionai_csv
 from ..datasets import FashionAIDataset
+from ..engine import decode
 from ..keypoints import (ALL_CATEGORIES, CATEGORY_KEYPOINTS, NUM_KEYPOINTS,
                          check_category, keypoint_index)
 from ..metainfo import fashionai_metainfo
@@ -32,8 +33,8 @@ def _config_from_meta(meta: dict, checkpoint: str) -> Config:
 def config_from_checkpoint(checkpoint: str) -> Config:
     """The training config stored in a checkpoint written by ``mim train``."""
     return _config_from_meta(
-        _load_checkpoint(checkpoint, map_location='cpu').get('meta', {}),
-        checkpoint)
+        decode(_load_checkpoint(checkpoint, map_location='cpu')).get(
+            'meta', {}), checkpoint)
 
 
 def load_pose_model(checkpoint: str,
@@ -51,7 +52,7 @@ def load_pose_model(checkpoint: str,
     Returns:
         nn.Module: The model in eval mode, with ``model.cfg``.
     """
-    state = _load_checkpoint(checkpoint, map_location='cpu')
+    state = decode(_load_checkpoint(checkpoint, map_location='cpu'))
     meta = state.get('meta', {})
     cfg = Config.fromfile(config) if config else _config_from_meta(
         meta, checkpoint)

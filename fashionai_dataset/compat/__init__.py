@@ -2,10 +2,15 @@
 
 Each module here does nothing when the gap it closes is not present.
 """
-from .checkpoint_loading import allow_full_checkpoint_loading
+from .checkpoint_loading import install_weights_only_loading
+from .cpu_distributed import allow_cpu_distributed
 from .mmcv_ops import install_mmcv_ops_stand_ins
 
 install_mmcv_ops_stand_ins()
-allow_full_checkpoint_loading()
+install_weights_only_loading()
+allow_cpu_distributed()
 
-__all__ = ['install_mmcv_ops_stand_ins', 'allow_full_checkpoint_loading']
+__all__ = [
+    'install_mmcv_ops_stand_ins', 'install_weights_only_loading',
+    'allow_cpu_distributed'
+]

@@ -27,5 +27,17 @@ param_scheduler = [
 # the learning rate above is for 8 GPUs x 64 images
 auto_scale_lr = dict(base_batch_size=512)
 
+# SyncBuffersHook as in MMPose's runtime; WeightsOnlyCheckpointHook makes the
+# checkpoints load with torch.load(weights_only=True).
+custom_hooks = [
+    dict(type='SyncBuffersHook'),
+    dict(type='WeightsOnlyCheckpointHook'),
+]
+
+# atomic_local: a run killed while saving never leaves a truncated checkpoint
 default_hooks = dict(
-    checkpoint=dict(save_best='fashionai/NE', rule='less', max_keep_ckpts=3))
+    checkpoint=dict(
+        save_best='fashionai/NE',
+        rule='less',
+        max_keep_ckpts=3,
+        backend_args=dict(backend='atomic_local')))
