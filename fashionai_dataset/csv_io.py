@@ -28,8 +28,9 @@ ABSENT_CELL = '-1_-1_-1'
 
 PathLike = Union[str, os.PathLike]
 
-# defines[c, k] is True when category c (index in CATEGORIES) defines point k.
-_CATEGORY_DEFINES = np.array(
+#: CATEGORY_DEFINES[c, k] is True when category c (its index in CATEGORIES)
+#: defines point k.
+CATEGORY_DEFINES = np.array(
     [[name in CATEGORY_KEYPOINTS[category] for name in KEYPOINT_NAMES]
      for category in CATEGORIES])
 
@@ -281,7 +282,7 @@ def read_fashionai_csv(path: PathLike,
 
 def _check_undefined_points_absent(records: FashionAIRecords) -> None:
     """Raise if a row marks present a point its category does not define."""
-    undefined = ~_CATEGORY_DEFINES[records.category_ids]
+    undefined = ~CATEGORY_DEFINES[records.category_ids]
     bad = np.argwhere(undefined & (records.visibility != -1))
     if len(bad):
         row, point = bad[0]

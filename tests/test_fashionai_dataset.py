@@ -1,9 +1,33 @@
+import contextlib
+import logging
+
 import numpy as np
 import pytest
+from mmengine.logging import MMLogger
 from mmpose.registry import DATASETS
 
-from fixtures import write_split, write_test_list
+from fixtures import write_csv, write_split, write_test_list
+from fashionai_dataset.csv_io import ANNOTATION_HEADER, FashionAICSVError
+from fashionai_dataset.image_check import FashionAIImageError
 from fashionai_dataset.keypoints import category_keypoint_indices
+
+@contextlib.contextmanager
+def capture_log(logger):
+    """Collect what an MMLogger logs inside the block."""
+    messages = []
+
+    class Collect(logging.Handler):
+
+        def emit(self, record):
+            messages.append(record.getMessage())
+
+    handler = Collect()
+    logger.addHandler(handler)
+    try:
+        yield messages
+    finally:
+        logger.removeHandler(handler)
+
 
 VAL_PIPELINE = [
     dict(type='LoadImage'),
@@ -111,13 +135,67 @@ def test_keypoint_extent_box(split):
                         np.minimum(high + margin, (96, 80))]))
 
 
-def test_missing_image_names_csv_line(split, tmp_path):
-    write_split(tmp_path, categories=('skirt', ), images_per_category=2)
-    (tmp_path / 'Images/skirt/skirt_0_0001.jpg').unlink()
-    with pytest.raises(FileNotFoundError,
-                       match=r'train.csv, line 3: image .*skirt_0_0001.jpg '
-                       'does not exist'):
+@pytest.fixture
+def damaged_split(tmp_path):
+    """Five skirts: #1 missing, #2 empty, #3 cut short, #4 not an image."""
+    write_split(tmp_path, categories=('skirt', ), images_per_category=5)
+    images = tmp_path / 'Images' / 'skirt'
+    (images / 'skirt_0_0001.jpg').unlink()
+    (images / 'skirt_0_0002.jpg').write_bytes(b'')
+    whole = (images / 'skirt_0_0003.jpg').read_bytes()
+    (images / 'skirt_0_0003.jpg').write_bytes(whole[:len(whole) // 2])
+    (images / 'skirt_0_0004.jpg').write_text('not a picture')
+    return tmp_path
+
+
+def test_unusable_images_are_skipped_and_counted_in_training(damaged_split):
+    logger = MMLogger.get_current_instance()
+    with capture_log(logger) as messages:
+        dataset = build(damaged_split, category='skirt')
+    assert len(dataset) == 1
+    warning = '\n'.join(messages)
+    assert 'skipped ' in warning and '4 of 5 listed images cannot be used' in (
+        warning)
+    assert 'line 3: image' in warning and 'skirt_0_0001.jpg does not exist' in (
+        warning)
+    assert 'skirt_0_0002.jpg is an empty file' in warning
+    assert 'skirt_0_0003.jpg is a truncated JPEG' in warning
+    assert 'skirt_0_0004.jpg is not a readable image' in warning
+
+
+def test_unusable_images_stop_evaluation(damaged_split):
+    with pytest.raises(FashionAIImageError,
+                       match=r'train.csv: 4 of 5 listed images cannot be '
+                       r'used; first: line 3: image .*skirt_0_0001.jpg does '
+                       'not exist.*needs every listed image'):
+        build(damaged_split, category='skirt', test_mode=True)
+
+
+def test_point_outside_its_image_stops_loading(tmp_path):
+    write_split(tmp_path, categories=('skirt', ), images_per_category=1,
+                size=(96, 80))
+    csv_path = tmp_path / 'Annotations/train.csv'
+    header, row = csv_path.read_text().splitlines()
+    cells = row.split(',')
+    cells[19] = '97_10_1'  # hemline_left (column 20), one pixel right of 96
+    csv_path.write_text(header + '\n' + ','.join(cells) + '\n')
+    with pytest.raises(FashionAICSVError,
+                       match=r'train.csv, line 2, column 20 \(hemline_left\):'
+                       r' hemline_left at \(97, 10\) lies outside its 96x80 '
+                       'image'):
         build(tmp_path, category='skirt')
+    cells[19] = '96_80_1'  # on the border: inside
+    csv_path.write_text(header + '\n' + ','.join(cells) + '\n')
+    assert len(build(tmp_path, category='skirt')) == 1
+
+
+def test_file_without_rows_of_the_category(split, tmp_path):
+    empty = write_csv(tmp_path / 'empty.csv', ANNOTATION_HEADER, [])
+    with pytest.raises(ValueError, match="empty.csv: no rows of category "
+                       "'dress'"):
+        build(split, ann_file=str(empty), category='dress')
+    with pytest.raises(ValueError, match="no rows of category 'dress'"):
+        build(split, category='dress')
 
 
 def test_bad_arguments(split):

@@ -1,17 +1,19 @@
 """FashionAI keypoint dataset that reads the competition CSV directly."""
+import logging
 import os.path as osp
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 from mmengine.logging import print_log
-from PIL import Image
 
 from mmpose.datasets.datasets.base import BaseCocoStyleDataset
 from mmpose.registry import DATASETS
 
-from ..csv_io import read_fashionai_csv
-from ..keypoints import (ALL_CATEGORIES, category_keypoint_indices,
-                         check_category)
+from ..csv_io import (FashionAICSVError, FashionAIRecords,
+                      read_fashionai_csv)
+from ..image_check import FashionAIImageError, image_size
+from ..keypoints import (ALL_CATEGORIES, KEYPOINT_NAMES,
+                         category_keypoint_indices, check_category)
 from ..metainfo import fashionai_metainfo
 
 
@@ -70,7 +72,13 @@ class FashionAIDataset(BaseCocoStyleDataset):
         super().__init__(ann_file=ann_file, metainfo=metainfo, **kwargs)
 
     def _load_annotations(self) -> Tuple[List[dict], List[dict]]:
-        """Read the CSV; one instance per row of ``self.category``."""
+        """Read the CSV; one instance per row of ``self.category``.
+
+        Images that are missing, empty, not images or truncated are skipped
+        and counted when training, and stop loading in test mode (every
+        listed image needs a prediction). A point outside its image stops
+        loading in both modes.
+        """
         records = read_fashionai_csv(self.ann_file)
         if self.bbox_mode == 'keypoints' and not records.has_keypoints:
             raise ValueError(
@@ -82,19 +90,28 @@ class FashionAIDataset(BaseCocoStyleDataset):
             if self.category in (ALL_CATEGORIES, category)
         ]
         rows = rows[::self.sample_interval]
+        if not rows:
+            raise ValueError(f'{self.ann_file}: no rows of category '
+                             f'{self.category!r}; expected at least one')
         instance_list = []
         image_list = []
+        unusable = []
         for row in rows:
             image_id = records.image_ids[row]
+            line = int(records.lines[row])
             img_path = osp.join(self.data_prefix['img'], image_id)
-            width, height = self._image_size(img_path, records.path,
-                                             int(records.lines[row]))
+            try:
+                width, height = image_size(img_path)
+            except FashionAIImageError as error:
+                unusable.append(f'line {line}: {error}')
+                continue
             raw_row = dict(
                 row_index=row,
                 image_id=image_id,
                 image_category=records.categories[row],
-                line=int(records.lines[row]))
+                line=line)
             if records.has_keypoints:
+                _check_inside(records, row, width, height)
                 raw_row.update(
                     keypoints=records.keypoints[row].astype(np.float32),
                     visibility=records.visibility[row].copy())
@@ -122,19 +139,18 @@ class FashionAIDataset(BaseCocoStyleDataset):
             image_list.append(
                 dict(img_id=row, img_path=img_path, width=width,
                      height=height))
+        if unusable:
+            summary = (f'{self.ann_file}: {len(unusable)} of {len(rows)} '
+                       f'listed images cannot be used; first: {unusable[0]}')
+            if self.test_mode:
+                raise FashionAIImageError(
+                    summary + ' (evaluation needs every listed image)')
+            print_log(
+                f'FashionAIDataset({self.category}): skipped ' + summary +
+                ''.join(f'\n  {problem}' for problem in unusable[1:10]),
+                logger='current',
+                level=logging.WARNING)
         return instance_list, image_list
-
-    @staticmethod
-    def _image_size(img_path: str, csv_path: str,
-                    line: int) -> Tuple[int, int]:
-        """Read ``(width, height)`` from the image file's header."""
-        try:
-            with Image.open(img_path) as image:
-                return image.size
-        except FileNotFoundError:
-            raise FileNotFoundError(
-                f'{csv_path}, line {line}: image {img_path} does not '
-                'exist') from None
 
     def _bbox(self, points: np.ndarray, width: int,
               height: int) -> np.ndarray:
@@ -160,3 +176,24 @@ class FashionAIDataset(BaseCocoStyleDataset):
                 f'images of {self.ann_file} with no annotated point',
                 logger='current')
         return kept
+
+
+def _check_inside(records: FashionAIRecords, row: int, width: int,
+                  height: int) -> None:
+    """Raise if an annotated point of ``row`` lies outside its image.
+
+    Coordinates from 0 to the width/height inclusive are inside (the sample
+    annotations put border points at 512 on 512-pixel images).
+    """
+    points = records.keypoints[row]
+    outside = (records.visibility[row] >= 0) & (
+        (points[:, 0] < 0) | (points[:, 0] > width) | (points[:, 1] < 0) |
+        (points[:, 1] > height))
+    if outside.any():
+        point = int(np.flatnonzero(outside)[0])
+        x, y = points[point]
+        raise FashionAICSVError(
+            records.path, f'{KEYPOINT_NAMES[point]} at ({x:g}, {y:g}) lies '
+            f'outside its {width}x{height} image {records.image_ids[row]}; '
+            f'expected 0 <= x <= {width} and 0 <= y <= {height}',
+            int(records.lines[row]), 3 + point)

@@ -4,8 +4,8 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
-from ..csv_io import FashionAICSVError, FashionAIRecords
-from ..keypoints import CATEGORY_KEYPOINTS, KEYPOINT_NAMES, check_category
+from ..csv_io import CATEGORY_DEFINES, FashionAICSVError, FashionAIRecords
+from ..keypoints import KEYPOINT_NAMES, check_category
 from .normalized_error import NormalizedErrors, normalized_errors, summarize
 
 
@@ -95,12 +95,12 @@ def evaluate_submission(annotations: FashionAIRecords,
 def _check_defined_points_predicted(predictions: FashionAIRecords,
                                     rows: np.ndarray) -> None:
     """Raise if a row lacks a point its category defines."""
-    for row in rows:
+    defines = CATEGORY_DEFINES[predictions.category_ids[rows]]
+    missing = np.argwhere(defines & (predictions.visibility[rows] == -1))
+    if len(missing):
+        row, point = rows[missing[0, 0]], int(missing[0, 1])
         category = predictions.categories[row]
-        for name in CATEGORY_KEYPOINTS[category]:
-            point = KEYPOINT_NAMES.index(name)
-            if predictions.visibility[row, point] == -1:
-                raise FashionAICSVError(
-                    predictions.path, f'no prediction for {name}, which '
-                    f'{category} defines; expected x_y_1',
-                    int(predictions.lines[row]), 3 + point)
+        name = KEYPOINT_NAMES[point]
+        raise FashionAICSVError(
+            predictions.path, f'no prediction for {name}, which {category} '
+            'defines; expected x_y_1', int(predictions.lines[row]), 3 + point)
