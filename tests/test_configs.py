@@ -14,6 +14,11 @@ CONFIGS = [(family, category) for family in FAMILIES
            for category in CATEGORIES]
 CONFIG_DIR = REPO_ROOT / 'configs' / 'fashionai'
 DEMO_CONFIG = 'res18_all_128_demo'
+FAST_CONFIGS = {
+    'hrnet_w32_blouse_fast': 128,
+    'res50_blouse_fast': 128,
+    'res18_all_128_demo_fast': 32,
+}
 
 
 def load(family, category):
@@ -22,7 +27,36 @@ def load(family, category):
 
 def test_no_stray_configs():
     shipped = {p.stem for p in CONFIG_DIR.glob('*.py')}
-    assert shipped == {f'{f}_{c}' for f, c in CONFIGS} | {DEMO_CONFIG}
+    assert shipped == ({f'{f}_{c}' for f, c in CONFIGS} | {DEMO_CONFIG}
+                       | set(FAST_CONFIGS))
+
+
+@pytest.mark.parametrize('name,batch_size', FAST_CONFIGS.items())
+def test_fast_configs(name, batch_size):
+    fast = Config.fromfile(str(CONFIG_DIR / f'{name}.py'))
+    plain = Config.fromfile(
+        str(CONFIG_DIR / f'{name[:-len("_fast")]}.py'))
+    expected_wrapper = ('AmpOptimWrapper'
+                        if torch.cuda.is_available() else
+                        'CPUAutocastOptimWrapper')
+    assert fast.optim_wrapper.type == expected_wrapper
+    assert fast.optim_wrapper.optimizer == plain.optim_wrapper.optimizer
+    assert fast.env_cfg.cudnn_benchmark
+    assert fast.auto_scale_lr.enable
+    assert fast.auto_scale_lr.base_batch_size == (
+        plain.auto_scale_lr.base_batch_size)
+    hooks = [h.type for h in fast.custom_hooks]
+    assert hooks == [h.type for h in plain.custom_hooks] + [
+        'ChannelsLastHook', 'Float32HeadOutputHook'
+    ]
+    loader = fast.train_dataloader
+    assert loader.batch_size == batch_size
+    assert loader.num_workers >= 1 and loader.persistent_workers
+    assert loader.pin_memory
+    # everything else is the plain config's
+    assert fast.model == plain.model
+    assert loader.dataset == plain.train_dataloader.dataset
+    assert fast.val_dataloader == plain.val_dataloader
 
 
 def check_codec_consistency(cfg):

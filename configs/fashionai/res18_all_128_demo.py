@@ -36,6 +36,7 @@ val_dataloader = test_dataloader = dict(
 # A schedule for minutes, not days: short warm-up, decay near the end.
 train_cfg = dict(max_epochs=14, val_interval=7)
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
+auto_scale_lr = dict(base_batch_size=32)  # the learning rate above is for 32
 param_scheduler = [
     dict(type='LinearLR', begin=0, end=50, start_factor=0.01, by_epoch=False),
     dict(
