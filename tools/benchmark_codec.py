@@ -1,0 +1,110 @@
+"""The error a perfect network would still have: codec round trips.
+
+Usage:
+    python tools/benchmark_codec.py [ANN_CSV] [--rows N]
+
+Each annotated row (default: the real sample ../shared/.../val.csv, images
+taken as 512x512 as most are) goes through the real MMPose steps of a
+top-down config: whole-image box -> GetBBoxCenterScale -> TopdownAffine
+(warp to the input) -> the codec's encode (target heatmap) -> decode ->
+back to original pixels as the pose estimator does. The NE of the result
+against the annotation is printed per codec and input size. A benchmark,
+not a test: nothing is asserted.
+"""
+import argparse
+import os.path as osp
+from typing import Dict
+
+import numpy as np
+from mmengine.dataset import Compose
+from tabulate import tabulate
+
+import fashionai_dataset  # noqa: F401  (registers, closes the stack's gaps)
+from fashionai_dataset.csv_io import read_fashionai_csv
+from fashionai_dataset.evaluation import normalized_errors, summarize
+from mmpose.registry import KEYPOINT_CODECS
+from mmpose.utils import register_all_modules
+
+SAMPLE = osp.join(
+    osp.dirname(osp.dirname(osp.abspath(__file__))), '..', 'shared',
+    'fashionai', 'annotations', 'val.csv')
+IMAGE_SIZE = 512
+
+CODECS: Dict[str, dict] = {
+    'MSRAHeatmap': dict(type='MSRAHeatmap'),
+    'MSRAHeatmap unbiased (DARK)': dict(type='MSRAHeatmap', unbiased=True),
+    'UDPHeatmap': dict(type='UDPHeatmap'),
+}
+
+
+def round_trip(records, codec_cfg: dict, input_size: int,
+               padding: float) -> float:
+    """NE (percent) of the annotations after one encode/decode round trip."""
+    use_udp = codec_cfg['type'] == 'UDPHeatmap'
+    heatmap = input_size // 4
+    codec = KEYPOINT_CODECS.build(
+        dict(codec_cfg,
+             input_size=(input_size, input_size),
+             heatmap_size=(heatmap, heatmap),
+             sigma=2 * input_size / 256))
+    pipeline = Compose([
+        dict(type='GetBBoxCenterScale', padding=padding),
+        dict(type='TopdownAffine', input_size=codec.input_size,
+             use_udp=use_udp),
+    ])
+    image = np.zeros((IMAGE_SIZE, IMAGE_SIZE, 3), dtype=np.uint8)
+    decoded = np.zeros_like(records.keypoints)
+    for row in range(len(records)):
+        annotated = records.visibility[row] >= 0
+        results = pipeline(
+            dict(
+                img=image,
+                bbox=np.array([[0, 0, IMAGE_SIZE, IMAGE_SIZE]], np.float32),
+                keypoints=records.keypoints[row][None].astype(np.float32),
+                keypoints_visible=annotated[None].astype(np.float32)))
+        encoded = codec.encode(results['transformed_keypoints'],
+                               results['keypoints_visible'])
+        target = encoded['heatmaps']
+        points, _ = codec.decode(target)
+        center, scale = results['input_center'], results['input_scale']
+        decoded[row] = (points[0] / np.array(codec.input_size) * scale +
+                        center - 0.5 * scale)
+    return summarize(
+        normalized_errors(decoded, records.keypoints, records.visibility,
+                          records.category_ids))['NE']
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('annotations', nargs='?', default=SAMPLE)
+    parser.add_argument('--rows', type=int, default=None,
+                        help='use the first N rows (default: all)')
+    parser.add_argument('--sizes', type=int, nargs='+',
+                        default=[256, 384, 512])
+    args = parser.parse_args()
+    register_all_modules()
+    records = read_fashionai_csv(args.annotations, require_keypoints=True)
+    if args.rows:
+        for field in ('keypoints', 'visibility', 'lines'):
+            setattr(records, field, getattr(records, field)[:args.rows])
+        records.image_ids = records.image_ids[:args.rows]
+        records.categories = records.categories[:args.rows]
+    print(f'{len(records)} rows of {args.annotations}; heatmaps at 1/4 of '
+          'the input, sigma 2 per 256 pixels')
+    headers = ['codec'] + [f'{size}, padding 1.25' for size in args.sizes
+                           ] + [f'{args.sizes[0]}, padding 1.0']
+    table = []
+    for name, codec_cfg in CODECS.items():
+        row = [name]
+        for size in args.sizes:
+            row.append(f'{round_trip(records, codec_cfg, size, 1.25):.3f}%')
+        row.append(
+            f'{round_trip(records, codec_cfg, args.sizes[0], 1.0):.3f}%')
+        table.append(row)
+        print(f'  {name} done', flush=True)
+    print('\nNE of the round trip (the floor of a perfect network):')
+    print(tabulate(table, headers=headers))
+
+
+if __name__ == '__main__':
+    main()
