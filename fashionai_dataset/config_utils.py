@@ -15,8 +15,9 @@ def pipeline_for_codec(pipeline: Sequence[Dict], codec: Dict) -> List[Dict]:
     """Return ``pipeline`` with its input size and target encoder from ``codec``.
 
     ``TopdownAffine`` gets ``input_size=codec['input_size']`` and
-    ``GenerateTarget`` gets ``encoder=codec``; other steps are kept as they
-    are. The input is not modified.
+    ``use_udp`` (true for ``UDPHeatmap``, whose unbiased coordinates the
+    affine must match) and ``GenerateTarget`` gets ``encoder=codec``; other
+    steps are kept as they are. The input is not modified.
 
     Args:
         pipeline: A list of transform configs.
@@ -25,7 +26,10 @@ def pipeline_for_codec(pipeline: Sequence[Dict], codec: Dict) -> List[Dict]:
     steps = []
     for step in pipeline:
         if step['type'] == 'TopdownAffine':
-            step = dict(step, input_size=codec['input_size'])
+            step = dict(
+                step,
+                input_size=codec['input_size'],
+                use_udp=codec['type'] == 'UDPHeatmap')
         elif step['type'] == 'GenerateTarget':
             step = dict(step, encoder=codec)
         steps.append(dict(step))

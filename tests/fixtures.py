@@ -117,7 +117,7 @@ def tiny_config(base_config: Path,
                 extra: str = '') -> Path:
     """Write a config that trains ``base_config`` small and fast on CPU.
 
-    ResNet-18 at a 64x64 input with 16x16 heatmaps, batch 4, no pretrained
+    ResNet-18 at a 64x64 input with 16x16 UDP heatmaps, batch 4, no pretrained
     weights, validation and a checkpoint every epoch; data from
     ``data_root/{train,val}``, or from the config's default (relative to
     the working folder) when ``data_root`` is None. ``extra`` is appended
@@ -134,7 +134,7 @@ _base_ = [{str(base_config)!r}]
 from fashionai_dataset.config_utils import pipeline_for_codec
 
 codec = dict(
-    type='MSRAHeatmap', input_size=(64, 64), heatmap_size=(16, 16), sigma=1)
+    type='UDPHeatmap', input_size=(64, 64), heatmap_size=(16, 16), sigma=1)
 
 
 model = dict(
@@ -170,10 +170,14 @@ work_dir = {str(work_dir)!r}
     return path
 
 
-def mim(*args, cwd: Path) -> str:
-    """Run the venv's `mim` and return its output; fail on a non-zero exit."""
+def mim(*args, cwd: Path, env: Optional[Dict[str, str]] = None) -> str:
+    """Run the venv's `mim` and return its output; fail on a non-zero exit.
+
+    ``env`` adds to (or overrides) this process's environment.
+    """
     result = subprocess.run([str(MIM)] + [str(a) for a in args],
                             cwd=cwd,
+                            env=dict(os.environ, **(env or {})),
                             capture_output=True,
                             text=True,
                             timeout=900)

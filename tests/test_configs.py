@@ -65,11 +65,15 @@ def check_codec_consistency(cfg):
     targets = [s for s in cfg.train_dataloader.dataset.pipeline
                if s.type == 'GenerateTarget']
     assert [t.encoder for t in targets] == [codec]
+    udp = codec.type == 'UDPHeatmap'
     for loader in (cfg.train_dataloader, cfg.val_dataloader,
                    cfg.test_dataloader):
         affine = [s for s in loader.dataset.pipeline
                   if s.type == 'TopdownAffine']
         assert [a.input_size for a in affine] == [codec.input_size]
+        assert [a.get('use_udp', False) for a in affine] == [udp]
+    # flip test: MSRA-style heatmaps are shifted by a pixel, UDP's are not
+    assert cfg.model.test_cfg.shift_heatmap is not udp
     return codec
 
 
@@ -107,6 +111,7 @@ def test_config_values(family, category):
     assert cfg.val_dataloader.dataset.test_mode
 
     codec = check_codec_consistency(cfg)
+    assert codec.type == 'UDPHeatmap'  # the lowest measured NE floor
     assert codec.input_size == (256, 256)
     assert codec.heatmap_size == ((32, 32) if family == 'cpm' else (64, 64))
 

@@ -20,7 +20,8 @@ model = dict(
     # half width: ImageNet weights do not fit it, so it starts from scratch
     backbone=dict(depth=18, base_channels=32, init_cfg=None),
     head=dict(
-        in_channels=256, deconv_out_channels=(128, 128, 128), decoder=codec))
+        in_channels=256, deconv_out_channels=(128, 128, 128), decoder=codec),
+    test_cfg=dict(shift_heatmap=True))  # MSRA-style heatmaps shift on flip
 
 # milder rotations than MMPose's +-80 degrees: garments stand upright, and a
 # model trained for minutes should spend them on that case

@@ -4,7 +4,7 @@ _base_ = ['./fashionai_topdown_heatmap.py']
 from fashionai_dataset.config_utils import pipeline_for_codec  # noqa: E402
 
 codec = dict(
-    type='MSRAHeatmap', input_size=(256, 256), heatmap_size=(32, 32), sigma=2)
+    type='UDPHeatmap', input_size=(256, 256), heatmap_size=(32, 32), sigma=2)
 
 # The base pipeline captured the 64x64 codec: swap it in GenerateTarget and
 # hand the new pipeline to the dataloader, or the override would be ignored.
