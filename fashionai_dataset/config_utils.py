@@ -112,3 +112,36 @@ def fast_training(custom_hooks: Sequence[Dict],
                 num_workers=num_workers,
                 persistent_workers=num_workers > 0,
                 pin_memory=True))
+
+
+def at_input_size(base, size: int) -> Tuple[Dict, Dict, Dict, Dict, Dict]:
+    """Overrides that run a heatmap config at a ``size`` x ``size`` input.
+
+    The codec keeps its type; the heatmap stays a quarter of the input and
+    sigma grows with it (2 per 256 pixels, as MMPose's 384 configs use 3)::
+
+        _base_ = ['./hrnet_w32_blouse.py']
+        from fashionai_dataset.config_utils import at_input_size
+        (codec, model, train_dataloader, val_dataloader,
+         test_dataloader) = at_input_size(_base_, 384)
+
+    Args:
+        base: The ``_base_`` of the calling config (its codec and pipelines).
+        size: Input side in pixels.
+
+    Returns:
+        tuple: ``codec``, and the ``model``, ``train_dataloader``,
+        ``val_dataloader`` and ``test_dataloader`` overrides using it.
+    """
+    codec = dict(
+        base.codec,
+        input_size=(size, size),
+        heatmap_size=(size // 4, size // 4),
+        sigma=2 * size / 256)
+    val_loader = dict(
+        dataset=dict(pipeline=pipeline_for_codec(base.val_pipeline, codec)))
+    return (codec, dict(head=dict(decoder=codec)),
+            dict(
+                dataset=dict(
+                    pipeline=pipeline_for_codec(base.train_pipeline, codec))),
+            val_loader, val_loader)

@@ -14,6 +14,10 @@ CONFIGS = [(family, category) for family in FAMILIES
            for category in CATEGORIES]
 CONFIG_DIR = REPO_ROOT / 'configs' / 'fashionai'
 DEMO_CONFIG = 'res18_all_128_demo'
+SIZES = (384, 512)
+SIZE_CONFIGS = [(family, category, size) for family in ('hrnet_w32', 'res50')
+                for category in CATEGORIES for size in SIZES]
+ALL_CONFIG = 'hrnet_w32_all'
 FAST_CONFIGS = {
     'hrnet_w32_blouse_fast': 128,
     'res50_blouse_fast': 128,
@@ -28,7 +32,46 @@ def load(family, category):
 def test_no_stray_configs():
     shipped = {p.stem for p in CONFIG_DIR.glob('*.py')}
     assert shipped == ({f'{f}_{c}' for f, c in CONFIGS} | {DEMO_CONFIG}
-                       | set(FAST_CONFIGS))
+                       | set(FAST_CONFIGS) | {ALL_CONFIG}
+                       | {f'{f}_{c}_{s}' for f, c, s in SIZE_CONFIGS})
+
+
+@pytest.mark.parametrize('family,category,size', SIZE_CONFIGS)
+def test_input_size_variants(family, category, size):
+    cfg = Config.fromfile(str(CONFIG_DIR / f'{family}_{category}_{size}.py'))
+    plain = load(family, category)
+    codec = check_codec_consistency(cfg)
+    assert codec.type == plain.model.head.decoder.type
+    assert codec.input_size == (size, size)
+    assert codec.heatmap_size == (size // 4, size // 4)
+    assert codec.sigma == 2 * size / 256
+    assert cfg.model.head.out_channels == num_category_keypoints(category)
+    for loader in (cfg.train_dataloader, cfg.val_dataloader,
+                   cfg.test_dataloader):
+        assert loader.dataset.category == category
+    # only the size differs from the 256 config
+    assert cfg.model.backbone == plain.model.backbone
+    assert cfg.optim_wrapper == plain.optim_wrapper
+
+
+@pytest.mark.parametrize('family', ['hrnet_w32', 'res50'])
+def test_512_models_run(family):
+    cfg = Config.fromfile(str(CONFIG_DIR / f'{family}_skirt_512.py'))
+    cfg.model.backbone.init_cfg = None
+    model = MODELS.build(cfg.model).eval()
+    with torch.no_grad():
+        heatmaps = model(torch.rand(1, 3, 512, 512), None, mode='tensor')
+    assert tuple(heatmaps.shape) == (1, 4, 128, 128)
+
+
+def test_all_category_config():
+    cfg = Config.fromfile(str(CONFIG_DIR / f'{ALL_CONFIG}.py'))
+    check_codec_consistency(cfg)
+    assert cfg.model.head.out_channels == 24
+    for loader in (cfg.train_dataloader, cfg.val_dataloader,
+                   cfg.test_dataloader):
+        assert loader.dataset.category == 'all'
+
 
 
 @pytest.mark.parametrize('name,batch_size', FAST_CONFIGS.items())

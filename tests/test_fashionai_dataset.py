@@ -82,6 +82,14 @@ def test_all_categories(split):
     dataset = build(split, category='all')
     assert len(dataset) == 6
     assert dataset.get_data_info(0)['keypoints'].shape == (1, 24, 2)
+    # a skirt's weights: only the four skirt points can be nonzero
+    skirt = [dataset.get_data_info(i) for i in range(6)
+             if dataset.get_data_info(i)['raw_ann_info']['image_category'] ==
+             'skirt'][0]
+    skirt_points = category_keypoint_indices('skirt')
+    others = np.setdiff1d(np.arange(24), skirt_points)
+    assert (skirt['keypoints_visible'][0, others] == 0).all()
+    assert skirt['keypoints_visible'][0, skirt_points].sum() > 0
     assert dataset.metainfo['flip_indices'][0] == 1
 
 
