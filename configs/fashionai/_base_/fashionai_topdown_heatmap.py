@@ -40,6 +40,12 @@ train_pipeline = [
     dict(type='RandomBBoxTransform'),
     dict(
         type='TopdownAffine', input_size=codec['input_size'], use_udp=True),
+    # color, contrast, blur and noise, as the FashionAI solutions used
+    dict(type='PhotometricDistortion'),
+    dict(type='RandomGaussianBlur', prob=0.1),
+    dict(type='RandomGaussianNoise', prob=0.1),
+    # points the shift/scale/rotation pushed off the input get no target
+    dict(type='ZeroWeightOutsideInput'),
     dict(type='GenerateTarget', encoder=codec),
     dict(type='PackPoseInputs')
 ]
