@@ -2,9 +2,11 @@
 
 Importing this package (``custom_imports=dict(imports=['fashionai_dataset'])``
 in a config) first closes the run-time gaps of the pinned stack
-(:mod:`.compat`), then registers :class:`FashionAIDataset` in MMPose's
-``DATASETS``, :class:`FashionAIMetric` in its ``METRICS`` and
-:class:`WeightsOnlyCheckpointHook` in its ``HOOKS``.
+(:mod:`.compat`), then registers everything the configs name in MMPose's
+registries: :class:`FashionAIDataset` and the FashionAI transforms
+(``DATASETS``, ``TRANSFORMS``), :class:`FashionAIMetric` (``METRICS``), the
+checkpoint, channels_last and float32-head hooks (``HOOKS``), the CPU bf16
+optimizer wrapper (``OPTIM_WRAPPERS``) and the ``atomic_local`` file backend.
 """
 from . import compat  # noqa: F401  (must run before mmpose.models is imported)
 from .csv_io import (FashionAICSVError, FashionAIRecords, read_fashionai_csv,
@@ -19,6 +21,7 @@ __version__ = '0.1.0'
 
 __all__ = [
     'FashionAICSVError', 'FashionAIRecords', 'read_fashionai_csv',
-    'write_submission', 'FashionAIDataset', 'WeightsOnlyCheckpointHook', 'FashionAIMetric', 'CATEGORIES',
-    'CATEGORY_KEYPOINTS', 'KEYPOINT_NAMES', 'fashionai_metainfo'
+    'write_submission', 'FashionAIDataset', 'WeightsOnlyCheckpointHook',
+    'FashionAIMetric', 'CATEGORIES', 'CATEGORY_KEYPOINTS', 'KEYPOINT_NAMES',
+    'fashionai_metainfo'
 ]

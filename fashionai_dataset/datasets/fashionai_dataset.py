@@ -34,6 +34,11 @@ class FashionAIDataset(BaseCocoStyleDataset):
     ``row_index``, and for annotation files the 24 points and their ``v``),
     which :class:`~fashionai_dataset.evaluation.FashionAIMetric` evaluates.
 
+    Bad input (README, "Bad input"): CSV errors and points outside their
+    image stop loading; images that are missing, empty, not images or cut
+    short are skipped and counted when training and stop loading in test
+    mode.
+
     Args:
         ann_file (str): The CSV file, relative to ``data_root``.
         category (str): ``'blouse'``, ``'outwear'``, ``'dress'``, ``'skirt'``,
