@@ -145,3 +145,17 @@ def at_input_size(base, size: int) -> Tuple[Dict, Dict, Dict, Dict, Dict]:
                 dataset=dict(
                     pipeline=pipeline_for_codec(base.train_pipeline, codec))),
             val_loader, val_loader)
+
+
+def drop_steps(pipeline: Sequence[Dict], *step_types: str) -> List[Dict]:
+    """Return ``pipeline`` without its steps of the given types.
+
+    Raises:
+        KeyError: A type has no step in the pipeline (a typo would
+            otherwise drop nothing, silently).
+    """
+    present = {step['type'] for step in pipeline}
+    missing = [t for t in step_types if t not in present]
+    if missing:
+        raise KeyError(f'the pipeline has no {", ".join(missing)} step')
+    return [dict(step) for step in pipeline if step['type'] not in step_types]

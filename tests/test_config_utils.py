@@ -1,6 +1,7 @@
 import pytest
 
-from fashionai_dataset.config_utils import pipeline_for_codec, update_step
+from fashionai_dataset.config_utils import (drop_steps, pipeline_for_codec,
+                                            update_step)
 
 PIPELINE = [
     dict(type='LoadImage'),
@@ -29,3 +30,10 @@ def test_update_step():
     assert steps[1]['use_udp'] is False and PIPELINE[1]['use_udp'] is True
     with pytest.raises(KeyError, match='no RandomFlip step'):
         update_step(PIPELINE, 'RandomFlip', direction='vertical')
+
+
+def test_drop_steps():
+    steps = drop_steps(PIPELINE, 'GenerateTarget', 'LoadImage')
+    assert [s['type'] for s in steps] == ['TopdownAffine', 'PackPoseInputs']
+    with pytest.raises(KeyError, match='no RandomBlur step'):
+        drop_steps(PIPELINE, 'RandomBlur')

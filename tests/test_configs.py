@@ -132,6 +132,9 @@ def test_demo_config():
     (bbox_transform, ) = [s for s in cfg.train_dataloader.dataset.pipeline
                           if s.type == 'RandomBBoxTransform']
     assert bbox_transform.rotate_factor == 30.0
+    steps = [s.type for s in cfg.train_dataloader.dataset.pipeline]
+    assert 'PhotometricDistortion' not in steps
+    assert 'ZeroWeightOutsideInput' in steps
     assert cfg.val_evaluator.type == 'FashionAIMetric'
     assert cfg.param_scheduler[1].end == cfg.train_cfg.max_epochs
 
