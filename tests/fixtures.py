@@ -186,11 +186,17 @@ def mim(*args, cwd: Path, env: Optional[Dict[str, str]] = None) -> str:
     return output
 
 
-def write_data(root: Path) -> None:
-    """A tiny train/val pair in the competition layout under ``root``."""
-    write_split(root / 'train', images_per_category=6, seed=0)
+def write_data(root: Path,
+               categories: Sequence[str] = ('blouse', 'skirt'),
+               train: int = 6,
+               val: int = 3) -> None:
+    """A tiny train/val pair in the competition layout under ``root``.
+
+    ``train`` and ``val`` are images per category.
+    """
+    write_split(root / 'train', categories, images_per_category=train, seed=0)
     write_split(
-        root / 'val', images_per_category=3, seed=1,
+        root / 'val', categories, images_per_category=val, seed=1,
         csv_name='Annotations/val.csv')
 
 

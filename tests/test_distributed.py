@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from fixtures import BASE_CONFIG, mim, tiny_config, write_split
+from fixtures import BASE_CONFIG, mim, tiny_config, write_data
 
 # gloo instead of nccl; and DDP without device_ids, as it wants for a model on
 # the CPU (mmengine passes device_ids=[LOCAL_RANK] unless told otherwise)
@@ -36,9 +36,7 @@ def metric(log, name):
 @pytest.mark.slow
 def test_two_processes_gather_the_metric_exactly(tmp_path):
     data = tmp_path / 'data'
-    write_split(data / 'train', categories=('blouse', ), images_per_category=8)
-    write_split(data / 'val', categories=('blouse', ), images_per_category=7,
-                seed=1, csv_name='Annotations/val.csv')
+    write_data(data, categories=('blouse', ), train=8, val=7)
     work = tmp_path / 'work'
     config = tiny_config(BASE_CONFIG, work, data, max_epochs=1, extra=CPU_DISTRIBUTED)
 

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from fixtures import (BASE_CONFIG, MIM, REPO_ROOT, mim, tiny_config,
-                      write_split)
+                      write_data)
 
 # one worker, re-created each epoch and seeded by mmengine from the seed and
 # rank: the augmentation stream depends on the epoch only, as it must for a
@@ -38,9 +38,7 @@ def wait_for(path, text, process, timeout=600):
 @pytest.mark.slow
 def test_sigkill_mid_epoch_then_resume_equals_uninterrupted(tmp_path):
     data = tmp_path / 'data'
-    write_split(data / 'train', categories=('blouse', ), images_per_category=16)
-    write_split(data / 'val', categories=('blouse', ), images_per_category=3,
-                seed=1, csv_name='Annotations/val.csv')
+    write_data(data, categories=('blouse', ), train=16, val=3)
 
     straight = tiny_config(BASE_CONFIG, tmp_path / 'straight' / 'work', data,
                            max_epochs=3, **DETERMINISTIC)
