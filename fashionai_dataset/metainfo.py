@@ -7,8 +7,10 @@ or loaded through a working-directory-relative ``from_file`` path.
 """
 from typing import Dict
 
+import numpy as np
+
 from .keypoints import (CATEGORY_KEYPOINTS, SKELETON, check_category,
-                        mirror_name, side_color)
+                        keypoint_index, mirror_name, side_color)
 
 #: OKS sigma given to every point. FashionAI defines none (its metric is NE);
 #: MMPose requires the field, and COCO's wrist/ankle value is a fair stand-in.
@@ -60,3 +62,14 @@ def fashionai_metainfo(category: str) -> Dict:
         skeleton_info=skeleton_info,
         joint_weights=[1.0] * len(names),
         sigmas=[DEFAULT_SIGMA] * len(names))
+
+
+def csv_columns(parsed_metainfo: Dict) -> np.ndarray:
+    """CSV column (0-23) of each model output, shape (K,).
+
+    Args:
+        parsed_metainfo: A dataset's (or model's) parsed metainfo, with
+            ``keypoint_id2name``, e.g. ``dataset.metainfo``.
+    """
+    names = parsed_metainfo['keypoint_id2name']
+    return np.array([keypoint_index(names[i]) for i in range(len(names))])

@@ -14,12 +14,12 @@ from torch.utils.data import DataLoader
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from mmpose.models import build_pose_estimator
 
-from ..csv_io import FashionAIRecords, read_fashionai_csv
+from ..csv_io import (CATEGORY_DEFINES, FashionAIRecords,
+                      read_fashionai_csv)
 from ..datasets import FashionAIDataset
 from ..engine import decode
-from ..keypoints import (ALL_CATEGORIES, CATEGORY_KEYPOINTS, NUM_KEYPOINTS,
-                         check_category, keypoint_index)
-from ..metainfo import fashionai_metainfo
+from ..keypoints import ALL_CATEGORIES, NUM_KEYPOINTS, check_category
+from ..metainfo import csv_columns, fashionai_metainfo
 
 
 def _config_from_meta(meta: dict, checkpoint: str) -> Config:
@@ -120,10 +120,7 @@ def predict_csv(models: Dict[str, nn.Module],
     for category in sorted(models, key=lambda c: c == ALL_CATEGORIES):
         model = models[category]
         dataset = _dataset_for(model, test_csv, image_root, category)
-        columns = np.array([
-            keypoint_index(dataset.metainfo['keypoint_id2name'][i])
-            for i in range(dataset.metainfo['num_keypoints'])
-        ])
+        columns = csv_columns(dataset.metainfo)
         loader = DataLoader(
             dataset,
             batch_size=batch_size,
@@ -142,12 +139,9 @@ def predict_csv(models: Dict[str, nn.Module],
                     done[row] = True
                     progress.update()
         print()
-    for row, category in enumerate(records.categories):
-        undefined = [
-            keypoint_index(n) for n in CATEGORY_KEYPOINTS[ALL_CATEGORIES]
-            if n not in CATEGORY_KEYPOINTS[category]
-        ]
-        predictions[row, undefined] = np.nan
+    # an 'all' model predicts 24 points; keep only those each image's
+    # category defines
+    predictions[~CATEGORY_DEFINES[records.category_ids]] = np.nan
     records.keypoints = predictions
     records.visibility = np.where(np.isnan(predictions[..., 0]), -1,
                                   1).astype(np.int8)

@@ -9,7 +9,8 @@ from mmengine.logging import MMLogger, print_log
 from mmpose.registry import METRICS
 
 from ..csv_io import write_submission
-from ..keypoints import CATEGORIES, NUM_KEYPOINTS, keypoint_index
+from ..keypoints import CATEGORIES, NUM_KEYPOINTS
+from ..metainfo import csv_columns
 from .normalized_error import normalized_errors, summarize
 from .report import format_summary
 
@@ -53,11 +54,6 @@ class FashionAIMetric(BaseMetric):
         self.outfile = outfile
         self.format_only = format_only
 
-    def _model_to_csv_columns(self) -> np.ndarray:
-        """CSV column (0-23) of each model output, from ``dataset_meta``."""
-        names = self.dataset_meta['keypoint_id2name']
-        return np.array([keypoint_index(names[i]) for i in range(len(names))])
-
     def process(self, data_batch: Sequence[dict],
                 data_samples: Sequence[dict]) -> None:
         """Keep, per sample, the CSV row and the prediction in CSV columns.
@@ -67,7 +63,7 @@ class FashionAIMetric(BaseMetric):
             data_samples: Outputs of the model; ``pred_instances.keypoints``
                 has shape (1, K, 2) in original-image pixels.
         """
-        columns = self._model_to_csv_columns()
+        columns = csv_columns(self.dataset_meta)
         for data_sample in data_samples:
             row = data_sample['raw_ann_info']
             pred = np.full((NUM_KEYPOINTS, 2), np.nan)
