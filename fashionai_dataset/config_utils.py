@@ -118,7 +118,8 @@ def at_input_size(base, size: int) -> Tuple[Dict, Dict, Dict, Dict, Dict]:
     """Overrides that run a heatmap config at a ``size`` x ``size`` input.
 
     The codec keeps its type; the heatmap stays a quarter of the input and
-    sigma grows with it (2 per 256 pixels, as MMPose's 384 configs use 3)::
+    sigma grows with it (2 at 256 pixels gives 3 at 384, as in MMPose's 384
+    configs). At the base's own size the codec is unchanged::
 
         _base_ = ['./hrnet_w32_blouse.py']
         from fashionai_dataset.config_utils import at_input_size
@@ -137,7 +138,7 @@ def at_input_size(base, size: int) -> Tuple[Dict, Dict, Dict, Dict, Dict]:
         base.codec,
         input_size=(size, size),
         heatmap_size=(size // 4, size // 4),
-        sigma=2 * size / 256)
+        sigma=base.codec['sigma'] * size / base.codec['input_size'][0])
     val_loader = dict(
         dataset=dict(pipeline=pipeline_for_codec(base.val_pipeline, codec)))
     return (codec, dict(head=dict(decoder=codec)),

@@ -1,6 +1,6 @@
 """The main job, end to end, on bundled synthetic data (`make demo`).
 
-1. render a synthetic FashionAI-format dataset (tools/make_synthetic.py);
+1. render a synthetic FashionAI-format dataset (as tools/make_synthetic.py);
 2. `mim train` configs/fashionai/res18_all_128_demo.py on it;
 3. `mim test` the best checkpoint on the test split's answers;
 4. write a submission for the test list (tools/predict.py);
@@ -29,12 +29,14 @@ from typing import List
 from tabulate import tabulate
 
 from fashionai_dataset.keypoints import CATEGORIES
+from fashionai_dataset.synthetic import ensure_synthetic
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join(REPO_ROOT, 'configs', 'fashionai', 'res18_all_128_demo.py')
 TOOLS = osp.join(REPO_ROOT, 'tools')
-FULL = dict(train=300, val=40, test=40, seed=0)
-QUICK = dict(train=6, val=2, test=3, seed=0)
+#: Images per category and split; seed 0.
+FULL = dict(train=300, val=40, test=40)
+QUICK = dict(train=6, val=2, test=3)
 
 
 def run(command: List[str]) -> None:
@@ -50,24 +52,6 @@ def mim(*args: str) -> List[str]:
     return [osp.join(osp.dirname(sys.executable), 'mim'), *args]
 
 
-def make_data(data: str, sizes: dict) -> None:
-    """Render the dataset unless this exact one is already there."""
-    stamp = osp.join(data, 'synthetic.json')
-    if osp.exists(stamp):
-        with open(stamp) as file:
-            if json.load(file) == sizes:
-                print(f'using the synthetic data already in {data}')
-                return
-    shutil.rmtree(data, ignore_errors=True)
-    run(
-        python_tool('make_synthetic.py', '--out', data, '--train',
-                    str(sizes['train']), '--val', str(sizes['val']),
-                    '--test', str(sizes['test']), '--seed',
-                    str(sizes['seed'])))
-    with open(stamp, 'w') as file:
-        json.dump(sizes, file)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--data', default='data/fashionai')
@@ -76,7 +60,7 @@ def main() -> None:
     args = parser.parse_args()
     start = time.time()
     data, work = osp.abspath(args.data), osp.abspath(args.work_dir)
-    make_data(data, QUICK if args.quick else FULL)
+    ensure_synthetic(data, QUICK if args.quick else FULL, seed=0, nproc=2)
 
     overrides = [
         f'train_dataloader.dataset.data_root={data}/train/',

@@ -8,8 +8,10 @@ random stream, seeded by (seed, split, category, index), so the output is
 deterministic for a seed whatever the number of worker processes.
 """
 import hashlib
+import json
 import os
 import os.path as osp
+import shutil
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
@@ -230,6 +232,38 @@ def generate_synthetic(out_dir: str,
                 [row[:2] for row in rows])
         paths[split] = annotation
     return paths
+
+
+def ensure_synthetic(out_dir: str,
+                     images_per_category: Dict[str, int],
+                     seed: int = 0,
+                     nproc: int = 1) -> bool:
+    """Render a dataset into ``out_dir`` unless this exact one is there.
+
+    A ``synthetic.json`` stamp in ``out_dir`` records the counts and seed;
+    a folder with another stamp (or none) is deleted and rendered again.
+
+    Args:
+        out_dir: Output folder.
+        images_per_category: As :func:`generate_synthetic`.
+        seed: As :func:`generate_synthetic`.
+        nproc: Worker processes.
+
+    Returns:
+        bool: Whether anything was rendered.
+    """
+    stamp = osp.join(out_dir, 'synthetic.json')
+    wanted = dict(images_per_category, seed=seed)
+    if osp.exists(stamp):
+        with open(stamp) as file:
+            if json.load(file) == wanted:
+                print(f'using the synthetic data already in {out_dir}')
+                return False
+    shutil.rmtree(out_dir, ignore_errors=True)
+    generate_synthetic(out_dir, images_per_category, seed=seed, nproc=nproc)
+    with atomic_write(stamp) as file:
+        json.dump(wanted, file)
+    return True
 
 
 def compare_statistics(annotation_csv: str,
