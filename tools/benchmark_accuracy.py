@@ -1,0 +1,248 @@
+"""NE per category of small models under one fixed CPU training budget.
+
+Usage:
+    python tools/benchmark_accuracy.py [--configs CONFIG ...]
+        [--sizes 128 192] [--epochs 5] [--data data/fashionai]
+        [--work-dir work_dirs/benchmark_accuracy] [--json OUT.json]
+
+Protocol (the same for every row, so rows compare):
+
+* data: the bundled synthetic dataset, seed 0, 300 training images per
+  category (the demo's; rendered once and reused), evaluated on its 40 test
+  images per category;
+* training: each config at each input size through ``mim train`` with seed
+  0, the same number of epochs (every run sees the same images), step decay
+  in the last two epochs, one validation at the end (in the log), the
+  last checkpoint kept;
+* testing: that checkpoint through MMEngine's ``Runner.test`` with flip test
+  on and off and, for ``MSRAHeatmap`` codecs, the unbiased (DARK) decoding
+  on and off (decoding options change nothing in training, so each trained
+  model gives four rows);
+* the constant baseline (each category's mean training layout).
+
+Input sizes go through :func:`fashionai_dataset.config_utils.at_input_size`,
+the helper of the ``_384``/``_512`` configs (at a config's own size it
+changes nothing). Defaults: the demo's half-width ResNet-18 SimpleBaseline
+and a width-16 HRNet, both at 128 and 192 pixels (about 30 minutes on a
+2-core CPU). A benchmark, not a test: nothing is asserted.
+"""
+import argparse
+import datetime
+import json
+import os
+import os.path as osp
+import platform
+import subprocess
+import sys
+import time
+from typing import Dict, List, Optional
+
+import torch
+from mmengine.config import Config
+from mmengine.runner import Runner
+from tabulate import tabulate
+
+from fashionai_dataset.atomic import atomic_write
+from fashionai_dataset.baselines import constant_predictions, mean_layouts
+from fashionai_dataset.csv_io import read_fashionai_csv, write_submission
+from fashionai_dataset.evaluation import evaluate_submission
+from fashionai_dataset.keypoints import CATEGORIES
+from fashionai_dataset.synthetic import ensure_synthetic
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+DEFAULT_CONFIGS = [
+    osp.join(REPO_ROOT, 'configs', 'fashionai', f'{name}.py')
+    for name in ('res18_all_128_demo', 'hrnet_w16_all_128_demo')
+]
+#: Images per category and split of the benchmark data (the demo's).
+DATA_SIZES = dict(train=300, val=40, test=40)
+SEED = 0
+
+WRAPPER = '''
+_base_ = [{config!r}]
+from fashionai_dataset.config_utils import at_input_size  # noqa: E402
+
+(codec, model, train_dataloader, val_dataloader,
+ test_dataloader) = at_input_size(_base_, {size})
+train_dataloader = dict(
+    dataset=dict(train_dataloader['dataset'], data_root={train!r}))
+val_dataloader = dict(
+    dataset=dict(val_dataloader['dataset'], data_root={val!r}))
+test_dataloader = dict(
+    dataset=dict(test_dataloader['dataset'], data_root={test!r},
+                 ann_file='Annotations/test_answers.csv'))
+randomness = dict(seed={seed})
+train_cfg = dict(max_epochs={epochs}, val_interval={epochs})
+param_scheduler = [
+    dict(type='LinearLR', begin=0, end=50, start_factor=0.01, by_epoch=False),
+    dict(type='MultiStepLR', begin=0, end={epochs},
+         milestones={milestones}, gamma=0.2, by_epoch=True)
+]
+default_hooks = dict(
+    logger=dict(interval=20),
+    checkpoint=dict(interval={epochs}, save_best=None, max_keep_ckpts=1))
+work_dir = {work_dir!r}
+'''
+
+
+def write_wrapper(config: str, size: int, args: argparse.Namespace) -> str:
+    """Write the benchmark's config for ``config`` at ``size``; its path."""
+    name = f'{osp.splitext(osp.basename(config))[0]}@{size}'
+    work_dir = osp.join(args.work_dir, name)
+    os.makedirs(work_dir, exist_ok=True)
+    epochs = args.epochs
+    milestones = sorted({max(1, epochs - 2), max(1, epochs - 1)})
+    path = osp.join(args.work_dir, f'{name}.py')
+    with atomic_write(path) as file:
+        file.write(
+            WRAPPER.format(
+                config=osp.abspath(config),
+                size=size,
+                seed=SEED,
+                epochs=epochs,
+                milestones=milestones,
+                train=osp.join(args.data, 'train') + '/',
+                val=osp.join(args.data, 'val') + '/',
+                test=osp.join(args.data, 'test') + '/',
+                work_dir=work_dir))
+    return path
+
+
+def train(wrapper: str) -> float:
+    """``mim train`` a wrapper config; return the wall time in minutes."""
+    mim = osp.join(osp.dirname(sys.executable), 'mim')
+    start = time.time()
+    subprocess.run([mim, 'train', 'mmpose', wrapper], check=True)
+    return (time.time() - start) / 60
+
+
+def test(wrapper: str, flip: bool,
+         unbiased: Optional[bool]) -> Dict[str, float]:
+    """Test the wrapper's last checkpoint with MMEngine's runner.
+
+    Args:
+        wrapper: A config written by :func:`write_wrapper`, trained.
+        flip: Flip test on or off.
+        unbiased: The ``MSRAHeatmap`` decoder's ``unbiased`` flag; ``None``
+            keeps the codec as it is.
+
+    Returns:
+        dict: The metric's results (``fashionai/NE``, ``fashionai/NE/<c>``).
+    """
+    cfg = Config.fromfile(wrapper)
+    with open(osp.join(cfg.work_dir, 'last_checkpoint')) as file:
+        cfg.load_from = file.read().strip()
+    cfg.model.test_cfg.flip_test = flip
+    if unbiased is not None:
+        cfg.model.head.decoder = dict(cfg.model.head.decoder, unbiased=unbiased)
+    cfg.work_dir = osp.join(cfg.work_dir, 'test')
+    cfg.log_level = 'WARNING'
+    return Runner.from_cfg(cfg).test()
+
+
+def constant_baseline(data: str, work_dir: str) -> Dict[str, float]:
+    """NE of each category's mean training layout on the test split."""
+    layouts = mean_layouts(
+        read_fashionai_csv(
+            osp.join(data, 'train', 'Annotations', 'train.csv'),
+            require_keypoints=True))
+    answers = read_fashionai_csv(
+        osp.join(data, 'test', 'Annotations', 'test_answers.csv'),
+        require_keypoints=True)
+    # through a real submission file, as users evaluate one
+    path = osp.join(work_dir, 'constant_baseline.csv')
+    write_submission(path, answers.image_ids, answers.categories,
+                     constant_predictions(layouts, answers))
+    predicted = read_fashionai_csv(path, allow_decimal=True)
+    summary = evaluate_submission(answers, predicted).summary
+    return {f'fashionai/{key}': value for key, value in summary.items()}
+
+
+def machine() -> str:
+    """CPU model and core count, or the GPU's name."""
+    if torch.cuda.is_available():
+        return torch.cuda.get_device_name(0)
+    model = platform.processor() or 'CPU'
+    try:
+        with open('/proc/cpuinfo') as file:
+            for line in file:
+                if line.startswith('model name'):
+                    model = line.split(':', 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f'{model}, {os.cpu_count()} cores'
+
+
+def table_row(label: List[str], metrics: Dict[str, float],
+              minutes: str) -> List[str]:
+    cells = [
+        f'{metrics[f"fashionai/NE/{c}"]:.2f}'
+        if f'fashionai/NE/{c}' in metrics else '-' for c in CATEGORIES
+    ]
+    return label + cells + [f'{metrics["fashionai/NE"]:.2f}', minutes]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--configs', nargs='+', default=DEFAULT_CONFIGS)
+    parser.add_argument('--sizes', nargs='+', type=int, default=[128, 192])
+    parser.add_argument('--epochs', type=int, default=5)
+    parser.add_argument('--data', default='data/fashionai')
+    parser.add_argument('--work-dir', default='work_dirs/benchmark_accuracy')
+    parser.add_argument('--json', help='write every row here as well')
+    args = parser.parse_args()
+    args.data, args.work_dir = osp.abspath(args.data), osp.abspath(
+        args.work_dir)
+    start = time.time()
+    ensure_synthetic(args.data, DATA_SIZES, seed=SEED, nproc=2)
+    os.makedirs(args.work_dir, exist_ok=True)
+
+    rows, records = [], []
+    constant = constant_baseline(args.data, args.work_dir)
+    rows.append(table_row(['constant baseline', '-', '-', '-'], constant,
+                          '0'))
+    records.append(dict(config='constant baseline', metrics=constant))
+    runs = [(config, size) for config in args.configs for size in args.sizes]
+    for index, (config, size) in enumerate(runs, 1):
+        name = osp.splitext(osp.basename(config))[0]
+        print(f'\n[{index}/{len(runs)}] training {name} at {size} px for '
+              f'{args.epochs} epochs', flush=True)
+        wrapper = write_wrapper(config, size, args)
+        minutes = train(wrapper)
+        codec = Config.fromfile(wrapper).model.head.decoder
+        decodings = ([False, True] if codec['type'] == 'MSRAHeatmap' else
+                     [None])
+        for unbiased in decodings:
+            for flip in (False, True):
+                metrics = test(wrapper, flip, unbiased)
+                decoding = (codec['type'] if unbiased is None else
+                            'unbiased' if unbiased else 'argmax+shift')
+                label = [name, str(size), 'on' if flip else 'off', decoding]
+                rows.append(table_row(label, metrics, f'{minutes:.1f}'))
+                records.append(
+                    dict(
+                        config=name,
+                        size=size,
+                        flip_test=flip,
+                        decoding=decoding,
+                        train_minutes=minutes,
+                        metrics=metrics))
+                print('  ' + '  '.join(rows[-1]), flush=True)
+
+    headers = ['config', 'input', 'flip', 'decoding', *CATEGORIES, 'NE',
+               'train min']
+    print(f'\nNE (%) on the synthetic test split ({DATA_SIZES["test"]} '
+          f'images per category), {args.epochs} epochs of '
+          f'{DATA_SIZES["train"]} images per category, seed {SEED}; '
+          f'{datetime.date.today()}, {machine()}, '
+          f'{(time.time() - start) / 60:.0f} min in all:')
+    print(tabulate(rows, headers=headers, tablefmt='github'))
+    if args.json:
+        with atomic_write(args.json) as file:
+            json.dump(records, file, indent=1)
+
+
+if __name__ == '__main__':
+    os.environ.setdefault('PYTHONUNBUFFERED', '1')
+    main()
