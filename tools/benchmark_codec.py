@@ -6,10 +6,10 @@ Usage:
 Each annotated row (default: the real sample ../shared/.../val.csv, images
 taken as 512x512 as most are) goes through the real MMPose steps of a
 top-down config: whole-image box -> GetBBoxCenterScale -> TopdownAffine
-(warp to the input) -> the codec's encode (target heatmap) -> decode ->
-back to original pixels as the pose estimator does. The NE of the result
-against the annotation is printed per codec and input size. A benchmark,
-not a test: nothing is asserted.
+(warp to the input) -> the codec's encode (target heatmap, or normalized
+coordinates for regression) -> decode -> back to original pixels as the
+pose estimator does. The NE of the result against the annotation is printed
+per codec and input size. A benchmark, not a test: nothing is asserted.
 """
 import argparse
 import os.path as osp
@@ -34,19 +34,22 @@ CODECS: Dict[str, dict] = {
     'MSRAHeatmap': dict(type='MSRAHeatmap'),
     'MSRAHeatmap unbiased (DARK)': dict(type='MSRAHeatmap', unbiased=True),
     'UDPHeatmap': dict(type='UDPHeatmap'),
+    # projects/regression_baseline's DeepPose and RLE configs
+    'RegressionLabel': dict(type='RegressionLabel'),
 }
+HEATMAP_CODECS = ('MSRAHeatmap', 'UDPHeatmap')
 
 
 def round_trip(records, codec_cfg: dict, input_size: int,
                padding: float) -> float:
     """NE (percent) of the annotations after one encode/decode round trip."""
     use_udp = codec_cfg['type'] == 'UDPHeatmap'
-    heatmap = input_size // 4
-    codec = KEYPOINT_CODECS.build(
-        dict(codec_cfg,
-             input_size=(input_size, input_size),
-             heatmap_size=(heatmap, heatmap),
-             sigma=2 * input_size / 256))
+    codec_cfg = dict(codec_cfg, input_size=(input_size, input_size))
+    if codec_cfg['type'] in HEATMAP_CODECS:
+        heatmap = input_size // 4
+        codec_cfg.update(
+            heatmap_size=(heatmap, heatmap), sigma=2 * input_size / 256)
+    codec = KEYPOINT_CODECS.build(codec_cfg)
     pipeline = Compose([
         dict(type='GetBBoxCenterScale', padding=padding),
         dict(type='TopdownAffine', input_size=codec.input_size,
@@ -64,8 +67,10 @@ def round_trip(records, codec_cfg: dict, input_size: int,
                 keypoints_visible=annotated[None].astype(np.float32)))
         encoded = codec.encode(results['transformed_keypoints'],
                                results['keypoints_visible'])
-        target = encoded['heatmaps']
-        points, _ = codec.decode(target)
+        if 'heatmaps' in encoded:
+            points, _ = codec.decode(encoded['heatmaps'])
+        else:
+            points, _ = codec.decode(encoded['keypoint_labels'])
         center, scale = results['input_center'], results['input_scale']
         decoded[row] = (points[0] / np.array(codec.input_size) * scale +
                         center - 0.5 * scale)
