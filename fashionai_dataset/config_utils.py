@@ -117,7 +117,7 @@ def fast_training(custom_hooks: Sequence[Dict],
 def at_input_size(base, size: int) -> Tuple[Dict, Dict, Dict, Dict, Dict]:
     """Overrides that run a heatmap config at a ``size`` x ``size`` input.
 
-    The codec keeps its type; the heatmap stays a quarter of the input and
+    The codec keeps its type; a heatmap stays a quarter of the input and
     sigma grows with it (2 at 256 pixels gives 3 at 384, as in MMPose's 384
     configs). At the base's own size the codec is unchanged::
 
@@ -134,11 +134,11 @@ def at_input_size(base, size: int) -> Tuple[Dict, Dict, Dict, Dict, Dict]:
         tuple: ``codec``, and the ``model``, ``train_dataloader``,
         ``val_dataloader`` and ``test_dataloader`` overrides using it.
     """
-    codec = dict(
-        base.codec,
-        input_size=(size, size),
-        heatmap_size=(size // 4, size // 4),
-        sigma=base.codec['sigma'] * size / base.codec['input_size'][0])
+    codec = dict(base.codec, input_size=(size, size))
+    if 'heatmap_size' in base.codec:
+        codec.update(
+            heatmap_size=(size // 4, size // 4),
+            sigma=base.codec['sigma'] * size / base.codec['input_size'][0])
     val_loader = dict(
         dataset=dict(pipeline=pipeline_for_codec(base.val_pipeline, codec)))
     return (codec, dict(head=dict(decoder=codec)),

@@ -1,7 +1,9 @@
 import pytest
+from mmengine.config import Config
 
-from fashionai_dataset.config_utils import (drop_steps, pipeline_for_codec,
-                                            update_step)
+from fixtures import REPO_ROOT
+from fashionai_dataset.config_utils import (at_input_size, drop_steps,
+                                            pipeline_for_codec, update_step)
 
 PIPELINE = [
     dict(type='LoadImage'),
@@ -37,3 +39,26 @@ def test_drop_steps():
     assert [s['type'] for s in steps] == ['TopdownAffine', 'PackPoseInputs']
     with pytest.raises(KeyError, match='no RandomBlur step'):
         drop_steps(PIPELINE, 'RandomBlur')
+
+
+def test_at_input_size_scales_heatmap_codecs_from_their_own_sigma():
+    demo = Config.fromfile(
+        REPO_ROOT / 'configs' / 'fashionai' / 'res18_all_128_demo.py')
+    codec, model, train, val, test = at_input_size(demo, 192)
+    assert codec == dict(demo.codec, input_size=(192, 192),
+                         heatmap_size=(48, 48), sigma=1.5 * 192 / 128)
+    assert model['head']['decoder'] is codec
+    for loader in (train, val, test):
+        affine = [s for s in loader['dataset']['pipeline']
+                  if s['type'] == 'TopdownAffine']
+        assert affine[0]['input_size'] == (192, 192)
+    # at the config's own size nothing changes
+    assert at_input_size(demo, 128)[0] == demo.codec
+
+
+def test_at_input_size_keeps_a_regression_codec_without_heatmaps():
+    regression = Config.fromfile(
+        REPO_ROOT / 'projects' / 'regression_baseline' / 'configs' /
+        'deeppose_res50_blouse.py')
+    codec = at_input_size(regression, 384)[0]
+    assert codec == dict(type='RegressionLabel', input_size=(384, 384))
