@@ -56,7 +56,8 @@ def load_pose_model(checkpoint: str,
     meta = state.get('meta', {})
     cfg = Config.fromfile(config) if config else _config_from_meta(
         meta, checkpoint)
-    cfg.model.backbone.init_cfg = None  # the checkpoint has the weights
+    if 'backbone' in cfg.model:
+        cfg.model.backbone.init_cfg = None  # the checkpoint has the weights
     cfg.model.train_cfg = None
     cfg.model.setdefault('test_cfg', {})['flip_test'] = flip_test
     init_default_scope(cfg.get('default_scope', 'mmpose'))
