@@ -108,22 +108,37 @@ def write_test_list(annotation_csv: Path, path: Path) -> Path:
     return write_csv(path, IMAGE_LIST_HEADER, rows)
 
 
+TINY_CODEC = """codec = dict(
+    type='UDPHeatmap', input_size=(64, 64), heatmap_size=(16, 16), sigma=1)
+"""
+TINY_MODEL = """model = dict(
+    backbone=dict(_delete_=True, type='ResNet', depth=18, init_cfg=None),
+    head=dict(
+        in_channels=512,
+        deconv_out_channels=(32, 32, 32),
+        deconv_kernel_sizes=(4, 4, 4),
+        decoder=codec))
+"""
+
+
 def tiny_config(base_config: Path,
                 work_dir: Path,
                 data_root: Optional[Path] = None,
                 max_epochs: int = 2,
                 batch_size: int = 4,
                 num_workers: int = 0,
-                extra: str = '') -> Path:
+                extra: str = '',
+                codec: str = TINY_CODEC,
+                model: str = TINY_MODEL) -> Path:
     """Write a config that trains ``base_config`` small and fast on CPU.
 
     ResNet-18 at a 64x64 input with 16x16 UDP heatmaps, batch 4, no pretrained
     weights, validation and a checkpoint every epoch; data from
     ``data_root/{train,val}``, or from the config's default (relative to
-    the working folder) when ``data_root`` is None. ``extra`` is appended
-    (config lines that replace top-level values above). The file is written
-    beside
-    ``work_dir``.
+    the working folder) when ``data_root`` is None. ``codec`` and ``model``
+    (config text) replace the codec and model overrides; the pipelines follow
+    the codec. ``extra`` is appended (config lines that replace top-level
+    values above). The file is written beside ``work_dir``.
     """
     train_root = val_root = ''
     if data_root is not None:
@@ -133,17 +148,8 @@ def tiny_config(base_config: Path,
 _base_ = [{str(base_config)!r}]
 from fashionai_dataset.config_utils import pipeline_for_codec
 
-codec = dict(
-    type='UDPHeatmap', input_size=(64, 64), heatmap_size=(16, 16), sigma=1)
-
-
-model = dict(
-    backbone=dict(_delete_=True, type='ResNet', depth=18, init_cfg=None),
-    head=dict(
-        in_channels=512,
-        deconv_out_channels=(32, 32, 32),
-        deconv_kernel_sizes=(4, 4, 4),
-        decoder=codec))
+{codec}
+{model}
 train_dataloader = dict(
     batch_size={batch_size},
     num_workers={num_workers},

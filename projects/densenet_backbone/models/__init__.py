@@ -1,0 +1,3 @@
+from .densenet import DenseNet
+
+__all__ = ['DenseNet']
