@@ -1,0 +1,6 @@
+_base_ = ['./_base_/deeppose_res50.py']
+
+category = 'dress'
+model = dict(head=dict(num_joints=15))
+train_dataloader = dict(dataset=dict(category=category))
+val_dataloader = test_dataloader = dict(dataset=dict(category=category))

@@ -1,0 +1,3 @@
+from .collapse_detection_hook import CollapseDetectionHook
+
+__all__ = ['CollapseDetectionHook']
