@@ -11,7 +11,7 @@ from mmpose.registry import METRICS
 from ..csv_io import write_submission
 from ..keypoints import CATEGORIES, NUM_KEYPOINTS
 from ..metainfo import csv_columns
-from .normalized_error import normalized_errors, summarize
+from .normalized_error import NormalizedErrors, normalized_errors, summarize
 from .report import format_summary
 
 
@@ -78,6 +78,16 @@ class FashionAIMetric(BaseMetric):
                     gt=row.get('keypoints'),
                     visibility=row.get('visibility')))
 
+    @staticmethod
+    def errors_of(results: List[dict]) -> NormalizedErrors:
+        """Per-point errors of :meth:`process`'s results, in their order."""
+        lookup = {name: index for index, name in enumerate(CATEGORIES)}
+        return normalized_errors(
+            pred_keypoints=np.stack([r['pred'] for r in results]),
+            gt_keypoints=np.stack([r['gt'] for r in results]),
+            gt_visibility=np.stack([r['visibility'] for r in results]),
+            category_ids=np.array([lookup[r['category']] for r in results]))
+
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         """Compute NE over all gathered samples (and write ``outfile``)."""
         logger = MMLogger.get_current_instance()
@@ -96,12 +106,6 @@ class FashionAIMetric(BaseMetric):
             raise ValueError(
                 'FashionAIMetric: the evaluated dataset has no ground truth '
                 '(a test list?); set format_only=True and an outfile')
-        lookup = {name: index for index, name in enumerate(CATEGORIES)}
-        errors = normalized_errors(
-            pred_keypoints=np.stack([r['pred'] for r in results]),
-            gt_keypoints=np.stack([r['gt'] for r in results]),
-            gt_visibility=np.stack([r['visibility'] for r in results]),
-            category_ids=np.array([lookup[r['category']] for r in results]))
-        summary = summarize(errors)
+        summary = summarize(self.errors_of(results))
         print_log('\n' + format_summary(summary), logger=logger)
         return summary

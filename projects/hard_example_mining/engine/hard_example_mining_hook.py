@@ -7,14 +7,11 @@ import torch
 from mmengine.dataset import DefaultSampler, pseudo_collate
 from mmengine.dist import broadcast_object_list, collect_results, get_rank
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmengine.utils import ProgressBar
 from mmpose.registry import DATASETS, HOOKS
 from torch.utils.data import DataLoader
 
 from fashionai_dataset.evaluation import FashionAIMetric
-from fashionai_dataset.evaluation.normalized_error import normalized_errors
-from fashionai_dataset.keypoints import CATEGORIES
 
 from .hard_example_sampler import HardExampleSampler
 
@@ -30,12 +27,7 @@ def per_image_ne(results: List[dict]) -> np.ndarray:
         np.ndarray: Shape (N,); NaN for an image with no point that counts
         (no visible point, or no normalizer).
     """
-    lookup = {name: index for index, name in enumerate(CATEGORIES)}
-    errors = normalized_errors(
-        pred_keypoints=np.stack([r['pred'] for r in results]),
-        gt_keypoints=np.stack([r['gt'] for r in results]),
-        gt_visibility=np.stack([r['visibility'] for r in results]),
-        category_ids=np.array([lookup[r['category']] for r in results]))
+    errors = FashionAIMetric.errors_of(results)
     counted = errors.counted.sum(axis=1)
     totals = np.nansum(errors.errors, axis=1)
     with np.errstate(invalid='ignore', divide='ignore'):
