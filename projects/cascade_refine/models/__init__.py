@@ -1,0 +1,3 @@
+from .cascade import CascadeTopdownPoseEstimator
+
+__all__ = ['CascadeTopdownPoseEstimator']
