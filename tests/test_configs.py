@@ -14,6 +14,7 @@ CONFIGS = [(family, category) for family in FAMILIES
            for category in CATEGORIES]
 CONFIG_DIR = REPO_ROOT / 'configs' / 'fashionai'
 DEMO_CONFIG = 'res18_all_128_demo'
+SMALL_HRNET_CONFIG = 'hrnet_w16_all_128_demo'
 SIZES = (384, 512)
 SIZE_CONFIGS = [(family, category, size) for family in ('hrnet_w32', 'res50')
                 for category in CATEGORIES for size in SIZES]
@@ -31,7 +32,8 @@ def load(family, category):
 
 def test_no_stray_configs():
     shipped = {p.stem for p in CONFIG_DIR.glob('*.py')}
-    assert shipped == ({f'{f}_{c}' for f, c in CONFIGS} | {DEMO_CONFIG}
+    assert shipped == ({f'{f}_{c}' for f, c in CONFIGS}
+                       | {DEMO_CONFIG, SMALL_HRNET_CONFIG}
                        | set(FAST_CONFIGS) | {ALL_CONFIG}
                        | {f'{f}_{c}_{s}' for f, c, s in SIZE_CONFIGS})
 
@@ -137,6 +139,23 @@ def test_demo_config():
     assert 'ZeroWeightOutsideInput' in steps
     assert cfg.val_evaluator.type == 'FashionAIMetric'
     assert cfg.param_scheduler[1].end == cfg.train_cfg.max_epochs
+
+
+def test_small_hrnet_config_is_the_demo_recipe_with_an_hrnet():
+    cfg = Config.fromfile(str(CONFIG_DIR / f'{SMALL_HRNET_CONFIG}.py'))
+    demo = Config.fromfile(str(CONFIG_DIR / f'{DEMO_CONFIG}.py'))
+    assert check_codec_consistency(cfg) == demo.model.head.decoder
+    assert cfg.model.backbone.type == 'HRNet'
+    assert cfg.model.backbone.extra.stage4.num_channels == (16, 32, 64, 128)
+    assert cfg.model.head.in_channels == 16
+    assert cfg.train_dataloader == demo.train_dataloader
+    assert cfg.param_scheduler == demo.param_scheduler
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    with torch.no_grad():
+        heatmaps = model(torch.rand(1, 3, 128, 128), None, mode='tensor')
+    assert heatmaps.shape == (1, 24, 32, 32)
+    assert sum(p.numel() for p in model.parameters()) < 1.5e6
 
 
 @pytest.mark.parametrize('family,category', CONFIGS)
