@@ -12,7 +12,8 @@ from projects.regression_baseline.hooks.collapse_detection_hook import (
 
 PROJECT = REPO_ROOT / 'projects' / 'regression_baseline'
 HEATMAP_CONFIG = REPO_ROOT / 'configs' / 'fashionai' / 'hrnet_w32_blouse.py'
-REGRESSION_CODEC = "codec = dict(type='RegressionLabel', input_size=(64, 64))\n"
+REGRESSION_CODEC = (
+    "codec = dict(type='RegressionLabel', input_size=(64, 64))\n")
 REGRESSION_MODEL = """model = dict(
     backbone=dict(_delete_=True, type='ResNet', depth=18, init_cfg=None),
     head=dict(in_channels=512, decoder=codec{head_extra}))

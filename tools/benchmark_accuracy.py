@@ -134,7 +134,8 @@ def test(wrapper: str, flip: bool,
         cfg.load_from = file.read().strip()
     cfg.model.test_cfg.flip_test = flip
     if unbiased is not None:
-        cfg.model.head.decoder = dict(cfg.model.head.decoder, unbiased=unbiased)
+        cfg.model.head.decoder = dict(
+            cfg.model.head.decoder, unbiased=unbiased)
     cfg.work_dir = osp.join(cfg.work_dir, 'test')
     cfg.log_level = 'WARNING'
     return Runner.from_cfg(cfg).test()

@@ -42,7 +42,9 @@ class CascadeCropJitter(BaseTransform):
         margin: As :func:`crop_box`.
     """
 
-    def __init__(self, stage1_error: float = 0.0, margin: float = 0.15) -> None:
+    def __init__(self,
+                 stage1_error: float = 0.0,
+                 margin: float = 0.15) -> None:
         if stage1_error < 0 or margin < 0:
             raise ValueError('CascadeCropJitter: stage1_error and margin must '
                              'be >= 0')

@@ -19,9 +19,10 @@ class CascadeTopdownPoseEstimator(BaseModel):
 
     For each image, stage 1 predicts the keypoints; the crop is the
     :func:`crop_box` of the points the image's category defines, grown by
-    ``margin`` (kept inside the image, at least ``MIN_CROP`` of it); stage 2 predicts on that crop, taken from the full-resolution
-    image (``KeepOriginalImage`` in the test pipeline), so each of its input
-    pixels covers less of the garment. A stage-2 point within
+    ``margin`` (kept inside the image, at least ``MIN_CROP`` of it); stage 2
+    predicts on that crop, taken from the full-resolution image
+    (``KeepOriginalImage`` in the test pipeline), so each of its input pixels
+    covers less of the garment. A stage-2 point within
     ``edge_cells`` heatmap cells of the crop's border may belong outside the
     crop; stage 1's point is kept for it (and for a non-finite one).
 

@@ -95,5 +95,5 @@ class DenseNet(BaseBackbone):
         self._is_init = True
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor]:
-        """Features of images ``x`` (N, 3, H, W): ``((N, C, H/32, W/32), )``."""
+        """Features of images ``x`` (N, 3, H, W): ((N, C, H/32, W/32), )."""
         return (torch.relu(self.features(x)), )
