@@ -81,9 +81,9 @@ def test_hard_sampling_reweights_after_each_epoch(tmp_path):
     log = mim('train', 'mmpose', config, cwd=tmp_path)
     mined = re.findall(
         r'HardExampleMiningHook: training NE (\d+\.\d+)%; (\d+) images', log)
-    assert len(mined) == 2, 'mined after epochs 1 and 2'
+    assert len(mined) == 1, 'mined after epoch 1, not after the last'
     # 8 blouse images, the hardest quarter (ties may add some)
-    assert all(int(count) >= 2 for _, count in mined)
+    assert int(mined[0][1]) >= 2
 
 
 @pytest.mark.slow

@@ -38,10 +38,11 @@ def per_image_ne(results: List[dict]) -> np.ndarray:
 class HardExampleMiningHook(Hook):
     """Weight the training images by their current NE.
 
-    Every ``interval`` epochs (from ``begin`` on) the model predicts every
-    training image with the test pipeline (no augmentation, the config's
-    flip test), the FashionAI NE of each image is computed as the metric
-    does, and the ``hard_fraction`` of images with the largest NE get
+    Every ``interval`` epochs (from ``begin`` on, not after the last) the
+    model predicts every training image with the test pipeline (no
+    augmentation, the config's flip test), the FashionAI NE of each image is
+    computed as the metric does, and the ``hard_fraction`` of images with the
+    largest NE get
     ``oversample`` times the sampling weight of the others in the
     :class:`HardExampleSampler` the training dataloader must use. (The
     validation images cannot be the ones mined: they are never trained on.)
@@ -137,8 +138,9 @@ class HardExampleMiningHook(Hook):
 
     def after_train_epoch(self, runner) -> None:
         epoch = runner.epoch + 1
-        if epoch < self.begin or not self.every_n_epochs(
-                runner, self.interval):
+        # weights set after the last epoch would never be used
+        if (epoch < self.begin or epoch >= runner.max_epochs
+                or not self.every_n_epochs(runner, self.interval)):
             return
         runner.logger.info(
             f'HardExampleMiningHook: predicting the '
@@ -146,6 +148,11 @@ class HardExampleMiningHook(Hook):
         errors = self.mine(runner)
         # images without a point that counts are neither hard nor easy
         known = ~np.isnan(errors)
+        if not known.any():
+            runner.logger.warning(
+                'HardExampleMiningHook: no training image has a point that '
+                'counts in the NE; sampling stays as it was')
+            return
         threshold = np.quantile(errors[known], 1 - self.hard_fraction)
         hard = known & (errors >= threshold)
         weights = np.where(hard, self.oversample, 1.0)
