@@ -8,7 +8,8 @@ from mmengine.dataset import pseudo_collate
 from mmengine.model import BaseModel
 from mmpose.registry import MODELS
 
-from fashionai_dataset.keypoints import CATEGORY_KEYPOINTS, KEYPOINT_NAMES
+from fashionai_dataset.csv_io import CATEGORY_DEFINES
+from fashionai_dataset.keypoints import CATEGORIES, KEYPOINT_NAMES
 
 from ..datasets.transforms import crop_box
 
@@ -98,8 +99,7 @@ class CascadeTopdownPoseEstimator(BaseModel):
         if num_points != len(KEYPOINT_NAMES):
             return np.ones(num_points, dtype=bool)
         category = sample.metainfo['raw_ann_info']['image_category']
-        names = set(CATEGORY_KEYPOINTS[category])
-        return np.array([name in names for name in KEYPOINT_NAMES])
+        return CATEGORY_DEFINES[CATEGORIES.index(category)]
 
     @torch.no_grad()
     def predict(self, inputs: torch.Tensor, data_samples: List) -> List:
