@@ -1,8 +1,6 @@
-_base_ = ['./densenet121_blouse.py']
+_base_ = ['./_base_/densenet169.py']
 
-model = dict(
-    backbone=dict(
-        depth=169,
-        init_cfg=dict(
-            type='Pretrained', checkpoint='torchvision://densenet169')),
-    head=dict(in_channels=1664))
+category = 'blouse'
+model = dict(head=dict(out_channels=13))
+train_dataloader = dict(dataset=dict(category=category))
+val_dataloader = test_dataloader = dict(dataset=dict(category=category))
