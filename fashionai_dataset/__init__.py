@@ -1,5 +1,8 @@
 """FashionAI apparel keypoints for MMPose 1.x.
 
+The format itself (keypoints, CSV files, the NE) is :mod:`fashionai_core`,
+which imports no deep-learning stack.
+
 Importing this package (``custom_imports=dict(imports=['fashionai_dataset'])``
 in a config) first closes the run-time gaps of the pinned stack
 (:mod:`.compat`), then registers everything the configs name in MMPose's
@@ -9,19 +12,14 @@ checkpoint, channels_last and float32-head hooks (``HOOKS``), the CPU bf16
 optimizer wrapper (``OPTIM_WRAPPERS``) and the ``atomic_local`` file backend.
 """
 from . import compat  # noqa: F401  (must run before mmpose.models is imported)
-from .csv_io import (FashionAICSVError, FashionAIRecords, read_fashionai_csv,
-                     write_submission)
 from .datasets import FashionAIDataset
 from .engine import WeightsOnlyCheckpointHook
 from .evaluation import FashionAIMetric
-from .keypoints import CATEGORIES, CATEGORY_KEYPOINTS, KEYPOINT_NAMES
 from .metainfo import fashionai_metainfo
 
 __version__ = '0.1.0'
 
 __all__ = [
-    'FashionAICSVError', 'FashionAIRecords', 'read_fashionai_csv',
-    'write_submission', 'FashionAIDataset', 'WeightsOnlyCheckpointHook',
-    'FashionAIMetric', 'CATEGORIES', 'CATEGORY_KEYPOINTS', 'KEYPOINT_NAMES',
+    'FashionAIDataset', 'WeightsOnlyCheckpointHook', 'FashionAIMetric',
     'fashionai_metainfo'
 ]

@@ -1,4 +1,4 @@
-"""MMPose dataset metainfo generated from :mod:`fashionai_dataset.keypoints`.
+"""MMPose dataset metainfo generated from :mod:`fashionai_core.keypoints`.
 
 MMPose describes a dataset's keypoints with a metainfo dict (names, flip
 swaps, skeleton, joint weights, OKS sigmas). The FashionAI one is built here
@@ -9,7 +9,7 @@ from typing import Dict
 
 import numpy as np
 
-from .keypoints import (CATEGORY_KEYPOINTS, SKELETON, check_category,
+from fashionai_core.keypoints import (CATEGORY_KEYPOINTS, SKELETON, check_category,
                         keypoint_index, mirror_name, side_color)
 
 #: OKS sigma given to every point. FashionAI defines none (its metric is NE);

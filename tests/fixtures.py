@@ -13,9 +13,10 @@ from typing import Dict, Iterable, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
-from fashionai_dataset.csv_io import (ANNOTATION_HEADER, IMAGE_LIST_HEADER,
-                                      FashionAIRecords)
-from fashionai_dataset.keypoints import CATEGORY_KEYPOINTS, KEYPOINT_NAMES
+from fashionai_core import csv_io
+from fashionai_core.csv_io import (ANNOTATION_HEADER, IMAGE_LIST_HEADER,
+                                   FashionAIRecords, format_cell)
+from fashionai_core.keypoints import CATEGORY_KEYPOINTS, KEYPOINT_NAMES
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 #: The config the end-to-end tests shrink with tiny_config().
@@ -83,7 +84,7 @@ def write_split(root: Path,
                 cv2.circle(image, (x, y), max(2, width // 32), color, -1)
             cv2.imwrite(str(root / image_id), image)
             cells = [
-                '{}_{}_{}'.format(*points[n]) if n in points else '-1_-1_-1'
+                format_cell(*points.get(n, (-1, -1, -1)))
                 for n in KEYPOINT_NAMES
             ]
             rows.append([image_id, category] + cells)
@@ -94,10 +95,7 @@ def write_csv(path: Path, header: Sequence[str],
               rows: Iterable[Sequence[str]]) -> Path:
     """Write a CSV file with ``\\n`` line ends."""
     os.makedirs(path.parent, exist_ok=True)
-    with open(path, 'w', newline='') as file:
-        writer = csv.writer(file, lineterminator='\n')
-        writer.writerow(header)
-        writer.writerows(rows)
+    csv_io.write_csv(path, header, rows)
     return path
 
 

@@ -1,7 +1,7 @@
 import numpy as np
 
-from fashionai_dataset.baselines import constant_predictions, mean_layouts
-from fashionai_dataset.keypoints import CATEGORIES, KEYPOINT_NAMES
+from fashionai_core.baselines import constant_predictions, mean_layouts
+from fashionai_core.keypoints import CATEGORIES, KEYPOINT_NAMES
 from fixtures import rows_as_records
 
 SKIRT = CATEGORIES.index('skirt')

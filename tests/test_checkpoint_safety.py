@@ -9,9 +9,8 @@ import torch
 from mmengine.logging import HistoryBuffer
 from mmengine.runner.checkpoint import _load_checkpoint
 
-from fashionai_dataset.compat.checkpoint_loading import (UnsafeCheckpointError,
-                                                         load_weights_only)
-from fashionai_dataset.engine import decode, encode
+from fashionai_dataset.weights_only import (UnsafeCheckpointError, decode,
+                                            encode, load_weights_only)
 from fixtures import REPO_ROOT, mim
 
 

@@ -7,7 +7,7 @@ from mmengine.config import Config
 from mmpose.registry import MODELS
 
 from fixtures import REPO_ROOT
-from fashionai_dataset.keypoints import CATEGORIES, num_category_keypoints
+from fashionai_core.keypoints import CATEGORIES, num_category_keypoints
 
 FAMILIES = ('hrnet_w32', 'res50', 'cpm')
 CONFIGS = [(family, category) for family in FAMILIES

@@ -6,10 +6,10 @@ import pytest
 
 from conftest import requires_shared
 from fixtures import SHARED_ANNOTATIONS, write_csv
-from fashionai_dataset.csv_io import (ANNOTATION_HEADER, IMAGE_LIST_HEADER,
+from fashionai_core.csv_io import (ANNOTATION_HEADER, IMAGE_LIST_HEADER,
                                       FashionAICSVError, read_fashionai_csv,
                                       write_submission)
-from fashionai_dataset.keypoints import KEYPOINT_NAMES
+from fashionai_core.keypoints import KEYPOINT_NAMES
 
 BLOUSE_ROW = [
     'Images/blouse/a.jpg', 'blouse', '212_179_0', '300_162_0', '249_197_1',

@@ -10,10 +10,10 @@ import pytest
 
 from conftest import requires_shared
 from fixtures import REPO_ROOT, SHARED_ANNOTATIONS, write_csv
-from fashionai_dataset.csv_io import (ANNOTATION_HEADER, read_fashionai_csv,
+from fashionai_core.csv_io import (ANNOTATION_HEADER, read_fashionai_csv,
                                       write_submission)
-from fashionai_dataset.evaluation import evaluate_submission
-from fashionai_dataset.keypoints import KEYPOINT_NAMES
+from fashionai_core.submission_evaluation import evaluate_submission
+from fashionai_core.keypoints import KEYPOINT_NAMES
 from test_csv_io import BLOUSE_ROW, SKIRT_ROW
 
 TOOL = REPO_ROOT / 'tools' / 'evaluate.py'

@@ -7,9 +7,9 @@ from mmengine.logging import MMLogger
 from mmpose.registry import DATASETS
 
 from fixtures import write_csv, write_split, write_test_list
-from fashionai_dataset.csv_io import ANNOTATION_HEADER, FashionAICSVError
+from fashionai_core.csv_io import ANNOTATION_HEADER, FashionAICSVError
 from fashionai_dataset.image_check import FashionAIImageError
-from fashionai_dataset.keypoints import category_keypoint_indices
+from fashionai_core.keypoints import category_keypoint_indices
 
 @contextlib.contextmanager
 def capture_log(logger):

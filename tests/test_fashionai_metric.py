@@ -3,8 +3,8 @@ import pytest
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from mmpose.registry import METRICS
 
-from fashionai_dataset.csv_io import read_fashionai_csv
-from fashionai_dataset.keypoints import KEYPOINT_NAMES, category_keypoint_indices
+from fashionai_core.csv_io import read_fashionai_csv
+from fashionai_core.keypoints import KEYPOINT_NAMES, category_keypoint_indices
 from fashionai_dataset.metainfo import fashionai_metainfo
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from fashionai_dataset.keypoints import (CATEGORIES, CATEGORY_KEYPOINTS,
+from fashionai_core.keypoints import (CATEGORIES, CATEGORY_KEYPOINTS,
                                          KEYPOINT_NAMES, NORMALIZER_KEYPOINTS,
                                          category_keypoint_indices,
                                          check_category, keypoint_index,

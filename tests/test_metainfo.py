@@ -2,7 +2,7 @@ import pytest
 
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 
-from fashionai_dataset.keypoints import CATEGORY_KEYPOINTS, mirror_name
+from fashionai_core.keypoints import CATEGORY_KEYPOINTS, mirror_name
 from fashionai_dataset.metainfo import fashionai_metainfo
 
 

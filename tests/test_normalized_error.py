@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from fashionai_dataset.evaluation import (normalized_errors,
+from fashionai_core.normalized_error import (normalized_errors, per_image_ne,
                                           normalizer_distances, summarize)
-from fashionai_dataset.keypoints import CATEGORIES, KEYPOINT_NAMES
+from fashionai_core.keypoints import CATEGORIES, KEYPOINT_NAMES
 
 K = {name: i for i, name in enumerate(KEYPOINT_NAMES)}
 BLOUSE, SKIRT = CATEGORIES.index('blouse'), CATEGORIES.index('skirt')
@@ -114,3 +114,17 @@ def test_ten_thousand_images_vectorized():
     summary = summarize(normalized_errors(gt + 1, gt, vis, categories))
     assert summary['num_images'] == 10000
     assert summary['NE'] > 0
+
+
+def test_per_image_ne_is_the_mean_over_counted_points():
+    gt = np.zeros((2, 24, 2))
+    gt[:, 5] = [0, 0]  # armpit_left
+    gt[:, 6] = [100, 0]  # armpit_right: normalizer 100 px
+    gt[:, 0] = [50, 50]  # neckline_left
+    visibility = np.full((2, 24), -1)
+    visibility[:, [0, 5, 6]] = 1
+    pred = gt.copy()
+    pred[0, 0] += [10, 0]  # 10% on one of three points
+    pred[1, 0] += [0, 40]
+    errors = normalized_errors(pred, gt, visibility, category_ids=[0, 0])
+    np.testing.assert_allclose(per_image_ne(errors), [10 / 3, 40 / 3])

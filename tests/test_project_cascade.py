@@ -9,7 +9,7 @@ import pytest
 
 from fixtures import (REPO_ROOT, best_checkpoint, mim, tiny_config,
                       write_data, write_test_list)
-from fashionai_dataset.csv_io import read_fashionai_csv
+from fashionai_core.csv_io import read_fashionai_csv
 from projects.cascade_refine.datasets import CascadeCropJitter, crop_box
 
 PROJECT = REPO_ROOT / 'projects' / 'cascade_refine'

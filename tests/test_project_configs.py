@@ -6,7 +6,7 @@ from mmengine.config import Config
 from mmpose.registry import MODELS
 
 from fixtures import REPO_ROOT
-from fashionai_dataset.keypoints import num_category_keypoints
+from fashionai_core.keypoints import num_category_keypoints
 
 PROJECTS = REPO_ROOT / 'projects'
 CONFIGS = sorted(PROJECTS.glob('*/configs/*.py'))

@@ -1,5 +1,5 @@
-"""projects/hard_example_mining: the weighted sampler, the per-image NE the
-hook ranks images by, and both options through `mim train`."""
+"""projects/hard_example_mining: the weighted sampler and both options through
+`mim train`."""
 import re
 
 import numpy as np
@@ -8,8 +8,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 from fixtures import REPO_ROOT, mim, tiny_config, write_data
-from projects.hard_example_mining.engine import (HardExampleSampler,
-                                                 per_image_ne)
+from projects.hard_example_mining.engine import HardExampleSampler
 
 PROJECT = REPO_ROOT / 'projects' / 'hard_example_mining'
 HEATMAP_CONFIG = REPO_ROOT / 'configs' / 'fashionai' / 'hrnet_w32_blouse.py'
@@ -43,23 +42,6 @@ def test_sampler_refuses_bad_weights():
         sampler.set_weights([1, -1, 1, 1])
     with pytest.raises(ValueError, match='positive sum'):
         sampler.set_weights([0, 0, 0, 0])
-
-
-def test_per_image_ne_is_the_mean_over_counted_points():
-    gt = np.zeros((2, 24, 2))
-    gt[:, 5] = [0, 0]  # armpit_left
-    gt[:, 6] = [100, 0]  # armpit_right: normalizer 100 px
-    gt[:, 0] = [50, 50]  # neckline_left
-    visibility = np.full((2, 24), -1)
-    visibility[:, [0, 5, 6]] = 1
-    pred = gt.copy()
-    pred[0, 0] += [10, 0]  # 10% on one of three points
-    pred[1, 0] += [0, 40]
-    results = [
-        dict(pred=pred[i], gt=gt[i], visibility=visibility[i],
-             category='blouse') for i in range(2)
-    ]
-    np.testing.assert_allclose(per_image_ne(results), [10 / 3, 40 / 3])
 
 
 def hard_sampling_config(tmp_path, base, epochs=2, extra=''):

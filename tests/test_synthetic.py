@@ -6,8 +6,8 @@ import pytest
 
 from conftest import requires_shared
 from fixtures import SHARED_ANNOTATIONS, rows_as_records
-from fashionai_dataset.csv_io import read_fashionai_csv
-from fashionai_dataset.keypoints import (CATEGORIES, CATEGORY_KEYPOINTS,
+from fashionai_core.csv_io import read_fashionai_csv
+from fashionai_core.keypoints import (CATEGORIES, CATEGORY_KEYPOINTS,
                                          KEYPOINT_NAMES)
 from fashionai_dataset.synthetic import (generate_synthetic, load_shape_model,
                                          render_sample, synthetic_row)

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from fixtures import REPO_ROOT, write_csv, write_split, write_test_list
-from fashionai_dataset.csv_io import read_fashionai_csv
-from fashionai_dataset.keypoints import KEYPOINT_NAMES
+from fashionai_core.csv_io import read_fashionai_csv
+from fashionai_core.keypoints import KEYPOINT_NAMES
 
 TOOLS = REPO_ROOT / 'tools'
 

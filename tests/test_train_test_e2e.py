@@ -13,7 +13,7 @@ import pytest
 
 from fixtures import (BASE_CONFIG, REPO_ROOT, best_checkpoint, mim,
                       tiny_config, write_data)
-from fashionai_dataset.csv_io import read_fashionai_csv
+from fashionai_core.csv_io import read_fashionai_csv
 
 NE_PATTERN = re.compile(r'fashionai/NE: (\d+\.\d+)')
 

@@ -8,7 +8,7 @@ from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from mmpose.registry import MODELS, TRANSFORMS
 from mmpose.structures import PoseDataSample
 
-from fashionai_dataset.keypoints import CATEGORY_KEYPOINTS, mirror_name
+from fashionai_core.keypoints import CATEGORY_KEYPOINTS, mirror_name
 from fashionai_dataset.metainfo import fashionai_metainfo
 
 UDP_64 = dict(type='UDPHeatmap', input_size=(64, 64), heatmap_size=(16, 16),

@@ -42,11 +42,11 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 from tabulate import tabulate
 
-from fashionai_dataset.atomic import atomic_write
-from fashionai_dataset.baselines import constant_predictions, mean_layouts
-from fashionai_dataset.csv_io import read_fashionai_csv, write_submission
-from fashionai_dataset.evaluation import evaluate_submission
-from fashionai_dataset.keypoints import CATEGORIES
+from fashionai_core.atomic import atomic_write
+from fashionai_core.baselines import constant_predictions, mean_layouts
+from fashionai_core.csv_io import read_fashionai_csv, write_submission
+from fashionai_core.submission_evaluation import evaluate_submission
+from fashionai_core.keypoints import CATEGORIES
 from fashionai_dataset.synthetic import ensure_synthetic
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))

@@ -20,8 +20,8 @@ from mmengine.dataset import Compose
 from tabulate import tabulate
 
 import fashionai_dataset  # noqa: F401  (registers, closes the stack's gaps)
-from fashionai_dataset.csv_io import read_fashionai_csv
-from fashionai_dataset.evaluation import normalized_errors, summarize
+from fashionai_core.csv_io import read_fashionai_csv
+from fashionai_core.normalized_error import normalized_errors, summarize
 from mmpose.registry import KEYPOINT_CODECS
 from mmpose.utils import register_all_modules
 

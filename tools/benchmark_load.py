@@ -24,11 +24,12 @@ from typing import Callable, List, Tuple
 import cv2
 import numpy as np
 
-from fashionai_dataset.csv_io import (ANNOTATION_HEADER, read_fashionai_csv,
-                                      write_submission)
+from fashionai_core.csv_io import (ANNOTATION_HEADER, read_fashionai_csv,
+                                   write_csv, write_submission)
+from fashionai_core.keypoints import CATEGORIES, KEYPOINT_NAMES
+from fashionai_core.submission_evaluation import evaluate_submission
 from fashionai_dataset.datasets import FashionAIDataset
-from fashionai_dataset.evaluation import FashionAIMetric, evaluate_submission
-from fashionai_dataset.keypoints import CATEGORIES, KEYPOINT_NAMES
+from fashionai_dataset.evaluation import FashionAIMetric
 from fashionai_dataset.metainfo import fashionai_metainfo
 from fashionai_dataset.synthetic import synthetic_row
 
@@ -76,19 +77,12 @@ def source_rows(count: int) -> Tuple[List[List[str]], str]:
     return rows, origin
 
 
-def write_rows(path: str, rows: List[List[str]]) -> None:
-    with open(path, 'w', newline='') as file:
-        writer = csv.writer(file, lineterminator='\n')
-        writer.writerow(ANNOTATION_HEADER)
-        writer.writerows(rows)
-
-
 def benchmark_evaluation(work_dir: str, count: int) -> None:
     rows, origin = source_rows(count)
     print(f'\n{count} annotation rows from {origin}')
     annotations_csv = osp.join(work_dir, 'annotations.csv')
     predictions_csv = osp.join(work_dir, 'predictions.csv')
-    write_rows(annotations_csv, rows)
+    write_csv(annotations_csv, ANNOTATION_HEADER, rows)
     truth = measure('read annotation CSV',
                     lambda: read_fashionai_csv(annotations_csv))
     noisy = truth.keypoints + np.random.default_rng(0).normal(

@@ -7,8 +7,8 @@ Every test image gets the mean keypoint layout of its category in TRAIN_CSV.
 """
 import argparse
 
-from fashionai_dataset.baselines import constant_predictions, mean_layouts
-from fashionai_dataset.csv_io import read_fashionai_csv, write_submission
+from fashionai_core.baselines import constant_predictions, mean_layouts
+from fashionai_core.csv_io import read_fashionai_csv, write_submission
 
 
 def main() -> None:

@@ -28,7 +28,7 @@ from typing import List
 
 from tabulate import tabulate
 
-from fashionai_dataset.keypoints import CATEGORIES
+from fashionai_core.keypoints import CATEGORIES
 from fashionai_dataset.synthetic import ensure_synthetic
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))

@@ -10,11 +10,11 @@ import argparse
 import json
 import sys
 
-from fashionai_dataset.atomic import atomic_write
-from fashionai_dataset.csv_io import FashionAICSVError, read_fashionai_csv
-from fashionai_dataset.evaluation import (evaluate_submission, format_summary,
-                                          plot_evaluation)
-from fashionai_dataset.keypoints import CATEGORIES
+from fashionai_core.atomic import atomic_write
+from fashionai_core.csv_io import FashionAICSVError, read_fashionai_csv
+from fashionai_core.keypoints import CATEGORIES
+from fashionai_core.report import format_summary
+from fashionai_core.submission_evaluation import evaluate_submission
 
 
 def parse_args() -> argparse.Namespace:
@@ -48,6 +48,8 @@ def main() -> int:
         with atomic_write(args.json) as file:
             json.dump(result.summary, file, indent=2)
     if args.plot:
+        # matplotlib only when a picture is asked for
+        from fashionai_core.plot import plot_evaluation
         plot_evaluation(result, args.plot)
         print(f'plot written to {args.plot}')
     return 0

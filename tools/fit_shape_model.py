@@ -8,7 +8,7 @@ The output is committed; the generator reads it instead of raw rows.
 """
 import argparse
 
-from fashionai_dataset.csv_io import read_fashionai_csv
+from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_dataset.synthetic.shape_model import (DEFAULT_SHAPE_MODEL,
                                                      fit_shape_model,
                                                      save_shape_model)

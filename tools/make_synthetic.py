@@ -13,7 +13,7 @@ import os.path as osp
 
 from tabulate import tabulate
 
-from fashionai_dataset.keypoints import CATEGORIES
+from fashionai_core.keypoints import CATEGORIES
 from fashionai_dataset.synthetic import (COMPARISON_HEADER, compare_statistics,
                                          generate_synthetic)
 

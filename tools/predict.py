@@ -18,8 +18,8 @@ from typing import Dict, List
 import torch
 
 from fashionai_dataset.apis import load_pose_model, predict_csv
-from fashionai_dataset.csv_io import write_submission
-from fashionai_dataset.keypoints import check_category
+from fashionai_core.csv_io import write_submission
+from fashionai_core.keypoints import check_category
 
 
 def key_values(pairs: List[str], what: str) -> Dict[str, str]:

@@ -15,9 +15,9 @@ from collections import Counter
 
 import cv2
 
-from fashionai_dataset.atomic import atomic_write
-from fashionai_dataset.csv_io import read_fashionai_csv
-from fashionai_dataset.keypoints import CATEGORIES
+from fashionai_core.atomic import atomic_write
+from fashionai_core.csv_io import read_fashionai_csv
+from fashionai_core.keypoints import CATEGORIES
 from fashionai_dataset.visualization import contact_sheet, draw_keypoints
 
 

@@ -14,11 +14,12 @@ from torch.utils.data import DataLoader
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from mmpose.models import build_pose_estimator
 
-from ..csv_io import (CATEGORY_DEFINES, FashionAIRecords,
-                      read_fashionai_csv)
+from fashionai_core.csv_io import FashionAIRecords, read_fashionai_csv
+from fashionai_core.keypoints import (ALL_CATEGORIES, CATEGORY_DEFINES,
+                                      NUM_KEYPOINTS, check_category)
+
 from ..datasets import FashionAIDataset
-from ..engine import decode
-from ..keypoints import ALL_CATEGORIES, NUM_KEYPOINTS, check_category
+from ..weights_only import decode
 from ..metainfo import csv_columns, fashionai_metainfo
 
 

@@ -2,7 +2,7 @@
 
 Each module here does nothing when the gap it closes is not present.
 """
-from .checkpoint_loading import install_weights_only_loading
+from ..weights_only import install_weights_only_loading
 from .cpu_distributed import allow_cpu_distributed
 from .mmcv_ops import install_mmcv_ops_stand_ins
 

@@ -9,10 +9,10 @@ from mmengine.logging import print_log
 from mmpose.datasets.datasets.base import BaseCocoStyleDataset
 from mmpose.registry import DATASETS
 
-from ..csv_io import (FashionAICSVError, FashionAIRecords,
+from fashionai_core.csv_io import (FashionAICSVError, FashionAIRecords,
                       read_fashionai_csv)
 from ..image_check import FashionAIImageError, image_size
-from ..keypoints import (ALL_CATEGORIES, KEYPOINT_NAMES,
+from fashionai_core.keypoints import (ALL_CATEGORIES, KEYPOINT_NAMES,
                          category_keypoint_indices, check_category)
 from ..metainfo import fashionai_metainfo
 

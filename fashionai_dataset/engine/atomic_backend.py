@@ -11,7 +11,7 @@ from typing import Union
 
 from mmengine.fileio import LocalBackend, register_backend
 
-from ..atomic import atomic_write
+from fashionai_core.atomic import atomic_write
 
 
 @register_backend('atomic_local')

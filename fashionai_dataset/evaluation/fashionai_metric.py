@@ -8,11 +8,11 @@ from mmengine.logging import MMLogger, print_log
 
 from mmpose.registry import METRICS
 
-from ..csv_io import write_submission
-from ..keypoints import CATEGORIES, NUM_KEYPOINTS
+from fashionai_core.csv_io import write_submission
+from fashionai_core.keypoints import CATEGORY_INDEX, NUM_KEYPOINTS
 from ..metainfo import csv_columns
-from .normalized_error import NormalizedErrors, normalized_errors, summarize
-from .report import format_summary
+from fashionai_core.normalized_error import NormalizedErrors, normalized_errors, summarize
+from fashionai_core.report import format_summary
 
 
 @METRICS.register_module()
@@ -81,12 +81,11 @@ class FashionAIMetric(BaseMetric):
     @staticmethod
     def errors_of(results: List[dict]) -> NormalizedErrors:
         """Per-point errors of :meth:`process`'s results, in their order."""
-        lookup = {name: index for index, name in enumerate(CATEGORIES)}
         return normalized_errors(
             pred_keypoints=np.stack([r['pred'] for r in results]),
             gt_keypoints=np.stack([r['gt'] for r in results]),
             gt_visibility=np.stack([r['visibility'] for r in results]),
-            category_ids=np.array([lookup[r['category']] for r in results]))
+            category_ids=np.array([CATEGORY_INDEX[r['category']] for r in results]))
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         """Compute NE over all gathered samples (and write ``outfile``)."""

@@ -18,10 +18,11 @@ import cv2
 import numpy as np
 from mmengine.utils import track_parallel_progress, track_progress
 
-from ..atomic import atomic_write
-from ..csv_io import (ABSENT_CELL, ANNOTATION_HEADER, IMAGE_LIST_HEADER,
-                      read_fashionai_csv)
-from ..keypoints import CATEGORIES, KEYPOINT_NAMES, NORMALIZER_KEYPOINTS
+from fashionai_core.atomic import atomic_write
+from fashionai_core.csv_io import (ABSENT_CELL, ANNOTATION_HEADER,
+                                   IMAGE_LIST_HEADER, format_cell,
+                                   read_fashionai_csv, write_csv)
+from fashionai_core.keypoints import CATEGORIES, KEYPOINT_NAMES, NORMALIZER_KEYPOINTS
 from .render import render_background, render_garment, render_occluders
 from .shape_model import (REFERENCE_SIZE, CategoryShapeModel,
                           load_shape_model, normalizer_stats)
@@ -117,10 +118,11 @@ def _sample_annotation(rng: np.random.Generator, category: str):
 def _csv_row(image_id: str, category: str, names: Sequence[str],
              points: np.ndarray, present: np.ndarray,
              occluded: np.ndarray) -> List[str]:
-    cells = {}
-    for name, point, has, hidden in zip(names, points, present, occluded):
-        if has:
-            cells[name] = f'{point[0]}_{point[1]}_{0 if hidden else 1}'
+    cells = {
+        name: format_cell(point[0], point[1], 0 if hidden else 1)
+        for name, point, has, hidden in zip(names, points, present, occluded)
+        if has
+    }
     return [image_id, category] + [
         cells.get(name, ABSENT_CELL) for name in KEYPOINT_NAMES
     ]
@@ -179,15 +181,6 @@ def _write_sample(task: Tuple[str, int, str, str, int, int]) -> List[str]:
     return row
 
 
-def _write_csv(path: str, header: Sequence[str],
-               rows: Sequence[Sequence[str]]) -> None:
-    import csv
-    with atomic_write(path, 'w', newline='') as file:
-        writer = csv.writer(file, lineterminator='\n')
-        writer.writerow(header)
-        writer.writerows(rows)
-
-
 def generate_synthetic(out_dir: str,
                        images_per_category: Dict[str, int],
                        seed: int = 0,
@@ -225,9 +218,9 @@ def generate_synthetic(out_dir: str,
         else:
             rows = track_progress(_write_sample, tasks)
         annotation = osp.join(out_dir, split, ANNOTATION_FILES[split])
-        _write_csv(annotation, ANNOTATION_HEADER, rows)
+        write_csv(annotation, ANNOTATION_HEADER, rows)
         if split == 'test':
-            _write_csv(
+            write_csv(
                 osp.join(out_dir, split, TEST_LIST), IMAGE_LIST_HEADER,
                 [row[:2] for row in rows])
         paths[split] = annotation

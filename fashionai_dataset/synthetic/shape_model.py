@@ -21,9 +21,9 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from ..csv_io import FashionAIRecords
-from ..evaluation.normalized_error import normalizer_distances
-from ..keypoints import (CATEGORIES, CATEGORY_KEYPOINTS, NORMALIZER_KEYPOINTS,
+from fashionai_core.csv_io import FashionAIRecords
+from fashionai_core.normalized_error import normalizer_distances
+from fashionai_core.keypoints import (CATEGORIES, CATEGORY_KEYPOINTS, NORMALIZER_KEYPOINTS,
                          category_keypoint_indices)
 
 DEFAULT_SHAPE_MODEL = osp.join(
@@ -135,7 +135,7 @@ def fit_shape_model(records: FashionAIRecords,
 
 def save_shape_model(model: Dict[str, dict], path: str) -> None:
     """Write a fitted model as JSON (atomically)."""
-    from ..atomic import atomic_write
+    from fashionai_core.atomic import atomic_write
     with atomic_write(path) as file:
         json.dump(model, file, indent=1)
 

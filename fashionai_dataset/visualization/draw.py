@@ -9,7 +9,7 @@ from typing import List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
-from ..keypoints import CATEGORY_KEYPOINTS, KEYPOINT_NAMES, SKELETON, side_color
+from fashionai_core.keypoints import CATEGORY_KEYPOINTS, KEYPOINT_NAMES, SKELETON, side_color
 
 PREDICTION_COLOR = (255, 0, 255)  # RGB
 

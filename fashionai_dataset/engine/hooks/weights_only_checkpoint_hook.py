@@ -5,7 +5,7 @@ from mmengine.hooks import Hook
 
 from mmpose.registry import HOOKS
 
-from ..plain_checkpoint import decode, encode
+from ...weights_only import decode, encode
 
 
 @HOOKS.register_module()
@@ -13,7 +13,7 @@ class WeightsOnlyCheckpointHook(Hook):
     """Make every checkpoint the runner saves loadable with weights_only.
 
     Before saving, numpy arrays, ``HistoryBuffer`` objects and ``Counter``
-    milestones become tagged plain values (:mod:`..plain_checkpoint`); after
+    milestones become tagged plain values (:mod:`fashionai_dataset.weights_only`); after
     loading (``--resume``, ``load_from``, ``mim test --checkpoint``) they are
     restored, so mmengine and MMPose see the objects they saved.
     """

@@ -8,8 +8,8 @@ from mmengine.dataset import pseudo_collate
 from mmengine.model import BaseModel
 from mmpose.registry import MODELS
 
-from fashionai_dataset.csv_io import CATEGORY_DEFINES
-from fashionai_dataset.keypoints import CATEGORIES, KEYPOINT_NAMES
+from fashionai_core.keypoints import (CATEGORY_DEFINES, CATEGORY_INDEX,
+                                      KEYPOINT_NAMES)
 
 from ..datasets.transforms import crop_box
 
@@ -99,7 +99,7 @@ class CascadeTopdownPoseEstimator(BaseModel):
         if num_points != len(KEYPOINT_NAMES):
             return np.ones(num_points, dtype=bool)
         category = sample.metainfo['raw_ann_info']['image_category']
-        return CATEGORY_DEFINES[CATEGORIES.index(category)]
+        return CATEGORY_DEFINES[CATEGORY_INDEX[category]]
 
     @torch.no_grad()
     def predict(self, inputs: torch.Tensor, data_samples: List) -> List:

@@ -18,8 +18,8 @@ import argparse
 import torch
 from mmengine.runner.checkpoint import _load_checkpoint
 
-from fashionai_dataset.atomic import atomic_write
-from fashionai_dataset.engine import decode, encode
+from fashionai_core.atomic import atomic_write
+from fashionai_dataset.weights_only import decode, encode
 
 
 def main() -> None:

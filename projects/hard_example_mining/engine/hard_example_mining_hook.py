@@ -11,27 +11,10 @@ from mmengine.utils import ProgressBar
 from mmpose.registry import DATASETS, HOOKS
 from torch.utils.data import DataLoader
 
+from fashionai_core.normalized_error import per_image_ne
 from fashionai_dataset.evaluation import FashionAIMetric
 
 from .hard_example_sampler import HardExampleSampler
-
-
-def per_image_ne(results: List[dict]) -> np.ndarray:
-    """Mean normalized error of each image, in percent.
-
-    Args:
-        results: ``FashionAIMetric.results`` entries (``pred``, ``gt``,
-            ``visibility``, ``category``).
-
-    Returns:
-        np.ndarray: Shape (N,); NaN for an image with no point that counts
-        (no visible point, or no normalizer).
-    """
-    errors = FashionAIMetric.errors_of(results)
-    counted = errors.counted.sum(axis=1)
-    totals = np.nansum(errors.errors, axis=1)
-    with np.errstate(invalid='ignore', divide='ignore'):
-        return np.where(counted > 0, 100 * totals / counted, np.nan)
 
 
 @HOOKS.register_module()
@@ -132,7 +115,7 @@ class HardExampleMiningHook(Hook):
         message = [None]
         if get_rank() == 0:
             gathered = sorted(gathered, key=lambda r: r['row_index'])
-            message = [per_image_ne(gathered)]
+            message = [per_image_ne(FashionAIMetric.errors_of(gathered))]
         broadcast_object_list(message)
         return message[0]
 

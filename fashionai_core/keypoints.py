@@ -9,6 +9,8 @@ Note:
 """
 from typing import Dict, List, Tuple
 
+import numpy as np
+
 #: The 24 keypoints in CSV column order.
 KEYPOINT_NAMES: Tuple[str, ...] = (
     'neckline_left', 'neckline_right', 'center_front', 'shoulder_left',
@@ -23,6 +25,12 @@ NUM_KEYPOINTS = len(KEYPOINT_NAMES)
 #: The five garment categories, in a fixed order (used as category ids 0-4).
 CATEGORIES: Tuple[str, ...] = ('blouse', 'outwear', 'dress', 'skirt',
                                'trousers')
+
+#: Each category's id: its position in :data:`CATEGORIES`.
+CATEGORY_INDEX: Dict[str, int] = {
+    name: index
+    for index, name in enumerate(CATEGORIES)
+}
 
 #: The pseudo-category of a model that predicts all 24 points.
 ALL_CATEGORIES = 'all'
@@ -52,7 +60,13 @@ CATEGORY_KEYPOINTS: Dict[str, Tuple[str, ...]] = {
     ALL_CATEGORIES: KEYPOINT_NAMES,
 }
 
-#: The two points whose distance normalizes the error (SPEC.md, "NE").
+#: CATEGORY_DEFINES[c, k] is True when the category with id c defines
+#: keypoint k; shape (5, 24), bool.
+CATEGORY_DEFINES: np.ndarray = np.array(
+    [[name in CATEGORY_KEYPOINTS[category] for name in KEYPOINT_NAMES]
+     for category in CATEGORIES])
+
+#: The two points whose distance normalizes the error (docs/metric.md).
 NORMALIZER_KEYPOINTS: Dict[str, Tuple[str, str]] = {
     'blouse': ('armpit_left', 'armpit_right'),
     'outwear': ('armpit_left', 'armpit_right'),

@@ -4,8 +4,8 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
-from ..csv_io import CATEGORY_DEFINES, FashionAICSVError, FashionAIRecords
-from ..keypoints import KEYPOINT_NAMES, check_category
+from .csv_io import FashionAICSVError, FashionAIRecords
+from .keypoints import CATEGORY_DEFINES, KEYPOINT_NAMES, check_category
 from .normalized_error import NormalizedErrors, normalized_errors, summarize
 
 

@@ -1,7 +1,7 @@
 """The FashionAI normalized error (NE), vectorized with numpy.
 
 Pure functions, shared by :class:`~fashionai_dataset.evaluation.FashionAIMetric`
-and ``tools/evaluate.py``. The definition (SPEC.md)::
+and ``tools/evaluate.py``. The definition (``docs/metric.md``)::
 
     NE = sum_k (d_k / s_k) [v_k == 1] / sum_k [v_k == 1]     (in percent)
 
@@ -13,14 +13,14 @@ out of both sums and counted.
 
 Note:
     ``N`` images, 24 keypoints in CSV order. Coordinates are pixels of the
-    original image. Category ids index :data:`~fashionai_dataset.keypoints.CATEGORIES`.
+    original image. Category ids index :data:`~fashionai_core.keypoints.CATEGORIES`.
 """
 from dataclasses import dataclass
 from typing import Dict
 
 import numpy as np
 
-from ..keypoints import (CATEGORIES, KEYPOINT_NAMES, NORMALIZER_KEYPOINTS,
+from .keypoints import (CATEGORIES, KEYPOINT_NAMES, NORMALIZER_KEYPOINTS,
                          keypoint_index)
 
 # _NORMALIZER_PAIRS[c] holds the two keypoint indices of category c's normalizer.
@@ -115,6 +115,19 @@ def normalized_errors(pred_keypoints: np.ndarray, gt_keypoints: np.ndarray,
         errors=errors,
         normalizers=normalizers,
         category_ids=np.asarray(category_ids, dtype=np.int64))
+
+
+def per_image_ne(result: NormalizedErrors) -> np.ndarray:
+    """Mean normalized error of each image over its counted points.
+
+    Returns:
+        np.ndarray: Shape (N,), in percent; NaN for an image with no point
+        that counts (no visible point, or no normalizer).
+    """
+    counted = result.counted.sum(axis=1)
+    totals = np.nansum(result.errors, axis=1)
+    with np.errstate(invalid='ignore', divide='ignore'):
+        return np.where(counted > 0, 100 * totals / counted, np.nan)
 
 
 def _pooled_percent(errors: np.ndarray) -> float:

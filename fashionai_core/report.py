@@ -3,7 +3,7 @@ from typing import Dict
 
 from tabulate import tabulate
 
-from ..keypoints import CATEGORIES, KEYPOINT_NAMES
+from .keypoints import CATEGORIES, KEYPOINT_NAMES
 
 
 def format_summary(summary: Dict[str, float]) -> str:

@@ -2,15 +2,16 @@
 import os.path as osp
 from typing import List, Tuple
 
-import matplotlib
+import numpy as np
+# A figure drawn on its own Agg canvas: no pyplot, so the process's
+# matplotlib backend (a notebook's, a user's) is left as it is.
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
-matplotlib.use('Agg')  # files only; no display is needed or assumed
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from ..atomic import atomic_write  # noqa: E402
-from ..keypoints import CATEGORIES, CATEGORY_KEYPOINTS, KEYPOINT_NAMES  # noqa
-from .submission_evaluation import SubmissionEvaluation  # noqa: E402
+from .atomic import atomic_write
+from .keypoints import CATEGORIES, CATEGORY_KEYPOINTS, KEYPOINT_NAMES
+from .normalized_error import per_image_ne
+from .submission_evaluation import SubmissionEvaluation
 
 
 def worst_images(result: SubmissionEvaluation,
@@ -20,12 +21,9 @@ def worst_images(result: SubmissionEvaluation,
     Returns:
         list: ``(image_id, NE in percent)``, worst first.
     """
-    errors = result.errors.errors
-    counted = result.errors.counted.sum(axis=1)
-    with np.errstate(invalid='ignore'):
-        per_image = np.nansum(errors, axis=1) / counted * 100
+    per_image = per_image_ne(result.errors)
     order = [i for i in np.argsort(-np.nan_to_num(per_image, nan=-1))
-             if counted[i]][:count]
+             if not np.isnan(per_image[i])][:count]
     return [(result.image_ids[i], float(per_image[i])) for i in order]
 
 
@@ -37,7 +35,9 @@ def plot_evaluation(result: SubmissionEvaluation, path: str) -> None:
         path: PNG to write (atomically).
     """
     errors = result.errors
-    figure, axes = plt.subplots(2, 3, figsize=(15, 9))
+    figure = Figure(figsize=(15, 9))
+    FigureCanvasAgg(figure)
+    axes = figure.subplots(2, 3)
     for axis, (category_id, category) in zip(axes.flat,
                                              enumerate(CATEGORIES)):
         rows = errors.category_ids == category_id
@@ -66,4 +66,3 @@ def plot_evaluation(result: SubmissionEvaluation, path: str) -> None:
     figure.tight_layout()
     with atomic_write(path, 'wb') as file:
         figure.savefig(file, format='png', dpi=80)
-    plt.close(figure)

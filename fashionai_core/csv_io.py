@@ -1,6 +1,6 @@
 """Read and write FashionAI CSV files: annotations, test lists, submissions.
 
-Three formats share one reader (SPEC.md):
+Three formats share one reader (``docs/data_format.md``):
 
 * annotation CSV: ``image_id,image_category`` and 24 keypoint columns, each
   cell ``x_y_v`` with integer pixels and ``v`` in {1, 0, -1};
@@ -14,26 +14,19 @@ import csv
 import os
 import warnings
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, Iterable, List, Optional, Sequence, Union
 
 import numpy as np
 
 from .atomic import atomic_write
-from .keypoints import (CATEGORIES, CATEGORY_KEYPOINTS, KEYPOINT_NAMES,
-                        NUM_KEYPOINTS)
+from .keypoints import (CATEGORIES, CATEGORY_DEFINES, CATEGORY_INDEX,
+                        KEYPOINT_NAMES, NUM_KEYPOINTS)
 
 IMAGE_LIST_HEADER: List[str] = ['image_id', 'image_category']
 ANNOTATION_HEADER: List[str] = IMAGE_LIST_HEADER + list(KEYPOINT_NAMES)
 ABSENT_CELL = '-1_-1_-1'
 
 PathLike = Union[str, os.PathLike]
-
-#: CATEGORY_DEFINES[c, k] is True when category c (its index in CATEGORIES)
-#: defines point k.
-CATEGORY_DEFINES = np.array(
-    [[name in CATEGORY_KEYPOINTS[category] for name in KEYPOINT_NAMES]
-     for category in CATEGORIES])
-
 
 class FashionAICSVError(ValueError):
     """A FashionAI CSV file is malformed.
@@ -98,8 +91,8 @@ class FashionAIRecords:
     @property
     def category_ids(self) -> np.ndarray:
         """Index of each row's category in :data:`CATEGORIES`, shape (N,)."""
-        lookup = {name: index for index, name in enumerate(CATEGORIES)}
-        return np.array([lookup[c] for c in self.categories], dtype=np.int64)
+        return np.array([CATEGORY_INDEX[c] for c in self.categories],
+                        dtype=np.int64)
 
     def index_of(self) -> Dict[str, int]:
         """Map each ``image_id`` to its row index."""
@@ -292,6 +285,42 @@ def _check_undefined_points_absent(records: FashionAIRecords) -> None:
             int(records.lines[row]), 3 + int(point))
 
 
+def format_cell(x: float,
+                y: float,
+                visibility: int,
+                decimals: Optional[int] = None) -> str:
+    """Format one point as an ``x_y_v`` cell.
+
+    Args:
+        x: Column in original-image pixels.
+        y: Row in original-image pixels.
+        visibility: 1 visible, 0 occluded, -1 absent (written
+            ``-1_-1_-1`` whatever ``x`` and ``y``).
+        decimals: Digits after the decimal point; ``None`` writes integers,
+            as the competition's annotations are.
+    """
+    if visibility == -1:
+        return ABSENT_CELL
+    if decimals is None:
+        return f'{int(x)}_{int(y)}_{int(visibility)}'
+    return f'{x:.{decimals}f}_{y:.{decimals}f}_{int(visibility)}'
+
+
+def write_csv(path: PathLike, header: Sequence[str],
+              rows: Iterable[Sequence[str]]) -> None:
+    """Write a CSV file with ``\\n`` line ends, atomically.
+
+    Args:
+        path: Output file; replaced only once it is completely written.
+        header: The first line's cells, e.g. :data:`ANNOTATION_HEADER`.
+        rows: The other lines' cells.
+    """
+    with atomic_write(path, 'w', newline='') as file:
+        writer = csv.writer(file, lineterminator='\n')
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
 def write_submission(path: PathLike, image_ids: Sequence[str],
                      categories: Sequence[str], keypoints: np.ndarray,
                      decimals: int = 2) -> None:
@@ -321,19 +350,14 @@ def write_submission(path: PathLike, image_ids: Sequence[str],
         if category not in CATEGORIES:
             raise ValueError(f'unknown category {category!r}; expected one '
                              f'of {", ".join(CATEGORIES)}')
-    with atomic_write(path, 'w', newline='') as file:
-        writer = csv.writer(file, lineterminator='\n')
-        writer.writerow(ANNOTATION_HEADER)
-        for image_id, category, points in zip(image_ids, categories,
-                                              keypoints):
-            defined = CATEGORY_KEYPOINTS[category]
-            cells = []
-            for name, (x, y) in zip(KEYPOINT_NAMES, points):
-                if name not in defined:
-                    cells.append(ABSENT_CELL)
-                elif not (np.isfinite(x) and np.isfinite(y)):
-                    raise ValueError(f'{image_id}: no finite prediction for '
-                                     f'{name}, which {category} defines')
-                else:
-                    cells.append(f'{x:.{decimals}f}_{y:.{decimals}f}_1')
-            writer.writerow([image_id, category] + cells)
+    rows = []
+    for image_id, category, points in zip(image_ids, categories, keypoints):
+        defines = CATEGORY_DEFINES[CATEGORY_INDEX[category]]
+        cells = []
+        for name, (x, y), defined in zip(KEYPOINT_NAMES, points, defines):
+            if defined and not (np.isfinite(x) and np.isfinite(y)):
+                raise ValueError(f'{image_id}: no finite prediction for '
+                                 f'{name}, which {category} defines')
+            cells.append(format_cell(x, y, 1 if defined else -1, decimals))
+        rows.append([image_id, category] + cells)
+    write_csv(path, ANNOTATION_HEADER, rows)
