@@ -4,8 +4,11 @@ import re
 import subprocess
 import sys
 
+from pathlib import Path
+
 import numpy as np
 import pytest
+from mmengine.config import Config
 
 from fixtures import (REPO_ROOT, best_checkpoint, mim, tiny_config,
                       write_data, write_test_list)
@@ -13,6 +16,7 @@ from fashionai_core.csv_io import read_fashionai_csv
 from projects.cascade_refine.datasets import CascadeCropJitter, crop_box
 
 PROJECT = REPO_ROOT / 'projects' / 'cascade_refine'
+CASCADE_CONFIG = PROJECT / 'configs' / 'cascade_res18_all_128_demo.py'
 STAGE1_CONFIG = REPO_ROOT / 'configs' / 'fashionai' / 'res18_all_128_demo.py'
 NE_PATTERN = re.compile(r'fashionai/NE: (\d+\.\d+)')
 # the demo configs' codec, at the tiny configs' input size
@@ -20,6 +24,30 @@ TINY_MSRA_CODEC = '''codec = dict(
     type='MSRAHeatmap', input_size=(64, 64), heatmap_size=(16, 16), sigma=1,
     unbiased=True)
 '''
+
+
+def tiny_cascade_config(stage1: Path, path: Path) -> Path:
+    """The shipped cascade config with the tiny stage-1 model and input size
+    (stage 2 trains the same tiny model), data and runtime of ``stage1``."""
+    shipped = Config.fromfile(str(CASCADE_CONFIG))
+    tiny = Config.fromfile(str(stage1))
+    model = shipped.model.to_dict()
+    model.update(
+        _delete_=True,
+        stage1=tiny.model.to_dict(),
+        stage2=tiny.model.to_dict(),
+        data_preprocessor=tiny.model.data_preprocessor.to_dict())
+    pipeline = [dict(step) for step in shipped.test_pipeline]
+    for step in model['crop_pipeline'] + pipeline:
+        if step['type'] == 'TopdownAffine':
+            step['input_size'] = tiny.codec['input_size']
+    path.write_text(f'''
+_base_ = [{str(stage1)!r}]
+custom_imports = {shipped.custom_imports.to_dict()!r}
+model = {model!r}
+val_dataloader = test_dataloader = dict(dataset=dict(pipeline={pipeline!r}))
+''')
+    return path
 
 
 def sample(points, visible):
@@ -86,16 +114,7 @@ def test_two_stages_train_test_and_predict_as_one(tmp_path):
     subprocess.run(
         [sys.executable, PROJECT / 'tools' / 'merge_stage_checkpoints.py',
          stage1_ckpt, stage2_ckpt, merged], check=True)
-    cascade = tmp_path / 'cascade.py'
-    cascade.write_text(f'''
-_base_ = [{str(stage1)!r}]
-from projects.cascade_refine.cascade_config import cascade_overrides
-custom_imports = dict(
-    imports=['fashionai_dataset', 'projects.cascade_refine'],
-    allow_failed_imports=False)
-model, val_dataloader, test_dataloader = cascade_overrides(
-    _base_, stage1={str(stage1)!r}, stage2={str(stage2)!r})
-''')
+    cascade = tiny_cascade_config(stage1, tmp_path / 'cascade.py')
     log = mim('test', 'mmpose', cascade, '--checkpoint', merged,
               cwd=tmp_path)
     (cascade_ne, ) = NE_PATTERN.findall(log)

@@ -1,5 +1,6 @@
-_base_ = ['./res50_dress.py']
-from fashionai_dataset.config_utils import at_input_size  # noqa: E402
+_base_ = ['./_base_/res50_512.py']
 
-(codec, model, train_dataloader, val_dataloader,
- test_dataloader) = at_input_size(_base_, 512)
+category = 'dress'
+model = dict(head=dict(out_channels=15))
+train_dataloader = dict(dataset=dict(category=category))
+val_dataloader = test_dataloader = dict(dataset=dict(category=category))

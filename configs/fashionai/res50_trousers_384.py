@@ -1,5 +1,6 @@
-_base_ = ['./res50_trousers.py']
-from fashionai_dataset.config_utils import at_input_size  # noqa: E402
+_base_ = ['./_base_/res50_384.py']
 
-(codec, model, train_dataloader, val_dataloader,
- test_dataloader) = at_input_size(_base_, 384)
+category = 'trousers'
+model = dict(head=dict(out_channels=7))
+train_dataloader = dict(dataset=dict(category=category))
+val_dataloader = test_dataloader = dict(dataset=dict(category=category))

@@ -6,10 +6,12 @@ from fashionai_dataset.config_utils import pipeline_for_codec  # noqa: E402
 codec = dict(
     type='UDPHeatmap', input_size=(256, 256), heatmap_size=(32, 32), sigma=2)
 
-# The base pipeline captured the 64x64 codec: swap it in GenerateTarget and
-# hand the new pipeline to the dataloader, or the override would be ignored.
+# The base pipelines captured the 64x64 codec: GenerateTarget takes this one
+# and the dataloaders the new pipelines, or the override would be ignored.
 train_pipeline = pipeline_for_codec(_base_.train_pipeline, codec)
+val_pipeline = pipeline_for_codec(_base_.val_pipeline, codec)
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = test_dataloader = dict(dataset=dict(pipeline=val_pipeline))
 
 model = dict(
     backbone=dict(

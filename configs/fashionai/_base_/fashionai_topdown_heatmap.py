@@ -30,7 +30,8 @@ model = dict(
 
 dataset_type = 'FashionAIDataset'
 data_mode = 'topdown'
-# The competition's own layout (SPEC.md): <split>/Images/<category>/<id>.jpg
+# The competition's own layout (docs/data_format.md):
+# <split>/Images/<category>/<id>.jpg
 data_root = 'data/fashionai/'
 
 train_pipeline = [

@@ -1,0 +1,19 @@
+# hrnet_w32.py (HRNet-W32) at 384x384 pixels: the heatmap stays a quarter of
+# the input and sigma grows with it (2 at 256 pixels), as in MMPose's
+# larger configs. Leaf configs name the category.
+_base_ = ['./hrnet_w32.py']
+from fashionai_dataset.config_utils import pipeline_for_codec  # noqa: E402
+
+codec = dict(
+    type='UDPHeatmap',
+    input_size=(384, 384),
+    heatmap_size=(96, 96),
+    sigma=3)
+model = dict(head=dict(decoder=codec))
+
+# The base pipelines captured the 256-pixel codec: TopdownAffine and
+# GenerateTarget take this one, and the dataloaders the new pipelines.
+train_pipeline = pipeline_for_codec(_base_.train_pipeline, codec)
+val_pipeline = pipeline_for_codec(_base_.val_pipeline, codec)
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = test_dataloader = dict(dataset=dict(pipeline=val_pipeline))

@@ -1,0 +1,65 @@
+"""What a config file says is what runs, on any machine.
+
+Every shipped config is dumped by a fresh process as MMEngine would dump it
+(``Config.fromfile(...).pretty_text``) on this machine, and again in a
+process where torch reports a bf16-capable GPU and the machine 64 cores: the
+text must be the same, so nothing in a config depends on the machine that
+parses it. The top-level pipelines must also be the ones the dataloaders
+run, so a reader of a dump sees what trains.
+"""
+import json
+import subprocess
+import sys
+
+import pytest
+from mmengine.config import Config
+
+from fixtures import REPO_ROOT
+
+CONFIGS = sorted(
+    list((REPO_ROOT / 'configs' / 'fashionai').glob('*.py')) +
+    list((REPO_ROOT / 'projects').glob('*/configs/*.py')))
+BASES = sorted(
+    list((REPO_ROOT / 'configs' / 'fashionai' / '_base_').glob('*.py')) +
+    list((REPO_ROOT / 'projects').glob('*/configs/_base_/*.py')))
+
+DUMP = '''
+import json, os, sys
+if sys.argv[1] == 'gpu':
+    import torch
+    torch.cuda.is_available = lambda: True
+    torch.cuda.device_count = lambda: 8
+    torch.cuda.is_bf16_supported = lambda *args, **kwargs: True
+    os.cpu_count = lambda: 64
+from mmengine.config import Config
+print(json.dumps({path: Config.fromfile(path).pretty_text
+                  for path in sys.argv[2:]}))
+'''
+
+
+def dump_all(machine: str) -> dict:
+    result = subprocess.run(
+        [sys.executable, '-c', DUMP, machine] +
+        [str(p) for p in CONFIGS + BASES],
+        capture_output=True, text=True, cwd=REPO_ROOT)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout)
+
+
+def test_every_config_dumps_the_same_with_and_without_a_gpu():
+    assert len(CONFIGS) >= 70 and len(BASES) >= 10
+    without_gpu, with_gpu = dump_all('cpu'), dump_all('gpu')
+    differing = [path for path in without_gpu
+                 if without_gpu[path] != with_gpu[path]]
+    assert not differing, f'these configs depend on the machine: {differing}'
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.stem)
+def test_top_level_pipelines_are_the_ones_that_run(path):
+    cfg = Config.fromfile(str(path))
+    assert cfg.train_dataloader.dataset.pipeline == cfg.train_pipeline
+    if 'test_pipeline' in cfg:  # the cascade's test-time pipeline
+        assert cfg.test_dataloader.dataset.pipeline == cfg.test_pipeline
+    else:
+        assert cfg.val_dataloader.dataset.pipeline == cfg.val_pipeline
+        assert cfg.test_dataloader.dataset.pipeline == cfg.val_pipeline
