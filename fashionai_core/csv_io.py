@@ -11,10 +11,11 @@ Malformed input raises :class:`FashionAICSVError` naming the file, line and
 column and saying what was expected.
 """
 import csv
+import math
 import os
 import warnings
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Sequence, Union
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -123,9 +124,10 @@ def _parse_cell(path: PathLike, cell: str, line: int, column: int,
         raise FashionAICSVError(
             path, f'cell {cell!r} is absent (v=-1) but has coordinates; '
             f'expected {ABSENT_CELL!r}', line, column)
-    if visibility >= 0 and not (np.isfinite(x) and np.isfinite(y)):
-        raise FashionAICSVError(path, f'cell {cell!r} has a non-finite '
-                                'coordinate', line, column)
+    if visibility >= 0 and not (math.isfinite(x) and math.isfinite(y)):
+        raise FashionAICSVError(
+            path, f'cell {cell!r} has a non-finite coordinate; expected '
+            'finite numbers of pixels', line, column)
     return [x, y, visibility]
 
 
@@ -140,7 +142,8 @@ def _parse_keypoint_row(path: PathLike, cells: Sequence[str], line: int,
             numbers = [float(v) if allow_decimal else int(v) for v in values]
             if all(n in (-1, 0, 1) for n in numbers[2::3]) and all(
                     n >= 0 or (n == -1 and c == ABSENT_CELL)
-                    for n, c in zip(numbers[2::3], cells)):
+                    for n, c in zip(numbers[2::3], cells)) and all(
+                        map(math.isfinite, numbers)):
                 return numbers
         except ValueError:
             pass
@@ -189,13 +192,37 @@ def read_fashionai_csv(path: PathLike,
         FashionAIRecords: The rows, in file order.
 
     Raises:
-        FashionAICSVError: Wrong header, wrong number of cells, a cell that
-            is not ``x_y_v``, ``v`` not in {1, 0, -1}, an unknown category, a
-            duplicate ``image_id`` whose row differs (a verbatim repeat is
-            read once, with a warning), or a point the category does not define
-            marked present.
+        FashionAICSVError: Text that is not UTF-8, wrong header, wrong
+            number of cells, a cell that is not ``x_y_v`` or has a
+            non-finite coordinate, ``v`` not in {1, 0, -1}, an unknown
+            category, a duplicate ``image_id`` whose row differs (a verbatim
+            repeat is read once, with a warning), or a point the category
+            does not define marked present.
         FileNotFoundError: ``path`` does not exist.
     """
+    try:
+        return _read_csv(path, allow_decimal, require_keypoints)
+    except UnicodeDecodeError:
+        line, column = _first_undecodable(path)
+        raise FashionAICSVError(
+            path, 'the file is not UTF-8 text (saved in another encoding, '
+            'e.g. Latin-1 or GBK?); expected UTF-8', line, column) from None
+
+
+def _first_undecodable(path: PathLike) -> Tuple[int, int]:
+    """The 1-based line and CSV column of the first byte that is not UTF-8."""
+    with open(path, 'rb') as file:
+        for line, raw in enumerate(file, 1):
+            try:
+                raw.decode('utf-8')
+            except UnicodeDecodeError as error:
+                return line, raw[:error.start].count(b',') + 1
+    raise AssertionError(f'{path} decodes as UTF-8 line by line')
+
+
+def _read_csv(path: PathLike, allow_decimal: bool,
+              require_keypoints: Optional[bool]) -> FashionAIRecords:
+    """:func:`read_fashionai_csv` on a file known to exist."""
     with open(path, newline='', encoding='utf-8-sig') as file:
         reader = csv.reader(file)
         header = next(reader, None)

@@ -78,6 +78,24 @@ def test_loading_ignores_the_global_switch(tmp_path):
     assert not marker.exists()
 
 
+def test_predict_refuses_an_unsafe_checkpoint_in_one_line(tmp_path):
+    marker = tmp_path / 'pwned'
+    evil = tmp_path / 'evil.pth'
+    torch.save(dict(meta=RunsCode(marker)), evil)
+    result = subprocess.run(
+        # -W ignore: the stack's deprecation warnings are not the message
+        [sys.executable, '-W', 'ignore',
+         str(REPO_ROOT / 'tools' / 'predict.py'), str(tmp_path / 'test.csv'),
+         str(tmp_path), str(tmp_path / 'p.csv'), '--model', f'blouse={evil}'],
+        capture_output=True, text=True)
+    assert result.returncode == 1
+    errors = result.stderr.splitlines()
+    assert len(errors) == 1 and errors[0].startswith(
+        f'error: {evil}: refused to load: the checkpoint holds Python '
+        'objects that could run code'), result.stderr
+    assert not marker.exists() and not (tmp_path / 'p.csv').exists()
+
+
 @pytest.mark.slow
 def test_trained_checkpoint_loads_weights_only(trained_elsewhere):
     raw = torch.load(trained_elsewhere.checkpoint, weights_only=True)

@@ -100,14 +100,51 @@ def rewrite(path, edit):
         (lambda lines: relabel_skirt_as_trousers(lines, 3),
          r"pred.csv, line 3, column 2 \(image_category\): "
          "Images/skirt/b.jpg is 'trousers' here but 'skirt' in"),
+        (lambda lines: set_cell(lines, 2, 3, 'nan_nan_1'),
+         r"pred.csv, line 2, column 3 \(neckline_left\): cell 'nan_nan_1' "
+         'has a non-finite coordinate; expected finite numbers'),
+        (lambda lines: set_cell(lines, 3, 21, '10_inf_1'),
+         r"pred.csv, line 3, column 21 \(hemline_right\): cell '10_inf_1' "
+         'has a non-finite coordinate'),
     ])
 def test_bad_submission(files, capsys, edit, message):
     ann, pred, _ = files
     rewrite(pred, edit)
     code, out, err = run_tool(capsys, ann, pred)
     assert code == 1 and out == ''
-    assert err.startswith('error: ')
+    assert err.startswith('error: ') and err.count('\n') == 1, err
     assert re.search(message, err), err
+
+
+def test_submission_not_in_utf8(files, capsys):
+    ann, pred, _ = files
+    text = pred.read_text().replace('Images/skirt/b.jpg', 'Images/jupe/\xe9.jpg')
+    pred.write_bytes(text.encode('latin-1'))
+    code, out, err = run_tool(capsys, ann, pred)
+    assert code == 1 and out == ''
+    assert err.count('\n') == 1, err
+    assert re.search(
+        r'pred.csv, line 3, column 1 \(image_id\): the file is not UTF-8 '
+        r'text .*; expected UTF-8', err), err
+
+
+def test_evaluator_imports_neither_torch_nor_mmpose(files):
+    ann, pred, _ = files
+    code = (
+        'import runpy, sys\n'
+        f'sys.argv = [{str(TOOL)!r}, {str(ann)!r}, {str(pred)!r}]\n'
+        'try:\n'
+        f'    runpy.run_path({str(TOOL)!r}, run_name="__main__")\n'
+        'except SystemExit:\n'
+        '    pass\n'
+        'heavy = sorted({m.split(".")[0] for m in sys.modules} & '
+        '{"torch", "mmpose", "mmengine", "mmcv", "matplotlib"})\n'
+        'print("heavy:", heavy)\n')
+    result = subprocess.run([sys.executable, '-c', code],
+                            capture_output=True, text=True, cwd='/')
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith('NE: ')
+    assert result.stdout.splitlines()[-1] == 'heavy: []'
 
 
 def test_as_a_command(files):
@@ -135,6 +172,6 @@ def test_shared_sample_against_itself(capsys, tmp_path):
         code, out, _ = run_tool(capsys, ann, pred)
     assert code == 0
     ne = float(out.splitlines()[0].split()[1])
-    # SPEC.md: one pixel is roughly 0.7-0.9% NE on this data
+    # docs/metric.md: one pixel is roughly 0.7-0.9% NE on this data
     assert 0.6 < ne < 1.0
     assert f'{KEYPOINT_NAMES[0]}' in out

@@ -17,9 +17,10 @@ from typing import Dict, List
 
 import torch
 
-from fashionai_dataset.apis import load_pose_model, predict_csv
 from fashionai_core.csv_io import write_submission
 from fashionai_core.keypoints import check_category
+from fashionai_dataset.apis import load_pose_model, predict_csv
+from fashionai_dataset.weights_only import UnsafeCheckpointError
 
 
 def key_values(pairs: List[str], what: str) -> Dict[str, str]:
@@ -58,14 +59,18 @@ def main() -> int:
 
     checkpoints = key_values(args.model, 'model')
     configs = key_values(args.config, 'config')
-    models = {
-        category: load_pose_model(
-            checkpoint,
-            configs.get(category),
-            device=args.device,
-            flip_test=not args.no_flip)
-        for category, checkpoint in checkpoints.items()
-    }
+    try:
+        models = {
+            category: load_pose_model(
+                checkpoint,
+                configs.get(category),
+                device=args.device,
+                flip_test=not args.no_flip)
+            for category, checkpoint in checkpoints.items()
+        }
+    except (UnsafeCheckpointError, FileNotFoundError) as error:
+        print(f'error: {error}', file=sys.stderr)
+        return 1
     try:
         records = predict_csv(models, args.test_csv, args.image_root,
                               args.batch_size, args.num_workers)
