@@ -3,8 +3,9 @@
 Usage:
     python tools/benchmark_codec.py [ANN_CSV] [--rows N]
 
-Each annotated row (default: the real sample ../shared/.../val.csv, images
-taken as 512x512 as most are) goes through the real MMPose steps of a
+Each row of ANN_CSV (default: 1,200 synthetic rows, 240 per category, drawn
+from the shape model fitted to real annotations; images taken as 512x512 as
+most real ones are) goes through the real MMPose steps of a
 top-down config: whole-image box -> GetBBoxCenterScale -> TopdownAffine
 (warp to the input) -> the codec's encode (target heatmap, or normalized
 coordinates for regression) -> decode -> back to original pixels as the
@@ -13,6 +14,7 @@ per codec and input size. A benchmark, not a test: nothing is asserted.
 """
 import argparse
 import os.path as osp
+import tempfile
 from typing import Dict
 
 import numpy as np
@@ -20,14 +22,14 @@ from mmengine.dataset import Compose
 from tabulate import tabulate
 
 import fashionai_dataset  # noqa: F401  (registers, closes the stack's gaps)
-from fashionai_core.csv_io import read_fashionai_csv
+from fashionai_core.csv_io import (ANNOTATION_HEADER, read_fashionai_csv,
+                                   write_csv)
+from fashionai_core.keypoints import CATEGORIES
+from fashionai_dataset.synthetic import synthetic_row
 from fashionai_core.normalized_error import normalized_errors, summarize
 from mmpose.registry import KEYPOINT_CODECS
 from mmpose.utils import register_all_modules
 
-SAMPLE = osp.join(
-    osp.dirname(osp.dirname(osp.abspath(__file__))), '..', 'shared',
-    'fashionai', 'annotations', 'val.csv')
 IMAGE_SIZE = 512
 
 CODECS: Dict[str, dict] = {
@@ -81,13 +83,21 @@ def round_trip(records, codec_cfg: dict, input_size: int,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('annotations', nargs='?', default=SAMPLE)
+    parser.add_argument(
+        'annotations', nargs='?',
+        help='annotation CSV (default: synthetic rows)')
     parser.add_argument('--rows', type=int, default=None,
                         help='use the first N rows (default: all)')
     parser.add_argument('--sizes', type=int, nargs='+',
                         default=[256, 384, 512])
     args = parser.parse_args()
     register_all_modules()
+    if args.annotations is None:
+        args.annotations = osp.join(tempfile.mkdtemp(), 'synthetic.csv')
+        write_csv(args.annotations, ANNOTATION_HEADER, [
+            synthetic_row(0, 'val', category, index)
+            for category in CATEGORIES for index in range(240)
+        ])
     records = read_fashionai_csv(args.annotations, require_keypoints=True)
     if args.rows:
         for field in ('keypoints', 'visibility', 'lines'):

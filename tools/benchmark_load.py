@@ -2,10 +2,10 @@
 
 Usage:
     python tools/benchmark_load.py [--rows 54000] [--dataset-rows 64000]
-        [--work-dir /tmp/fashionai_load]
+        [--work-dir /tmp/fashionai_load] [--source ANN_CSV]
 
-Builds an annotation CSV of ``--rows`` rows (the real sample rows repeated
-under new image ids when ../shared is there, else synthetic rows), a
+Builds an annotation CSV of ``--rows`` rows (the rows of ``--source``
+repeated under new image ids, by default synthetic rows), a
 prediction CSV (ground truth plus noise), and a ``--dataset-rows`` CSV whose
 images are hard links to one small JPEG. Prints wall time and peak memory of
 each step, and the process's peak memory after it. A benchmark, not a test:
@@ -19,7 +19,7 @@ import resource
 import subprocess
 import sys
 import time
-from typing import Callable, List, Tuple
+from typing import Callable, List, Optional, Tuple
 
 import cv2
 import numpy as np
@@ -34,8 +34,6 @@ from fashionai_dataset.metainfo import fashionai_metainfo
 from fashionai_dataset.synthetic import synthetic_row
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-SAMPLE = osp.join(REPO_ROOT, '..', 'shared', 'fashionai', 'annotations',
-                  'val.csv')
 
 
 def max_rss_mib() -> float:
@@ -57,12 +55,17 @@ def measure(name: str, step: Callable) -> object:
     return result
 
 
-def source_rows(count: int) -> Tuple[List[List[str]], str]:
-    """``count`` annotation rows with unique ids, and where they came from."""
-    if osp.exists(SAMPLE):
-        with open(SAMPLE, newline='') as file:
+def source_rows(count: int,
+                source: Optional[str]) -> Tuple[List[List[str]], str]:
+    """``count`` annotation rows with unique ids, and where they came from.
+
+    The rows of ``source`` (an annotation CSV) repeated under new image ids,
+    or without it 2,000 synthetic rows repeated.
+    """
+    if source:
+        with open(source, newline='', encoding='utf-8-sig') as file:
             base = list(csv.reader(file))[1:]
-        origin = f'the {len(base)} real sample rows, repeated'
+        origin = f'the {len(base)} rows of {source}, repeated'
     else:
         base = [
             synthetic_row(0, 'train', c, i) for c in CATEGORIES
@@ -77,8 +80,9 @@ def source_rows(count: int) -> Tuple[List[List[str]], str]:
     return rows, origin
 
 
-def benchmark_evaluation(work_dir: str, count: int) -> None:
-    rows, origin = source_rows(count)
+def benchmark_evaluation(work_dir: str, count: int,
+                         source: Optional[str]) -> None:
+    rows, origin = source_rows(count, source)
     print(f'\n{count} annotation rows from {origin}')
     annotations_csv = osp.join(work_dir, 'annotations.csv')
     predictions_csv = osp.join(work_dir, 'predictions.csv')
@@ -164,9 +168,12 @@ def main() -> None:
     parser.add_argument('--rows', type=int, default=54000)
     parser.add_argument('--dataset-rows', type=int, default=64000)
     parser.add_argument('--work-dir', default='/tmp/fashionai_load')
+    parser.add_argument(
+        '--source', help='annotation CSV whose rows are repeated (default: '
+        'synthetic rows)')
     args = parser.parse_args()
     os.makedirs(args.work_dir, exist_ok=True)
-    benchmark_evaluation(args.work_dir, args.rows)
+    benchmark_evaluation(args.work_dir, args.rows, args.source)
     benchmark_dataset(args.work_dir, args.dataset_rows)
 
 

@@ -1,7 +1,7 @@
 """Fit the synthetic generator's shape model to real FashionAI annotations.
 
 Usage:
-    python tools/fit_shape_model.py ../shared/fashionai/annotations/val.csv \
+    python tools/fit_shape_model.py path/to/Annotations/train.csv \
         [--out fashionai_dataset/data/shape_model.json] [--modes 6]
 
 The output is committed; the generator reads it instead of raw rows.

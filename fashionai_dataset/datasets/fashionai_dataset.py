@@ -22,9 +22,9 @@ class FashionAIDataset(BaseCocoStyleDataset):
     """FashionAI apparel keypoints, one category or all five.
 
     Reads an annotation CSV (training, validation) or a test CSV
-    (``image_id,image_category`` only) as released by the competition; see
-    SPEC.md for the layout. Each image holds one garment, so each image is
-    one top-down instance whose box is, by default, the whole image: test
+    (``image_id,image_category`` only) as released by the competition
+    (``docs/data_format.md``). Each image holds one garment, so each image
+    is one top-down instance whose box is, by default, the whole image: test
     images come without boxes, and using the same rule for training avoids
     a train/test mismatch.
 
