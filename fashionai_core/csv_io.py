@@ -11,6 +11,7 @@ Malformed input raises :class:`FashionAICSVError` naming the file, line and
 column and saying what was expected.
 """
 import csv
+import io
 import math
 import os
 import warnings
@@ -20,6 +21,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from .atomic import atomic_write
+from .csv_fast_path import PlainRows, parse_plain_rows
 from .keypoints import (CATEGORIES, CATEGORY_DEFINES, CATEGORY_INDEX,
                         KEYPOINT_NAMES, NUM_KEYPOINTS)
 
@@ -133,20 +135,11 @@ def _parse_cell(path: PathLike, cell: str, line: int, column: int,
 
 def _parse_keypoint_row(path: PathLike, cells: Sequence[str], line: int,
                         allow_decimal: bool) -> List[float]:
-    """Parse the 24 keypoint cells of one row into 72 numbers."""
-    values = '_'.join(cells).split('_')
-    if len(values) == 3 * NUM_KEYPOINTS:
-        try:
-            # The fast path for well-formed rows; any doubt falls through to
-            # the cell-by-cell parse below, which locates the problem.
-            numbers = [float(v) if allow_decimal else int(v) for v in values]
-            if all(n in (-1, 0, 1) for n in numbers[2::3]) and all(
-                    n >= 0 or (n == -1 and c == ABSENT_CELL)
-                    for n, c in zip(numbers[2::3], cells)) and all(
-                        map(math.isfinite, numbers)):
-                return numbers
-        except ValueError:
-            pass
+    """Parse the 24 keypoint cells of one row into 72 numbers, cell by cell.
+
+    The path of files the fast reader (:mod:`.csv_fast_path`) gives up on:
+    it raises the error that names the line and column.
+    """
     numbers = []
     for offset, cell in enumerate(cells):
         numbers.extend(
@@ -224,63 +217,92 @@ def _read_csv(path: PathLike, allow_decimal: bool,
               require_keypoints: Optional[bool]) -> FashionAIRecords:
     """:func:`read_fashionai_csv` on a file known to exist."""
     with open(path, newline='', encoding='utf-8-sig') as file:
-        reader = csv.reader(file)
-        header = next(reader, None)
-        if header is None:
+        text = file.read()
+    reader = csv.reader(io.StringIO(text, newline=''))
+    header = next(reader, None)
+    if header is None:
+        raise FashionAICSVError(
+            path, 'file is empty; expected a header line '
+            f'({",".join(ANNOTATION_HEADER[:2])}[,<24 keypoints>])')
+    has_keypoints = _check_header(path, header)
+    if require_keypoints is not None and has_keypoints != require_keypoints:
+        raise FashionAICSVError(
+            path, 'expected an annotation file with the 24 keypoint '
+            'columns' if require_keypoints else
+            'expected a test list (image_id,image_category)', 1)
+    plain = _plain_rows(text, reader.line_num, has_keypoints,
+                        allow_decimal)
+    if plain is not None:
+        return _records(path, plain.image_ids, plain.categories,
+                        plain.lines, plain.repeated_lines,
+                        plain.keypoints)
+    width = len(header)
+    image_ids: List[str] = []
+    categories: List[str] = []
+    lines: List[int] = []
+    numbers: List[List[float]] = []
+    first_line: Dict[str, int] = {}
+    first_rows: Dict[str, List[str]] = {}
+    repeated_lines: List[int] = []
+    for row in reader:
+        line = reader.line_num
+        if not row:
+            continue  # blank line, e.g. a trailing one
+        if len(row) != width:
             raise FashionAICSVError(
-                path, 'file is empty; expected a header line '
-                f'({",".join(ANNOTATION_HEADER[:2])}[,<24 keypoints>])')
-        has_keypoints = _check_header(path, header)
-        if require_keypoints is not None and has_keypoints != require_keypoints:
+                path, f'row has {len(row)} cells; expected {width}',
+                line, min(len(row), width) + 1)
+        image_id, category = row[0].strip(), row[1].strip()
+        if not image_id:
+            raise FashionAICSVError(path, 'image_id is empty', line, 1)
+        if image_id in first_line:
+            first = first_line[image_id]
+            if row == first_rows[image_id]:
+                # The real release repeats a few rows verbatim (3 in the
+                # sample val.csv): harmless, so kept once and counted.
+                repeated_lines.append(line)
+                continue
             raise FashionAICSVError(
-                path, 'expected an annotation file with the 24 keypoint '
-                'columns' if require_keypoints else
-                'expected a test list (image_id,image_category)', 1)
-        width = len(header)
-        image_ids: List[str] = []
-        categories: List[str] = []
-        lines: List[int] = []
-        numbers: List[List[float]] = []
-        first_line: Dict[str, int] = {}
-        first_rows: Dict[str, List[str]] = {}
-        repeated_lines: List[int] = []
-        for row in reader:
-            line = reader.line_num
-            if not row:
-                continue  # blank line, e.g. a trailing one
-            if len(row) != width:
-                raise FashionAICSVError(
-                    path, f'row has {len(row)} cells; expected {width}',
-                    line, min(len(row), width) + 1)
-            image_id, category = row[0].strip(), row[1].strip()
-            if not image_id:
-                raise FashionAICSVError(path, 'image_id is empty', line, 1)
-            if image_id in first_line:
-                first = first_line[image_id]
-                if row == first_rows[image_id]:
-                    # The real release repeats a few rows verbatim (3 in the
-                    # sample val.csv): harmless, so kept once and counted.
-                    repeated_lines.append(line)
-                    continue
-                raise FashionAICSVError(
-                    path, f'duplicate image_id {image_id!r} with a different '
-                    f'row than on line {first}; expected each image once',
-                    line, 1)
-            if category not in CATEGORIES:
-                hint = (f' (categories are lower case: {category.lower()!r})'
-                        if category.lower() in CATEGORIES else '')
-                raise FashionAICSVError(
-                    path, f'unknown category {category!r}{hint}; expected '
-                    f'one of {", ".join(CATEGORIES)}', line, 2)
-            first_line[image_id] = line
-            first_rows[image_id] = row
-            image_ids.append(image_id)
-            categories.append(category)
-            lines.append(line)
-            if has_keypoints:
-                numbers.append(
-                    _parse_keypoint_row(path, row[2:], line, allow_decimal))
+                path, f'duplicate image_id {image_id!r} with a different '
+                f'row than on line {first}; expected each image once',
+                line, 1)
+        if category not in CATEGORIES:
+            hint = (f' (categories are lower case: {category.lower()!r})'
+                    if category.lower() in CATEGORIES else '')
+            raise FashionAICSVError(
+                path, f'unknown category {category!r}{hint}; expected '
+                f'one of {", ".join(CATEGORIES)}', line, 2)
+        first_line[image_id] = line
+        first_rows[image_id] = row
+        image_ids.append(image_id)
+        categories.append(category)
+        lines.append(line)
+        if has_keypoints:
+            numbers.append(
+                _parse_keypoint_row(path, row[2:], line, allow_decimal))
 
+    table = (
+        np.array(numbers, dtype=np.float64).reshape(-1, NUM_KEYPOINTS, 3)
+        if has_keypoints else None)
+    return _records(path, image_ids, categories, lines, repeated_lines, table)
+
+
+def _plain_rows(text: str, header_lines: int, has_keypoints: bool,
+                allow_decimal: bool) -> Optional[PlainRows]:
+    """:func:`parse_plain_rows` of the lines after the header, if plain."""
+    if '\r' in text:
+        text = text.replace('\r\n', '\n')
+        if '\r' in text:
+            return None
+    body = text.split('\n')[header_lines:]
+    return parse_plain_rows(body, header_lines + 1, has_keypoints,
+                            allow_decimal)
+
+
+def _records(path: PathLike, image_ids: List[str], categories: List[str],
+             lines: List[int], repeated_lines: List[int],
+             table: Optional[np.ndarray]) -> FashionAIRecords:
+    """Assemble the records, warn about repeats, check undefined points."""
     records = FashionAIRecords(
         path=os.fspath(path),
         image_ids=image_ids,
@@ -291,9 +313,8 @@ def _read_csv(path: PathLike, allow_decimal: bool,
         warnings.warn(
             f'{path}: {len(repeated_lines)} rows repeat an earlier row '
             f'verbatim and were read once (lines {repeated_lines[:10]})',
-            stacklevel=2)
-    if has_keypoints:
-        table = np.array(numbers, dtype=np.float64).reshape(-1, NUM_KEYPOINTS, 3)
+            stacklevel=4)  # the caller of read_fashionai_csv
+    if table is not None:
         records.keypoints = table[..., :2]
         records.visibility = table[..., 2].astype(np.int8)
         _check_undefined_points_absent(records)

@@ -137,8 +137,9 @@ def _all_meta() -> dict:
     return parse_pose_metainfo(fashionai_metainfo('all'))
 
 
-def benchmark_dataset(work_dir: str, count: int) -> None:
-    rows, origin = source_rows(count)
+def benchmark_dataset(work_dir: str, count: int,
+                      source: Optional[str]) -> None:
+    rows, origin = source_rows(count, source)
     print(f'\n{count}-row dataset from {origin}; every image a hard link to '
           'one 512x512 JPEG')
     split = osp.join(work_dir, 'split')
@@ -150,7 +151,7 @@ def benchmark_dataset(work_dir: str, count: int) -> None:
         target = osp.join(split, row[0])
         if not osp.exists(target):
             os.link(image, target)
-    write_rows(osp.join(split, 'train.csv'), rows)
+    write_csv(osp.join(split, 'train.csv'), ANNOTATION_HEADER, rows)
     dataset = measure(
         'FashionAIDataset(category="all") load', lambda: FashionAIDataset(
             ann_file='train.csv', data_root=split, data_prefix=dict(img='')))
@@ -174,7 +175,7 @@ def main() -> None:
     args = parser.parse_args()
     os.makedirs(args.work_dir, exist_ok=True)
     benchmark_evaluation(args.work_dir, args.rows, args.source)
-    benchmark_dataset(args.work_dir, args.dataset_rows)
+    benchmark_dataset(args.work_dir, args.dataset_rows, args.source)
 
 
 if __name__ == '__main__':
