@@ -131,8 +131,8 @@ def keypoint_table(text: str, num_rows: int,
     digit = (chars - ord('0')) < 10  # uint8: smaller characters wrap round
     minus_at = np.flatnonzero(chars == _MINUS)
     dot_at = np.flatnonzero(chars == _DOT)
-    if (digit.sum() + len(minus_at) + len(dot_at) + len(separator_at) !=
-            len(chars)):
+    if (digit.sum() + len(minus_at) + len(dot_at) + len(separator_at)
+            != len(chars)):
         return None
     # token[i]: which number character i belongs to (a separator: the next)
     token = np.cumsum(separator, dtype=np.int32)

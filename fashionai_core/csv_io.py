@@ -31,6 +31,7 @@ ABSENT_CELL = '-1_-1_-1'
 
 PathLike = Union[str, os.PathLike]
 
+
 class FashionAICSVError(ValueError):
     """A FashionAI CSV file is malformed.
 
@@ -53,8 +54,9 @@ class FashionAICSVError(ValueError):
         if line is not None:
             where += f', line {line}'
         if column is not None:
-            name = (ANNOTATION_HEADER[column - 1]
-                    if column <= len(ANNOTATION_HEADER) else '?')
+            name = (
+                ANNOTATION_HEADER[column - 1]
+                if column <= len(ANNOTATION_HEADER) else '?')
             where += f', column {column} ({name})'
         super().__init__(f'{where}: {message}')
 
@@ -150,8 +152,8 @@ def _parse_keypoint_row(path: PathLike, cells: Sequence[str], line: int,
 def _check_header(path: PathLike, header: List[str]) -> bool:
     """Check a header line; return whether it has the keypoint columns."""
     expected = (
-        ANNOTATION_HEADER if len(header) > len(IMAGE_LIST_HEADER) else
-        IMAGE_LIST_HEADER)
+        ANNOTATION_HEADER
+        if len(header) > len(IMAGE_LIST_HEADER) else IMAGE_LIST_HEADER)
     for column, (found, wanted) in enumerate(zip(header, expected), 1):
         if found.strip() != wanted:
             raise FashionAICSVError(
@@ -230,12 +232,10 @@ def _read_csv(path: PathLike, allow_decimal: bool,
             path, 'expected an annotation file with the 24 keypoint '
             'columns' if require_keypoints else
             'expected a test list (image_id,image_category)', 1)
-    plain = _plain_rows(text, reader.line_num, has_keypoints,
-                        allow_decimal)
+    plain = _plain_rows(text, reader.line_num, has_keypoints, allow_decimal)
     if plain is not None:
-        return _records(path, plain.image_ids, plain.categories,
-                        plain.lines, plain.repeated_lines,
-                        plain.keypoints)
+        return _records(path, plain.image_ids, plain.categories, plain.lines,
+                        plain.repeated_lines, plain.keypoints)
     width = len(header)
     image_ids: List[str] = []
     categories: List[str] = []
@@ -250,8 +250,8 @@ def _read_csv(path: PathLike, allow_decimal: bool,
             continue  # blank line, e.g. a trailing one
         if len(row) != width:
             raise FashionAICSVError(
-                path, f'row has {len(row)} cells; expected {width}',
-                line, min(len(row), width) + 1)
+                path, f'row has {len(row)} cells; expected {width}', line,
+                min(len(row), width) + 1)
         image_id, category = row[0].strip(), row[1].strip()
         if not image_id:
             raise FashionAICSVError(path, 'image_id is empty', line, 1)
@@ -264,8 +264,7 @@ def _read_csv(path: PathLike, allow_decimal: bool,
                 continue
             raise FashionAICSVError(
                 path, f'duplicate image_id {image_id!r} with a different '
-                f'row than on line {first}; expected each image once',
-                line, 1)
+                f'row than on line {first}; expected each image once', line, 1)
         if category not in CATEGORIES:
             hint = (f' (categories are lower case: {category.lower()!r})'
                     if category.lower() in CATEGORIES else '')
@@ -369,8 +368,10 @@ def write_csv(path: PathLike, header: Sequence[str],
         writer.writerows(rows)
 
 
-def write_submission(path: PathLike, image_ids: Sequence[str],
-                     categories: Sequence[str], keypoints: np.ndarray,
+def write_submission(path: PathLike,
+                     image_ids: Sequence[str],
+                     categories: Sequence[str],
+                     keypoints: np.ndarray,
                      decimals: int = 2) -> None:
     """Write predictions as a FashionAI submission CSV, atomically.
 
@@ -388,8 +389,8 @@ def write_submission(path: PathLike, image_ids: Sequence[str],
             category defines is not finite.
     """
     keypoints = np.asarray(keypoints, dtype=np.float64)
-    if keypoints.shape != (len(image_ids), NUM_KEYPOINTS, 2) or len(
-            categories) != len(image_ids):
+    if keypoints.shape != (len(image_ids), NUM_KEYPOINTS,
+                           2) or len(categories) != len(image_ids):
         raise ValueError(
             f'expected {len(image_ids)} image ids and categories and '
             f'keypoints of shape ({len(image_ids)}, {NUM_KEYPOINTS}, 2); got '

@@ -23,8 +23,8 @@ KEYPOINT_NAMES: Tuple[str, ...] = (
 NUM_KEYPOINTS = len(KEYPOINT_NAMES)
 
 #: The five garment categories, in a fixed order (used as category ids 0-4).
-CATEGORIES: Tuple[str, ...] = ('blouse', 'outwear', 'dress', 'skirt',
-                               'trousers')
+CATEGORIES: Tuple[str,
+                  ...] = ('blouse', 'outwear', 'dress', 'skirt', 'trousers')
 
 #: Each category's id: its position in :data:`CATEGORIES`.
 CATEGORY_INDEX: Dict[str, int] = {
@@ -37,27 +37,28 @@ ALL_CATEGORIES = 'all'
 
 #: The keypoints each category defines, in CSV order.
 CATEGORY_KEYPOINTS: Dict[str, Tuple[str, ...]] = {
-    'blouse': ('neckline_left', 'neckline_right', 'center_front',
-               'shoulder_left', 'shoulder_right', 'armpit_left',
-               'armpit_right', 'cuff_left_in', 'cuff_left_out',
-               'cuff_right_in', 'cuff_right_out', 'top_hem_left',
-               'top_hem_right'),
-    'outwear': ('neckline_left', 'neckline_right', 'shoulder_left',
-                'shoulder_right', 'armpit_left', 'armpit_right',
-                'waistline_left', 'waistline_right', 'cuff_left_in',
-                'cuff_left_out', 'cuff_right_in', 'cuff_right_out',
-                'top_hem_left', 'top_hem_right'),
-    'dress': ('neckline_left', 'neckline_right', 'center_front',
-              'shoulder_left', 'shoulder_right', 'armpit_left',
-              'armpit_right', 'waistline_left', 'waistline_right',
-              'cuff_left_in', 'cuff_left_out', 'cuff_right_in',
-              'cuff_right_out', 'hemline_left', 'hemline_right'),
+    'blouse':
+    ('neckline_left', 'neckline_right', 'center_front', 'shoulder_left',
+     'shoulder_right', 'armpit_left', 'armpit_right', 'cuff_left_in',
+     'cuff_left_out', 'cuff_right_in', 'cuff_right_out', 'top_hem_left',
+     'top_hem_right'),
+    'outwear':
+    ('neckline_left', 'neckline_right', 'shoulder_left', 'shoulder_right',
+     'armpit_left', 'armpit_right', 'waistline_left', 'waistline_right',
+     'cuff_left_in', 'cuff_left_out', 'cuff_right_in', 'cuff_right_out',
+     'top_hem_left', 'top_hem_right'),
+    'dress':
+    ('neckline_left', 'neckline_right', 'center_front', 'shoulder_left',
+     'shoulder_right', 'armpit_left', 'armpit_right', 'waistline_left',
+     'waistline_right', 'cuff_left_in', 'cuff_left_out', 'cuff_right_in',
+     'cuff_right_out', 'hemline_left', 'hemline_right'),
     'skirt': ('waistband_left', 'waistband_right', 'hemline_left',
               'hemline_right'),
-    'trousers': ('waistband_left', 'waistband_right', 'crotch',
-                 'bottom_left_in', 'bottom_left_out', 'bottom_right_in',
-                 'bottom_right_out'),
-    ALL_CATEGORIES: KEYPOINT_NAMES,
+    'trousers':
+    ('waistband_left', 'waistband_right', 'crotch', 'bottom_left_in',
+     'bottom_left_out', 'bottom_right_in', 'bottom_right_out'),
+    ALL_CATEGORIES:
+    KEYPOINT_NAMES,
 }
 
 #: CATEGORY_DEFINES[c, k] is True when the category with id c defines

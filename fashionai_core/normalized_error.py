@@ -1,6 +1,6 @@
 """The FashionAI normalized error (NE), vectorized with numpy.
 
-Pure functions, shared by :class:`~fashionai_dataset.evaluation.FashionAIMetric`
+Pure functions, shared by ``FashionAIMetric`` (the MMPose plugin's metric)
 and ``tools/evaluate.py``. The definition (``docs/metric.md``)::
 
     NE = sum_k (d_k / s_k) [v_k == 1] / sum_k [v_k == 1]     (in percent)
@@ -13,7 +13,8 @@ out of both sums and counted.
 
 Note:
     ``N`` images, 24 keypoints in CSV order. Coordinates are pixels of the
-    original image. Category ids index :data:`~fashionai_core.keypoints.CATEGORIES`.
+    original image. Category ids index
+    :data:`~fashionai_core.keypoints.CATEGORIES`.
 """
 from dataclasses import dataclass
 from typing import Dict
@@ -21,9 +22,9 @@ from typing import Dict
 import numpy as np
 
 from .keypoints import (CATEGORIES, KEYPOINT_NAMES, NORMALIZER_KEYPOINTS,
-                         keypoint_index)
+                        keypoint_index)
 
-# _NORMALIZER_PAIRS[c] holds the two keypoint indices of category c's normalizer.
+# _NORMALIZER_PAIRS[c]: the two keypoint indices of category c's normalizer.
 _NORMALIZER_PAIRS = np.array(
     [[keypoint_index(name) for name in NORMALIZER_KEYPOINTS[category]]
      for category in CATEGORIES])
@@ -104,7 +105,8 @@ def normalized_errors(pred_keypoints: np.ndarray, gt_keypoints: np.ndarray,
                          f'(N, {len(KEYPOINT_NAMES)}, 2); got {pred.shape} '
                          f'and {gt.shape}')
     normalizers = normalizer_distances(gt, gt_visibility, category_ids)
-    counted = (np.asarray(gt_visibility) == 1) & ~np.isnan(normalizers)[:, None]
+    counted = (np.asarray(gt_visibility)
+               == 1) & ~np.isnan(normalizers)[:, None]
     with np.errstate(invalid='ignore'):
         distances = np.linalg.norm(pred - gt, axis=-1)
     if np.isnan(distances[counted]).any():

@@ -22,8 +22,10 @@ def worst_images(result: SubmissionEvaluation,
         list: ``(image_id, NE in percent)``, worst first.
     """
     per_image = per_image_ne(result.errors)
-    order = [i for i in np.argsort(-np.nan_to_num(per_image, nan=-1))
-             if not np.isnan(per_image[i])][:count]
+    order = [
+        i for i in np.argsort(-np.nan_to_num(per_image, nan=-1))
+        if not np.isnan(per_image[i])
+    ][:count]
     return [(result.image_ids[i], float(per_image[i])) for i in order]
 
 
@@ -38,8 +40,7 @@ def plot_evaluation(result: SubmissionEvaluation, path: str) -> None:
     figure = Figure(figsize=(15, 9))
     FigureCanvasAgg(figure)
     axes = figure.subplots(2, 3)
-    for axis, (category_id, category) in zip(axes.flat,
-                                             enumerate(CATEGORIES)):
+    for axis, (category_id, category) in zip(axes.flat, enumerate(CATEGORIES)):
         rows = errors.category_ids == category_id
         names, values = [], []
         for name in CATEGORY_KEYPOINTS[category]:
@@ -51,18 +52,22 @@ def plot_evaluation(result: SubmissionEvaluation, path: str) -> None:
         axis.barh(names, values, color='tab:blue')
         axis.invert_yaxis()
         overall = result.summary.get(f'NE/{category}')
-        axis.set_title(f'{category}: NE {overall:.2f}%' if overall is not None
-                       else f'{category}: no images')
+        axis.set_title(f'{category}: NE {overall:.2f}%'
+                       if overall is not None else f'{category}: no images')
         axis.set_xlabel('NE (%)')
         axis.tick_params(axis='y', labelsize=8)
     text_axis = axes.flat[-1]
     text_axis.axis('off')
-    lines = [f'NE {result.summary["NE"]:.3f}% over '
-             f'{result.summary["num_points"]} points', '', 'worst images:']
-    lines += [f'{ne:7.2f}%  {osp.basename(image_id)[:28]}'
-              for image_id, ne in worst_images(result)]
-    text_axis.text(0, 1, '\n'.join(lines), va='top', family='monospace',
-                   fontsize=9)
+    lines = [
+        f'NE {result.summary["NE"]:.3f}% over '
+        f'{result.summary["num_points"]} points', '', 'worst images:'
+    ]
+    lines += [
+        f'{ne:7.2f}%  {osp.basename(image_id)[:28]}'
+        for image_id, ne in worst_images(result)
+    ]
+    text_axis.text(
+        0, 1, '\n'.join(lines), va='top', family='monospace', fontsize=9)
     figure.tight_layout()
     with atomic_write(path, 'wb') as file:
         figure.savefig(file, format='png', dpi=80)

@@ -68,7 +68,8 @@ def evaluate_submission(annotations: FashionAIRecords,
         expected = annotations.categories[annotated_rows[image_id]]
         if predictions.categories[row] != expected:
             raise FashionAICSVError(
-                predictions.path, f'{image_id} is {predictions.categories[row]!r} '
+                predictions.path,
+                f'{image_id} is {predictions.categories[row]!r} '
                 f'here but {expected!r} in {annotations.path}', line, 2)
     order = []
     for row in wanted:

@@ -8,9 +8,9 @@ in a config) first closes the run-time gaps of the pinned stack
 (:mod:`.compat`), then registers everything the configs name in MMPose's
 registries: :class:`FashionAIDataset` and the FashionAI transforms
 (``DATASETS``, ``TRANSFORMS``), :class:`FashionAIMetric` (``METRICS``), the
-checkpoint, channels_last and float32-head hooks (``HOOKS``), the mixed-precision
-and CPU bf16 optimizer wrappers (``OPTIM_WRAPPERS``) and the ``atomic_local``
-file backend.
+checkpoint, channels_last and float32-head hooks (``HOOKS``), the
+mixed-precision and CPU bf16 optimizer wrappers (``OPTIM_WRAPPERS``) and the
+``atomic_local`` file backend.
 """
 from . import compat  # noqa: F401  (must run before mmpose.models is imported)
 from .datasets import FashionAIDataset

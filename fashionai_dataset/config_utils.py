@@ -16,7 +16,7 @@ from typing import Dict, List, Sequence
 
 
 def pipeline_for_codec(pipeline: Sequence[Dict], codec: Dict) -> List[Dict]:
-    """Return ``pipeline`` with its input size and target encoder from ``codec``.
+    """Return ``pipeline`` with the input size and target encoder of ``codec``.
 
     ``TopdownAffine`` gets ``input_size=codec['input_size']`` and
     ``use_udp`` (true for ``UDPHeatmap``, whose unbiased coordinates the

@@ -9,8 +9,9 @@ from typing import Dict
 
 import numpy as np
 
-from fashionai_core.keypoints import (CATEGORY_KEYPOINTS, SKELETON, check_category,
-                        keypoint_index, mirror_name, side_color)
+from fashionai_core.keypoints import (CATEGORY_KEYPOINTS, SKELETON,
+                                      check_category, keypoint_index,
+                                      mirror_name, side_color)
 
 #: OKS sigma given to every point. FashionAI defines none (its metric is NE);
 #: MMPose requires the field, and COCO's wrist/ankle value is a fair stand-in.

@@ -1,19 +1,21 @@
 """Checkpoints that load with torch's ``weights_only=True``: all of it here.
 
-**Saving.** An mmengine 0.10.7 checkpoint holds, besides tensors, numpy arrays (dataset
-metainfo), ``HistoryBuffer`` objects (the message hub's logged scalars) and a
-``collections.Counter`` (the step scheduler's milestones). Unpickling those
-needs globals that torch's safe loader refuses, and allowing them would let
-a crafted checkpoint call them. :func:`encode` rewrites them as tagged plain
-dicts of lists and numbers before saving; :func:`decode` restores them after
-loading, so the loaded checkpoint is what mmengine saved.
+**Saving.** An mmengine 0.10.7 checkpoint holds, besides tensors, numpy
+arrays (dataset metainfo), ``HistoryBuffer`` objects (the message hub's
+logged scalars) and a ``collections.Counter`` (the step scheduler's
+milestones). Unpickling those needs globals that torch's safe loader
+refuses, and allowing them would let a crafted checkpoint call them.
+:func:`encode` rewrites them as tagged plain dicts of lists and numbers
+before saving; :func:`decode` restores them after loading, so the loaded
+checkpoint is what mmengine saved.
 
-**Loading.** torch >= 2.6 defaults ``torch.load`` to ``weights_only=True``. Rather than
-turning that off for the whole process (``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD``),
-this module replaces mmengine's loader for local files with one that always
-asks for it explicitly, and turns torch's refusal into an error that names
-the file and says why. Every local load in mmengine goes through that loader:
-``mim test --checkpoint``, ``--resume``, ``load_from`` and ``tools/predict.py``.
+**Loading.** torch >= 2.6 defaults ``torch.load`` to ``weights_only=True``.
+Rather than turning that off for the whole process
+(``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD``), this module replaces mmengine's
+loader for local files with one that always asks for it explicitly, and
+turns torch's refusal into an error that names the file and says why. Every
+local load in mmengine goes through that loader: ``mim test --checkpoint``,
+``--resume``, ``load_from``, ``tools/predict.py``.
 
 Checkpoints written by this project's training load: the
 ``WeightsOnlyCheckpointHook`` in the configs stores their numpy arrays and
@@ -71,8 +73,8 @@ def decode(value: Any) -> Any:
         kind = value.get(TAG)
         if kind == 'ndarray':
             return np.array(
-                value['data'], dtype=np.dtype(value['dtype'])).reshape(
-                    value['shape'])
+                value['data'],
+                dtype=np.dtype(value['dtype'])).reshape(value['shape'])
         if kind == 'HistoryBuffer':
             return HistoryBuffer(
                 decode(value['log_history']), decode(value['count_history']),
@@ -90,8 +92,8 @@ class UnsafeCheckpointError(RuntimeError):
 
 
 def load_weights_only(filename: str,
-                      map_location: Optional[Union[str, Callable]] = None
-                      ) -> Any:
+                      map_location: Optional[Union[str,
+                                                   Callable]] = None) -> Any:
     """Load a local checkpoint with ``torch.load(weights_only=True)``.
 
     Raises:

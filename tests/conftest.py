@@ -1,15 +1,13 @@
-import sys
-from pathlib import Path
+# pytest puts this folder on sys.path (rootdir conftest, prepend import
+# mode), so the tests import fixtures.py and each other by name.
 from types import SimpleNamespace
 
 import pytest
+from mmpose.utils import register_all_modules
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import fashionai_dataset  # noqa: E402,F401  (closes the stack's gaps first)
-from fixtures import (BASE_CONFIG, SHARED_ANNOTATIONS,  # noqa: E402
-                      best_checkpoint, mim, tiny_config, write_data)
-from mmpose.utils import register_all_modules  # noqa: E402
+import fashionai_dataset  # noqa: F401  (closes the stack's gaps)
+from fixtures import (BASE_CONFIG, SHARED_ANNOTATIONS, best_checkpoint, mim,
+                      tiny_config, write_data)
 
 # As MMPose's own tests do: build pipelines and models in the mmpose scope.
 register_all_modules()

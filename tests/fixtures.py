@@ -35,7 +35,8 @@ def rows_as_records(rows: Sequence[Sequence[str]]) -> FashionAIRecords:
         path='<memory>',
         image_ids=[row[0] for row in rows],
         categories=[row[1] for row in rows],
-        lines=np.arange(2, len(rows) + 2),
+        lines=np.arange(2,
+                        len(rows) + 2),
         keypoints=keypoints,
         visibility=visibility)
 
@@ -50,9 +51,11 @@ def random_row(rng: np.random.Generator, category: str, width: int,
     for name in CATEGORY_KEYPOINTS[category]:
         x = int(rng.integers(width // 8, width - width // 8))
         y = int(rng.integers(height // 8, height - height // 8))
-        if name.endswith('_left') and ('armpit' in name or 'waistband' in name):
+        if name.endswith('_left') and ('armpit' in name
+                                       or 'waistband' in name):
             x = int(rng.integers(width // 8, width // 3))
-        if name.endswith('_right') and ('armpit' in name or 'waistband' in name):
+        if name.endswith('_right') and ('armpit' in name
+                                        or 'waistband' in name):
             x = int(rng.integers(2 * width // 3, width - width // 8))
         v = int(rng.choice([1, 1, 1, 0]))
         row[name] = (x, y, v)
@@ -179,12 +182,13 @@ def mim(*args, cwd: Path, env: Optional[Dict[str, str]] = None) -> str:
 
     ``env`` adds to (or overrides) this process's environment.
     """
-    result = subprocess.run([str(MIM)] + [str(a) for a in args],
-                            cwd=cwd,
-                            env=dict(os.environ, **(env or {})),
-                            capture_output=True,
-                            text=True,
-                            timeout=900)
+    result = subprocess.run(
+        [str(MIM)] + [str(a) for a in args],
+        cwd=cwd,
+        env=dict(os.environ, **(env or {})),
+        capture_output=True,
+        text=True,
+        timeout=900)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
     return output
@@ -200,7 +204,10 @@ def write_data(root: Path,
     """
     write_split(root / 'train', categories, images_per_category=train, seed=0)
     write_split(
-        root / 'val', categories, images_per_category=val, seed=1,
+        root / 'val',
+        categories,
+        images_per_category=val,
+        seed=1,
         csv_name='Annotations/val.csv')
 
 

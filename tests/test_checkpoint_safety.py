@@ -27,11 +27,18 @@ class RunsCode:
 def test_encode_decode_round_trip():
     from collections import Counter, OrderedDict
     value = dict(
-        meta=dict(sigmas=np.array([0.1, 0.2], dtype=np.float32),
-                  ids=np.arange(6).reshape(2, 3), score=np.float64(1.5)),
-        message_hub=dict(log_scalars=dict(
-            loss=HistoryBuffer(np.array([1.0, 2.0]), np.array([1, 1]), 5))),
-        param_schedulers=[dict(milestones=Counter({170: 1, 200: 1}))],
+        meta=dict(
+            sigmas=np.array([0.1, 0.2], dtype=np.float32),
+            ids=np.arange(6).reshape(2, 3),
+            score=np.float64(1.5)),
+        message_hub=dict(
+            log_scalars=dict(
+                loss=HistoryBuffer(np.array([1.0, 2.0]), np.array([1, 1]),
+                                   5))),
+        param_schedulers=[dict(milestones=Counter({
+            170: 1,
+            200: 1
+        }))],
         state_dict=OrderedDict(w=torch.ones(2)))
     plain = encode(value)
     assert isinstance(plain['meta']['score'], float)
@@ -41,8 +48,10 @@ def test_encode_decode_round_trip():
     buffer = back['message_hub']['log_scalars']['loss']
     assert isinstance(buffer, HistoryBuffer) and buffer.max_length == 5
     np.testing.assert_array_equal(buffer.data[0], [1.0, 2.0])
-    assert back['param_schedulers'][0]['milestones'] == Counter(
-        {170: 1, 200: 1})
+    assert back['param_schedulers'][0]['milestones'] == Counter({
+        170: 1,
+        200: 1
+    })
     assert type(back['state_dict']) is OrderedDict
 
 
@@ -50,9 +59,10 @@ def test_code_running_checkpoint_is_refused(tmp_path):
     marker = tmp_path / 'pwned'
     path = tmp_path / 'evil.pth'
     torch.save(dict(state_dict={}, meta=RunsCode(marker)), path)
-    with pytest.raises(UnsafeCheckpointError,
-                       match=r'evil.pth: refused to load: the checkpoint '
-                       'holds Python objects that could run code'):
+    with pytest.raises(
+            UnsafeCheckpointError,
+            match=r'evil.pth: refused to load: the checkpoint '
+            'holds Python objects that could run code'):
         load_weights_only(str(path))
     # mmengine's own entry point goes through the same loader
     with pytest.raises(UnsafeCheckpointError):
@@ -68,11 +78,12 @@ def test_loading_ignores_the_global_switch(tmp_path):
     code = ('import fashionai_dataset\n'
             'from mmengine.runner.checkpoint import _load_checkpoint\n'
             f'_load_checkpoint({str(path)!r})\n')
-    result = subprocess.run(
-        [sys.executable, '-c', code],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ, TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD='1'))
+    result = subprocess.run([sys.executable, '-c', code],
+                            capture_output=True,
+                            text=True,
+                            env=dict(
+                                os.environ,
+                                TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD='1'))
     assert result.returncode != 0
     assert 'UnsafeCheckpointError' in result.stderr
     assert not marker.exists()
@@ -84,10 +95,15 @@ def test_predict_refuses_an_unsafe_checkpoint_in_one_line(tmp_path):
     torch.save(dict(meta=RunsCode(marker)), evil)
     result = subprocess.run(
         # -W ignore: the stack's deprecation warnings are not the message
-        [sys.executable, '-W', 'ignore',
-         str(REPO_ROOT / 'tools' / 'predict.py'), str(tmp_path / 'test.csv'),
-         str(tmp_path), str(tmp_path / 'p.csv'), '--model', f'blouse={evil}'],
-        capture_output=True, text=True)
+        [
+            sys.executable, '-W', 'ignore',
+            str(REPO_ROOT / 'tools' / 'predict.py'),
+            str(tmp_path / 'test.csv'),
+            str(tmp_path),
+            str(tmp_path / 'p.csv'), '--model', f'blouse={evil}'
+        ],
+        capture_output=True,
+        text=True)
     assert result.returncode == 1
     errors = result.stderr.splitlines()
     assert len(errors) == 1 and errors[0].startswith(
@@ -100,8 +116,7 @@ def test_predict_refuses_an_unsafe_checkpoint_in_one_line(tmp_path):
 def test_trained_checkpoint_loads_weights_only(trained_elsewhere):
     raw = torch.load(trained_elsewhere.checkpoint, weights_only=True)
     checkpoint = decode(raw)
-    assert isinstance(checkpoint['meta']['dataset_meta']['sigmas'],
-                      np.ndarray)
+    assert isinstance(checkpoint['meta']['dataset_meta']['sigmas'], np.ndarray)
     assert checkpoint['meta']['dataset_meta']['num_keypoints'] == 13
 
 
@@ -113,13 +128,21 @@ def test_mim_test_refuses_an_unsafe_checkpoint(trained_elsewhere, tmp_path):
     checkpoint['meta']['note'] = RunsCode(marker)
     torch.save(checkpoint, evil)
     with pytest.raises(AssertionError, match='refused to load'):
-        mim('test', 'mmpose', trained_elsewhere.config.name, '--checkpoint',
-            evil, cwd=trained_elsewhere.folder)
+        mim('test',
+            'mmpose',
+            trained_elsewhere.config.name,
+            '--checkpoint',
+            evil,
+            cwd=trained_elsewhere.folder)
     assert not marker.exists()
-    predict = subprocess.run(
-        [sys.executable, str(REPO_ROOT / 'tools' / 'predict.py'),
-         str(trained_elsewhere.val_csv), str(trained_elsewhere.data / 'val'),
-         str(tmp_path / 'p.csv'), '--model', f'all={evil}'],
-        capture_output=True, text=True)
+    predict = subprocess.run([
+        sys.executable,
+        str(REPO_ROOT / 'tools' / 'predict.py'),
+        str(trained_elsewhere.val_csv),
+        str(trained_elsewhere.data / 'val'),
+        str(tmp_path / 'p.csv'), '--model', f'all={evil}'
+    ],
+                             capture_output=True,
+                             text=True)
     assert predict.returncode != 0 and 'refused to load' in predict.stderr
     assert not marker.exists()

@@ -36,8 +36,9 @@ def test_mmpose_models_import_with_the_plugin():
 @needs_lite
 def test_using_a_missing_op_says_what_is_needed():
     from mmcv.ops import DeformConv2d, batched_nms
-    with pytest.raises(MissingMMCVOpError,
-                       match='mmcv.ops.DeformConv2d needs mmcv with compiled'):
+    with pytest.raises(
+            MissingMMCVOpError,
+            match='mmcv.ops.DeformConv2d needs mmcv with compiled'):
         DeformConv2d(3, 3, 3)
     with pytest.raises(MissingMMCVOpError, match='batched_nms'):
         batched_nms(None, None, None, None)

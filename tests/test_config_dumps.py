@@ -41,7 +41,9 @@ def dump_all(machine: str) -> dict:
     result = subprocess.run(
         [sys.executable, '-c', DUMP, machine] +
         [str(p) for p in CONFIGS + BASES],
-        capture_output=True, text=True, cwd=REPO_ROOT)
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT)
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout)
 
@@ -49,8 +51,9 @@ def dump_all(machine: str) -> dict:
 def test_every_config_dumps_the_same_with_and_without_a_gpu():
     assert len(CONFIGS) >= 70 and len(BASES) >= 10
     without_gpu, with_gpu = dump_all('cpu'), dump_all('gpu')
-    differing = [path for path in without_gpu
-                 if without_gpu[path] != with_gpu[path]]
+    differing = [
+        path for path in without_gpu if without_gpu[path] != with_gpu[path]
+    ]
     assert not differing, f'these configs depend on the machine: {differing}'
 
 

@@ -14,8 +14,8 @@ def test_pipeline_for_codec():
     # the affine follows the codec: UDP coordinates only for UDPHeatmap
     assert steps[1] == dict(
         type='TopdownAffine', input_size=(96, 96), use_udp=False)
-    udp = pipeline_for_codec(PIPELINE, dict(type='UDPHeatmap',
-                                             input_size=(64, 64)))
+    udp = pipeline_for_codec(PIPELINE,
+                             dict(type='UDPHeatmap', input_size=(64, 64)))
     assert udp[1]['use_udp'] is True
     assert steps[2]['encoder'] is codec
     assert steps[0] == PIPELINE[0] and steps[0] is not PIPELINE[0]

@@ -1,13 +1,12 @@
 """Every shipped config loads, holds the values that matter, and runs."""
-from pathlib import Path
 
 import pytest
 import torch
 from mmengine.config import Config
 from mmpose.registry import MODELS
 
-from fixtures import REPO_ROOT
 from fashionai_core.keypoints import CATEGORIES, num_category_keypoints
+from fixtures import REPO_ROOT
 
 FAMILIES = ('hrnet_w32', 'res50', 'cpm')
 CONFIGS = [(family, category) for family in FAMILIES
@@ -32,10 +31,12 @@ def load(family, category):
 
 def test_no_stray_configs():
     shipped = {p.stem for p in CONFIG_DIR.glob('*.py')}
-    assert shipped == ({f'{f}_{c}' for f, c in CONFIGS}
+    assert shipped == ({f'{f}_{c}'
+                        for f, c in CONFIGS}
                        | {DEMO_CONFIG, SMALL_HRNET_CONFIG}
                        | set(FAST_CONFIGS) | {ALL_CONFIG}
-                       | {f'{f}_{c}_{s}' for f, c, s in SIZE_CONFIGS})
+                       | {f'{f}_{c}_{s}'
+                          for f, c, s in SIZE_CONFIGS})
 
 
 @pytest.mark.parametrize('family,category,size', SIZE_CONFIGS)
@@ -75,12 +76,10 @@ def test_all_category_config():
         assert loader.dataset.category == 'all'
 
 
-
 @pytest.mark.parametrize('name,batch_size', FAST_CONFIGS.items())
 def test_fast_configs(name, batch_size):
     fast = Config.fromfile(str(CONFIG_DIR / f'{name}.py'))
-    plain = Config.fromfile(
-        str(CONFIG_DIR / f'{name[:-len("_fast")]}.py'))
+    plain = Config.fromfile(str(CONFIG_DIR / f'{name[:-len("_fast")]}.py'))
     assert fast.optim_wrapper.type == 'MixedPrecisionOptimWrapper'
     assert fast.optim_wrapper.optimizer == plain.optim_wrapper.optimizer
     assert fast.env_cfg.cudnn_benchmark
@@ -88,9 +87,8 @@ def test_fast_configs(name, batch_size):
     assert fast.auto_scale_lr.base_batch_size == (
         plain.auto_scale_lr.base_batch_size)
     hooks = [h.type for h in fast.custom_hooks]
-    assert hooks == [h.type for h in plain.custom_hooks] + [
-        'ChannelsLastHook', 'Float32HeadOutputHook'
-    ]
+    assert hooks == [h.type for h in plain.custom_hooks
+                     ] + ['ChannelsLastHook', 'Float32HeadOutputHook']
     loader = fast.train_dataloader
     assert loader.batch_size == batch_size
     assert isinstance(loader.num_workers, int) and loader.num_workers >= 1
@@ -105,14 +103,17 @@ def test_fast_configs(name, batch_size):
 def check_codec_consistency(cfg):
     """The codec in the pipelines is the codec the head decodes with."""
     codec = cfg.model.head.decoder
-    targets = [s for s in cfg.train_dataloader.dataset.pipeline
-               if s.type == 'GenerateTarget']
+    targets = [
+        s for s in cfg.train_dataloader.dataset.pipeline
+        if s.type == 'GenerateTarget'
+    ]
     assert [t.encoder for t in targets] == [codec]
     udp = codec.type == 'UDPHeatmap'
     for loader in (cfg.train_dataloader, cfg.val_dataloader,
                    cfg.test_dataloader):
-        affine = [s for s in loader.dataset.pipeline
-                  if s.type == 'TopdownAffine']
+        affine = [
+            s for s in loader.dataset.pipeline if s.type == 'TopdownAffine'
+        ]
         assert [a.input_size for a in affine] == [codec.input_size]
         assert [a.get('use_udp', False) for a in affine] == [udp]
     # flip test: MSRA-style heatmaps are shifted by a pixel, UDP's are not
@@ -129,8 +130,10 @@ def test_demo_config():
     for loader in (cfg.train_dataloader, cfg.val_dataloader,
                    cfg.test_dataloader):
         assert loader.dataset.category == 'all'
-    (bbox_transform, ) = [s for s in cfg.train_dataloader.dataset.pipeline
-                          if s.type == 'RandomBBoxTransform']
+    (bbox_transform, ) = [
+        s for s in cfg.train_dataloader.dataset.pipeline
+        if s.type == 'RandomBBoxTransform'
+    ]
     assert bbox_transform.rotate_factor == 30.0
     steps = [s.type for s in cfg.train_dataloader.dataset.pipeline]
     assert 'PhotometricDistortion' not in steps

@@ -5,10 +5,10 @@ import csv
 import numpy as np
 import pytest
 
-from conftest import requires_shared
 from fashionai_core.csv_fast_path import keypoint_table, parse_plain_rows
 from fashionai_core.csv_io import (_parse_keypoint_row, format_cell,
                                    read_fashionai_csv)
+from conftest import requires_shared
 from fixtures import SHARED_ANNOTATIONS
 
 
@@ -46,17 +46,15 @@ def test_odd_but_valid_numbers():
     table = keypoint_table(text, 1, allow_decimal=True)
     np.testing.assert_array_equal(table, reference(text))
     # the same row through the cell-by-cell reader
-    np.testing.assert_array_equal(
-        table.ravel(), _parse_keypoint_row('f.csv', cells, 2, True))
+    np.testing.assert_array_equal(table.ravel(),
+                                  _parse_keypoint_row('f.csv', cells, 2, True))
 
 
-@pytest.mark.parametrize(
-    'cell',
-    [
-        'nan_1_1', 'inf_1_1', '1e3_1_1', '+1_1_1', '1_1_2', '1_1_1.0',
-        '1.5.1_1_1', '1-1_1_1', '--1_1_1', '_1_1', '1__1', '1_1', '1_1_1_1',
-        '1_1_-1', ' 1_1_1', '١_1_1'
-    ])
+@pytest.mark.parametrize('cell', [
+    'nan_1_1', 'inf_1_1', '1e3_1_1', '+1_1_1', '1_1_2', '1_1_1.0', '1.5.1_1_1',
+    '1-1_1_1', '--1_1_1', '_1_1', '1__1', '1_1', '1_1_1_1', '1_1_-1', ' 1_1_1',
+    '١_1_1'
+])
 def test_gives_up_on_anything_else(cell):
     cells = [cell] + ['-1_-1_-1'] * 23
     assert keypoint_table(','.join(cells), 1, allow_decimal=True) is None
@@ -71,9 +69,9 @@ def test_integers_only_for_annotations():
 def test_gives_up_on_rows_it_would_have_to_locate():
     row = 'Images/blouse/a.jpg,blouse,' + ','.join(['-1_-1_-1'] * 24)
     assert parse_plain_rows([row, ''], 2, True, False) is not None
-    for bad in (row.replace('blouse,', 'Blouse,'), '"' + row,
-                row + ',extra', row.replace('Images/blouse/a.jpg', ' '),
-                row.rsplit(',', 1)[0]):
+    for bad in (row.replace('blouse,', 'Blouse,'), '"' + row, row + ',extra',
+                row.replace('Images/blouse/a.jpg', ' '), row.rsplit(',',
+                                                                    1)[0]):
         assert parse_plain_rows([bad], 2, True, False) is None
     other = row.replace(',-1_-1_-1', ',1_1_1', 1)
     assert parse_plain_rows([row, other], 2, True, False) is None

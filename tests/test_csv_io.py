@@ -4,18 +4,18 @@ import os
 import numpy as np
 import pytest
 
+from fashionai_core.csv_io import (ANNOTATION_HEADER, IMAGE_LIST_HEADER,
+                                   FashionAICSVError, read_fashionai_csv,
+                                   write_submission)
+from fashionai_core.keypoints import KEYPOINT_NAMES
 from conftest import requires_shared
 from fixtures import SHARED_ANNOTATIONS, write_csv
-from fashionai_core.csv_io import (ANNOTATION_HEADER, IMAGE_LIST_HEADER,
-                                      FashionAICSVError, read_fashionai_csv,
-                                      write_submission)
-from fashionai_core.keypoints import KEYPOINT_NAMES
 
 BLOUSE_ROW = [
     'Images/blouse/a.jpg', 'blouse', '212_179_0', '300_162_0', '249_197_1',
-    '157_205_1', '350_177_1', '177_243_0', '327_243_1', '-1_-1_-1',
-    '-1_-1_-1', '175_268_0', '142_261_1', '333_286_1', '388_238_1',
-    '181_364_1', '313_368_1'
+    '157_205_1', '350_177_1', '177_243_0', '327_243_1', '-1_-1_-1', '-1_-1_-1',
+    '175_268_0', '142_261_1', '333_286_1', '388_238_1', '181_364_1',
+    '313_368_1'
 ] + ['-1_-1_-1'] * 9
 SKIRT_ROW = ['Images/skirt/b.jpg', 'skirt'] + ['-1_-1_-1'] * 15 + [
     '100_50_1', '300_52_1', '90_400_0', '320_410_1'
@@ -42,8 +42,8 @@ def test_reads_a_well_formed_file(tmp_path):
 
 def test_bom_and_crlf(tmp_path):
     path = tmp_path / 'windows.csv'
-    text = '\r\n'.join(
-        [','.join(ANNOTATION_HEADER), ','.join(BLOUSE_ROW)]) + '\r\n'
+    text = '\r\n'.join([','.join(ANNOTATION_HEADER), ','.join(BLOUSE_ROW)
+                        ]) + '\r\n'
     path.write_bytes(b'\xef\xbb\xbf' + text.encode())
     records = read_fashionai_csv(path)
     assert records.image_ids == ['Images/blouse/a.jpg']
@@ -65,36 +65,32 @@ def with_cell(row, column, value):
     return row
 
 
-@pytest.mark.parametrize(
-    'rows,line,column,message',
-    [
-        ([BLOUSE_ROW[:20]], 2, 21, 'row has 20 cells; expected 26'),
-        ([BLOUSE_ROW + ['1_1_1']], 2, 27, 'row has 27 cells; expected 26'),
-        ([with_cell(BLOUSE_ROW, 5, '12_34')], 2, 5, "'12_34' is not x_y_v"),
-        ([with_cell(BLOUSE_ROW, 5, 'a_b_1')], 2, 5, 'must be integers'),
-        ([with_cell(BLOUSE_ROW, 5, '1.5_2_1')], 2, 5, 'must be integers'),
-        ([with_cell(BLOUSE_ROW, 5, '1_2_2')], 2, 5, 'v=2; expected 1'),
-        ([with_cell(BLOUSE_ROW, 5, '10_20_-1')], 2, 5, "expected '-1_-1_-1'"),
-        ([with_cell(BLOUSE_ROW, 2, 'Blouse')], 2, 2,
-         "unknown category 'Blouse' .*lower case: 'blouse'"),
-        ([with_cell(BLOUSE_ROW, 2, 'shirt')], 2, 2,
-         "unknown category 'shirt'"),
-        ([BLOUSE_ROW, SKIRT_ROW,
-          with_cell(BLOUSE_ROW, 3, '1_1_1')], 4, 1,
-         "duplicate image_id 'Images/blouse/a.jpg' with a different row "
-         'than on line 2'),
-        ([with_cell(BLOUSE_ROW, 10, '5_5_1')], 2, 10,
-         "waistline_left is not a blouse keypoint; expected '-1_-1_-1'"),
-        ([with_cell(BLOUSE_ROW, 1, '')], 2, 1, 'image_id is empty'),
-    ])
+@pytest.mark.parametrize('rows,line,column,message', [
+    ([BLOUSE_ROW[:20]], 2, 21, 'row has 20 cells; expected 26'),
+    ([BLOUSE_ROW + ['1_1_1']], 2, 27, 'row has 27 cells; expected 26'),
+    ([with_cell(BLOUSE_ROW, 5, '12_34')], 2, 5, "'12_34' is not x_y_v"),
+    ([with_cell(BLOUSE_ROW, 5, 'a_b_1')], 2, 5, 'must be integers'),
+    ([with_cell(BLOUSE_ROW, 5, '1.5_2_1')], 2, 5, 'must be integers'),
+    ([with_cell(BLOUSE_ROW, 5, '1_2_2')], 2, 5, 'v=2; expected 1'),
+    ([with_cell(BLOUSE_ROW, 5, '10_20_-1')], 2, 5, "expected '-1_-1_-1'"),
+    ([with_cell(BLOUSE_ROW, 2, 'Blouse')
+      ], 2, 2, "unknown category 'Blouse' .*lower case: 'blouse'"),
+    ([with_cell(BLOUSE_ROW, 2, 'shirt')], 2, 2, "unknown category 'shirt'"),
+    ([BLOUSE_ROW, SKIRT_ROW,
+      with_cell(BLOUSE_ROW, 3, '1_1_1')
+      ], 4, 1, "duplicate image_id 'Images/blouse/a.jpg' with a different row "
+     'than on line 2'),
+    ([with_cell(BLOUSE_ROW, 10, '5_5_1')], 2, 10,
+     "waistline_left is not a blouse keypoint; expected '-1_-1_-1'"),
+    ([with_cell(BLOUSE_ROW, 1, '')], 2, 1, 'image_id is empty'),
+])
 def test_malformed_rows(tmp_path, rows, line, column, message):
     path = write_rows(tmp_path, rows)
     with pytest.raises(FashionAICSVError, match=message) as info:
         read_fashionai_csv(path)
     assert info.value.line == line
     assert info.value.column == column
-    assert str(info.value).startswith(
-        f'{path}, line {line}, column {column} ')
+    assert str(info.value).startswith(f'{path}, line {line}, column {column} ')
 
 
 def test_wrong_header(tmp_path):
@@ -168,10 +164,10 @@ def test_write_submission_is_atomic(tmp_path):
     out.write_text('previous content')
     predictions = np.zeros((1, 24, 2))
     predictions[0, 0] = np.nan  # neckline_left, which a blouse defines
-    with pytest.raises(ValueError, match='no finite prediction for '
-                       'neckline_left'):
-        write_submission(out, ['Images/blouse/a.jpg'], ['blouse'],
-                         predictions)
+    with pytest.raises(
+            ValueError, match='no finite prediction for '
+            'neckline_left'):
+        write_submission(out, ['Images/blouse/a.jpg'], ['blouse'], predictions)
     assert out.read_text() == 'previous content'
     assert [p.name for p in tmp_path.iterdir()] == ['submission.csv']
 

@@ -38,21 +38,49 @@ def test_two_processes_gather_the_metric_exactly(tmp_path):
     data = tmp_path / 'data'
     write_data(data, categories=('blouse', ), train=8, val=7)
     work = tmp_path / 'work'
-    config = tiny_config(BASE_CONFIG, work, data, max_epochs=1, extra=CPU_DISTRIBUTED)
+    config = tiny_config(
+        BASE_CONFIG, work, data, max_epochs=1, extra=CPU_DISTRIBUTED)
 
-    log = mim('train', 'mmpose', config, '--launcher', 'pytorch', '--gpus',
-              '2', '--cfg-options', *ONE_IMAGE_BATCHES, cwd=tmp_path,
-              **SAME_ARITHMETIC)
+    log = mim(
+        'train',
+        'mmpose',
+        config,
+        '--launcher',
+        'pytorch',
+        '--gpus',
+        '2',
+        '--cfg-options',
+        *ONE_IMAGE_BATCHES,
+        cwd=tmp_path,
+        **SAME_ARITHMETIC)
     assert 'Distributed training: True' in log
     assert re.search(r'world_size: 2|GPU number: 2', log)
     checkpoint = work / 'epoch_1.pth'
 
-    single = mim('test', 'mmpose', config, '--checkpoint', checkpoint,
-                 '--cfg-options', *ONE_IMAGE_BATCHES, cwd=tmp_path,
-                 **SAME_ARITHMETIC)
-    distributed = mim('test', 'mmpose', config, '--checkpoint', checkpoint,
-                      '--launcher', 'pytorch', '--gpus', '2', '--cfg-options',
-                      *ONE_IMAGE_BATCHES, cwd=tmp_path, **SAME_ARITHMETIC)
+    single = mim(
+        'test',
+        'mmpose',
+        config,
+        '--checkpoint',
+        checkpoint,
+        '--cfg-options',
+        *ONE_IMAGE_BATCHES,
+        cwd=tmp_path,
+        **SAME_ARITHMETIC)
+    distributed = mim(
+        'test',
+        'mmpose',
+        config,
+        '--checkpoint',
+        checkpoint,
+        '--launcher',
+        'pytorch',
+        '--gpus',
+        '2',
+        '--cfg-options',
+        *ONE_IMAGE_BATCHES,
+        cwd=tmp_path,
+        **SAME_ARITHMETIC)
     for result in (log, single, distributed):
         assert metric(result, 'num_images') == 7
     assert metric(distributed, 'NE') == pytest.approx(

@@ -8,12 +8,12 @@ import sys
 import numpy as np
 import pytest
 
+from fashionai_core.csv_io import (ANNOTATION_HEADER, read_fashionai_csv,
+                                   write_submission)
+from fashionai_core.keypoints import KEYPOINT_NAMES
+from fashionai_core.submission_evaluation import evaluate_submission
 from conftest import requires_shared
 from fixtures import REPO_ROOT, SHARED_ANNOTATIONS, write_csv
-from fashionai_core.csv_io import (ANNOTATION_HEADER, read_fashionai_csv,
-                                      write_submission)
-from fashionai_core.submission_evaluation import evaluate_submission
-from fashionai_core.keypoints import KEYPOINT_NAMES
 from test_csv_io import BLOUSE_ROW, SKIRT_ROW
 
 TOOL = REPO_ROOT / 'tools' / 'evaluate.py'
@@ -82,31 +82,29 @@ def rewrite(path, edit):
     path.write_text('\n'.join(lines) + '\n')
 
 
-@pytest.mark.parametrize(
-    'edit,message',
-    [
-        (lambda lines: lines.pop(2),
-         r"pred.csv: no prediction for image 'Images/skirt/b.jpg' "
-         r'\(line 3 of .*ann.csv\)'),
-        (lambda lines: lines.append(lines[1].replace('a.jpg', 'z.jpg')),
-         r"pred.csv, line 4, column 1 \(image_id\): unknown image "
-         "'Images/blouse/z.jpg'"),
-        (lambda lines: set_cell(lines, 2, 3, '-1_-1_-1'),
-         r'pred.csv, line 2, column 3 \(neckline_left\): no prediction for '
-         'neckline_left, which blouse defines'),
-        (lambda lines: set_cell(lines, 3, 2, 'trousers'),
-         r'pred.csv, line 3, column 20 \(hemline_left\): hemline_left is '
-         'not a trousers keypoint'),
-        (lambda lines: relabel_skirt_as_trousers(lines, 3),
-         r"pred.csv, line 3, column 2 \(image_category\): "
-         "Images/skirt/b.jpg is 'trousers' here but 'skirt' in"),
-        (lambda lines: set_cell(lines, 2, 3, 'nan_nan_1'),
-         r"pred.csv, line 2, column 3 \(neckline_left\): cell 'nan_nan_1' "
-         'has a non-finite coordinate; expected finite numbers'),
-        (lambda lines: set_cell(lines, 3, 21, '10_inf_1'),
-         r"pred.csv, line 3, column 21 \(hemline_right\): cell '10_inf_1' "
-         'has a non-finite coordinate'),
-    ])
+@pytest.mark.parametrize('edit,message', [
+    (lambda lines: lines.pop(2),
+     r"pred.csv: no prediction for image 'Images/skirt/b.jpg' "
+     r'\(line 3 of .*ann.csv\)'),
+    (lambda lines: lines.append(lines[1].replace('a.jpg', 'z.jpg')),
+     r"pred.csv, line 4, column 1 \(image_id\): unknown image "
+     "'Images/blouse/z.jpg'"),
+    (lambda lines: set_cell(lines, 2, 3, '-1_-1_-1'),
+     r'pred.csv, line 2, column 3 \(neckline_left\): no prediction for '
+     'neckline_left, which blouse defines'),
+    (lambda lines: set_cell(lines, 3, 2, 'trousers'),
+     r'pred.csv, line 3, column 20 \(hemline_left\): hemline_left is '
+     'not a trousers keypoint'),
+    (lambda lines: relabel_skirt_as_trousers(lines, 3),
+     r"pred.csv, line 3, column 2 \(image_category\): "
+     "Images/skirt/b.jpg is 'trousers' here but 'skirt' in"),
+    (lambda lines: set_cell(lines, 2, 3, 'nan_nan_1'),
+     r"pred.csv, line 2, column 3 \(neckline_left\): cell 'nan_nan_1' "
+     'has a non-finite coordinate; expected finite numbers'),
+    (lambda lines: set_cell(lines, 3, 21, '10_inf_1'),
+     r"pred.csv, line 3, column 21 \(hemline_right\): cell '10_inf_1' "
+     'has a non-finite coordinate'),
+])
 def test_bad_submission(files, capsys, edit, message):
     ann, pred, _ = files
     rewrite(pred, edit)
@@ -118,7 +116,8 @@ def test_bad_submission(files, capsys, edit, message):
 
 def test_submission_not_in_utf8(files, capsys):
     ann, pred, _ = files
-    text = pred.read_text().replace('Images/skirt/b.jpg', 'Images/jupe/\xe9.jpg')
+    text = pred.read_text().replace('Images/skirt/b.jpg',
+                                    'Images/jupe/\xe9.jpg')
     pred.write_bytes(text.encode('latin-1'))
     code, out, err = run_tool(capsys, ann, pred)
     assert code == 1 and out == ''
@@ -130,18 +129,19 @@ def test_submission_not_in_utf8(files, capsys):
 
 def test_evaluator_imports_neither_torch_nor_mmpose(files):
     ann, pred, _ = files
-    code = (
-        'import runpy, sys\n'
-        f'sys.argv = [{str(TOOL)!r}, {str(ann)!r}, {str(pred)!r}]\n'
-        'try:\n'
-        f'    runpy.run_path({str(TOOL)!r}, run_name="__main__")\n'
-        'except SystemExit:\n'
-        '    pass\n'
-        'heavy = sorted({m.split(".")[0] for m in sys.modules} & '
-        '{"torch", "mmpose", "mmengine", "mmcv", "matplotlib"})\n'
-        'print("heavy:", heavy)\n')
+    code = ('import runpy, sys\n'
+            f'sys.argv = [{str(TOOL)!r}, {str(ann)!r}, {str(pred)!r}]\n'
+            'try:\n'
+            f'    runpy.run_path({str(TOOL)!r}, run_name="__main__")\n'
+            'except SystemExit:\n'
+            '    pass\n'
+            'heavy = sorted({m.split(".")[0] for m in sys.modules} & '
+            '{"torch", "mmpose", "mmengine", "mmcv", "matplotlib"})\n'
+            'print("heavy:", heavy)\n')
     result = subprocess.run([sys.executable, '-c', code],
-                            capture_output=True, text=True, cwd='/')
+                            capture_output=True,
+                            text=True,
+                            cwd='/')
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith('NE: ')
     assert result.stdout.splitlines()[-1] == 'heavy: []'
@@ -150,7 +150,8 @@ def test_evaluator_imports_neither_torch_nor_mmpose(files):
 def test_as_a_command(files):
     ann, pred, _ = files
     result = subprocess.run(
-        [sys.executable, str(TOOL), str(ann), str(pred)],
+        [sys.executable, str(TOOL),
+         str(ann), str(pred)],
         capture_output=True,
         text=True,
         cwd='/')

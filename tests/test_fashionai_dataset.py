@@ -6,10 +6,11 @@ import pytest
 from mmengine.logging import MMLogger
 from mmpose.registry import DATASETS
 
-from fixtures import write_csv, write_split, write_test_list
 from fashionai_core.csv_io import ANNOTATION_HEADER, FashionAICSVError
-from fashionai_dataset.image_check import FashionAIImageError
 from fashionai_core.keypoints import category_keypoint_indices
+from fashionai_dataset.image_check import FashionAIImageError
+from fixtures import write_csv, write_split, write_test_list
+
 
 @contextlib.contextmanager
 def capture_log(logger):
@@ -40,8 +41,11 @@ VAL_PIPELINE = [
 @pytest.fixture(scope='module')
 def split(tmp_path_factory):
     root = tmp_path_factory.mktemp('split')
-    write_split(root, categories=('blouse', 'skirt'), images_per_category=3,
-                size=(96, 80))
+    write_split(
+        root,
+        categories=('blouse', 'skirt'),
+        images_per_category=3,
+        size=(96, 80))
     return root
 
 
@@ -68,8 +72,8 @@ def test_one_category(split):
     assert info['bbox'].tolist() == [[0, 0, 96, 80]]
     raw = info['raw_ann_info']
     assert raw['image_category'] == 'skirt' and raw['line'] == 5
-    assert raw['keypoints'].shape == (24, 2) and raw['visibility'].shape == (
-        24, )
+    assert raw['keypoints'].shape == (24,
+                                      2) and raw['visibility'].shape == (24, )
     columns = category_keypoint_indices('skirt')
     np.testing.assert_array_equal(info['keypoints'][0],
                                   raw['keypoints'][columns])
@@ -83,9 +87,10 @@ def test_all_categories(split):
     assert len(dataset) == 6
     assert dataset.get_data_info(0)['keypoints'].shape == (1, 24, 2)
     # a skirt's weights: only the four skirt points can be nonzero
-    skirt = [dataset.get_data_info(i) for i in range(6)
-             if dataset.get_data_info(i)['raw_ann_info']['image_category'] ==
-             'skirt'][0]
+    skirt = [
+        dataset.get_data_info(i) for i in range(6) if dataset.get_data_info(i)
+        ['raw_ann_info']['image_category'] == 'skirt'
+    ][0]
     skirt_points = category_keypoint_indices('skirt')
     others = np.setdiff1d(np.arange(24), skirt_points)
     assert (skirt['keypoints_visible'][0, others] == 0).all()
@@ -111,7 +116,8 @@ def test_pipeline_output_in_test_mode(split):
     sample = dataset[1]
     assert tuple(sample['inputs'].shape) == (3, 64, 64)
     meta = sample['data_samples'].metainfo
-    assert meta['raw_ann_info']['image_id'] == 'Images/blouse/blouse_0_0001.jpg'
+    assert meta['raw_ann_info'][
+        'image_id'] == 'Images/blouse/blouse_0_0001.jpg'
     assert meta['flip_indices'] == [1, 0, 2, 4, 3, 6, 5, 9, 10, 7, 8, 12, 11]
 
 
@@ -139,8 +145,9 @@ def test_keypoint_extent_box(split):
     margin = (high - low) * 0.1
     np.testing.assert_allclose(
         info['bbox'][0],
-        np.concatenate([np.maximum(low - margin, 0),
-                        np.minimum(high + margin, (96, 80))]))
+        np.concatenate(
+            [np.maximum(low - margin, 0),
+             np.minimum(high + margin, (96, 80))]))
 
 
 @pytest.fixture
@@ -164,33 +171,35 @@ def test_unusable_images_are_skipped_and_counted_in_training(damaged_split):
     warning = '\n'.join(messages)
     assert 'skipped ' in warning and '4 of 5 listed images cannot be used' in (
         warning)
-    assert 'line 3: image' in warning and 'skirt_0_0001.jpg does not exist' in (
-        warning)
+    assert 'line 3: image' in warning
+    assert 'skirt_0_0001.jpg does not exist' in warning
     assert 'skirt_0_0002.jpg is an empty file' in warning
     assert 'skirt_0_0003.jpg is a truncated JPEG' in warning
     assert 'skirt_0_0004.jpg is not a readable image' in warning
 
 
 def test_unusable_images_stop_evaluation(damaged_split):
-    with pytest.raises(FashionAIImageError,
-                       match=r'train.csv: 4 of 5 listed images cannot be '
-                       r'used; first: line 3: image .*skirt_0_0001.jpg does '
-                       'not exist.*needs every listed image'):
+    with pytest.raises(
+            FashionAIImageError,
+            match=r'train.csv: 4 of 5 listed images cannot be '
+            r'used; first: line 3: image .*skirt_0_0001.jpg does '
+            'not exist.*needs every listed image'):
         build(damaged_split, category='skirt', test_mode=True)
 
 
 def test_point_outside_its_image_stops_loading(tmp_path):
-    write_split(tmp_path, categories=('skirt', ), images_per_category=1,
-                size=(96, 80))
+    write_split(
+        tmp_path, categories=('skirt', ), images_per_category=1, size=(96, 80))
     csv_path = tmp_path / 'Annotations/train.csv'
     header, row = csv_path.read_text().splitlines()
     cells = row.split(',')
     cells[19] = '97_10_1'  # hemline_left (column 20), one pixel right of 96
     csv_path.write_text(header + '\n' + ','.join(cells) + '\n')
-    with pytest.raises(FashionAICSVError,
-                       match=r'train.csv, line 2, column 20 \(hemline_left\):'
-                       r' hemline_left at \(97, 10\) lies outside its 96x80 '
-                       'image'):
+    with pytest.raises(
+            FashionAICSVError,
+            match=r'train.csv, line 2, column 20 \(hemline_left\):'
+            r' hemline_left at \(97, 10\) lies outside its 96x80 '
+            'image'):
         build(tmp_path, category='skirt')
     cells[19] = '96_80_1'  # on the border: inside
     csv_path.write_text(header + '\n' + ','.join(cells) + '\n')
@@ -199,8 +208,9 @@ def test_point_outside_its_image_stops_loading(tmp_path):
 
 def test_file_without_rows_of_the_category(split, tmp_path):
     empty = write_csv(tmp_path / 'empty.csv', ANNOTATION_HEADER, [])
-    with pytest.raises(ValueError, match="empty.csv: no rows of category "
-                       "'dress'"):
+    with pytest.raises(
+            ValueError, match="empty.csv: no rows of category "
+            "'dress'"):
         build(split, ann_file=str(empty), category='dress')
     with pytest.raises(ValueError, match="no rows of category 'dress'"):
         build(split, category='dress')

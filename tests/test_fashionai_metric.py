@@ -57,8 +57,8 @@ def test_all_category_model_outputs_24_points():
     samples = skirt_samples(offset=(0, 0))
     for sample in samples:
         pred24 = np.full((24, 2), 1000.0)  # junk for points skirts lack
-        pred24[category_keypoint_indices('skirt')] = sample['pred_instances'][
-            'keypoints'][0]
+        pred24[category_keypoint_indices(
+            'skirt')] = sample['pred_instances']['keypoints'][0]
         sample['pred_instances']['keypoints'] = pred24[None]
     metric.process({}, samples)
     assert metric.evaluate(size=2)['fashionai/NE'] == pytest.approx(0.0)
@@ -71,8 +71,8 @@ def test_outfile_is_a_submission_in_file_order(tmp_path):
     metric.evaluate(size=2)
     written = read_fashionai_csv(outfile, allow_decimal=True)
     assert written.image_ids == ['Images/skirt/0.jpg', 'Images/skirt/1.jpg']
-    assert written.keypoints[0, KEYPOINT_NAMES.index('waistband_left')].tolist(
-    ) == [100.25, 50.0]
+    assert written.keypoints[
+        0, KEYPOINT_NAMES.index('waistband_left')].tolist() == [100.25, 50.0]
     # hemline_left is occluded in the ground truth but still predicted
     assert written.visibility[0, KEYPOINT_NAMES.index('hemline_left')] == 1
     assert written.visibility[0, 0] == -1

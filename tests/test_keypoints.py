@@ -1,10 +1,10 @@
 import pytest
 
 from fashionai_core.keypoints import (CATEGORIES, CATEGORY_KEYPOINTS,
-                                         KEYPOINT_NAMES, NORMALIZER_KEYPOINTS,
-                                         category_keypoint_indices,
-                                         check_category, keypoint_index,
-                                         mirror_name, num_category_keypoints)
+                                      KEYPOINT_NAMES, NORMALIZER_KEYPOINTS,
+                                      category_keypoint_indices,
+                                      check_category, keypoint_index,
+                                      mirror_name, num_category_keypoints)
 
 
 def test_24_names_in_csv_order():

@@ -1,5 +1,4 @@
 import pytest
-
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 
 from fashionai_core.keypoints import CATEGORY_KEYPOINTS, mirror_name
@@ -11,12 +10,12 @@ def test_metainfo_parses_and_flips(category):
     meta = parse_pose_metainfo(fashionai_metainfo(category))
     names = CATEGORY_KEYPOINTS[category]
     assert meta['num_keypoints'] == len(names)
-    assert [meta['keypoint_id2name'][i] for i in range(len(names))] == list(
-        names)
+    assert [meta['keypoint_id2name'][i]
+            for i in range(len(names))] == list(names)
     for i, j in enumerate(meta['flip_indices']):
         assert names[j] == mirror_name(names[i])
-    assert len(meta['sigmas']) == len(meta['dataset_keypoint_weights']) == len(
-        names)
+    assert len(meta['sigmas']) == len(
+        meta['dataset_keypoint_weights']) == len(names)
     for a, b in meta['skeleton_links']:
         assert 0 <= a < len(names) and 0 <= b < len(names)
 

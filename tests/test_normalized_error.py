@@ -1,9 +1,10 @@
 import numpy as np
 import pytest
 
-from fashionai_core.normalized_error import (normalized_errors, per_image_ne,
-                                          normalizer_distances, summarize)
 from fashionai_core.keypoints import CATEGORIES, KEYPOINT_NAMES
+from fashionai_core.normalized_error import (normalized_errors,
+                                             normalizer_distances,
+                                             per_image_ne, summarize)
 
 K = {name: i for i, name in enumerate(KEYPOINT_NAMES)}
 BLOUSE, SKIRT = CATEGORIES.index('blouse'), CATEGORIES.index('skirt')
@@ -71,9 +72,8 @@ def test_normalizer_follows_the_category():
         gt[i, K['waistband_left']] = (0, 300)
         gt[i, K['waistband_right']] = (200, 300)
         vis[i, [K['waistband_left'], K['waistband_right']]] = 1
-    assert normalizer_distances(gt, vis, [BLOUSE, SKIRT]).tolist() == [
-        100.0, 200.0
-    ]
+    assert normalizer_distances(gt, vis,
+                                [BLOUSE, SKIRT]).tolist() == [100.0, 200.0]
 
 
 def test_pooled_over_points_not_averaged_over_images():
@@ -83,8 +83,10 @@ def test_pooled_over_points_not_averaged_over_images():
     gt[1, K['waistband_right']] = (100, 300)
     gt[1, K['hemline_left']] = (0, 400)
     gt[1, K['hemline_right']] = (100, 400)
-    vis[1, [K['waistband_left'], K['waistband_right'], K['hemline_left'],
-            K['hemline_right']]] = 1
+    vis[1, [
+        K['waistband_left'], K['waistband_right'], K['hemline_left'],
+        K['hemline_right']
+    ]] = 1
     pred = gt.copy()
     pred[0, K['armpit_left'], 0] += 10  # blouse: errors 0.1, 0
     pred[1, [K['hemline_left'], K['hemline_right']], 0] += 20  # skirt

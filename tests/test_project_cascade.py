@@ -3,17 +3,16 @@ stages run as one model through `mim test` and tools/predict.py."""
 import re
 import subprocess
 import sys
-
 from pathlib import Path
 
 import numpy as np
 import pytest
 from mmengine.config import Config
 
-from fixtures import (REPO_ROOT, best_checkpoint, mim, tiny_config,
-                      write_data, write_test_list)
 from fashionai_core.csv_io import read_fashionai_csv
 from projects.cascade_refine.datasets import CascadeCropJitter, crop_box
+from fixtures import (REPO_ROOT, best_checkpoint, mim, tiny_config, write_data,
+                      write_test_list)
 
 PROJECT = REPO_ROOT / 'projects' / 'cascade_refine'
 CASCADE_CONFIG = PROJECT / 'configs' / 'cascade_res18_all_128_demo.py'
@@ -59,8 +58,8 @@ def sample(points, visible):
 
 def test_crop_without_error_is_the_points_box_with_margin():
     points = [[100, 50], [300, 250], [500, 500]]
-    result = CascadeCropJitter(stage1_error=0, margin=0.1).transform(
-        sample(points, [1, 1, 0]))
+    result = CascadeCropJitter(
+        stage1_error=0, margin=0.1).transform(sample(points, [1, 1, 0]))
     # the unannotated third point does not count; extent 200 px, 20 px pad
     np.testing.assert_allclose(result['bbox'][0], [80, 30, 320, 270])
     np.testing.assert_allclose(
@@ -93,43 +92,56 @@ def test_jitter_refuses_negative_values():
 def test_two_stages_train_test_and_predict_as_one(tmp_path):
     data = tmp_path / 'data'
     write_data(data, train=6, val=3)
-    stage1 = tiny_config(STAGE1_CONFIG, tmp_path / 'stage1' / 'work',
-                         data_root=data, max_epochs=1, codec=TINY_MSRA_CODEC)
+    stage1 = tiny_config(
+        STAGE1_CONFIG,
+        tmp_path / 'stage1' / 'work',
+        data_root=data,
+        max_epochs=1,
+        codec=TINY_MSRA_CODEC)
     stage2 = tiny_config(
         PROJECT / 'configs' / 'stage2_res18_all_128_demo.py',
-        tmp_path / 'stage2' / 'work', data_root=data, max_epochs=1,
+        tmp_path / 'stage2' / 'work',
+        data_root=data,
+        max_epochs=1,
         codec=TINY_MSRA_CODEC)
     mim('train', 'mmpose', stage1, cwd=tmp_path)
     mim('train', 'mmpose', stage2, cwd=tmp_path)
     stage1_ckpt = best_checkpoint(tmp_path / 'stage1' / 'work')
     stage2_ckpt = best_checkpoint(tmp_path / 'stage2' / 'work')
 
-    error = subprocess.run(
-        [sys.executable, PROJECT / 'tools' / 'measure_stage1_error.py',
-         stage1_ckpt], cwd=tmp_path, capture_output=True, text=True)
+    error = subprocess.run([
+        sys.executable, PROJECT / 'tools' / 'measure_stage1_error.py',
+        stage1_ckpt
+    ],
+                           cwd=tmp_path,
+                           capture_output=True,
+                           text=True)
     assert error.returncode == 0, error.stderr[-3000:]
     assert re.search(r'stage1_error = \d+\.\d{3}', error.stdout)
 
     merged = tmp_path / 'cascade.pth'
-    subprocess.run(
-        [sys.executable, PROJECT / 'tools' / 'merge_stage_checkpoints.py',
-         stage1_ckpt, stage2_ckpt, merged], check=True)
+    subprocess.run([
+        sys.executable, PROJECT / 'tools' / 'merge_stage_checkpoints.py',
+        stage1_ckpt, stage2_ckpt, merged
+    ],
+                   check=True)
     cascade = tiny_cascade_config(stage1, tmp_path / 'cascade.py')
-    log = mim('test', 'mmpose', cascade, '--checkpoint', merged,
-              cwd=tmp_path)
+    log = mim('test', 'mmpose', cascade, '--checkpoint', merged, cwd=tmp_path)
     (cascade_ne, ) = NE_PATTERN.findall(log)
-    log = mim('test', 'mmpose', stage1, '--checkpoint', stage1_ckpt,
-              cwd=tmp_path)
+    log = mim(
+        'test', 'mmpose', stage1, '--checkpoint', stage1_ckpt, cwd=tmp_path)
     (stage1_ne, ) = NE_PATTERN.findall(log)
     assert cascade_ne != stage1_ne, 'stage 2 changed the predictions'
 
     test_list = write_test_list(data / 'val' / 'Annotations' / 'val.csv',
                                 tmp_path / 'test.csv')
     submission = tmp_path / 'submission.csv'
-    subprocess.run(
-        [sys.executable, REPO_ROOT / 'tools' / 'predict.py', test_list,
-         data / 'val', submission, '--model', f'all={merged}', '--config',
-         f'all={cascade}', '--num-workers', '0'],
-        check=True, cwd=tmp_path)
+    subprocess.run([
+        sys.executable, REPO_ROOT / 'tools' / 'predict.py', test_list,
+        data / 'val', submission, '--model', f'all={merged}', '--config',
+        f'all={cascade}', '--num-workers', '0'
+    ],
+                   check=True,
+                   cwd=tmp_path)
     predicted = read_fashionai_csv(submission, allow_decimal=True)
     assert predicted.image_ids == read_fashionai_csv(test_list).image_ids

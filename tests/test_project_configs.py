@@ -5,8 +5,8 @@ import torch
 from mmengine.config import Config
 from mmpose.registry import MODELS
 
-from fixtures import REPO_ROOT
 from fashionai_core.keypoints import num_category_keypoints
+from fixtures import REPO_ROOT
 
 PROJECTS = REPO_ROOT / 'projects'
 CONFIGS = sorted(PROJECTS.glob('*/configs/*.py'))
@@ -14,8 +14,10 @@ CONFIGS = sorted(PROJECTS.glob('*/configs/*.py'))
 
 def test_every_project_has_configs_and_a_readme():
     names = {p.name for p in PROJECTS.iterdir() if p.is_dir()}
-    assert names >= {'cascade_refine', 'densenet_backbone',
-                     'regression_baseline', 'hard_example_mining'}
+    assert names >= {
+        'cascade_refine', 'densenet_backbone', 'regression_baseline',
+        'hard_example_mining'
+    }
     for name in names - {'__pycache__'}:
         assert (PROJECTS / name / 'README.md').exists(), name
         assert list((PROJECTS / name / 'configs').glob('*.py')), name
@@ -35,20 +37,23 @@ def test_project_config_builds_and_runs(path):
         assert loader.dataset.category == category
     codec = head.decoder
     assert cfg.codec == codec, 'the top-level codec is the one decoded'
-    targets = [s for s in cfg.train_dataloader.dataset.pipeline
-               if s.type == 'GenerateTarget']
+    targets = [
+        s for s in cfg.train_dataloader.dataset.pipeline
+        if s.type == 'GenerateTarget'
+    ]
     assert [t.encoder for t in targets] == [codec]
     for loader in (cfg.train_dataloader, cfg.val_dataloader):
-        affine = [s for s in loader.dataset.pipeline
-                  if s.type == 'TopdownAffine']
+        affine = [
+            s for s in loader.dataset.pipeline if s.type == 'TopdownAffine'
+        ]
         assert [a.input_size for a in affine] == [codec.input_size]
-        assert [a.get('use_udp', False) for a in affine] == [
-            codec.type == 'UDPHeatmap']
+        assert [a.get('use_udp', False)
+                for a in affine] == [codec.type == 'UDPHeatmap']
     project = path.parent.parent.name
-    uses_project_code = project != 'hard_example_mining' or (
-        'hard_sampling' in path.name)
-    assert (f'projects.{project}' in cfg.custom_imports.imports
-            ) is uses_project_code
+    uses_project_code = project != 'hard_example_mining' or ('hard_sampling'
+                                                             in path.name)
+    assert (f'projects.{project}'
+            in cfg.custom_imports.imports) is uses_project_code
 
     cfg.model.backbone.init_cfg = None  # no downloads here
     model = MODELS.build(cfg.model)
@@ -56,8 +61,7 @@ def test_project_config_builds_and_runs(path):
     model.eval()
     size = codec.input_size
     with torch.no_grad():
-        output = model(torch.rand(1, 3, size[1], size[0]), None,
-                       mode='tensor')
+        output = model(torch.rand(1, 3, size[1], size[0]), None, mode='tensor')
     output = output[0] if isinstance(output, tuple) else output
     assert output.shape[:2] == (1, outputs)
     assert torch.isfinite(output).all()
@@ -77,7 +81,7 @@ def test_cascade_config_joins_the_two_stage_configs():
     assert steps[:2] == ['LoadImage', 'KeepOriginalImage']
     pack = cfg.test_dataloader.dataset.pipeline[-1]
     assert 'original_img' in pack.meta_keys
-    assert [s.type for s in cfg.model.crop_pipeline] == [
-        'GetBBoxCenterScale', 'TopdownAffine', 'PackPoseInputs']
+    assert [s.type for s in cfg.model.crop_pipeline
+            ] == ['GetBBoxCenterScale', 'TopdownAffine', 'PackPoseInputs']
     model = MODELS.build(cfg.model)
     assert model.edge == 4.0  # one 32x32 heatmap cell of a 128-pixel crop

@@ -6,9 +6,9 @@ import pytest
 import torch
 from torchvision.models import densenet121
 
-from fixtures import REPO_ROOT, mim, tiny_config, write_data
 from projects.densenet_backbone.models.densenet import (
     DenseNet, rename_old_densenet_keys)
+from fixtures import REPO_ROOT, mim, tiny_config, write_data
 
 PROJECT = REPO_ROOT / 'projects' / 'densenet_backbone'
 
@@ -41,8 +41,10 @@ def test_torchvision_checkpoint_with_old_key_names_loads(tmp_path):
     }
     assert 'features.denseblock1.denselayer1.norm.1.weight' in old_names
     assert set(rename_old_densenet_keys(old_names)) == {
-        key for key in reference.state_dict()
-        if not key.endswith('num_batches_tracked')}
+        key
+        for key in reference.state_dict()
+        if not key.endswith('num_batches_tracked')
+    }
     path = tmp_path / 'densenet121-old.pth'
     torch.save(old_names, path)
 

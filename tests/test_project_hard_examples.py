@@ -7,8 +7,8 @@ import pytest
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from fixtures import REPO_ROOT, mim, tiny_config, write_data
 from projects.hard_example_mining.engine import HardExampleSampler
+from fixtures import REPO_ROOT, mim, tiny_config, write_data
 
 PROJECT = REPO_ROOT / 'projects' / 'hard_example_mining'
 HEATMAP_CONFIG = REPO_ROOT / 'configs' / 'fashionai' / 'hrnet_w32_blouse.py'
@@ -28,8 +28,10 @@ def test_sampler_draws_in_proportion_to_the_weights():
     weights = np.ones(1000)
     weights[:100] = 9.0  # 100 images weigh as much as the other 900
     sampler.set_weights(weights)
-    draws = np.array([i for epoch in range(5) for i in (
-        sampler.set_epoch(epoch), list(sampler))[1]])
+    draws = np.array([
+        i for epoch in range(5)
+        for i in (sampler.set_epoch(epoch), list(sampler))[1]
+    ])
     assert len(draws) == 5000, 'an epoch keeps its length'
     assert np.mean(draws < 100) == pytest.approx(0.5, abs=0.03)
 
@@ -57,7 +59,8 @@ def hard_sampling_config(tmp_path, base, epochs=2, extra=''):
 @pytest.mark.slow
 def test_hard_sampling_reweights_after_each_epoch(tmp_path):
     config = hard_sampling_config(
-        tmp_path, PROJECT / 'configs' / 'hrnet_w32_blouse_hard_sampling.py',
+        tmp_path,
+        PROJECT / 'configs' / 'hrnet_w32_blouse_hard_sampling.py',
         extra="custom_hooks = _base_.custom_hooks[:-1] + [dict("
         "type='HardExampleMiningHook', interval=1, begin=1)]\n")
     log = mim('train', 'mmpose', config, cwd=tmp_path)
@@ -71,7 +74,9 @@ def test_hard_sampling_reweights_after_each_epoch(tmp_path):
 @pytest.mark.slow
 def test_mining_hook_needs_the_sampler(tmp_path):
     config = hard_sampling_config(
-        tmp_path, HEATMAP_CONFIG, epochs=1,
+        tmp_path,
+        HEATMAP_CONFIG,
+        epochs=1,
         extra="custom_imports = dict(imports=['fashionai_dataset', "
         "'projects.hard_example_mining'])\ncustom_hooks = "
         "_base_.custom_hooks + [dict(type='HardExampleMiningHook')]\n")

@@ -6,9 +6,9 @@ import re
 import numpy as np
 import pytest
 
+from projects.regression_baseline.hooks.collapse_detection_hook import \
+    prediction_spread_ratio
 from fixtures import REPO_ROOT, mim, tiny_config, write_data
-from projects.regression_baseline.hooks.collapse_detection_hook import (
-    prediction_spread_ratio)
 
 PROJECT = REPO_ROOT / 'projects' / 'regression_baseline'
 HEATMAP_CONFIG = REPO_ROOT / 'configs' / 'fashionai' / 'hrnet_w32_blouse.py'

@@ -9,8 +9,7 @@ import time
 import pytest
 import torch
 
-from fixtures import (BASE_CONFIG, MIM, REPO_ROOT, mim, tiny_config,
-                      write_data)
+from fixtures import BASE_CONFIG, MIM, REPO_ROOT, mim, tiny_config, write_data
 
 # one worker, re-created each epoch and seeded by mmengine from the seed and
 # rank: the augmentation stream depends on the epoch only, as it must for a
@@ -40,16 +39,26 @@ def test_sigkill_mid_epoch_then_resume_equals_uninterrupted(tmp_path):
     data = tmp_path / 'data'
     write_data(data, categories=('blouse', ), train=16, val=3)
 
-    straight = tiny_config(BASE_CONFIG, tmp_path / 'straight' / 'work', data,
-                           max_epochs=3, **DETERMINISTIC)
+    straight = tiny_config(
+        BASE_CONFIG,
+        tmp_path / 'straight' / 'work',
+        data,
+        max_epochs=3,
+        **DETERMINISTIC)
     mim('train', 'mmpose', straight, cwd=tmp_path)
 
-    config = tiny_config(BASE_CONFIG, tmp_path / 'killed' / 'work', data,
-                         max_epochs=3, **DETERMINISTIC)
+    config = tiny_config(
+        BASE_CONFIG,
+        tmp_path / 'killed' / 'work',
+        data,
+        max_epochs=3,
+        **DETERMINISTIC)
     log = tmp_path / 'killed.log'
     with open(log, 'w') as out:
-        process = subprocess.Popen([str(MIM), 'train', 'mmpose', str(config)],
-                                   cwd=tmp_path, stdout=out,
+        process = subprocess.Popen([str(MIM), 'train', 'mmpose',
+                                    str(config)],
+                                   cwd=tmp_path,
+                                   stdout=out,
                                    stderr=subprocess.STDOUT,
                                    start_new_session=True)
     try:
@@ -124,7 +133,8 @@ def test_checkpoint_killed_while_saving(tmp_path, backend, survives):
     """
     path = tmp_path / 'epoch_1.pth'
     result = subprocess.run(
-        [sys.executable, '-c', CRASHING_WRITER, str(path), backend],
+        [sys.executable, '-c', CRASHING_WRITER,
+         str(path), backend],
         cwd=REPO_ROOT)
     assert result.returncode == -signal.SIGKILL
     if survives:

@@ -4,17 +4,17 @@ import json
 import numpy as np
 import pytest
 
-from conftest import requires_shared
-from fixtures import SHARED_ANNOTATIONS, rows_as_records
 from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_core.keypoints import (CATEGORIES, CATEGORY_KEYPOINTS,
-                                         KEYPOINT_NAMES)
+                                      KEYPOINT_NAMES)
 from fashionai_dataset.synthetic import (generate_synthetic, load_shape_model,
                                          render_sample, synthetic_row)
 from fashionai_dataset.synthetic.render import OUTLINES
 from fashionai_dataset.synthetic.shape_model import (DEFAULT_SHAPE_MODEL,
                                                      fit_shape_model,
                                                      normalizer_stats)
+from conftest import requires_shared
+from fixtures import SHARED_ANNOTATIONS, rows_as_records
 
 
 def test_render_is_deterministic():
@@ -28,8 +28,10 @@ def test_render_is_deterministic():
 
 
 def test_images_long_side_512_some_not_square():
-    sizes = {render_sample(0, 'train', 'skirt', i)[0].shape[:2]
-             for i in range(40)}
+    sizes = {
+        render_sample(0, 'train', 'skirt', i)[0].shape[:2]
+        for i in range(40)
+    }
     assert all(max(size) == 512 for size in sizes)
     assert (512, 512) in sizes and len(sizes) > 1
 
@@ -86,13 +88,18 @@ def test_generate_writes_the_competition_layout(tmp_path):
     assert test_list.image_ids == answers.image_ids
     # same seed, other process count: the same bytes
     generate_synthetic(
-        str(tmp_path / 'b'), sizes, seed=3, categories=('blouse', 'skirt'),
+        str(tmp_path / 'b'),
+        sizes,
+        seed=3,
+        categories=('blouse', 'skirt'),
         nproc=2)
     for split, path in paths.items():
         assert filecmp.cmp(path, path.replace('/a/', '/b/'), shallow=False)
     image_id = train.image_ids[0]
-    assert filecmp.cmp(tmp_path / 'a' / 'train' / image_id,
-                       tmp_path / 'b' / 'train' / image_id, shallow=False)
+    assert filecmp.cmp(
+        tmp_path / 'a' / 'train' / image_id,
+        tmp_path / 'b' / 'train' / image_id,
+        shallow=False)
 
 
 @requires_shared
@@ -106,5 +113,5 @@ def test_shipped_shape_model_is_fitted_to_the_sample():
     for category in CATEGORIES:
         assert fitted[category]['real_stats'] == shipped[category][
             'real_stats']
-        np.testing.assert_allclose(fitted[category]['mean'],
-                                   shipped[category]['mean'], atol=1e-9)
+        np.testing.assert_allclose(
+            fitted[category]['mean'], shipped[category]['mean'], atol=1e-9)

@@ -7,9 +7,9 @@ import cv2
 import numpy as np
 import pytest
 
-from fixtures import REPO_ROOT, write_csv, write_split, write_test_list
 from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_core.keypoints import KEYPOINT_NAMES
+from fixtures import REPO_ROOT, write_csv, write_split, write_test_list
 
 TOOLS = REPO_ROOT / 'tools'
 
@@ -17,7 +17,10 @@ TOOLS = REPO_ROOT / 'tools'
 def tool(name, *args, cwd=None, ok=True):
     result = subprocess.run(
         [sys.executable, str(TOOLS / name)] + [str(a) for a in args],
-        capture_output=True, text=True, cwd=cwd, timeout=900)
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=900)
     if ok:
         assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
     return result
@@ -43,13 +46,15 @@ def test_predict_writes_a_submission_that_evaluates(trained_elsewhere,
     submission = read_fashionai_csv(out, allow_decimal=True)
     test = read_fashionai_csv(test_csv)
     assert submission.image_ids == test.image_ids
-    blouse_points = [KEYPOINT_NAMES.index(n) for n in (
-        'neckline_left', 'cuff_right_out', 'top_hem_right')]
+    blouse_points = [
+        KEYPOINT_NAMES.index(n)
+        for n in ('neckline_left', 'cuff_right_out', 'top_hem_right')
+    ]
     assert (submission.visibility[:, blouse_points] == 1).all()
-    assert (submission.visibility[:, KEYPOINT_NAMES.index('crotch')] == -1
-            ).all()
-    result = tool('evaluate.py', trained_elsewhere.val_csv, out,
-                  '--category', 'blouse', '--plot', tmp_path / 'ne.png')
+    assert (submission.visibility[:,
+                                  KEYPOINT_NAMES.index('crotch')] == -1).all()
+    result = tool('evaluate.py', trained_elsewhere.val_csv, out, '--category',
+                  'blouse', '--plot', tmp_path / 'ne.png')
     assert result.stdout.startswith('NE: ')
     plot = cv2.imread(str(tmp_path / 'ne.png'))
     assert plot is not None and plot.shape[0] > 200 and plot.std() > 10
@@ -59,25 +64,33 @@ def test_predict_writes_a_submission_that_evaluates(trained_elsewhere,
     tool('predict.py', test_csv, image_root, no_flip, '--model',
          f'blouse={trained_elsewhere.checkpoint}', '--no-flip')
     plain = read_fashionai_csv(no_flip, allow_decimal=True)
-    assert not np.allclose(plain.keypoints, submission.keypoints,
-                           equal_nan=True)
+    assert not np.allclose(
+        plain.keypoints, submission.keypoints, equal_nan=True)
 
 
 @pytest.mark.slow
 def test_predict_refuses_images_without_a_model(trained_elsewhere, tmp_path):
     test_csv = write_test_list(trained_elsewhere.val_csv, tmp_path / 't.csv')
     out = tmp_path / 'submission.csv'
-    result = tool('predict.py', test_csv, trained_elsewhere.data / 'val', out,
-                  '--model', f'blouse={trained_elsewhere.checkpoint}',
-                  ok=False)
+    result = tool(
+        'predict.py',
+        test_csv,
+        trained_elsewhere.data / 'val',
+        out,
+        '--model',
+        f'blouse={trained_elsewhere.checkpoint}',
+        ok=False)
     assert result.returncode == 1
     assert 'has skirt images but no model was given' in result.stderr
     assert not out.exists()
 
 
 def test_visualize_writes_a_readable_sheet(tmp_path):
-    ann = write_split(tmp_path, categories=('dress', 'trousers'),
-                      images_per_category=2, size=(120, 100))
+    ann = write_split(
+        tmp_path,
+        categories=('dress', 'trousers'),
+        images_per_category=2,
+        size=(120, 100))
     sheet = tmp_path / 'sheet.png'
     tool('visualize.py', tmp_path, '--ann', ann, '--pred', ann, '--sheet',
          sheet, '--columns', '2')
@@ -94,17 +107,21 @@ def test_visualize_writes_a_readable_sheet(tmp_path):
 
 @pytest.mark.slow
 def test_quick_demo_runs_every_step(tmp_path):
-    result = subprocess.run(
-        [sys.executable, str(TOOLS / 'demo.py'), '--quick', '--data',
-         tmp_path / 'data', '--work-dir', tmp_path / 'work'],
-        capture_output=True, text=True, timeout=900)
+    result = subprocess.run([
+        sys.executable,
+        str(TOOLS / 'demo.py'), '--quick', '--data', tmp_path / 'data',
+        '--work-dir', tmp_path / 'work'
+    ],
+                            capture_output=True,
+                            text=True,
+                            timeout=900)
     assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
     assert 'constant baseline' in result.stdout
     for name in ('submission.csv', 'constant_baseline.csv', 'evaluation.png',
                  'predictions.png', 'model_ne.json', 'constant_ne.json'):
         assert (tmp_path / 'work' / name).exists(), name
-    answers = read_fashionai_csv(
-        tmp_path / 'data/test/Annotations/test_answers.csv')
+    answers = read_fashionai_csv(tmp_path /
+                                 'data/test/Annotations/test_answers.csv')
     submission = read_fashionai_csv(
         tmp_path / 'work/submission.csv', allow_decimal=True)
     assert submission.image_ids == answers.image_ids

@@ -11,9 +11,9 @@ import sys
 
 import pytest
 
+from fashionai_core.csv_io import read_fashionai_csv
 from fixtures import (BASE_CONFIG, REPO_ROOT, best_checkpoint, mim,
                       tiny_config, write_data)
-from fashionai_core.csv_io import read_fashionai_csv
 
 NE_PATTERN = re.compile(r'fashionai/NE: (\d+\.\d+)')
 
@@ -32,11 +32,18 @@ def test_train_test_resume_from_repo_root(tmp_path):
 
     log = mim('test', 'mmpose', config, '--checkpoint', best, cwd=REPO_ROOT)
     (test_ne, ) = [float(v) for v in NE_PATTERN.findall(log)]
-    assert test_ne == pytest.approx(min(val_ne), abs=1e-6), (
-        'the best checkpoint reproduces its validation NE')
+    assert test_ne == pytest.approx(
+        min(val_ne),
+        abs=1e-6), ('the best checkpoint reproduces its validation NE')
 
-    log = mim('train', 'mmpose', config, '--resume', '--cfg-options',
-              'train_cfg.max_epochs=3', cwd=REPO_ROOT)
+    log = mim(
+        'train',
+        'mmpose',
+        config,
+        '--resume',
+        '--cfg-options',
+        'train_cfg.max_epochs=3',
+        cwd=REPO_ROOT)
     assert 'resumed epoch: 2' in log
     assert 'Epoch(train) [1]' not in log and 'Epoch(train) [3]' in log
     assert (work_dir / 'epoch_3.pth').exists()
@@ -48,22 +55,33 @@ def test_train_and_test_from_another_folder(trained_elsewhere):
     the repository with the configs' default relative data layout."""
     folder = trained_elsewhere.folder
     submission = folder / 'predictions.csv'
-    log = mim('test', 'mmpose', trained_elsewhere.config.name, '--checkpoint',
-              trained_elsewhere.checkpoint, '--cfg-options',
-              f'test_evaluator.outfile={submission}', cwd=folder)
+    log = mim(
+        'test',
+        'mmpose',
+        trained_elsewhere.config.name,
+        '--checkpoint',
+        trained_elsewhere.checkpoint,
+        '--cfg-options',
+        f'test_evaluator.outfile={submission}',
+        cwd=folder)
     assert NE_PATTERN.search(log)
     predictions = read_fashionai_csv(submission, allow_decimal=True)
     truth = read_fashionai_csv(trained_elsewhere.val_csv)
-    blouses = [i for i, c in zip(truth.image_ids, truth.categories)
-               if c == 'blouse']
+    blouses = [
+        i for i, c in zip(truth.image_ids, truth.categories) if c == 'blouse'
+    ]
     assert predictions.image_ids == blouses
 
     # the submission evaluates with the same NE as the runner printed
-    evaluate = subprocess.run(
-        [sys.executable, str(REPO_ROOT / 'tools' / 'evaluate.py'),
-         str(trained_elsewhere.val_csv), str(submission), '--category',
-         'blouse'],
-        capture_output=True, text=True, cwd=folder)
+    evaluate = subprocess.run([
+        sys.executable,
+        str(REPO_ROOT / 'tools' / 'evaluate.py'),
+        str(trained_elsewhere.val_csv),
+        str(submission), '--category', 'blouse'
+    ],
+                              capture_output=True,
+                              text=True,
+                              cwd=folder)
     assert evaluate.returncode == 0, evaluate.stderr
     tool_ne = float(evaluate.stdout.splitlines()[0].split()[1])
     assert tool_ne == pytest.approx(float(NE_PATTERN.search(log)[1]), abs=0.01)

@@ -11,14 +11,15 @@ from mmpose.structures import PoseDataSample
 from fashionai_core.keypoints import CATEGORY_KEYPOINTS, mirror_name
 from fashionai_dataset.metainfo import fashionai_metainfo
 
-UDP_64 = dict(type='UDPHeatmap', input_size=(64, 64), heatmap_size=(16, 16),
-              sigma=1)
+UDP_64 = dict(
+    type='UDPHeatmap', input_size=(64, 64), heatmap_size=(16, 16), sigma=1)
 
 
 def test_zero_weight_outside_input_unit():
     results = dict(
         transformed_keypoints=np.array([[[-0.5, 10], [10, 10], [63.5, 10],
-                                         [63, 63]]], dtype=np.float32),
+                                         [63, 63]]],
+                                       dtype=np.float32),
         keypoints_visible=np.array([[1, 1, 1, 0]], dtype=np.float32),
         input_size=(64, 64))
     out = TRANSFORMS.build(dict(type='ZeroWeightOutsideInput'))(results)
@@ -80,8 +81,9 @@ def oracle_heatmaps(layouts, names, size=16, sigma=1.0):
         for k, name in enumerate(names):
             pair = [layout[k], layout[names.index(mirror_name(name))]]
             xs_pair = sorted(pair, key=lambda p: p[0])
-            x, y = (xs_pair[0] if '_left' in name else
-                    xs_pair[-1] if '_right' in name else layout[k])
+            x, y = (
+                xs_pair[0] if '_left' in name else
+                xs_pair[-1] if '_right' in name else layout[k])
             maps[n, k] = np.exp(-((xs - x)**2 + (ys - y)**2) / (2 * sigma**2))
     return torch.from_numpy(maps)
 
@@ -109,23 +111,29 @@ def test_flip_test_keeps_a_perfect_model_perfect(category):
 
     def predict(flip_indices):
         head = MODELS.build(
-            dict(type='HeatmapHead', in_channels=1, out_channels=len(names),
-                 deconv_out_channels=None, decoder=UDP_64))
-        calls = iter([oracle_heatmaps([layout], names),
-                      oracle_heatmaps([mirrored_named], names)])
+            dict(
+                type='HeatmapHead',
+                in_channels=1,
+                out_channels=len(names),
+                deconv_out_channels=None,
+                decoder=UDP_64))
+        calls = iter([
+            oracle_heatmaps([layout], names),
+            oracle_heatmaps([mirrored_named], names)
+        ])
         head.forward = lambda feats: next(calls)
         sample = PoseDataSample(metainfo=dict(flip_indices=flip_indices))
         sample.gt_instances = InstanceData()
-        (pred, ) = head.predict([torch.zeros(1), torch.zeros(1)], [sample],
-                                dict(flip_test=True, flip_mode='heatmap',
-                                     shift_heatmap=False))
+        (pred, ) = head.predict(
+            [torch.zeros(1), torch.zeros(1)], [sample],
+            dict(flip_test=True, flip_mode='heatmap', shift_heatmap=False))
         return pred.keypoints[0]
 
     # UDP decoding maps heatmap cell x to x / 15 * 64 input pixels; its
     # sub-pixel refinement moves points on the map's edge by < 0.5 pixel
     expected = layout / 15 * 64
-    np.testing.assert_allclose(predict(meta['flip_indices']), expected,
-                               atol=0.5)
+    np.testing.assert_allclose(
+        predict(meta['flip_indices']), expected, atol=0.5)
     unswapped = predict(list(range(len(names))))
     paired = [k for k, n in enumerate(names) if mirror_name(n) != n]
     assert np.abs(unswapped[paired] - expected[paired]).max() > 8

@@ -46,8 +46,8 @@ from tabulate import tabulate
 from fashionai_core.atomic import atomic_write
 from fashionai_core.baselines import constant_predictions, mean_layouts
 from fashionai_core.csv_io import read_fashionai_csv, write_submission
-from fashionai_core.submission_evaluation import evaluate_submission
 from fashionai_core.keypoints import CATEGORIES
+from fashionai_core.submission_evaluation import evaluate_submission
 from fashionai_dataset.synthetic import ensure_synthetic
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -218,24 +218,26 @@ def main() -> None:
 
     rows, records = [], []
     constant = constant_baseline(args.data, args.work_dir)
-    rows.append(table_row(['constant baseline', '-', '-', '-'], constant,
-                          '0'))
+    rows.append(table_row(['constant baseline', '-', '-', '-'], constant, '0'))
     records.append(dict(config='constant baseline', metrics=constant))
     runs = [(config, size) for config in args.configs for size in args.sizes]
     for index, (config, size) in enumerate(runs, 1):
         name = osp.splitext(osp.basename(config))[0]
-        print(f'\n[{index}/{len(runs)}] training {name} at {size} px for '
-              f'{args.epochs} epochs', flush=True)
+        print(
+            f'\n[{index}/{len(runs)}] training {name} at {size} px for '
+            f'{args.epochs} epochs',
+            flush=True)
         wrapper = write_wrapper(config, size, args)
         minutes = train(wrapper)
         codec = Config.fromfile(wrapper).model.head.decoder
-        decodings = ([False, True] if codec['type'] == 'MSRAHeatmap' else
-                     [None])
+        decodings = ([False, True]
+                     if codec['type'] == 'MSRAHeatmap' else [None])
         for unbiased in decodings:
             for flip in (False, True):
                 metrics = test(wrapper, flip, unbiased)
-                decoding = (codec['type'] if unbiased is None else
-                            'unbiased' if unbiased else 'argmax+shift')
+                decoding = (
+                    codec['type'] if unbiased is None else
+                    'unbiased' if unbiased else 'argmax+shift')
                 label = [name, str(size), 'on' if flip else 'off', decoding]
                 rows.append(table_row(label, metrics, f'{minutes:.1f}'))
                 records.append(
@@ -248,8 +250,9 @@ def main() -> None:
                         metrics=metrics))
                 print('  ' + '  '.join(rows[-1]), flush=True)
 
-    headers = ['config', 'input', 'flip', 'decoding', *CATEGORIES, 'NE',
-               'train min']
+    headers = [
+        'config', 'input', 'flip', 'decoding', *CATEGORIES, 'NE', 'train min'
+    ]
     print(f'\nNE (%) on the synthetic test split ({DATA_SIZES["test"]} '
           f'images per category), {args.epochs} epochs of '
           f'{DATA_SIZES["train"]} images per category, seed {SEED}; '

@@ -19,16 +19,16 @@ from typing import Dict
 
 import numpy as np
 from mmengine.dataset import Compose
+from mmpose.registry import KEYPOINT_CODECS
+from mmpose.utils import register_all_modules
 from tabulate import tabulate
 
 import fashionai_dataset  # noqa: F401  (registers, closes the stack's gaps)
 from fashionai_core.csv_io import (ANNOTATION_HEADER, read_fashionai_csv,
                                    write_csv)
 from fashionai_core.keypoints import CATEGORIES
-from fashionai_dataset.synthetic import synthetic_row
 from fashionai_core.normalized_error import normalized_errors, summarize
-from mmpose.registry import KEYPOINT_CODECS
-from mmpose.utils import register_all_modules
+from fashionai_dataset.synthetic import synthetic_row
 
 IMAGE_SIZE = 512
 
@@ -54,8 +54,9 @@ def round_trip(records, codec_cfg: dict, input_size: int,
     codec = KEYPOINT_CODECS.build(codec_cfg)
     pipeline = Compose([
         dict(type='GetBBoxCenterScale', padding=padding),
-        dict(type='TopdownAffine', input_size=codec.input_size,
-             use_udp=use_udp),
+        dict(
+            type='TopdownAffine', input_size=codec.input_size,
+            use_udp=use_udp),
     ])
     image = np.zeros((IMAGE_SIZE, IMAGE_SIZE, 3), dtype=np.uint8)
     decoded = np.zeros_like(records.keypoints)
@@ -74,8 +75,9 @@ def round_trip(records, codec_cfg: dict, input_size: int,
         else:
             points, _ = codec.decode(encoded['keypoint_labels'])
         center, scale = results['input_center'], results['input_scale']
-        decoded[row] = (points[0] / np.array(codec.input_size) * scale +
-                        center - 0.5 * scale)
+        decoded[row] = (
+            points[0] / np.array(codec.input_size) * scale + center -
+            0.5 * scale)
     return summarize(
         normalized_errors(decoded, records.keypoints, records.visibility,
                           records.category_ids))['NE']
@@ -84,19 +86,23 @@ def round_trip(records, codec_cfg: dict, input_size: int,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        'annotations', nargs='?',
+        'annotations',
+        nargs='?',
         help='annotation CSV (default: synthetic rows)')
-    parser.add_argument('--rows', type=int, default=None,
-                        help='use the first N rows (default: all)')
-    parser.add_argument('--sizes', type=int, nargs='+',
-                        default=[256, 384, 512])
+    parser.add_argument(
+        '--rows',
+        type=int,
+        default=None,
+        help='use the first N rows (default: all)')
+    parser.add_argument(
+        '--sizes', type=int, nargs='+', default=[256, 384, 512])
     args = parser.parse_args()
     register_all_modules()
     if args.annotations is None:
         args.annotations = osp.join(tempfile.mkdtemp(), 'synthetic.csv')
         write_csv(args.annotations, ANNOTATION_HEADER, [
-            synthetic_row(0, 'val', category, index)
-            for category in CATEGORIES for index in range(240)
+            synthetic_row(0, 'val', category, index) for category in CATEGORIES
+            for index in range(240)
         ])
     records = read_fashionai_csv(args.annotations, require_keypoints=True)
     if args.rows:

@@ -108,7 +108,10 @@ def benchmark_evaluation(work_dir: str, count: int,
         sys.executable,
         osp.join(REPO_ROOT, 'tools', 'evaluate.py'), annotations_csv,
         predictions_csv
-    ], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ],
+                   check=True,
+                   stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
     print(f'{"tools/evaluate.py, whole process (imports included)":58s} '
           f'{time.perf_counter() - start:7.2f} s')
 
@@ -170,7 +173,8 @@ def main() -> None:
     parser.add_argument('--dataset-rows', type=int, default=64000)
     parser.add_argument('--work-dir', default='/tmp/fashionai_load')
     parser.add_argument(
-        '--source', help='annotation CSV whose rows are repeated (default: '
+        '--source',
+        help='annotation CSV whose rows are repeated (default: '
         'synthetic rows)')
     args = parser.parse_args()
     os.makedirs(args.work_dir, exist_ok=True)

@@ -32,8 +32,9 @@ from fashionai_dataset.synthetic import generate_synthetic
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG_DIR = osp.join(REPO_ROOT, 'configs', 'fashionai')
-GPU_PAIRS = ['hrnet_w32_blouse:hrnet_w32_blouse_fast',
-             'res50_blouse:res50_blouse_fast']
+GPU_PAIRS = [
+    'hrnet_w32_blouse:hrnet_w32_blouse_fast', 'res50_blouse:res50_blouse_fast'
+]
 CPU_PAIRS = ['res18_all_128_demo:res18_all_128_demo_fast']
 LOG_INTERVAL = 5
 
@@ -103,7 +104,8 @@ def run(config: str, args: argparse.Namespace) -> Dict[str, object]:
     start = time.time()
     with open(osp.join(args.work_dir, f'{name}.log'), 'w') as log:
         process = subprocess.Popen([mim, 'train', 'mmpose', wrapper],
-                                   stdout=log, stderr=subprocess.STDOUT)
+                                   stdout=log,
+                                   stderr=subprocess.STDOUT)
         rss = 0.0
         while process.poll() is None:
             rss = max(rss, peak_rss_mib(descendants(process.pid)))
@@ -148,15 +150,16 @@ def main() -> None:
     parser.add_argument('--work-dir', default='/tmp/fashionai_bench_runs')
     parser.add_argument('--images-per-category', type=int, default=64)
     args = parser.parse_args()
-    pairs = args.pairs or (GPU_PAIRS if torch.cuda.is_available() else
-                           CPU_PAIRS)
+    pairs = args.pairs or (GPU_PAIRS
+                           if torch.cuda.is_available() else CPU_PAIRS)
     if not osp.exists(osp.join(args.data, 'train', 'Annotations')):
         generate_synthetic(
             args.data,
             dict(train=args.images_per_category, val=2),
-            nproc=min(16, os.cpu_count() or 1))
-    device = (torch.cuda.get_device_name(0)
-              if torch.cuda.is_available() else 'CPU')
+            nproc=min(16,
+                      os.cpu_count() or 1))
+    device = (
+        torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'CPU')
     rows = []
     for pair in pairs:
         default, fast = pair.split(':')
@@ -168,8 +171,7 @@ def main() -> None:
         for result, gain in zip(results, ('', f'{speedup:.2f}x')):
             rows.append([
                 result['config'], result['batch'],
-                f'{result["images_per_s"]:.1f}',
-                f'{result["s_per_iter"]:.3f}',
+                f'{result["images_per_s"]:.1f}', f'{result["s_per_iter"]:.3f}',
                 f'{result["data_share"] * 100:.0f}%', result['memory'], gain
             ])
     print(f'\n{device}, {os.cpu_count()} CPU cores, {args.iters} iterations '

@@ -74,27 +74,34 @@ def main() -> None:
             'train_dataloader.batch_size=8', 'default_hooks.logger.interval=1'
         ]
     shutil.rmtree(work, ignore_errors=True)
-    run(mim('train', 'mmpose', CONFIG, '--work-dir', work, '--cfg-options',
+    run(
+        mim('train', 'mmpose', CONFIG, '--work-dir', work, '--cfg-options',
             *overrides))
     (best, ) = glob(osp.join(work, 'best_fashionai_NE_epoch_*.pth'))
-    run(mim('test', 'mmpose', CONFIG, '--checkpoint', best, '--work-dir',
-            work, '--cfg-options', *overrides))
+    run(
+        mim('test', 'mmpose', CONFIG, '--checkpoint', best, '--work-dir', work,
+            '--cfg-options', *overrides))
 
     test_list = osp.join(data, 'test', 'test.csv')
     answers = osp.join(data, 'test', 'Annotations', 'test_answers.csv')
     submission = osp.join(work, 'submission.csv')
-    run(python_tool('predict.py', test_list, osp.join(data, 'test'),
+    run(
+        python_tool('predict.py', test_list, osp.join(data, 'test'),
                     submission, '--model', f'all={best}'))
-    run(python_tool('evaluate.py', answers, submission, '--json',
+    run(
+        python_tool('evaluate.py', answers, submission, '--json',
                     osp.join(work, 'model_ne.json'), '--plot',
                     osp.join(work, 'evaluation.png')))
     constant = osp.join(work, 'constant_baseline.csv')
-    run(python_tool('constant_baseline.py',
+    run(
+        python_tool('constant_baseline.py',
                     osp.join(data, 'train', 'Annotations', 'train.csv'),
                     test_list, constant))
-    run(python_tool('evaluate.py', answers, constant, '--json',
+    run(
+        python_tool('evaluate.py', answers, constant, '--json',
                     osp.join(work, 'constant_ne.json')))
-    run(python_tool('visualize.py', osp.join(data, 'test'), '--ann', answers,
+    run(
+        python_tool('visualize.py', osp.join(data, 'test'), '--ann', answers,
                     '--pred', submission, '--sheet',
                     osp.join(work, 'predictions.png'), '--num', '12'))
 
@@ -106,8 +113,9 @@ def main() -> None:
             for c in CATEGORIES if f'NE/{c}' in model_ne]
     rows.append(['all', f'{model_ne["NE"]:.2f}', f'{constant_ne["NE"]:.2f}'])
     print('\nNE (%) on the synthetic test split:')
-    print(tabulate(rows, headers=['category', 'trained model',
-                                  'constant baseline']))
+    print(
+        tabulate(
+            rows, headers=['category', 'trained model', 'constant baseline']))
     print(f'\nsubmission: {submission}\nplots: '
           f'{osp.join(work, "evaluation.png")}, '
           f'{osp.join(work, "predictions.png")}')

@@ -43,13 +43,21 @@ def main() -> int:
     parser.add_argument('image_root', help='folder image_id is relative to')
     parser.add_argument('out_csv', help='submission to write')
     parser.add_argument(
-        '--model', action='append', required=True, metavar='CATEGORY=CKPT',
+        '--model',
+        action='append',
+        required=True,
+        metavar='CATEGORY=CKPT',
         help='checkpoint for a category, or all=CKPT; repeat per category')
     parser.add_argument(
-        '--config', action='append', default=[], metavar='CATEGORY=CONFIG',
+        '--config',
+        action='append',
+        default=[],
+        metavar='CATEGORY=CONFIG',
         help='config for a category (default: from its checkpoint)')
     parser.add_argument(
-        '--no-flip', action='store_true', help='no flip test-time '
+        '--no-flip',
+        action='store_true',
+        help='no flip test-time '
         'augmentation')
     parser.add_argument('--batch-size', type=int, default=32)
     parser.add_argument('--num-workers', type=int, default=2)
@@ -61,7 +69,8 @@ def main() -> int:
     configs = key_values(args.config, 'config')
     try:
         models = {
-            category: load_pose_model(
+            category:
+            load_pose_model(
                 checkpoint,
                 configs.get(category),
                 device=args.device,

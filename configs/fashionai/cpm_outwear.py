@@ -2,7 +2,6 @@ _base_ = ['./_base_/cpm.py']
 
 category = 'outwear'
 model = dict(
-    backbone=dict(out_channels=14),
-    head=dict(in_channels=14, out_channels=14))
+    backbone=dict(out_channels=14), head=dict(in_channels=14, out_channels=14))
 train_dataloader = dict(dataset=dict(category=category))
 val_dataloader = test_dataloader = dict(dataset=dict(category=category))

@@ -8,19 +8,17 @@ from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
 from mmengine.runner.checkpoint import _load_checkpoint, load_state_dict
 from mmengine.utils import ProgressBar
-from torch import nn
-from torch.utils.data import DataLoader
-
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from mmpose.models import build_pose_estimator
+from torch import nn
+from torch.utils.data import DataLoader
 
 from fashionai_core.csv_io import FashionAIRecords, read_fashionai_csv
 from fashionai_core.keypoints import (ALL_CATEGORIES, CATEGORY_DEFINES,
                                       NUM_KEYPOINTS, check_category)
-
 from ..datasets import FashionAIDataset
-from ..weights_only import decode
 from ..metainfo import csv_columns, fashionai_metainfo
+from ..weights_only import decode
 
 
 def _config_from_meta(meta: dict, checkpoint: str) -> Config:
@@ -34,8 +32,9 @@ def _config_from_meta(meta: dict, checkpoint: str) -> Config:
 def config_from_checkpoint(checkpoint: str) -> Config:
     """The training config stored in a checkpoint written by ``mim train``."""
     return _config_from_meta(
-        decode(_load_checkpoint(checkpoint, map_location='cpu')).get(
-            'meta', {}), checkpoint)
+        decode(_load_checkpoint(checkpoint,
+                                map_location='cpu')).get('meta', {}),
+        checkpoint)
 
 
 def load_pose_model(checkpoint: str,
@@ -111,8 +110,8 @@ def predict_csv(models: Dict[str, nn.Module],
     for category in models:
         check_category(category)
     uncovered = sorted(
-        set(records.categories) - set(models) if ALL_CATEGORIES not in models
-        else set())
+        set(records.categories) -
+        set(models) if ALL_CATEGORIES not in models else set())
     if uncovered:
         raise ValueError(f'{test_csv} has {", ".join(uncovered)} images but '
                          'no model was given for them (nor an "all" model)')

@@ -12,7 +12,8 @@ from mmengine.dist import utils as dist_utils
 _original = dist_utils._init_dist_pytorch
 
 
-def _init_dist_pytorch_on_cpu(backend: str, init_backend: str = 'torch',
+def _init_dist_pytorch_on_cpu(backend: str,
+                              init_backend: str = 'torch',
                               **kwargs) -> None:
     """mmengine's ``_init_dist_pytorch`` without the CUDA device selection."""
     set_device = torch.cuda.set_device

@@ -1,15 +1,17 @@
 """Stand-ins for ``mmcv.ops`` when mmcv was installed without compiled ops.
 
 ``mmcv-lite`` ships the Python side of ``mmcv.ops`` but not its C++/CUDA
-extension (``mmcv._ext``), so ``import mmcv.ops`` fails. MMPose and MMDet import
-a few ops at module level (deformable attention, NMS, RoIAlign) that top-down
-heatmap models never run, which makes ``import mmpose.models`` fail as a whole.
+extension (``mmcv._ext``), so ``import mmcv.ops`` fails. MMPose and MMDet
+import a few ops at module level (deformable attention, NMS, RoIAlign) that
+top-down heatmap models never run, which makes ``import mmpose.models`` fail
+as a whole.
 
-When, and only when, ``mmcv._ext`` is missing, :func:`install_mmcv_ops_stand_ins`
-makes ``mmcv.ops`` and its submodules importable. Every name imported from them
-is a placeholder: importing it and ``isinstance`` checks work, but creating or
-calling it raises :class:`MissingMMCVOpError`, which says that mmcv with compiled
-ops is needed.
+When, and only when, ``mmcv._ext`` is missing,
+:func:`install_mmcv_ops_stand_ins` makes ``mmcv.ops`` and its submodules
+importable. Every name imported from them is a placeholder: importing it and
+``isinstance`` checks work, but creating or calling it raises
+:class:`MissingMMCVOpError`, which says that mmcv with compiled ops is
+needed.
 """
 import importlib.abc
 import importlib.machinery
@@ -52,19 +54,21 @@ class _StandInModule(types.ModuleType):
         if attr not in self._placeholders:
             self._placeholders[attr] = type(
                 attr, (_MissingOp, ),
-                dict(_op_name=f'{self.__name__}.{attr}',
-                     __module__=self.__name__))
+                dict(
+                    _op_name=f'{self.__name__}.{attr}',
+                    __module__=self.__name__))
         return self._placeholders[attr]
 
 
 class _StandInFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Serves :class:`_StandInModule` for ``mmcv.ops`` and its submodules."""
 
-    def find_spec(self,
-                  fullname: str,
-                  path: Optional[Sequence[str]] = None,
-                  target: Optional[types.ModuleType] = None
-                  ) -> Optional[importlib.machinery.ModuleSpec]:
+    def find_spec(
+        self,
+        fullname: str,
+        path: Optional[Sequence[str]] = None,
+        target: Optional[types.ModuleType] = None
+    ) -> Optional[importlib.machinery.ModuleSpec]:
         if fullname == _PACKAGE or fullname.startswith(_PACKAGE + '.'):
             return importlib.machinery.ModuleSpec(
                 fullname, self, is_package=True)
@@ -96,8 +100,10 @@ def install_mmcv_ops_stand_ins() -> bool:
         return True
     if compiled_ops_available() or importlib.util.find_spec('mmcv') is None:
         return False
-    for name in [m for m in sys.modules
-                 if m == _PACKAGE or m.startswith(_PACKAGE + '.')]:
+    for name in [
+            m for m in sys.modules
+            if m == _PACKAGE or m.startswith(_PACKAGE + '.')
+    ]:
         del sys.modules[name]  # a half-imported real mmcv.ops, if any
     sys.meta_path.insert(0, _StandInFinder())
     return True

@@ -5,15 +5,15 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 from mmengine.logging import print_log
-
 from mmpose.datasets.datasets.base import BaseCocoStyleDataset
 from mmpose.registry import DATASETS
 
 from fashionai_core.csv_io import (FashionAICSVError, FashionAIRecords,
-                      read_fashionai_csv)
-from ..image_check import FashionAIImageError, image_size
+                                   read_fashionai_csv)
 from fashionai_core.keypoints import (ALL_CATEGORIES, KEYPOINT_NAMES,
-                         category_keypoint_indices, check_category)
+                                      category_keypoint_indices,
+                                      check_category)
+from ..image_check import FashionAIImageError, image_size
 from ..metainfo import fashionai_metainfo
 
 
@@ -142,8 +142,8 @@ class FashionAIDataset(BaseCocoStyleDataset):
                     iscrowd=0,
                     raw_ann_info=raw_row))
             image_list.append(
-                dict(img_id=row, img_path=img_path, width=width,
-                     height=height))
+                dict(
+                    img_id=row, img_path=img_path, width=width, height=height))
         if unusable:
             summary = (f'{self.ann_file}: {len(unusable)} of {len(rows)} '
                        f'listed images cannot be used; first: {unusable[0]}')
@@ -157,8 +157,7 @@ class FashionAIDataset(BaseCocoStyleDataset):
                 level=logging.WARNING)
         return instance_list, image_list
 
-    def _bbox(self, points: np.ndarray, width: int,
-              height: int) -> np.ndarray:
+    def _bbox(self, points: np.ndarray, width: int, height: int) -> np.ndarray:
         """Instance box as xyxy, shape (1, 4), original-image pixels."""
         if self.bbox_mode == 'image' or len(points) == 0:
             return np.array([[0, 0, width, height]], dtype=np.float32)
@@ -191,9 +190,10 @@ def _check_inside(records: FashionAIRecords, row: int, width: int,
     annotations put border points at 512 on 512-pixel images).
     """
     points = records.keypoints[row]
-    outside = (records.visibility[row] >= 0) & (
-        (points[:, 0] < 0) | (points[:, 0] > width) | (points[:, 1] < 0) |
-        (points[:, 1] > height))
+    outside = (records.visibility[row] >= 0) & ((points[:, 0] < 0) |
+                                                (points[:, 0] > width) |
+                                                (points[:, 1] < 0) |
+                                                (points[:, 1] > height))
     if outside.any():
         point = int(np.flatnonzero(outside)[0])
         x, y = points[point]

@@ -1,7 +1,7 @@
 from .atomic_backend import AtomicLocalBackend
-from .optim_wrappers import CPUAutocastOptimWrapper
 from .hooks import (ChannelsLastHook, Float32HeadOutputHook,
                     WeightsOnlyCheckpointHook)
+from .optim_wrappers import CPUAutocastOptimWrapper
 
 __all__ = [
     'AtomicLocalBackend', 'ChannelsLastHook', 'CPUAutocastOptimWrapper',

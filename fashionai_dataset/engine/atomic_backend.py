@@ -16,7 +16,7 @@ from fashionai_core.atomic import atomic_write
 
 @register_backend('atomic_local')
 class AtomicLocalBackend(LocalBackend):
-    """:class:`mmengine.fileio.LocalBackend` with atomic ``put``/``put_text``."""
+    """MMEngine's ``LocalBackend`` with atomic ``put`` and ``put_text``."""
 
     def put(self, obj: bytes, filepath: Union[str, Path]) -> None:
         """Write bytes to ``filepath`` atomically (parents are created)."""

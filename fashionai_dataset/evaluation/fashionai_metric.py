@@ -5,14 +5,14 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger, print_log
-
 from mmpose.registry import METRICS
 
 from fashionai_core.csv_io import write_submission
 from fashionai_core.keypoints import CATEGORY_INDEX, NUM_KEYPOINTS
-from ..metainfo import csv_columns
-from fashionai_core.normalized_error import NormalizedErrors, normalized_errors, summarize
+from fashionai_core.normalized_error import (NormalizedErrors,
+                                             normalized_errors, summarize)
 from fashionai_core.report import format_summary
+from ..metainfo import csv_columns
 
 
 @METRICS.register_module()
@@ -85,7 +85,8 @@ class FashionAIMetric(BaseMetric):
             pred_keypoints=np.stack([r['pred'] for r in results]),
             gt_keypoints=np.stack([r['gt'] for r in results]),
             gt_visibility=np.stack([r['visibility'] for r in results]),
-            category_ids=np.array([CATEGORY_INDEX[r['category']] for r in results]))
+            category_ids=np.array(
+                [CATEGORY_INDEX[r['category']] for r in results]))
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         """Compute NE over all gathered samples (and write ``outfile``)."""

@@ -12,7 +12,7 @@ import json
 import os
 import os.path as osp
 import shutil
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -22,10 +22,11 @@ from fashionai_core.atomic import atomic_write
 from fashionai_core.csv_io import (ABSENT_CELL, ANNOTATION_HEADER,
                                    IMAGE_LIST_HEADER, format_cell,
                                    read_fashionai_csv, write_csv)
-from fashionai_core.keypoints import CATEGORIES, KEYPOINT_NAMES, NORMALIZER_KEYPOINTS
+from fashionai_core.keypoints import (CATEGORIES, KEYPOINT_NAMES,
+                                      NORMALIZER_KEYPOINTS)
 from .render import render_background, render_garment, render_occluders
-from .shape_model import (REFERENCE_SIZE, CategoryShapeModel,
-                          load_shape_model, normalizer_stats)
+from .shape_model import (REFERENCE_SIZE, CategoryShapeModel, load_shape_model,
+                          normalizer_stats)
 
 SPLITS = ('train', 'val', 'test')
 #: Annotation file of each split, relative to the split folder.
@@ -75,8 +76,9 @@ def _place(rng: np.random.Generator, model: CategoryShapeModel, width: int,
     """
     margin = 3
     fit = min(width, height) / REFERENCE_SIZE
-    ends = [model.keypoints.index(n) for n in NORMALIZER_KEYPOINTS[
-        model.category]]
+    ends = [
+        model.keypoints.index(n) for n in NORMALIZER_KEYPOINTS[model.category]
+    ]
     size = np.array([width - 1 - margin, height - 1 - margin], dtype=float)
     for attempt in range(200):
         # a large garment keeps its size and tries other (more compact)
@@ -98,9 +100,10 @@ def _place(rng: np.random.Generator, model: CategoryShapeModel, width: int,
     else:
         raise RuntimeError(f'cannot fit a {model.category} in {width}x'
                            f'{height} pixels; is the shape model sound?')
-    midpoint = (np.array([width, height]) / 2 +
-                (model.midpoint_mean +
-                 rng.standard_normal(2) * model.midpoint_std) * fit)
+    midpoint = (
+        np.array([width, height]) / 2 +
+        (model.midpoint_mean + rng.standard_normal(2) * model.midpoint_std) *
+        fit)
     points = np.round(np.clip(midpoint, low, high) + offsets)
     return np.clip(points, margin, size).astype(np.int64), normalizer
 
@@ -123,15 +126,15 @@ def _csv_row(image_id: str, category: str, names: Sequence[str],
         for name, point, has, hidden in zip(names, points, present, occluded)
         if has
     }
-    return [image_id, category] + [
-        cells.get(name, ABSENT_CELL) for name in KEYPOINT_NAMES
-    ]
+    return [image_id, category
+            ] + [cells.get(name, ABSENT_CELL) for name in KEYPOINT_NAMES]
 
 
 def _rng(seed: int, split: str, category: str,
          index: int) -> np.random.Generator:
     return np.random.default_rng(
-        [seed, SPLITS.index(split), CATEGORIES.index(category), index])
+        [seed, SPLITS.index(split),
+         CATEGORIES.index(category), index])
 
 
 def synthetic_row(seed: int, split: str, category: str,
@@ -143,8 +146,8 @@ def synthetic_row(seed: int, split: str, category: str,
     model, _, _, points, _, present, occluded = _sample_annotation(
         _rng(seed, split, category, index), category)
     return _csv_row(
-        image_id_for(seed, split, category, index), category,
-        model.keypoints, points, present, occluded)
+        image_id_for(seed, split, category, index), category, model.keypoints,
+        points, present, occluded)
 
 
 def render_sample(seed: int, split: str, category: str,
@@ -165,8 +168,8 @@ def render_sample(seed: int, split: str, category: str,
     render_occluders(rng, image, points, occluded, present & ~occluded,
                      normalizer)
     row = _csv_row(
-        image_id_for(seed, split, category, index), category,
-        model.keypoints, points, present, occluded)
+        image_id_for(seed, split, category, index), category, model.keypoints,
+        points, present, occluded)
     return image, row
 
 
@@ -205,13 +208,14 @@ def generate_synthetic(out_dir: str,
         for category in categories:
             for index in range(count):
                 # JPEG quality varies per image but is fixed by the seed
-                quality = 70 + (int(hashlib.md5(
-                    f'{seed}{split}{category}{index}'.encode()).hexdigest(),
-                    16) % 26)
+                quality = 70 + (
+                    int(
+                        hashlib.md5(f'{seed}{split}{category}{index}'.encode()
+                                    ).hexdigest(), 16) % 26)
                 tasks.append((out_dir, seed, split, category, index, quality))
         for category in categories:
-            os.makedirs(osp.join(out_dir, split, 'Images', category),
-                        exist_ok=True)
+            os.makedirs(
+                osp.join(out_dir, split, 'Images', category), exist_ok=True)
         print(f'rendering {len(tasks)} {split} images')
         if nproc > 1:
             rows = track_parallel_progress(_write_sample, tasks, nproc)
@@ -273,13 +277,13 @@ def compare_statistics(annotation_csv: str,
     table = []
     for category in categories:
         for source, stats in (('real', models[category].real_stats),
-                              ('synthetic', normalizer_stats(
-                                  records, category))):
+                              ('synthetic',
+                               normalizer_stats(records, category))):
             table.append([
-                category, source, stats['images'],
-                f'{stats["present"]:.3f}', f'{stats["occluded"]:.3f}',
-                f'{stats["no_normalizer"]:.3f}', f'{stats["s_p10"]:.0f}',
-                f'{stats["s_median"]:.0f}', f'{stats["s_p90"]:.0f}'
+                category, source, stats['images'], f'{stats["present"]:.3f}',
+                f'{stats["occluded"]:.3f}', f'{stats["no_normalizer"]:.3f}',
+                f'{stats["s_p10"]:.0f}', f'{stats["s_median"]:.0f}',
+                f'{stats["s_p90"]:.0f}'
             ])
     return table
 

@@ -23,21 +23,21 @@ OUTLINES: Dict[str, Tuple[str, ...]] = {
                'cuff_left_in', 'armpit_left', 'top_hem_left', 'top_hem_right',
                'armpit_right', 'cuff_right_in', 'cuff_right_out',
                'shoulder_right', 'neckline_right', 'center_front'),
-    'outwear': ('neckline_left', 'shoulder_left', 'cuff_left_out',
-                'cuff_left_in', 'armpit_left', 'waistline_left',
-                'top_hem_left', 'top_hem_right', 'waistline_right',
-                'armpit_right', 'cuff_right_in', 'cuff_right_out',
-                'shoulder_right', 'neckline_right'),
-    'dress': ('neckline_left', 'shoulder_left', 'cuff_left_out',
-              'cuff_left_in', 'armpit_left', 'waistline_left', 'hemline_left',
-              'hemline_right', 'waistline_right', 'armpit_right',
-              'cuff_right_in', 'cuff_right_out', 'shoulder_right',
-              'neckline_right', 'center_front'),
-    'skirt': ('waistband_left', 'hemline_left', 'hemline_right',
-              'waistband_right'),
-    'trousers': ('waistband_left', 'bottom_left_out', 'bottom_left_in',
-                 'crotch', 'bottom_right_in', 'bottom_right_out',
-                 'waistband_right'),
+    'outwear':
+    ('neckline_left', 'shoulder_left', 'cuff_left_out', 'cuff_left_in',
+     'armpit_left', 'waistline_left', 'top_hem_left', 'top_hem_right',
+     'waistline_right', 'armpit_right', 'cuff_right_in', 'cuff_right_out',
+     'shoulder_right', 'neckline_right'),
+    'dress':
+    ('neckline_left', 'shoulder_left', 'cuff_left_out', 'cuff_left_in',
+     'armpit_left', 'waistline_left', 'hemline_left', 'hemline_right',
+     'waistline_right', 'armpit_right', 'cuff_right_in', 'cuff_right_out',
+     'shoulder_right', 'neckline_right', 'center_front'),
+    'skirt':
+    ('waistband_left', 'hemline_left', 'hemline_right', 'waistband_right'),
+    'trousers':
+    ('waistband_left', 'bottom_left_out', 'bottom_left_in', 'crotch',
+     'bottom_right_in', 'bottom_right_out', 'waistband_right'),
 }
 
 #: Seams drawn inside the garment, between two points when both exist.
@@ -55,7 +55,8 @@ def _fixed(points: np.ndarray) -> np.ndarray:
     return np.round(points * (1 << SUBPIXEL_SHIFT)).astype(np.int32)
 
 
-def _random_color(rng: np.random.Generator, low: int = 0,
+def _random_color(rng: np.random.Generator,
+                  low: int = 0,
                   high: int = 256) -> Tuple[int, int, int]:
     return tuple(int(c) for c in rng.integers(low, high, 3))
 
@@ -66,8 +67,7 @@ def render_background(rng: np.random.Generator, width: int,
     start = np.array(_random_color(rng), dtype=np.float32)
     end = np.array(_random_color(rng), dtype=np.float32)
     ramp = np.linspace(0, 1, height, dtype=np.float32)[:, None, None]
-    image = (start + (end - start) * ramp) * np.ones((1, width, 1),
-                                                     np.float32)
+    image = (start + (end - start) * ramp) * np.ones((1, width, 1), np.float32)
     image = image.astype(np.uint8)
     for _ in range(int(rng.integers(8, 24))):
         color = _random_color(rng)
@@ -79,16 +79,14 @@ def render_background(rng: np.random.Generator, width: int,
             cv2.rectangle(image, (x, y), (x + size, y + size // 2), color,
                           thickness)
         elif kind == 1:
-            cv2.circle(image, (x, y), size // 2, color, thickness,
-                       cv2.LINE_AA)
+            cv2.circle(image, (x, y), size // 2, color, thickness, cv2.LINE_AA)
         elif kind == 2:
             x2, y2 = int(rng.integers(0, width)), int(rng.integers(0, height))
-            cv2.line(image, (x, y), (x2, y2), color,
-                     int(rng.integers(1, 6)), cv2.LINE_AA)
+            cv2.line(image, (x, y), (x2, y2), color, int(rng.integers(1, 6)),
+                     cv2.LINE_AA)
         else:
             corners = rng.integers(-size, size, (5, 2)) + (x, y)
-            cv2.fillPoly(image, [corners.astype(np.int32)], color,
-                         cv2.LINE_AA)
+            cv2.fillPoly(image, [corners.astype(np.int32)], color, cv2.LINE_AA)
     noise = rng.normal(0, 6, image.shape).astype(np.float32)
     return np.clip(image + noise, 0, 255).astype(np.uint8)
 
@@ -113,8 +111,8 @@ def render_texture(rng: np.random.Generator, width: int,
                         (np.sin(across * 2 * np.pi / period) > 0))
     elif kind == 3:  # dots
         weight = ((np.sin(along * 2 * np.pi / period) *
-                   np.sin(across * 2 * np.pi / period)) > 0.6).astype(
-                       np.float32)
+                   np.sin(across * 2 * np.pi / period))
+                  > 0.6).astype(np.float32)
     else:  # mottled
         small = rng.random((max(2, height // 16), max(2, width // 16)))
         weight = cv2.resize(small.astype(np.float32), (width, height))
@@ -132,13 +130,14 @@ def _outline_points(category: str, names: List[str], points: np.ndarray,
                     present: np.ndarray) -> np.ndarray:
     index = {name: i for i, name in enumerate(names)}
     return np.array([
-        points[index[name]] for name in OUTLINES[category]
-        if present[index[name]]
-    ], dtype=np.float64)
+        points[index[name]]
+        for name in OUTLINES[category] if present[index[name]]
+    ],
+                    dtype=np.float64)
 
 
-def render_garment(rng: np.random.Generator, image: np.ndarray,
-                   category: str, names: List[str], points: np.ndarray,
+def render_garment(rng: np.random.Generator, image: np.ndarray, category: str,
+                   names: List[str], points: np.ndarray,
                    present: np.ndarray) -> None:
     """Draw the textured garment silhouette onto ``image`` in place.
 
@@ -159,9 +158,10 @@ def render_garment(rng: np.random.Generator, image: np.ndarray,
     texture = render_texture(rng, width, height)
     alpha = (mask.astype(np.float32) / 255)[..., None]
     image[:] = (texture * alpha + image * (1 - alpha)).astype(np.uint8)
-    edge = tuple(int(c * 0.4) for c in texture[int(np.clip(
-        outline[0, 1], 0, height - 1)), int(np.clip(outline[0, 0], 0,
-                                                  width - 1))])
+    edge = tuple(
+        int(c * 0.4)
+        for c in texture[int(np.clip(outline[0, 1], 0, height - 1)),
+                         int(np.clip(outline[0, 0], 0, width - 1))])
     cv2.polylines(image, [_fixed(outline)], True, edge,
                   int(rng.integers(1, 3)), cv2.LINE_AA, SUBPIXEL_SHIFT)
     index = {name: i for i, name in enumerate(names)}
@@ -195,9 +195,9 @@ def render_occluders(rng: np.random.Generator, image: np.ndarray,
         if radius < 4:
             radius = 4.0  # a small patch still hides the exact corner
         center = point + rng.uniform(-0.4, 0.4, 2) * radius
-        axes = (radius * rng.uniform(1.0, 1.6), radius * rng.uniform(0.9,
-                                                                    1.3))
+        axes = (radius * rng.uniform(1.0, 1.6), radius * rng.uniform(0.9, 1.3))
         color = _random_color(rng)
-        cv2.ellipse(image, tuple(_fixed(center)), tuple(_fixed(np.array(axes))),
-                    float(rng.uniform(0, 180)), 0, 360, color, -1,
-                    cv2.LINE_AA, SUBPIXEL_SHIFT)
+        cv2.ellipse(image,
+                    tuple(_fixed(center)), tuple(_fixed(np.array(axes))),
+                    float(rng.uniform(0, 180)), 0, 360, color, -1, cv2.LINE_AA,
+                    SUBPIXEL_SHIFT)

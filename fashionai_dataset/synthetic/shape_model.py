@@ -22,9 +22,10 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 
 from fashionai_core.csv_io import FashionAIRecords
+from fashionai_core.keypoints import (CATEGORIES, CATEGORY_KEYPOINTS,
+                                      NORMALIZER_KEYPOINTS,
+                                      category_keypoint_indices)
 from fashionai_core.normalized_error import normalizer_distances
-from fashionai_core.keypoints import (CATEGORIES, CATEGORY_KEYPOINTS, NORMALIZER_KEYPOINTS,
-                         category_keypoint_indices)
 
 DEFAULT_SHAPE_MODEL = osp.join(
     osp.dirname(osp.dirname(osp.abspath(__file__))), 'data',
@@ -61,9 +62,10 @@ def normalizer_stats(records: FashionAIRecords,
         s_p90=float(np.percentile(usable, 90)))
 
 
-def _impute_pca(table: np.ndarray, num_modes: int,
-                iterations: int = 20) -> Tuple[np.ndarray, np.ndarray,
-                                                np.ndarray]:
+def _impute_pca(table: np.ndarray,
+                num_modes: int,
+                iterations: int = 20
+                ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """PCA of a table with NaN holes, filling holes by reconstruction.
 
     Returns the mean (D,), the modes (M, D) and their standard deviations.
@@ -156,17 +158,18 @@ class CategoryShapeModel:
     midpoint_std: np.ndarray  # (2,) pixels
     real_stats: Dict[str, float]
 
-    def sample_layout(self, rng: np.random.Generator,
+    def sample_layout(self,
+                      rng: np.random.Generator,
                       mode_clip: float = 2.5) -> np.ndarray:
         """A plausible layout in normalizer units, shape (K, 2)."""
-        z = np.clip(rng.standard_normal(len(self.mode_stddevs)), -mode_clip,
-                    mode_clip)
+        z = np.clip(
+            rng.standard_normal(len(self.mode_stddevs)), -mode_clip, mode_clip)
         return self.mean + np.tensordot(z * self.mode_stddevs, self.modes, 1)
 
     def sample_presence(self, rng: np.random.Generator) -> np.ndarray:
         """Which points the garment has, shape (K,) bool."""
-        return self.patterns[rng.choice(len(self.patterns),
-                                        p=self.pattern_probs)]
+        return self.patterns[rng.choice(
+            len(self.patterns), p=self.pattern_probs)]
 
     def sample_occlusion(self, rng: np.random.Generator) -> np.ndarray:
         """Which points are occluded, shape (K,) bool."""

@@ -9,7 +9,8 @@ from typing import List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
-from fashionai_core.keypoints import CATEGORY_KEYPOINTS, KEYPOINT_NAMES, SKELETON, side_color
+from fashionai_core.keypoints import (CATEGORY_KEYPOINTS, KEYPOINT_NAMES,
+                                      SKELETON, side_color)
 
 PREDICTION_COLOR = (255, 0, 255)  # RGB
 
@@ -72,13 +73,15 @@ def contact_sheet(images: Sequence[np.ndarray],
     """Tile images (scaled to fit ``cell`` x ``cell``) with a caption each."""
     rows = max(1, -(-len(images) // columns))
     caption_height = 18
-    sheet = np.full((rows * (cell + caption_height), columns * cell, 3), 255,
+    sheet = np.full((rows * (cell + caption_height), columns * cell, 3),
+                    255,
                     dtype=np.uint8)
     for i, (image, caption) in enumerate(zip(images, captions)):
         scale = cell / max(image.shape[:2])
-        thumb = cv2.resize(image, (round(image.shape[1] * scale),
-                                   round(image.shape[0] * scale)),
-                           interpolation=cv2.INTER_AREA)
+        thumb = cv2.resize(
+            image,
+            (round(image.shape[1] * scale), round(image.shape[0] * scale)),
+            interpolation=cv2.INTER_AREA)
         top = (i // columns) * (cell + caption_height)
         left = (i % columns) * cell
         sheet[top:top + thumb.shape[0], left:left + thumb.shape[1]] = thumb

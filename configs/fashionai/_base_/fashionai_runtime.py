@@ -5,7 +5,8 @@ _base_ = ['mmpose::_base_/default_runtime.py']
 
 # Registers FashionAIDataset and FashionAIMetric (and closes the pinned
 # stack's run-time gaps) before anything is built.
-custom_imports = dict(imports=['fashionai_dataset'], allow_failed_imports=False)
+custom_imports = dict(
+    imports=['fashionai_dataset'], allow_failed_imports=False)
 
 train_cfg = dict(max_epochs=210, val_interval=10)
 

@@ -39,8 +39,7 @@ train_pipeline = [
     dict(type='GetBBoxCenterScale'),
     dict(type='RandomFlip', direction='horizontal'),
     dict(type='RandomBBoxTransform'),
-    dict(
-        type='TopdownAffine', input_size=codec['input_size'], use_udp=True),
+    dict(type='TopdownAffine', input_size=codec['input_size'], use_udp=True),
     # color, contrast, blur and noise, as the FashionAI solutions used
     dict(type='PhotometricDistortion'),
     dict(type='RandomGaussianBlur', prob=0.1),
@@ -53,8 +52,7 @@ train_pipeline = [
 val_pipeline = [
     dict(type='LoadImage'),
     dict(type='GetBBoxCenterScale'),
-    dict(
-        type='TopdownAffine', input_size=codec['input_size'], use_udp=True),
+    dict(type='TopdownAffine', input_size=codec['input_size'], use_udp=True),
     dict(type='PackPoseInputs')
 ]
 

@@ -5,10 +5,7 @@ _base_ = ['./res50.py']
 from fashionai_dataset.config_utils import pipeline_for_codec  # noqa: E402
 
 codec = dict(
-    type='UDPHeatmap',
-    input_size=(384, 384),
-    heatmap_size=(96, 96),
-    sigma=3)
+    type='UDPHeatmap', input_size=(384, 384), heatmap_size=(96, 96), sigma=3)
 model = dict(head=dict(decoder=codec))
 
 # The base pipelines captured the 256-pixel codec: TopdownAffine and

@@ -5,10 +5,7 @@ _base_ = ['./res50.py']
 from fashionai_dataset.config_utils import pipeline_for_codec  # noqa: E402
 
 codec = dict(
-    type='UDPHeatmap',
-    input_size=(512, 512),
-    heatmap_size=(128, 128),
-    sigma=4)
+    type='UDPHeatmap', input_size=(512, 512), heatmap_size=(128, 128), sigma=4)
 model = dict(head=dict(decoder=codec))
 
 # The base pipelines captured the 256-pixel codec: TopdownAffine and

@@ -2,7 +2,6 @@
 import torch
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
-
 from mmpose.registry import HOOKS
 
 

@@ -5,7 +5,6 @@ from typing import Any
 import torch
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
-
 from mmpose.registry import HOOKS
 
 

@@ -2,7 +2,6 @@
 from typing import Any, Dict
 
 from mmengine.hooks import Hook
-
 from mmpose.registry import HOOKS
 
 from ...weights_only import decode, encode
@@ -13,7 +12,8 @@ class WeightsOnlyCheckpointHook(Hook):
     """Make every checkpoint the runner saves loadable with weights_only.
 
     Before saving, numpy arrays, ``HistoryBuffer`` objects and ``Counter``
-    milestones become tagged plain values (:mod:`fashionai_dataset.weights_only`); after
+    milestones become tagged plain values
+    (:mod:`fashionai_dataset.weights_only`); after
     loading (``--resume``, ``load_from``, ``mim test --checkpoint``) they are
     restored, so mmengine and MMPose see the objects they saved.
     """

@@ -3,9 +3,8 @@ from contextlib import contextmanager
 
 import torch
 from mmengine.optim import OptimWrapper
-from torch import nn
-
 from mmpose.registry import OPTIM_WRAPPERS
+from torch import nn
 
 
 @OPTIM_WRAPPERS.register_module()

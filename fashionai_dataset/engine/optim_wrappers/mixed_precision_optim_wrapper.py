@@ -1,10 +1,10 @@
-"""Mixed precision decided when the runner builds it, not when a config parses."""
+"""Mixed precision chosen when the runner builds it, not when a config
+parses."""
 from typing import Union
 
 import torch
 from mmengine.logging import print_log
 from mmengine.optim import AmpOptimWrapper
-
 from mmpose.registry import OPTIM_WRAPPERS
 
 from .cpu_autocast_optim_wrapper import CPUAutocastOptimWrapper
@@ -12,8 +12,8 @@ from .cpu_autocast_optim_wrapper import CPUAutocastOptimWrapper
 
 @OPTIM_WRAPPERS.register_module(name='MixedPrecisionOptimWrapper')
 def build_mixed_precision_optim_wrapper(
-        dtype: str = 'auto', **kwargs) -> Union[AmpOptimWrapper,
-                                                CPUAutocastOptimWrapper]:
+        dtype: str = 'auto',
+        **kwargs) -> Union[AmpOptimWrapper, CPUAutocastOptimWrapper]:
     """Build the mixed-precision optimizer wrapper for the training device.
 
     A config says ``optim_wrapper = dict(type='MixedPrecisionOptimWrapper')``

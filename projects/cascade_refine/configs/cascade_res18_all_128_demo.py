@@ -18,7 +18,8 @@ model = dict(
     crop_pipeline=[
         dict(type='GetBBoxCenterScale', padding=1.0),
         dict(
-            type='TopdownAffine', input_size=_base_.codec['input_size'],
+            type='TopdownAffine',
+            input_size=_base_.codec['input_size'],
             use_udp=False),
         dict(type='PackPoseInputs')
     ],
@@ -35,7 +36,8 @@ test_pipeline = [
     dict(type='KeepOriginalImage'),
     dict(type='GetBBoxCenterScale'),
     dict(
-        type='TopdownAffine', input_size=_base_.codec['input_size'],
+        type='TopdownAffine',
+        input_size=_base_.codec['input_size'],
         use_udp=False),
     dict(
         type='PackPoseInputs',

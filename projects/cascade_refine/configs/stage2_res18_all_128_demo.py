@@ -34,7 +34,8 @@ train_pipeline = [
         shift_prob=0.0,
         scale_prob=0.0),
     dict(
-        type='TopdownAffine', input_size=_base_.codec['input_size'],
+        type='TopdownAffine',
+        input_size=_base_.codec['input_size'],
         use_udp=False),
     dict(type='ZeroWeightOutsideInput'),
     dict(type='GenerateTarget', encoder=_base_.codec),
@@ -45,7 +46,8 @@ val_pipeline = [
     dict(type='CascadeCropJitter', margin=crop_margin),
     dict(type='GetBBoxCenterScale', padding=1.0),
     dict(
-        type='TopdownAffine', input_size=_base_.codec['input_size'],
+        type='TopdownAffine',
+        input_size=_base_.codec['input_size'],
         use_udp=False),
     dict(type='PackPoseInputs')
 ]

@@ -10,7 +10,6 @@ from mmpose.registry import MODELS
 
 from fashionai_core.keypoints import (CATEGORY_DEFINES, CATEGORY_INDEX,
                                       KEYPOINT_NAMES)
-
 from ..datasets.transforms import crop_box
 
 
@@ -125,8 +124,8 @@ class CascadeTopdownPoseEstimator(BaseModel):
             coarse = np.asarray(sample.pred_instances.keypoints)
             fine = np.asarray(crop.pred_instances.keypoints)
             fine_scores = np.asarray(crop.pred_instances.keypoint_scores)
-            near_edge = self._near_edge(fine[0], crop.metainfo) | ~np.isfinite(
-                fine[0]).all(axis=-1)
+            near_edge = self._near_edge(
+                fine[0], crop.metainfo) | ~np.isfinite(fine[0]).all(axis=-1)
             fine[0, near_edge] = coarse[0, near_edge]
             fine_scores[0, near_edge] = np.asarray(
                 sample.pred_instances.keypoint_scores)[0, near_edge]
@@ -151,8 +150,8 @@ class CascadeTopdownPoseEstimator(BaseModel):
         half = np.maximum((box[2:] - box[:2]) / 2,
                           self.MIN_CROP * max(width, height) / 2)
         box = np.concatenate([center - half, center + half])
-        return np.clip(box, 0, [width, height, width, height]).astype(
-            np.float32)
+        return np.clip(box, 0,
+                       [width, height, width, height]).astype(np.float32)
 
     def _near_edge(self, points: np.ndarray, meta: Dict) -> np.ndarray:
         """Points (K, 2) in image pixels within ``self.edge`` of the crop's

@@ -16,8 +16,8 @@ import os.path as osp
 
 import numpy as np
 
-from fashionai_dataset.apis import load_pose_model, predict_csv
 from fashionai_core.csv_io import read_fashionai_csv
+from fashionai_dataset.apis import load_pose_model, predict_csv
 
 
 def relative_errors(pred: np.ndarray, gt: np.ndarray,

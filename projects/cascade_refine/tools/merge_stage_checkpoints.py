@@ -32,9 +32,10 @@ def main() -> None:
     for prefix, path in (('stage1', args.stage1), ('stage2', args.stage2)):
         checkpoint = decode(_load_checkpoint(path, map_location='cpu'))
         weights = checkpoint.get('state_dict', checkpoint)
-        state_dict.update(
-            {f'{prefix}.{key}': value
-             for key, value in weights.items()})
+        state_dict.update({
+            f'{prefix}.{key}': value
+            for key, value in weights.items()
+        })
         if prefix == 'stage1':
             meta = dict(
                 dataset_meta=checkpoint.get('meta', {}).get('dataset_meta'),

@@ -90,7 +90,9 @@ class DenseNet(BaseBackbone):
             logger='current')
         # the ImageNet classifier has no counterpart here: not strict
         load_state_dict(
-            self, rename_old_densenet_keys(state_dict), strict=False,
+            self,
+            rename_old_densenet_keys(state_dict),
+            strict=False,
             logger='current')
         self._is_init = True
 

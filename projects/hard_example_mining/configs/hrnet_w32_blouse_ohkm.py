@@ -5,5 +5,4 @@ _base_ = ['../../../configs/fashionai/hrnet_w32_blouse.py']
 
 model = dict(
     head=dict(
-        loss=dict(
-            type='KeypointOHKMMSELoss', use_target_weight=True, topk=8)))
+        loss=dict(type='KeypointOHKMMSELoss', use_target_weight=True, topk=8)))

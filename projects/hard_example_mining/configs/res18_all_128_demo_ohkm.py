@@ -4,5 +4,4 @@ _base_ = ['../../../configs/fashionai/res18_all_128_demo.py']
 
 model = dict(
     head=dict(
-        loss=dict(
-            type='KeypointOHKMMSELoss', use_target_weight=True, topk=8)))
+        loss=dict(type='KeypointOHKMMSELoss', use_target_weight=True, topk=8)))

@@ -1,6 +1,6 @@
 """Oversample the training images the model currently gets most wrong."""
 import copy
-from typing import List, Optional
+from typing import Optional
 
 import numpy as np
 import torch
@@ -13,7 +13,6 @@ from torch.utils.data import DataLoader
 
 from fashionai_core.normalized_error import per_image_ne
 from fashionai_dataset.evaluation import FashionAIMetric
-
 from .hard_example_sampler import HardExampleSampler
 
 

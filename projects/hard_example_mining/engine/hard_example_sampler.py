@@ -61,8 +61,8 @@ class HardExampleSampler(Sampler):
                 self.total_size,
                 replacement=True,
                 generator=generator)
-        return iter(indices[self.rank:self.total_size:self.world_size]
-                    .tolist())
+        return iter(
+            indices[self.rank:self.total_size:self.world_size].tolist())
 
     def __len__(self) -> int:
         return self.num_samples

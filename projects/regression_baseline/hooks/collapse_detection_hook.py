@@ -8,7 +8,8 @@ from mmengine.model import is_model_wrapper
 from mmpose.registry import HOOKS
 
 
-def prediction_spread_ratio(pred: np.ndarray, gt: np.ndarray,
+def prediction_spread_ratio(pred: np.ndarray,
+                            gt: np.ndarray,
                             annotated: np.ndarray,
                             min_images: int = 4) -> float:
     """How much predictions vary across images, relative to the truth.
@@ -167,7 +168,10 @@ class CollapseDetectionHook(Hook):
     def before_val_epoch(self, runner) -> None:
         self._start(runner)
 
-    def after_val_iter(self, runner, batch_idx: int, data_batch=None,
+    def after_val_iter(self,
+                       runner,
+                       batch_idx: int,
+                       data_batch=None,
                        outputs: Optional[Sequence] = None) -> None:
         self._collect(outputs)
 
@@ -177,7 +181,10 @@ class CollapseDetectionHook(Hook):
     def before_test_epoch(self, runner) -> None:
         self._start(runner)
 
-    def after_test_iter(self, runner, batch_idx: int, data_batch=None,
+    def after_test_iter(self,
+                        runner,
+                        batch_idx: int,
+                        data_batch=None,
                         outputs: Optional[Sequence] = None) -> None:
         self._collect(outputs)
 
