@@ -8,6 +8,7 @@ in a config) first closes the run-time gaps of the pinned stack
 (:mod:`.compat`), then registers everything the configs name in MMPose's
 registries: :class:`FashionAIDataset` and the FashionAI transforms
 (``DATASETS``, ``TRANSFORMS``), :class:`FashionAIMetric` (``METRICS``), the
+test-time augmentation model :class:`FashionAITTAModel` (``MODELS``), the
 checkpoint, channels_last and float32-head hooks (``HOOKS``), the
 mixed-precision and CPU bf16 optimizer wrappers (``OPTIM_WRAPPERS``) and the
 ``atomic_local`` file backend.
@@ -17,10 +18,11 @@ from .datasets import FashionAIDataset
 from .engine import WeightsOnlyCheckpointHook
 from .evaluation import FashionAIMetric
 from .metainfo import fashionai_metainfo
+from .models import FashionAITTAModel
 
 __version__ = '0.1.0'
 
 __all__ = [
     'FashionAIDataset', 'WeightsOnlyCheckpointHook', 'FashionAIMetric',
-    'fashionai_metainfo'
+    'FashionAITTAModel', 'fashionai_metainfo'
 ]

@@ -20,8 +20,9 @@ def pipeline_for_codec(pipeline: Sequence[Dict], codec: Dict) -> List[Dict]:
 
     ``TopdownAffine`` gets ``input_size=codec['input_size']`` and
     ``use_udp`` (true for ``UDPHeatmap``, whose unbiased coordinates the
-    affine must match) and ``GenerateTarget`` gets ``encoder=codec``; other
-    steps are kept as they are. The input is not modified.
+    affine must match) and ``GenerateTarget`` gets ``encoder=codec``, also
+    inside a ``TestTimeAug`` step's views; other steps are kept as they
+    are. The input is not modified.
 
     Args:
         pipeline: A list of transform configs.
@@ -29,7 +30,14 @@ def pipeline_for_codec(pipeline: Sequence[Dict], codec: Dict) -> List[Dict]:
     """
     steps = []
     for step in pipeline:
-        if step['type'] == 'TopdownAffine':
+        if step['type'] == 'TestTimeAug':
+            step = dict(
+                step,
+                transforms=[
+                    pipeline_for_codec(views, codec)
+                    for views in step['transforms']
+                ])
+        elif step['type'] == 'TopdownAffine':
             step = dict(
                 step,
                 input_size=codec['input_size'],

@@ -61,8 +61,16 @@ def test_every_config_dumps_the_same_with_and_without_a_gpu():
 def test_top_level_pipelines_are_the_ones_that_run(path):
     cfg = Config.fromfile(str(path))
     assert cfg.train_dataloader.dataset.pipeline == cfg.train_pipeline
-    if 'test_pipeline' in cfg:  # the cascade's test-time pipeline
+    if 'test_pipeline' in cfg:  # the cascade's: stage 2 crops the original
+        assert cfg.val_dataloader.dataset.pipeline == cfg.test_pipeline
         assert cfg.test_dataloader.dataset.pipeline == cfg.test_pipeline
+        return
+    assert cfg.val_dataloader.dataset.pipeline == cfg.val_pipeline
+    if cfg.model.type == 'FashionAITTAModel':  # the *_tta configs
+        assert cfg.test_dataloader.dataset.pipeline == cfg.tta_pipeline
     else:
-        assert cfg.val_dataloader.dataset.pipeline == cfg.val_pipeline
         assert cfg.test_dataloader.dataset.pipeline == cfg.val_pipeline
+    # the test-time views warp as the validation pipeline does
+    (affine, ) = [s for s in cfg.val_pipeline if s.type == 'TopdownAffine']
+    (views, ) = [s for s in cfg.tta_pipeline if s.type == 'TestTimeAug']
+    assert views.transforms[1] == [affine]

@@ -31,12 +31,17 @@ def load(family, category):
 
 def test_no_stray_configs():
     shipped = {p.stem for p in CONFIG_DIR.glob('*.py')}
-    assert shipped == ({f'{f}_{c}'
-                        for f, c in CONFIGS}
-                       | {DEMO_CONFIG, SMALL_HRNET_CONFIG}
-                       | set(FAST_CONFIGS) | {ALL_CONFIG}
-                       | {f'{f}_{c}_{s}'
-                          for f, c, s in SIZE_CONFIGS})
+    assert shipped == (
+        {f'{f}_{c}'
+         for f, c in CONFIGS}
+        | {DEMO_CONFIG, SMALL_HRNET_CONFIG}
+        | set(FAST_CONFIGS) | {ALL_CONFIG}
+        | {f'{f}_{c}_{s}'
+           for f, c, s in SIZE_CONFIGS}
+        | {f'{f}_{c}_tta'
+           for f in ('hrnet_w32', 'res50')
+           for c in CATEGORIES}
+        | {f'{DEMO_CONFIG}_tta', f'{SMALL_HRNET_CONFIG}_tta'})
 
 
 @pytest.mark.parametrize('family,category,size', SIZE_CONFIGS)

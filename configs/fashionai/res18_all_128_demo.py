@@ -4,6 +4,7 @@
 # weight). `make demo` trains it on the bundled synthetic data. Data and
 # evaluation are those of the full-size configs.
 _base_ = ['./_base_/res50.py']
+from fashionai_dataset.config_utils import pipeline_for_codec  # noqa: E402
 
 # unbiased (DARK) decoding: a 32x32 heatmap cell spans 20 pixels of a
 # 512-pixel image, far too coarse for plain argmax decoding
@@ -42,6 +43,8 @@ val_pipeline = [
     dict(type='TopdownAffine', input_size=codec['input_size'], use_udp=False),
     dict(type='PackPoseInputs')
 ]
+# the full recipe's test-time views (box at 0.9, 1.0, 1.1) at this size
+tta_pipeline = pipeline_for_codec(_base_.tta_pipeline, codec)
 train_dataloader = dict(batch_size=32, dataset=dict(pipeline=train_pipeline))
 val_dataloader = test_dataloader = dict(dataset=dict(pipeline=val_pipeline))
 

@@ -12,5 +12,6 @@ model = dict(head=dict(decoder=codec))
 # GenerateTarget take this one, and the dataloaders the new pipelines.
 train_pipeline = pipeline_for_codec(_base_.train_pipeline, codec)
 val_pipeline = pipeline_for_codec(_base_.val_pipeline, codec)
+tta_pipeline = pipeline_for_codec(_base_.tta_pipeline, codec)
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = test_dataloader = dict(dataset=dict(pipeline=val_pipeline))

@@ -1,6 +1,8 @@
+from .bbox_view import BBoxView
 from .keypoint_weights import ZeroWeightOutsideInput
 from .photometric import RandomGaussianBlur, RandomGaussianNoise
 
 __all__ = [
-    'ZeroWeightOutsideInput', 'RandomGaussianBlur', 'RandomGaussianNoise'
+    'BBoxView', 'ZeroWeightOutsideInput', 'RandomGaussianBlur',
+    'RandomGaussianNoise'
 ]
