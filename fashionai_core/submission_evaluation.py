@@ -1,6 +1,6 @@
 """Evaluate a submission CSV against an annotation CSV."""
 from dataclasses import dataclass
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -47,40 +47,13 @@ def evaluate_submission(annotations: FashionAIRecords,
     if not annotations.has_keypoints:
         raise FashionAICSVError(annotations.path,
                                 'expected annotations with keypoint columns')
-    if not predictions.has_keypoints:
-        raise FashionAICSVError(
-            predictions.path, 'expected a submission with the 24 keypoint '
-            'columns, found a test list', 1)
     if category is not None:
         check_category(category, allow_all=False)
     wanted = [
         row for row, c in enumerate(annotations.categories)
         if category in (None, c)
     ]
-    annotated_rows = annotations.index_of()
-    predicted_rows = predictions.index_of()
-    for row, image_id in enumerate(predictions.image_ids):
-        line = int(predictions.lines[row])
-        if image_id not in annotated_rows:
-            raise FashionAICSVError(
-                predictions.path, f'unknown image {image_id!r}: not in '
-                f'{annotations.path}', line, 1)
-        expected = annotations.categories[annotated_rows[image_id]]
-        if predictions.categories[row] != expected:
-            raise FashionAICSVError(
-                predictions.path,
-                f'{image_id} is {predictions.categories[row]!r} '
-                f'here but {expected!r} in {annotations.path}', line, 2)
-    order = []
-    for row in wanted:
-        image_id = annotations.image_ids[row]
-        if image_id not in predicted_rows:
-            raise FashionAICSVError(
-                predictions.path, f'no prediction for image {image_id!r} '
-                f'(line {int(annotations.lines[row])} of {annotations.path})')
-        order.append(predicted_rows[image_id])
-    order = np.array(order, dtype=np.int64)
-    _check_defined_points_predicted(predictions, order)
+    order = align_submission(annotations, predictions, wanted)
     wanted = np.array(wanted, dtype=np.int64)
     errors = normalized_errors(
         pred_keypoints=predictions.keypoints[order],
@@ -91,6 +64,59 @@ def evaluate_submission(annotations: FashionAIRecords,
         summary=summarize(errors),
         errors=errors,
         image_ids=[annotations.image_ids[row] for row in wanted])
+
+
+def align_submission(reference: FashionAIRecords,
+                     submission: FashionAIRecords,
+                     rows: Optional[Sequence[int]] = None) -> np.ndarray:
+    """Check a submission against a reference list and match their rows.
+
+    Args:
+        reference: The images the submission must cover: annotations, a
+            test list or another submission.
+        submission: Read with ``allow_decimal=True``.
+        rows: The reference rows that need a prediction (default: all).
+
+    Returns:
+        np.ndarray: For each of ``rows``, the submission's row, shape (R,).
+
+    Raises:
+        FashionAICSVError: The submission has no keypoint columns, lists an
+            image the reference does not, gives an image another category,
+            lacks an image of ``rows``, or lacks a point the image's
+            category defines.
+    """
+    if not submission.has_keypoints:
+        raise FashionAICSVError(
+            submission.path, 'expected a submission with the 24 keypoint '
+            'columns, found a test list', 1)
+    if rows is None:
+        rows = range(len(reference))
+    reference_rows = reference.index_of()
+    submitted_rows = submission.index_of()
+    for row, image_id in enumerate(submission.image_ids):
+        line = int(submission.lines[row])
+        if image_id not in reference_rows:
+            raise FashionAICSVError(
+                submission.path, f'unknown image {image_id!r}: not in '
+                f'{reference.path}', line, 1)
+        expected = reference.categories[reference_rows[image_id]]
+        if submission.categories[row] != expected:
+            raise FashionAICSVError(
+                submission.path,
+                f'{image_id} is {submission.categories[row]!r} '
+                f'here but {expected!r} in {reference.path}', line, 2)
+    order = []
+    for row in rows:
+        image_id = reference.image_ids[row]
+        if image_id not in submitted_rows:
+            raise FashionAICSVError(
+                submission.path, f'no prediction for image {image_id!r} '
+                f'(line {int(reference.lines[row])} of {reference.path})')
+        order.append(submitted_rows[image_id])
+    order = np.array(order, dtype=np.int64)
+    _check_defined_points_predicted(submission, order)
+    return order
 
 
 def _check_defined_points_predicted(predictions: FashionAIRecords,

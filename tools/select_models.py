@@ -1,0 +1,156 @@
+"""Choose the model (or ensemble) with the lowest validation NE per category.
+
+Usage:
+    python tools/select_models.py VAL_ANN.csv --model hrnet=hrnet_val.csv \
+        --model res50=res50_val.csv [--model old=old_results.json]
+        [--max-members 2] [--checkpoint hrnet=work_dirs/.../best.pth ...]
+        [--test-pred hrnet=hrnet_test.csv ... -o merged_test.csv]
+
+Each ``--model`` gives a model's validation predictions: a submission CSV
+(ensembles of up to ``--max-members`` models are then tried, equal
+weights), or the JSON that ``tools/evaluate.py --json`` wrote (single
+models only). Prints each model's NE per category and the choice; with
+``--checkpoint`` the ``tools/predict.py`` arguments of the choice, and with
+``--test-pred``/``-o`` a test submission merged from the chosen models' test
+predictions.
+"""
+import argparse
+import json
+import sys
+from typing import Dict, List
+
+from tabulate import tabulate
+
+from fashionai_core.csv_io import (FashionAICSVError, FashionAIRecords,
+                                   read_fashionai_csv, write_submission)
+from fashionai_core.ensemble import (CategoryChoice, best_in_table,
+                                     choose_per_category, mean_submission,
+                                     per_category_ne)
+from fashionai_core.keypoints import CATEGORIES
+
+
+def named_paths(pairs: List[str], option: str) -> Dict[str, str]:
+    result = {}
+    for pair in pairs or []:
+        name, sep, path = pair.partition('=')
+        if not sep or not name or not path:
+            raise SystemExit(f'error: {option} takes NAME=PATH, got {pair!r}')
+        result[name] = path
+    return result
+
+
+def read_json_results(path: str) -> Dict[str, float]:
+    with open(path) as file:
+        summary = json.load(file)
+    found = {c: summary[f'NE/{c}'] for c in CATEGORIES if f'NE/{c}' in summary}
+    if not found:
+        raise ValueError(f'{path}: no NE/<category> entries; expected the '
+                         'JSON of tools/evaluate.py --json')
+    return found
+
+
+def merged_test_submission(
+    choices: List[CategoryChoice],
+    tests: Dict[str, FashionAIRecords],
+) -> FashionAIRecords:
+    """The chosen models' test predictions, category by category."""
+    missing = sorted({m for c in choices for m in c.members} - set(tests))
+    if missing:
+        raise ValueError(f'no --test-pred for {", ".join(missing)}')
+    merged = mean_submission(list(tests.values()))
+    for choice in choices:
+        chosen = mean_submission([tests[m] for m in choice.members])
+        rows = [
+            row for row, c in enumerate(merged.categories)
+            if c == choice.category
+        ]
+        # mean_submission keeps the first input's row order
+        order = {
+            image_id: row
+            for row, image_id in enumerate(chosen.image_ids)
+        }
+        for row in rows:
+            merged.keypoints[row] = chosen.keypoints[order[
+                merged.image_ids[row]]]
+    return merged
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('annotations', help='validation annotation CSV')
+    parser.add_argument(
+        '--model',
+        action='append',
+        required=True,
+        metavar='NAME=VAL_PRED',
+        help='CSV or evaluate JSON')
+    parser.add_argument('--max-members', type=int, default=1)
+    parser.add_argument('--checkpoint', action='append', metavar='NAME=CKPT')
+    parser.add_argument('--test-pred', action='append', metavar='NAME=CSV')
+    parser.add_argument('-o', '--out', help='merged test submission to write')
+    args = parser.parse_args()
+    models = named_paths(args.model, '--model')
+    checkpoints = named_paths(args.checkpoint, '--checkpoint')
+    test_paths = named_paths(args.test_pred, '--test-pred')
+    if bool(test_paths) != bool(args.out):
+        parser.error('--test-pred and -o go together')
+    try:
+        annotations = read_fashionai_csv(
+            args.annotations, require_keypoints=True)
+        csv_models = {
+            name:
+            read_fashionai_csv(
+                path, allow_decimal=True, require_keypoints=True)
+            for name, path in models.items() if not path.endswith('.json')
+        }
+        table = per_category_ne(annotations, csv_models)
+        table.update({
+            name: read_json_results(path)
+            for name, path in models.items() if path.endswith('.json')
+        })
+        if args.max_members > 1:
+            if len(csv_models) != len(models):
+                raise ValueError('ensembles need every model as a CSV of '
+                                 'predictions, not a JSON of results')
+            choices = choose_per_category(annotations, csv_models,
+                                          args.max_members)
+        else:
+            choices = best_in_table(table)
+        tests = {
+            name:
+            read_fashionai_csv(
+                path, allow_decimal=True, require_keypoints=True)
+            for name, path in test_paths.items()
+        }
+        merged = merged_test_submission(choices, tests) if tests else None
+    except (FashionAICSVError, FileNotFoundError, ValueError) as error:
+        print(f'error: {error}', file=sys.stderr)
+        return 1
+
+    rows = [[name] + [
+        f'{table[name][c]:.3f}' if c in table[name] else '-'
+        for c in CATEGORIES
+    ] for name in models]
+    print('NE % per category on', args.annotations)
+    print(tabulate(rows, headers=['model'] + list(CATEGORIES)))
+    print('\nchoice (lowest NE; ensembles average with equal weights):')
+    for choice in choices:
+        print(f'  {choice.category:9s} {" + ".join(choice.members):30s} '
+              f'{choice.ne:.3f}% ({len(choice.members)} model'
+              f'{"s" if len(choice.members) > 1 else ""})')
+    if checkpoints:
+        arguments = [
+            f'--model {choice.category}={checkpoints[member]}'
+            for choice in choices for member in choice.members
+            if member in checkpoints
+        ]
+        print('\ntools/predict.py arguments:\n  ' + ' '.join(arguments))
+    if merged is not None:
+        write_submission(args.out, merged.image_ids, merged.categories,
+                         merged.keypoints)
+        print(f'\nmerged test submission written to {args.out}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
