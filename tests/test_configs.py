@@ -41,7 +41,8 @@ def test_no_stray_configs():
         | {f'{f}_{c}_tta'
            for f in ('hrnet_w32', 'res50')
            for c in CATEGORIES}
-        | {f'{DEMO_CONFIG}_tta', f'{SMALL_HRNET_CONFIG}_tta'})
+        | {f'{DEMO_CONFIG}_tta', f'{SMALL_HRNET_CONFIG}_tta'}
+        | {'ensemble_hrnet_w32_res50_blouse'})
 
 
 @pytest.mark.parametrize('family,category,size', SIZE_CONFIGS)

@@ -4,12 +4,18 @@ Usage:
     python tools/predict.py TEST_CSV IMAGE_ROOT OUT_CSV \
         --model blouse=work_dirs/hrnet_w32_blouse/best.pth \
         --model skirt=work_dirs/hrnet_w32_skirt/best.pth ... \
+        [--model blouse=work_dirs/res50_blouse/best.pth --weights blouse=2,1]
         [--config blouse=configs/fashionai/hrnet_w32_blouse.py] \
         [--no-flip] [--batch-size 32] [--device cuda:0]
 
 One checkpoint per category, or ``--model all=CKPT`` for one model of all
-five. The config defaults to the one the checkpoint was trained with. The
-submission has the test file's rows in its order and is written atomically.
+five; several ``--model`` for a category average their predictions
+(heatmaps where the models share input size and codec, else points), with
+``--weights CATEGORY=W1,W2,...`` in the order given. The config defaults to
+the one each checkpoint was trained with (``--config``: one per checkpoint
+of the category, in order). The submission has the test file's rows in its
+order and is written atomically; the summary says how many models each
+category used (the 2018 rules allowed two, the detector included).
 """
 import argparse
 import sys
@@ -23,17 +29,30 @@ from fashionai_dataset.apis import load_pose_model, predict_csv
 from fashionai_dataset.weights_only import UnsafeCheckpointError
 
 
-def key_values(pairs: List[str], what: str) -> Dict[str, str]:
-    result = {}
+def key_values(pairs: List[str], what: str) -> Dict[str, List[str]]:
+    """``CATEGORY=VALUE`` options -> category -> values, in order."""
+    result: Dict[str, List[str]] = {}
     for pair in pairs:
         category, sep, value = pair.partition('=')
         if not sep or not value:
             raise SystemExit(f'error: --{what} takes CATEGORY={what.upper()}'
                              f', got {pair!r}')
         try:
-            result[check_category(category)] = value
+            result.setdefault(check_category(category), []).append(value)
         except ValueError as error:
             raise SystemExit(f'error: --{what} {pair}: {error}')
+    return result
+
+
+def category_weights(pairs: List[str]) -> Dict[str, List[float]]:
+    """``--weights CATEGORY=W1,W2`` -> category -> weights."""
+    result = {}
+    for category, values in key_values(pairs, 'weights').items():
+        try:
+            result[category] = [float(w) for w in values[-1].split(',')]
+        except ValueError:
+            raise SystemExit(f'error: --weights {category}={values[-1]}: '
+                             'expected numbers separated by commas')
     return result
 
 
@@ -47,7 +66,14 @@ def main() -> int:
         action='append',
         required=True,
         metavar='CATEGORY=CKPT',
-        help='checkpoint for a category, or all=CKPT; repeat per category')
+        help='checkpoint for a category, or all=CKPT; repeat per category, '
+        'or for one category to average several models')
+    parser.add_argument(
+        '--weights',
+        action='append',
+        default=[],
+        metavar='CATEGORY=W1,W2',
+        help='weights of a category\'s models (default: equal)')
     parser.add_argument(
         '--config',
         action='append',
@@ -67,28 +93,35 @@ def main() -> int:
 
     checkpoints = key_values(args.model, 'model')
     configs = key_values(args.config, 'config')
+    weights = category_weights(args.weights)
+    for category, paths in configs.items():
+        if len(paths) != len(checkpoints.get(category, [])):
+            parser.error(f'{len(paths)} --config for {category}, '
+                         f'{len(checkpoints.get(category, []))} --model: '
+                         'give one config per checkpoint, or none')
     try:
         models = {
-            category:
-            load_pose_model(
-                checkpoint,
-                configs.get(category),
-                device=args.device,
-                flip_test=not args.no_flip)
-            for category, checkpoint in checkpoints.items()
+            category: [
+                load_pose_model(
+                    checkpoint,
+                    configs[category][index] if category in configs else None,
+                    device=args.device,
+                    flip_test=not args.no_flip)
+                for index, checkpoint in enumerate(paths)
+            ]
+            for category, paths in checkpoints.items()
         }
-    except (UnsafeCheckpointError, FileNotFoundError) as error:
-        print(f'error: {error}', file=sys.stderr)
-        return 1
-    try:
         records = predict_csv(models, args.test_csv, args.image_root,
-                              args.batch_size, args.num_workers)
-    except ValueError as error:
+                              args.batch_size, args.num_workers, weights)
+    except (UnsafeCheckpointError, FileNotFoundError, ValueError) as error:
         print(f'error: {error}', file=sys.stderr)
         return 1
     write_submission(args.out_csv, records.image_ids, records.categories,
                      records.keypoints)
     print(f'{len(records)} predictions written to {args.out_csv}')
+    print('models per category: ' +
+          ', '.join(f'{category} {len(paths)}'
+                    for category, paths in checkpoints.items()))
     return 0
 
 

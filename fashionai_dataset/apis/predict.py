@@ -1,5 +1,5 @@
 """Predict FashionAI keypoints for a test CSV with one or more models."""
-from typing import Dict, Optional
+from typing import Dict, Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -18,6 +18,7 @@ from fashionai_core.keypoints import (ALL_CATEGORIES, CATEGORY_DEFINES,
                                       NUM_KEYPOINTS, check_category)
 from ..datasets import FashionAIDataset
 from ..metainfo import csv_columns, fashionai_metainfo
+from ..models import PoseEnsemble
 from ..weights_only import decode
 
 
@@ -83,20 +84,81 @@ def _dataset_for(model: nn.Module, test_csv: str, image_root: str,
         pipeline=pipeline)
 
 
-def predict_csv(models: Dict[str, nn.Module],
+def _test_pipeline(model: nn.Module) -> list:
+    return model.cfg.test_dataloader.dataset.pipeline
+
+
+def ensemble(members: Sequence[nn.Module],
+             weights: Optional[Sequence[float]] = None) -> nn.Module:
+    """One model for several models of a category that share a pipeline.
+
+    Args:
+        members: Models from :func:`load_pose_model` with the same test
+            pipeline (input size, box, affine).
+        weights: One per member; default: equal.
+
+    Returns:
+        nn.Module: A :class:`PoseEnsemble` (heatmap-level where the codecs
+        agree, see there) with the first member's ``cfg``.
+
+    Raises:
+        ValueError: The members' test pipelines differ.
+    """
+    if any(_test_pipeline(m) != _test_pipeline(members[0]) for m in members):
+        raise ValueError('the models differ in their test pipelines (input '
+                         'size, box, affine); average their predictions '
+                         'instead (predict_csv does)')
+    model = PoseEnsemble(members=list(members), weights=weights)
+    model.cfg = members[0].cfg
+    return model.eval()
+
+
+def _predict_category(model: nn.Module, test_csv: str, image_root: str,
+                      category: str, batch_size: int,
+                      num_workers: int) -> Dict[int, np.ndarray]:
+    """Row index -> points (24, 2) of one model on one category's rows."""
+    dataset = _dataset_for(model, test_csv, image_root, category)
+    columns = csv_columns(dataset.metainfo)
+    loader = DataLoader(
+        dataset,
+        batch_size=batch_size,
+        num_workers=num_workers,
+        collate_fn=pseudo_collate)
+    points = {}
+    progress = ProgressBar(len(dataset))
+    with torch.no_grad():
+        for batch in loader:
+            for sample in model.test_step(batch):
+                row = sample.metainfo['raw_ann_info']['row_index']
+                predicted = np.full((NUM_KEYPOINTS, 2), np.nan)
+                predicted[columns] = sample.pred_instances.keypoints[0]
+                points[row] = predicted
+                progress.update()
+    print()
+    return points
+
+
+def predict_csv(models: Dict[str, Union[nn.Module, Sequence[nn.Module]]],
                 test_csv: str,
                 image_root: str,
                 batch_size: int = 32,
-                num_workers: int = 2) -> FashionAIRecords:
+                num_workers: int = 2,
+                weights: Optional[Dict[str, Sequence[float]]] = None
+                ) -> FashionAIRecords:
     """Predict every image of a test (or annotation) CSV.
 
     Args:
-        models: Category (or ``'all'``) -> model. A category's own model is
-            used for its images before an ``'all'`` model.
+        models: Category (or ``'all'``) -> model, or several models whose
+            predictions are averaged: in one pass with :func:`ensemble`
+            when they share a test pipeline (heatmap-level where their
+            codecs agree), else each on its own and their points averaged
+            in original-image pixels. A category's own models are used for
+            its images before an ``'all'`` model.
         test_csv: ``image_id,image_category`` list (annotation CSVs work too).
         image_root: Folder that ``image_id`` paths are relative to.
         batch_size: Images per forward pass.
         num_workers: Data loading processes.
+        weights: Category -> one weight per model (default: equal).
 
     Returns:
         FashionAIRecords: The test rows in file order; ``keypoints`` holds
@@ -104,9 +166,11 @@ def predict_csv(models: Dict[str, nn.Module],
         the image's category does not define.
 
     Raises:
-        ValueError: An image's category has no model.
+        ValueError: An image's category has no model, or weights do not
+            match the models.
     """
     records = read_fashionai_csv(test_csv)
+    weights = weights or {}
     for category in models:
         check_category(category)
     uncovered = sorted(
@@ -119,27 +183,32 @@ def predict_csv(models: Dict[str, nn.Module],
     done = np.zeros(len(records), dtype=bool)
     # category models first, so an 'all' model only fills what is left
     for category in sorted(models, key=lambda c: c == ALL_CATEGORIES):
-        model = models[category]
-        dataset = _dataset_for(model, test_csv, image_root, category)
-        columns = csv_columns(dataset.metainfo)
-        loader = DataLoader(
-            dataset,
-            batch_size=batch_size,
-            num_workers=num_workers,
-            collate_fn=pseudo_collate)
-        progress = ProgressBar(len(dataset))
-        with torch.no_grad():
-            for batch in loader:
-                for sample in model.test_step(batch):
-                    row = sample.metainfo['raw_ann_info']['row_index']
-                    if done[row]:
-                        progress.update()
-                        continue
-                    points = sample.pred_instances.keypoints[0]
-                    predictions[row, columns] = points
-                    done[row] = True
-                    progress.update()
-        print()
+        members = models[category]
+        if isinstance(members, nn.Module):
+            members = [members]
+        member_weights = weights.get(category)
+        if member_weights is not None and len(member_weights) != len(members):
+            raise ValueError(
+                f'{len(member_weights)} weights for {category}\'s '
+                f'{len(members)} models; expected one weight per model')
+        if member_weights is None:
+            member_weights = [1.0] * len(members)
+        if len(members) > 1 and all(
+                _test_pipeline(m) == _test_pipeline(members[0])
+                for m in members):
+            members, member_weights = [ensemble(members, member_weights)], [1]
+        total = sum(member_weights)
+        rows_points: Dict[int, np.ndarray] = {}
+        for member, weight in zip(members, member_weights):
+            for row, points in _predict_category(member, test_csv, image_root,
+                                                 category, batch_size,
+                                                 num_workers).items():
+                rows_points[row] = rows_points.get(
+                    row, 0) + (weight / total) * points
+        for row, points in rows_points.items():
+            if not done[row]:
+                predictions[row] = points
+                done[row] = True
     # an 'all' model predicts 24 points; keep only those each image's
     # category defines
     predictions[~CATEGORY_DEFINES[records.category_ids]] = np.nan

@@ -84,8 +84,8 @@ class FashionAITTAModel(BaseTTAModel):
                 for view in views
             ])
             pred = InstanceData()
-            pred.keypoints = points.mean(axis=0).astype(np.float32)
-            pred.keypoint_scores = scores.mean(axis=0).astype(np.float32)
+            pred.keypoints = points.mean(axis=0)
+            pred.keypoint_scores = scores.mean(axis=0)
             pred.keypoints_visible = pred.keypoint_scores
             sample = views[0]
             sample.pred_instances = pred

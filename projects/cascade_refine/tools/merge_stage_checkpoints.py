@@ -15,11 +15,7 @@ written atomically. Then:
 """
 import argparse
 
-import torch
-from mmengine.runner.checkpoint import _load_checkpoint
-
-from fashionai_core.atomic import atomic_write
-from fashionai_dataset.weights_only import decode, encode
+from fashionai_dataset.apis import merge_checkpoints
 
 
 def main() -> None:
@@ -28,21 +24,9 @@ def main() -> None:
     parser.add_argument('stage2')
     parser.add_argument('out')
     args = parser.parse_args()
-    state_dict, meta = {}, {}
-    for prefix, path in (('stage1', args.stage1), ('stage2', args.stage2)):
-        checkpoint = decode(_load_checkpoint(path, map_location='cpu'))
-        weights = checkpoint.get('state_dict', checkpoint)
-        state_dict.update({
-            f'{prefix}.{key}': value
-            for key, value in weights.items()
-        })
-        if prefix == 'stage1':
-            meta = dict(
-                dataset_meta=checkpoint.get('meta', {}).get('dataset_meta'),
-                stages=dict(stage1=args.stage1, stage2=args.stage2))
-    with atomic_write(args.out, 'wb') as file:
-        torch.save(dict(state_dict=state_dict, meta=encode(meta)), file)
-    print(f'{len(state_dict)} tensors written to {args.out}')
+    count = merge_checkpoints(
+        dict(stage1=args.stage1, stage2=args.stage2), args.out)
+    print(f'{count} tensors written to {args.out}')
 
 
 if __name__ == '__main__':
