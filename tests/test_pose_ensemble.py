@@ -120,6 +120,23 @@ def test_bad_weights_are_refused():
         PoseEnsemble(members=[model, model], weights=[1, -1])
 
 
+def test_members_that_disagree_are_refused():
+    blouse = tiny_model(0)
+    skirt = tiny_model(1)
+    skirt.head.out_channels = 4  # another category's points
+    with pytest.raises(ValueError, match=r'differ in keypoints \(\[13, 4\]\)'):
+        PoseEnsemble(members=[blouse, skirt])
+    larger = tiny_model(
+        2,
+        dict(
+            type='UDPHeatmap',
+            input_size=(384, 384),
+            heatmap_size=(96, 96),
+            sigma=3))
+    with pytest.raises(ValueError, match='differ in codec input size'):
+        PoseEnsemble(members=[blouse, larger])
+
+
 def test_shipped_ensemble_config_holds_the_two_family_models():
     ensemble = Config.fromfile(
         str(CONFIG_DIR / 'ensemble_hrnet_w32_res50_blouse.py'))
@@ -137,6 +154,34 @@ def test_shipped_ensemble_config_holds_the_two_family_models():
             for k, v in reference.state_dict().items()
         }
         assert member.head.decoder == plain.model.head.decoder
+
+
+def test_predict_refuses_a_codec_its_pipeline_does_not_match(tmp_path):
+    config = tmp_path / 'mismatch.py'
+    config.write_text(f'''
+_base_ = [{str(CONFIG_DIR / 'hrnet_w32_blouse.py')!r}]
+# a codec changed without rebuilding the pipelines (still 256 pixels)
+model = dict(head=dict(decoder=dict(
+    input_size=(384, 384), heatmap_size=(96, 96), sigma=3)))
+''')
+    checkpoint = tmp_path / 'empty.pth'
+    torch.save(dict(state_dict={}), checkpoint)
+    result = subprocess.run([
+        sys.executable, '-W', 'ignore',
+        str(REPO_ROOT / 'tools' / 'predict.py'),
+        str(tmp_path / 'test.csv'),
+        str(tmp_path),
+        str(tmp_path / 'out.csv'), '--model', f'blouse={checkpoint}',
+        '--config', f'blouse={config}'
+    ],
+                            capture_output=True,
+                            text=True)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f'error: {config}: the test pipeline warps images to (256, 256) but '
+        'the codec decodes (384, 384); rebuild the pipeline with '
+        'pipeline_for_codec'
+    ]
 
 
 @pytest.mark.slow

@@ -52,11 +52,17 @@ def load_pose_model(checkpoint: str,
 
     Returns:
         nn.Module: The model in eval mode, with ``model.cfg``.
+
+    Raises:
+        ValueError: The config's test pipeline warps to another input size
+            than its codec decodes (a codec changed without rebuilding the
+            pipeline).
     """
     state = decode(_load_checkpoint(checkpoint, map_location='cpu'))
     meta = state.get('meta', {})
     cfg = Config.fromfile(config) if config else _config_from_meta(
         meta, checkpoint)
+    _check_codec_matches_pipeline(cfg, config or checkpoint)
     if 'backbone' in cfg.model:
         cfg.model.backbone.init_cfg = None  # the checkpoint has the weights
     cfg.model.train_cfg = None
@@ -70,6 +76,25 @@ def load_pose_model(checkpoint: str,
         fashionai_metainfo(cfg.test_dataloader.dataset.category))
     model.cfg = cfg
     return model.to(device).eval()
+
+
+def _check_codec_matches_pipeline(cfg: Config, source: str) -> None:
+    """Raise if the test pipeline warps to another size than the codec's."""
+    decoder = cfg.model.get('head', {}).get('decoder')
+    if decoder is None:
+        return
+    pending = list(cfg.test_dataloader.dataset.pipeline)
+    while pending:
+        step = pending.pop()
+        if step['type'] == 'TestTimeAug':
+            pending.extend(s for views in step['transforms'] for s in views)
+        elif step['type'] == 'TopdownAffine' and tuple(
+                step['input_size']) != tuple(decoder['input_size']):
+            raise ValueError(
+                f'{source}: the test pipeline warps images to '
+                f'{tuple(step["input_size"])} but the codec decodes '
+                f'{tuple(decoder["input_size"])}; rebuild the pipeline '
+                'with pipeline_for_codec')
 
 
 def _dataset_for(model: nn.Module, test_csv: str, image_root: str,
@@ -102,7 +127,8 @@ def ensemble(members: Sequence[nn.Module],
         agree, see there) with the first member's ``cfg``.
 
     Raises:
-        ValueError: The members' test pipelines differ.
+        ValueError: The members' test pipelines differ, or the members
+            disagree (keypoints, input size; see :class:`PoseEnsemble`).
     """
     if any(_test_pipeline(m) != _test_pipeline(members[0]) for m in members):
         raise ValueError('the models differ in their test pipelines (input '

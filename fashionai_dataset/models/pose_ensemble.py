@@ -27,6 +27,28 @@ def can_average_heatmaps(members: Sequence[nn.Module]) -> bool:
     return all(_codec_config(d) == first for d in decoders[1:])
 
 
+def _check_members_agree(members: Sequence[nn.Module]) -> None:
+    """Raise unless the members predict the same points from one input."""
+    for what, value in (('keypoints', _num_keypoints), ('codec input size',
+                                                        _input_size)):
+        values = [value(m) for m in members]
+        if any(v != values[0] for v in values[1:]):
+            raise ValueError(
+                f'PoseEnsemble: the members differ in {what} ({values}); '
+                'an ensemble averages models of one category that see the '
+                'same input')
+
+
+def _num_keypoints(member: nn.Module) -> Optional[int]:
+    head = getattr(member, 'head', None)
+    return getattr(head, 'out_channels', getattr(head, 'num_joints', None))
+
+
+def _input_size(member: nn.Module) -> Optional[tuple]:
+    decoder = getattr(getattr(member, 'head', None), 'decoder', None)
+    return tuple(decoder.input_size) if decoder is not None else None
+
+
 def _codec_config(codec) -> tuple:
     return (type(codec).__name__, tuple(codec.input_size),
             tuple(codec.heatmap_size), float(getattr(codec, 'sigma', 0)),
@@ -75,6 +97,7 @@ class PoseEnsemble(BaseModel):
                 'members; expected one non-negative weight each, positive '
                 'sum')
         self.weights = weights / weights.sum()
+        _check_members_agree(self.members)
         self.average_heatmaps = can_average_heatmaps(self.members)
         if self.average_heatmaps:
             self.codec = self.members[0].head.decoder
