@@ -1,0 +1,209 @@
+"""Test-time accuracy levers under the accuracy benchmark's protocol.
+
+Usage:
+    python tools/benchmark_tta.py [--configs A.py B.py] [--size 128]
+        [--epochs 5] [--data data/fashionai]
+        [--work-dir work_dirs/benchmark_tta] [--json OUT.json]
+
+Trains each config exactly as ``tools/benchmark_accuracy.py`` does (the
+bundled synthetic data, seed 0, the same epochs; a checkpoint already in
+the work folder is reused), then tests the last checkpoint on the test
+split (40 images per category) with MMEngine's runner:
+
+* flip test only (the plain config);
+* flip test x the box at 0.9, 1.0, 1.1 (``FashionAITTAModel`` with the
+  config's ``tta_pipeline``);
+* the same x rotations of -10, 0 and +10 degrees (9 views);
+* the two models as one ``PoseEnsemble`` (flip test, heatmaps averaged
+  when their codecs agree);
+* per-category choice: on the validation split, the model or two-model
+  average with the lowest NE per category (``fashionai_core.ensemble``),
+  applied to the test predictions.
+
+Prints NE per category and overall, and the milliseconds of CPU (wall) time
+per test image of the test loop (loading included, 2 loader workers). A
+benchmark, not a test: nothing is asserted.
+"""
+import argparse
+import copy
+import datetime
+import json
+import os
+import os.path as osp
+import time
+from typing import Dict, List, Tuple
+
+import numpy as np
+from benchmark_accuracy import (DATA_SIZES, DEFAULT_CONFIGS, SEED, machine,
+                                table_row, train, write_wrapper)
+from mmengine.config import Config
+from mmengine.runner import Runner
+from tabulate import tabulate
+
+from fashionai_core.csv_io import read_fashionai_csv
+from fashionai_core.ensemble import choose_per_category, mean_submission
+from fashionai_core.keypoints import CATEGORIES
+from fashionai_core.submission_evaluation import evaluate_submission
+from fashionai_dataset.apis import merge_checkpoints
+from fashionai_dataset.config_utils import pipeline_for_codec
+from fashionai_dataset.synthetic import ensure_synthetic
+
+ROTATIONS = (-10.0, 0.0, 10.0)
+
+
+def last_checkpoint(cfg: Config) -> str:
+    with open(osp.join(cfg.work_dir, 'last_checkpoint')) as file:
+        return file.read().strip()
+
+
+def run_test(cfg: Config, checkpoint: str, name: str, split: str,
+             outfile: str) -> Tuple[Dict[str, float], float]:
+    """Test ``cfg`` on a split; its metrics and ms per image."""
+    cfg = copy.deepcopy(cfg)
+    cfg.load_from = checkpoint
+    cfg.work_dir = osp.join(cfg.work_dir, name)
+    cfg.log_level = 'WARNING'
+    if split == 'val':
+        cfg.test_dataloader.dataset.data_root = (
+            cfg.val_dataloader.dataset.data_root)
+        cfg.test_dataloader.dataset.ann_file = (
+            cfg.val_dataloader.dataset.ann_file)
+    cfg.test_evaluator = dict(cfg.test_evaluator, outfile=outfile)
+    runner = Runner.from_cfg(cfg)
+    start = time.perf_counter()
+    metrics = runner.test()
+    seconds = time.perf_counter() - start
+    images = len(runner.test_dataloader.dataset)
+    return metrics, 1000 * seconds / images
+
+
+def with_tta(cfg: Config, rotations: Tuple[float, ...] = ()) -> Config:
+    """``cfg`` with its test-time views, optionally also rotated."""
+    cfg = copy.deepcopy(cfg)
+    pipeline = pipeline_for_codec(cfg.tta_pipeline, cfg.codec)
+    if rotations:
+        (views, ) = [s for s in pipeline if s['type'] == 'TestTimeAug']
+        views['transforms'].insert(
+            1, [dict(type='BBoxView', rotation=angle) for angle in rotations])
+    cfg.model = dict(type='FashionAITTAModel', module=cfg.model)
+    cfg.test_dataloader.dataset.pipeline = pipeline
+    return cfg
+
+
+def ensemble_config(configs: List[Config]) -> Config:
+    cfg = copy.deepcopy(configs[0])
+    cfg.model = dict(
+        type='PoseEnsemble', members=[c.model.to_dict() for c in configs])
+    return cfg
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--configs', nargs=2, default=DEFAULT_CONFIGS)
+    parser.add_argument('--size', type=int, default=128)
+    parser.add_argument('--epochs', type=int, default=5)
+    parser.add_argument('--data', default='data/fashionai')
+    parser.add_argument('--work-dir', default='work_dirs/benchmark_tta')
+    parser.add_argument('--json', help='write every row here as well')
+    args = parser.parse_args()
+    args.data, args.work_dir = osp.abspath(args.data), osp.abspath(
+        args.work_dir)
+    start = time.time()
+    ensure_synthetic(args.data, DATA_SIZES, seed=SEED, nproc=2)
+    os.makedirs(args.work_dir, exist_ok=True)
+
+    configs, checkpoints, names = [], [], []
+    rows, records = [], []
+    val_predictions, test_predictions = {}, {}
+
+    def record(label: str, metrics: Dict[str, float], ms: float) -> None:
+        rows.append(table_row([label], metrics, f'{ms:.0f}'))
+        records.append(dict(label=label, ms_per_image=ms, metrics=metrics))
+        print('  ' + '  '.join(rows[-1]), flush=True)
+
+    for config in args.configs:
+        name = osp.splitext(osp.basename(config))[0]
+        wrapper = write_wrapper(config, args.size, args)
+        cfg = Config.fromfile(wrapper)
+        if not osp.exists(osp.join(cfg.work_dir, 'last_checkpoint')):
+            print(
+                f'\ntraining {name} at {args.size} px for {args.epochs} '
+                'epochs',
+                flush=True)
+            train(wrapper)
+        checkpoint = last_checkpoint(cfg)
+        configs.append(cfg)
+        checkpoints.append(checkpoint)
+        names.append(name)
+        out = osp.join(args.work_dir, name)
+        print(f'\ntesting {name}', flush=True)
+        metrics, ms = run_test(cfg, checkpoint, 'flip', 'test',
+                               f'{out}_test.csv')
+        record(f'{name}: flip', metrics, ms)
+        test_predictions[name] = f'{out}_test.csv'
+        run_test(cfg, checkpoint, 'val', 'val', f'{out}_val.csv')
+        val_predictions[name] = f'{out}_val.csv'
+        metrics, ms = run_test(
+            with_tta(cfg), checkpoint, 'tta_scales', 'test',
+            f'{out}_tta_scales.csv')
+        record(f'{name}: flip + 3 scales', metrics, ms)
+        metrics, ms = run_test(
+            with_tta(cfg, ROTATIONS), checkpoint, 'tta_rotations', 'test',
+            f'{out}_tta_rotations.csv')
+        record(f'{name}: flip + 3 scales + 3 rotations', metrics, ms)
+
+    merged = osp.join(args.work_dir, 'ensemble.pth')
+    merge_checkpoints(
+        {
+            f'members.{i}': path
+            for i, path in enumerate(checkpoints)
+        }, merged)
+    print('\ntesting the ensemble', flush=True)
+    metrics, ms = run_test(
+        ensemble_config(configs), merged, 'ensemble', 'test',
+        osp.join(args.work_dir, 'ensemble_test.csv'))
+    record(f'{" + ".join(names)}: flip, heatmaps averaged', metrics, ms)
+
+    val_answers = read_fashionai_csv(
+        osp.join(args.data, 'val', 'Annotations', 'val.csv'))
+    test_answers = read_fashionai_csv(
+        osp.join(args.data, 'test', 'Annotations', 'test_answers.csv'))
+    choices = choose_per_category(
+        val_answers, {
+            n: read_fashionai_csv(p, allow_decimal=True)
+            for n, p in val_predictions.items()
+        },
+        max_members=2)
+    tests = {
+        n: read_fashionai_csv(p, allow_decimal=True)
+        for n, p in test_predictions.items()
+    }
+    chosen, counted = {}, []
+    for choice in choices:
+        result = evaluate_submission(
+            test_answers, mean_submission([tests[m] for m in choice.members]),
+            choice.category)
+        chosen[f'fashionai/NE/{choice.category}'] = result.summary['NE']
+        counted.append(result.errors.errors[result.errors.counted])
+        print(f'  {choice.category}: {" + ".join(choice.members)} '
+              f'(validation NE {choice.ne:.2f}%)')
+    # pooled over every counted point, as the NE is
+    chosen['fashionai/NE'] = float(np.concatenate(counted).mean() * 100)
+    record('per-category choice on validation (flip)', chosen, float('nan'))
+
+    print(f'\nNE (%) on the synthetic test split ({DATA_SIZES["test"]} '
+          f'images per category), {args.epochs} epochs at {args.size} px, '
+          f'seed {SEED}; {datetime.date.today()}, {machine()}, '
+          f'{(time.time() - start) / 60:.0f} min in all:')
+    print(
+        tabulate(
+            rows,
+            headers=['test-time', *CATEGORIES, 'NE', 'ms/image'],
+            tablefmt='github'))
+    if args.json:
+        with open(args.json, 'w') as file:
+            json.dump(records, file, indent=2)
+
+
+if __name__ == '__main__':
+    main()
