@@ -54,10 +54,9 @@ class FashionAICSVError(ValueError):
         if line is not None:
             where += f', line {line}'
         if column is not None:
-            name = (
-                ANNOTATION_HEADER[column - 1]
-                if column <= len(ANNOTATION_HEADER) else '?')
-            where += f', column {column} ({name})'
+            where += f', column {column}'
+            if column <= len(ANNOTATION_HEADER):  # beyond: a column too many
+                where += f' ({ANNOTATION_HEADER[column - 1]})'
         super().__init__(f'{where}: {message}')
 
 
@@ -159,11 +158,20 @@ def _check_header(path: PathLike, header: List[str]) -> bool:
             raise FashionAICSVError(
                 path, f'header has {found!r} where {wanted!r} was expected '
                 f'(the header must be {",".join(expected)})', 1, column)
-    if len(header) != len(expected):
+    sizes = (f'expected {len(IMAGE_LIST_HEADER)} columns (test list) or '
+             f'{len(ANNOTATION_HEADER)} (annotations)')
+    if len(header) < len(expected):
         raise FashionAICSVError(
-            path, f'header has {len(header)} columns; expected '
-            f'{len(IMAGE_LIST_HEADER)} (test list) or '
-            f'{len(ANNOTATION_HEADER)} (annotations)', 1)
+            path,
+            f'header has {len(header)} columns: {expected[len(header)]!r}'
+            f' and any after it are missing; {sizes}', 1,
+            len(header) + 1)
+    if len(header) > len(expected):
+        raise FashionAICSVError(
+            path, f'header has {len(header)} columns: '
+            f'{header[len(expected)]!r} and any after it are extra; {sizes}',
+            1,
+            len(expected) + 1)
     return expected is ANNOTATION_HEADER
 
 

@@ -24,7 +24,7 @@ class RunsCode:
         return (os.system, (f'touch {self.marker}', ))
 
 
-def test_encode_decode_round_trip():
+def test_encode_decode_round_trip(tmp_path):
     from collections import Counter, OrderedDict
     value = dict(
         meta=dict(
@@ -42,7 +42,13 @@ def test_encode_decode_round_trip():
         state_dict=OrderedDict(w=torch.ones(2)))
     plain = encode(value)
     assert isinstance(plain['meta']['score'], float)
-    back = decode(plain)
+    # through the file, as the hook's checkpoints go: torch's safe loader
+    # must accept every encoded value
+    torch.save(plain, tmp_path / 'plain.pth')
+    with pytest.raises(Exception, match='weights_only|Unsupported global'):
+        torch.save(value, tmp_path / 'raw.pth')
+        torch.load(tmp_path / 'raw.pth', weights_only=True)
+    back = decode(torch.load(tmp_path / 'plain.pth', weights_only=True))
     assert back['meta']['sigmas'].dtype == np.float32
     np.testing.assert_array_equal(back['meta']['ids'], value['meta']['ids'])
     buffer = back['message_hub']['log_scalars']['loss']

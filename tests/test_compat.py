@@ -6,9 +6,10 @@ import torch
 
 from fashionai_dataset.compat.mmcv_ops import (MissingMMCVOpError,
                                                compiled_ops_available)
+from conftest import requires
 
-needs_lite = pytest.mark.skipif(
-    compiled_ops_available(), reason='mmcv has compiled ops here')
+needs_lite = requires(not compiled_ops_available(),
+                      'mmcv has compiled ops here, not the pinned mmcv-lite')
 
 
 def run_python(code):

@@ -5,8 +5,9 @@ import re
 import pytest
 import torch
 from mmengine.config import Config
-from mmpose.registry import MODELS
+from mmpose.registry import MODELS, OPTIM_WRAPPERS
 
+from fashionai_dataset.engine.hooks.channels_last_hook import ChannelsLastHook
 from fashionai_dataset.engine.hooks.fp32_head_output_hook import \
     Float32HeadOutputHook
 from fixtures import BASE_CONFIG, REPO_ROOT, mim, tiny_config, write_data
@@ -40,6 +41,41 @@ def test_head_outputs_float32_under_bf16_autocast():
     Float32HeadOutputHook().before_run(FakeRunner(model))  # idempotent
     with torch.autocast('cpu', dtype=torch.bfloat16):
         assert model._forward(images).dtype == torch.float32
+
+
+def test_channels_last_hook_converts_the_weights_once():
+    cfg = Config.fromfile(str(BASE_CONFIG))
+    cfg.model.backbone = dict(type='ResNet', depth=18, init_cfg=None)
+    cfg.model.head.in_channels = 512
+    cfg.model.head.deconv_out_channels = (16, 16, 16)
+    cfg.model.head.deconv_kernel_sizes = (4, 4, 4)
+    model = MODELS.build(cfg.model)
+    weights = [p for p in model.parameters() if p.dim() == 4]
+    assert not any(
+        w.is_contiguous(
+            memory_format=torch.channels_last) and not w.is_contiguous()
+        for w in weights)
+    ChannelsLastHook().before_run(FakeRunner(model))
+    assert all(
+        w.is_contiguous(memory_format=torch.channels_last) for w in weights)
+    # the activations follow: the backbone's output is channels_last too
+    with torch.no_grad():
+        feats = model.backbone(torch.rand(1, 3, 64, 64))
+    assert feats[-1].is_contiguous(memory_format=torch.channels_last)
+    assert not feats[-1].is_contiguous()
+
+
+def test_cpu_autocast_wrapper_runs_the_forward_in_bf16():
+    model = torch.nn.Conv2d(3, 4, 3)
+    wrapper = OPTIM_WRAPPERS.build(
+        dict(
+            type='MixedPrecisionOptimWrapper',
+            optimizer=torch.optim.SGD(model.parameters(), lr=0.1)))
+    assert type(wrapper).__name__ == 'CPUAutocastOptimWrapper'
+    with wrapper.optim_context(model):
+        assert model(torch.rand(1, 3, 8, 8)).dtype == torch.bfloat16
+    assert model(torch.rand(1, 3, 8, 8)).dtype == torch.float32
+    assert model.weight.dtype == torch.float32  # the master weights
 
 
 @pytest.mark.slow
