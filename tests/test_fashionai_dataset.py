@@ -110,6 +110,27 @@ def test_absent_points_get_zero_weight(tmp_path):
     assert info['keypoints_visible'][0, 1] == 1
 
 
+def test_training_skips_images_without_an_annotated_point(tmp_path):
+    """An image whose points are all absent carries no target: training
+    leaves it out and says so; evaluation keeps it."""
+    write_split(tmp_path, categories=('skirt', ), images_per_category=3)
+    csv_path = tmp_path / 'Annotations/train.csv'
+    lines = csv_path.read_text().splitlines()
+    cells = lines[2].split(',')
+    cells[2:] = ['-1_-1_-1'] * 24
+    lines[2] = ','.join(cells)
+    csv_path.write_text('\n'.join(lines) + '\n')
+    with capture_log(MMLogger.get_current_instance()) as messages:
+        training = build(tmp_path, category='skirt')
+    assert [
+        training.get_data_info(i)['img_path'].split('/')[-1]
+        for i in range(len(training))
+    ] == ['skirt_0_0000.jpg', 'skirt_0_0002.jpg']
+    assert any('skipped 1' in m and 'no annotated point' in m
+               for m in messages), messages
+    assert len(build(tmp_path, category='skirt', test_mode=True)) == 3
+
+
 def test_pipeline_output_in_test_mode(split):
     dataset = build(
         split, category='blouse', test_mode=True, pipeline=VAL_PIPELINE)

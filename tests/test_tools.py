@@ -1,5 +1,6 @@
 """tools/predict.py, visualize.py, evaluate.py --plot, constant_baseline.py
 and a shortened demo, run as commands on real files."""
+import shutil
 import subprocess
 import sys
 
@@ -82,6 +83,31 @@ def test_predict_refuses_images_without_a_model(trained_elsewhere, tmp_path):
         ok=False)
     assert result.returncode == 1
     assert 'has skirt images but no model was given' in result.stderr
+    assert not out.exists()
+
+
+@pytest.mark.slow
+def test_predict_stops_on_a_damaged_image(trained_elsewhere, tmp_path):
+    """A submission needs every listed image: a JPEG cut short stops the
+    run with its name, and no submission is written."""
+    test_csv = blouse_test_list(trained_elsewhere, tmp_path)
+    image_root = tmp_path / 'val'
+    shutil.copytree(trained_elsewhere.data / 'val', image_root)
+    damaged = image_root / read_fashionai_csv(test_csv).image_ids[1]
+    whole = damaged.read_bytes()
+    damaged.write_bytes(whole[:len(whole) // 2])
+    out = tmp_path / 'submission.csv'
+    result = tool(
+        'predict.py',
+        test_csv,
+        image_root,
+        out,
+        '--model',
+        f'blouse={trained_elsewhere.checkpoint}',
+        ok=False)
+    assert result.returncode == 1
+    assert f'{damaged.name} is a truncated JPEG' in result.stderr
+    assert 'Traceback' not in result.stderr
     assert not out.exists()
 
 
