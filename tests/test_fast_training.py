@@ -27,13 +27,18 @@ class FakeRunner:
         self.model = model
 
 
-def test_head_outputs_float32_under_bf16_autocast():
+def small_heatmap_model():
+    """The base config's heatmap model with a ResNet-18 from scratch."""
     cfg = Config.fromfile(str(BASE_CONFIG))
     cfg.model.backbone = dict(type='ResNet', depth=18, init_cfg=None)
     cfg.model.head.in_channels = 512
     cfg.model.head.deconv_out_channels = (16, 16, 16)
     cfg.model.head.deconv_kernel_sizes = (4, 4, 4)
-    model = MODELS.build(cfg.model)
+    return MODELS.build(cfg.model)
+
+
+def test_head_outputs_float32_under_bf16_autocast():
+    model = small_heatmap_model()
     images = torch.rand(1, 3, 64, 64)
     with torch.autocast('cpu', dtype=torch.bfloat16):
         assert model._forward(images).dtype == torch.bfloat16
@@ -44,12 +49,7 @@ def test_head_outputs_float32_under_bf16_autocast():
 
 
 def test_channels_last_hook_converts_the_weights_once():
-    cfg = Config.fromfile(str(BASE_CONFIG))
-    cfg.model.backbone = dict(type='ResNet', depth=18, init_cfg=None)
-    cfg.model.head.in_channels = 512
-    cfg.model.head.deconv_out_channels = (16, 16, 16)
-    cfg.model.head.deconv_kernel_sizes = (4, 4, 4)
-    model = MODELS.build(cfg.model)
+    model = small_heatmap_model()
     weights = [p for p in model.parameters() if p.dim() == 4]
     assert not any(
         w.is_contiguous(
