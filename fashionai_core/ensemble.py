@@ -33,7 +33,7 @@ def mean_submission(submissions: Sequence[FashionAIRecords],
             naming the file, line and column.
         ValueError: Wrong number of weights, or bad weights.
     """
-    weights = _normalized(weights, len(submissions))
+    weights = normalized_weights(weights, len(submissions))
     reference = submissions[0]
     align_submission(reference, reference)  # every defined point present
     total = np.zeros_like(reference.keypoints)
@@ -53,7 +53,18 @@ def mean_submission(submissions: Sequence[FashionAIRecords],
         visibility=reference.visibility.copy())
 
 
-def _normalized(weights: Optional[Sequence[float]], count: int) -> np.ndarray:
+def normalized_weights(weights: Optional[Sequence[float]],
+                       count: int) -> np.ndarray:
+    """Weights that sum to 1, one per input.
+
+    Args:
+        weights: Finite, non-negative, with a positive sum; ``None`` gives
+            equal weights.
+        count: How many inputs.
+
+    Raises:
+        ValueError: Another number of weights, or bad values.
+    """
     if weights is None:
         return np.full(count, 1.0 / count)
     weights = np.asarray(weights, dtype=np.float64)

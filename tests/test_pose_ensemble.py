@@ -114,9 +114,9 @@ def test_other_codecs_average_their_points(batch):
 
 def test_bad_weights_are_refused():
     model = tiny_model(0)
-    with pytest.raises(ValueError, match='one non-negative weight each'):
+    with pytest.raises(ValueError, match='1 weights for 2 inputs'):
         PoseEnsemble(members=[model, model], weights=[1])
-    with pytest.raises(ValueError, match='one non-negative weight each'):
+    with pytest.raises(ValueError, match='non-negative numbers'):
         PoseEnsemble(members=[model, model], weights=[1, -1])
 
 

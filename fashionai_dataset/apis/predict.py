@@ -14,6 +14,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from fashionai_core.csv_io import FashionAIRecords, read_fashionai_csv
+from fashionai_core.ensemble import normalized_weights
 from fashionai_core.keypoints import (ALL_CATEGORIES, CATEGORY_DEFINES,
                                       NUM_KEYPOINTS, check_category)
 from ..datasets import FashionAIDataset
@@ -212,25 +213,21 @@ def predict_csv(models: Dict[str, Union[nn.Module, Sequence[nn.Module]]],
         members = models[category]
         if isinstance(members, nn.Module):
             members = [members]
-        member_weights = weights.get(category)
-        if member_weights is not None and len(member_weights) != len(members):
-            raise ValueError(
-                f'{len(member_weights)} weights for {category}\'s '
-                f'{len(members)} models; expected one weight per model')
-        if member_weights is None:
-            member_weights = [1.0] * len(members)
+        try:
+            member_weights = normalized_weights(
+                weights.get(category), len(members))
+        except ValueError as error:
+            raise ValueError(f'--weights {category}: {error}') from None
         if len(members) > 1 and all(
                 _test_pipeline(m) == _test_pipeline(members[0])
                 for m in members):
             members, member_weights = [ensemble(members, member_weights)], [1]
-        total = sum(member_weights)
         rows_points: Dict[int, np.ndarray] = {}
         for member, weight in zip(members, member_weights):
             for row, points in _predict_category(member, test_csv, image_root,
                                                  category, batch_size,
                                                  num_workers).items():
-                rows_points[row] = rows_points.get(
-                    row, 0) + (weight / total) * points
+                rows_points[row] = rows_points.get(row, 0) + weight * points
         for row, points in rows_points.items():
             if not done[row]:
                 predictions[row] = points

@@ -9,6 +9,8 @@ from mmpose.registry import MODELS
 from mmpose.structures import PoseDataSample
 from torch import nn
 
+from fashionai_core.ensemble import normalized_weights
+
 
 def can_average_heatmaps(members: Sequence[nn.Module]) -> bool:
     """Whether the members' heatmaps can be averaged before decoding.
@@ -88,15 +90,10 @@ class PoseEnsemble(BaseModel):
         self.members = nn.ModuleList([
             m if isinstance(m, nn.Module) else MODELS.build(m) for m in members
         ])
-        weights = np.ones(len(members)) if weights is None else np.asarray(
-            weights, dtype=np.float64)
-        if len(weights) != len(members) or (weights
-                                            < 0).any() or (weights.sum() <= 0):
-            raise ValueError(
-                f'PoseEnsemble: weights {list(weights)} for {len(members)} '
-                'members; expected one non-negative weight each, positive '
-                'sum')
-        self.weights = weights / weights.sum()
+        try:
+            self.weights = normalized_weights(weights, len(members))
+        except ValueError as error:
+            raise ValueError(f'PoseEnsemble: {error}') from None
         _check_members_agree(self.members)
         self.average_heatmaps = can_average_heatmaps(self.members)
         if self.average_heatmaps:
