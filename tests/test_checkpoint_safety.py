@@ -152,3 +152,35 @@ def test_mim_test_refuses_an_unsafe_checkpoint(trained_elsewhere, tmp_path):
                              text=True)
     assert predict.returncode != 0 and 'refused to load' in predict.stderr
     assert not marker.exists()
+
+
+@pytest.mark.slow
+def test_load_from_and_resume_refuse_an_unsafe_checkpoint(
+        trained_elsewhere, tmp_path):
+    marker = tmp_path / 'pwned'
+    evil = tmp_path / 'evil.pth'
+    checkpoint = torch.load(trained_elsewhere.checkpoint, weights_only=True)
+    checkpoint['meta']['note'] = RunsCode(marker)
+    torch.save(checkpoint, evil)
+    config = trained_elsewhere.config.name
+    with pytest.raises(AssertionError, match='refused to load'):
+        mim('train',
+            'mmpose',
+            config,
+            '--cfg-options',
+            f'load_from={evil}',
+            f'work_dir={tmp_path / "load_from"}',
+            cwd=trained_elsewhere.folder)
+    # --resume takes the work folder's last checkpoint
+    work = tmp_path / 'resume'
+    work.mkdir()
+    (work / 'last_checkpoint').write_text(str(evil))
+    with pytest.raises(AssertionError, match='refused to load'):
+        mim('train',
+            'mmpose',
+            config,
+            '--resume',
+            '--cfg-options',
+            f'work_dir={work}',
+            cwd=trained_elsewhere.folder)
+    assert not marker.exists()

@@ -25,6 +25,37 @@ model_wrapper_cfg = dict(
 SAME_ARITHMETIC = dict(env=dict(OMP_NUM_THREADS='1'))
 ONE_IMAGE_BATCHES = ('val_dataloader.batch_size=1',
                      'test_dataloader.batch_size=1')
+# Each rank writes a digest of its parameters before and after training: DDP
+# keeps them equal by averaging gradients (the ranks see different images).
+RANK_DIGEST_HOOK = """
+import hashlib
+from mmengine.dist import get_rank
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+from mmpose.registry import HOOKS
+
+
+@HOOKS.register_module()
+class ParameterDigestHook(Hook):
+
+    def __init__(self, out_dir):
+        self.out_dir = out_dir
+
+    def _write(self, runner, when):
+        model = runner.model.module if is_model_wrapper(
+            runner.model) else runner.model
+        digest = hashlib.sha256()
+        for parameter in model.parameters():
+            digest.update(parameter.detach().cpu().numpy().tobytes())
+        with open(f'{self.out_dir}/{when}_{get_rank()}.txt', 'w') as file:
+            file.write(digest.hexdigest())
+
+    def before_train(self, runner):
+        self._write(runner, 'before')
+
+    def after_train(self, runner):
+        self._write(runner, 'after')
+"""
 
 
 def metric(log, name):
@@ -38,8 +69,25 @@ def test_two_processes_gather_the_metric_exactly(tmp_path):
     data = tmp_path / 'data'
     write_data(data, categories=('blouse', ), train=8, val=7)
     work = tmp_path / 'work'
+    (tmp_path / 'parameter_digest.py').write_text(RANK_DIGEST_HOOK)
+    digests = tmp_path / 'digests'
+    digests.mkdir()
     config = tiny_config(
-        BASE_CONFIG, work, data, max_epochs=1, extra=CPU_DISTRIBUTED)
+        BASE_CONFIG,
+        work,
+        data,
+        max_epochs=1,
+        extra=CPU_DISTRIBUTED + f"""
+custom_imports = dict(
+    imports=['fashionai_dataset', 'parameter_digest'],
+    allow_failed_imports=False)
+custom_hooks = _base_.custom_hooks + [
+    dict(type='ParameterDigestHook', out_dir={str(digests)!r})]
+# real steps: no warm-up from 5e-7, a learning rate that moves the weights
+param_scheduler = []
+optim_wrapper = dict(optimizer=dict(lr=1e-2))
+""")
+    on_path = dict(PYTHONPATH=str(tmp_path), **SAME_ARITHMETIC['env'])
 
     log = mim(
         'train',
@@ -52,9 +100,13 @@ def test_two_processes_gather_the_metric_exactly(tmp_path):
         '--cfg-options',
         *ONE_IMAGE_BATCHES,
         cwd=tmp_path,
-        **SAME_ARITHMETIC)
+        env=on_path)
     assert 'Distributed training: True' in log
     assert re.search(r'world_size: 2|GPU number: 2', log)
+    # the ranks trained different images into the same weights
+    before = {(digests / f'before_{r}.txt').read_text() for r in (0, 1)}
+    after = {(digests / f'after_{r}.txt').read_text() for r in (0, 1)}
+    assert len(before) == 1 and len(after) == 1 and before != after
     checkpoint = work / 'epoch_1.pth'
 
     single = mim(
@@ -65,8 +117,9 @@ def test_two_processes_gather_the_metric_exactly(tmp_path):
         checkpoint,
         '--cfg-options',
         *ONE_IMAGE_BATCHES,
+        f'test_evaluator.outfile={tmp_path / "single.csv"}',
         cwd=tmp_path,
-        **SAME_ARITHMETIC)
+        env=on_path)
     distributed = mim(
         'test',
         'mmpose',
@@ -79,8 +132,14 @@ def test_two_processes_gather_the_metric_exactly(tmp_path):
         '2',
         '--cfg-options',
         *ONE_IMAGE_BATCHES,
+        f'test_evaluator.outfile={tmp_path / "distributed.csv"}',
         cwd=tmp_path,
-        **SAME_ARITHMETIC)
+        env=on_path)
+    assert 'Distributed training: True' in distributed
+    # the same predictions, row by row, in the file's order
+    rows = (tmp_path / 'single.csv').read_text().splitlines()
+    assert len(rows) == 8
+    assert (tmp_path / 'distributed.csv').read_text().splitlines() == rows
     for result in (log, single, distributed):
         assert metric(result, 'num_images') == 7
     assert metric(distributed, 'NE') == pytest.approx(
