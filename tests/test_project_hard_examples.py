@@ -87,8 +87,22 @@ def test_mining_hook_needs_the_sampler(tmp_path):
 
 @pytest.mark.slow
 def test_ohkm_config_trains(tmp_path):
-    config = hard_sampling_config(
-        tmp_path, PROJECT / 'configs' / 'hrnet_w32_blouse_ohkm.py', epochs=1)
-    log = mim('train', 'mmpose', config, cwd=tmp_path)
-    assert "type='KeypointOHKMMSELoss'" in log
-    assert re.search(r'fashionai/NE: \d+\.\d+', log)
+    """The same seed, model, data and first batch: OHKM's loss averages each
+    image's 8 worst points, so it starts above the plain loss, which
+    averages all 13 (absent ones at zero weight); a loss the config failed
+    to set would start at the very same value."""
+    first_losses = {}
+    for name, config in (('ohkm',
+                          PROJECT / 'configs' / 'hrnet_w32_blouse_ohkm.py'),
+                         ('plain', HEATMAP_CONFIG)):
+        folder = tmp_path / name
+        log = mim(
+            'train',
+            'mmpose',
+            hard_sampling_config(folder, config, epochs=1),
+            cwd=folder)
+        assert re.search(r'fashionai/NE: \d+\.\d+', log)
+        first_losses[name] = float(
+            re.search(r'Epoch\(train\) +\[1\]\[1/\d+\].*? loss: (\S+)',
+                      log).group(1))
+    assert first_losses['ohkm'] > first_losses['plain'] > 0
