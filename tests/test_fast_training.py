@@ -20,6 +20,39 @@ TINY_DEMO_CODEC = '''codec = dict(
     unbiased=True)
 '''
 
+# A hook the test adds to the shipped fast config: during the first training
+# step it records the backbone's output dtype and its first weight's memory
+# format.
+OBSERVER = """
+import torch
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+from mmpose.registry import HOOKS
+
+
+@HOOKS.register_module()
+class FastPathObserverHook(Hook):
+
+    def __init__(self, out):
+        self.out = out
+
+    def before_train(self, runner):
+        model = runner.model.module if is_model_wrapper(
+            runner.model) else runner.model
+
+        def record(module, inputs, outputs):
+            weight = next(p for p in model.parameters() if p.dim() == 4)
+            layout = ('channels_last'
+                      if weight.is_contiguous(
+                          memory_format=torch.channels_last)
+                      and not weight.is_contiguous() else 'contiguous')
+            with open(self.out, 'w') as file:
+                file.write(f'{outputs[-1].dtype} {layout}')
+            handle.remove()
+
+        handle = model.backbone.register_forward_hook(record)
+"""
+
 
 class FakeRunner:
 
@@ -81,6 +114,7 @@ def test_cpu_autocast_wrapper_runs_the_forward_in_bf16():
 @pytest.mark.slow
 def test_fast_path_trains_and_tests(tmp_path):
     write_data(tmp_path / 'data')
+    (tmp_path / 'observe_fast_path.py').write_text(OBSERVER)
     # the shipped fast config, shrunk; its learning rate not scaled down
     config = tiny_config(
         FAST_CONFIG,
@@ -88,10 +122,23 @@ def test_fast_path_trains_and_tests(tmp_path):
         tmp_path / 'data',
         max_epochs=1,
         codec=TINY_DEMO_CODEC,
-        extra='auto_scale_lr = dict(enable=False)\n')
-    log = mim('train', 'mmpose', config, cwd=tmp_path)
+        extra=f"""auto_scale_lr = dict(enable=False)
+custom_imports = dict(imports=['fashionai_dataset', 'observe_fast_path'])
+custom_hooks = _base_.custom_hooks + [
+    dict(type='FastPathObserverHook', out={str(tmp_path / 'seen.txt')!r})]
+""")
+    log = mim(
+        'train',
+        'mmpose',
+        config,
+        cwd=tmp_path,
+        env=dict(PYTHONPATH=str(tmp_path)))
     assert ('mixed precision on this machine: CPUAutocastOptimWrapper in '
             'bfloat16') in log
+    # what the training steps ran: bf16 activations, channels_last weights
+    assert (tmp_path / 'seen.txt').read_text().split() == [
+        'torch.bfloat16', 'channels_last'
+    ]
     assert re.search(r'fashionai/NE: \d', log)
     checkpoint = torch.load(
         tmp_path / 'work' / 'epoch_1.pth', weights_only=True)
@@ -105,5 +152,6 @@ def test_fast_path_trains_and_tests(tmp_path):
         config,
         '--checkpoint',
         tmp_path / 'work' / 'epoch_1.pth',
-        cwd=tmp_path)
+        cwd=tmp_path,
+        env=dict(PYTHONPATH=str(tmp_path)))
     assert re.search(r'fashionai/NE: \d', log)
