@@ -110,8 +110,10 @@ def _dataset_for(model: nn.Module, test_csv: str, image_root: str,
         pipeline=pipeline)
 
 
-def _test_pipeline(model: nn.Module) -> list:
-    return model.cfg.test_dataloader.dataset.pipeline
+def _share_test_pipeline(models: Sequence[nn.Module]) -> bool:
+    """Whether the models' test pipelines (box, affine, size) are one."""
+    first = models[0].cfg.test_dataloader.dataset.pipeline
+    return all(m.cfg.test_dataloader.dataset.pipeline == first for m in models)
 
 
 def ensemble(members: Sequence[nn.Module],
@@ -131,7 +133,7 @@ def ensemble(members: Sequence[nn.Module],
         ValueError: The members' test pipelines differ, or the members
             disagree (keypoints, input size; see :class:`PoseEnsemble`).
     """
-    if any(_test_pipeline(m) != _test_pipeline(members[0]) for m in members):
+    if not _share_test_pipeline(members):
         raise ValueError('the models differ in their test pipelines (input '
                          'size, box, affine); average their predictions '
                          'instead (predict_csv does)')
@@ -218,9 +220,7 @@ def predict_csv(models: Dict[str, Union[nn.Module, Sequence[nn.Module]]],
                 weights.get(category), len(members))
         except ValueError as error:
             raise ValueError(f'--weights {category}: {error}') from None
-        if len(members) > 1 and all(
-                _test_pipeline(m) == _test_pipeline(members[0])
-                for m in members):
+        if len(members) > 1 and _share_test_pipeline(members):
             members, member_weights = [ensemble(members, member_weights)], [1]
         rows_points: Dict[int, np.ndarray] = {}
         for member, weight in zip(members, member_weights):
