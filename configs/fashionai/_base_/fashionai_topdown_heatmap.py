@@ -1,8 +1,8 @@
-# Data, codec, pipelines and model wrapper of the FashionAI top-down heatmap
-# configs.
+# Codec, pipelines and model wrapper of the FashionAI top-down heatmap
+# configs (data and loaders: fashionai_data.py).
 # The model comes from a family file (hrnet_w32.py, res50.py, cpm.py), the
 # category from the leaf config.
-_base_ = ['./fashionai_runtime.py']
+_base_ = ['./fashionai_data.py']
 
 # FashionAI images are square (512x512, a few with a shorter side), so the
 # input is square too. UDP: the lowest NE floor measured by
@@ -27,12 +27,6 @@ model = dict(
         flip_mode='heatmap',
         shift_heatmap=False,
     ))
-
-dataset_type = 'FashionAIDataset'
-data_mode = 'topdown'
-# The competition's own layout (docs/data_format.md):
-# <split>/Images/<category>/<id>.jpg
-data_root = 'data/fashionai/'
 
 train_pipeline = [
     dict(type='LoadImage'),
@@ -91,37 +85,5 @@ tta_pipeline = [
         ])
 ]
 
-train_dataloader = dict(
-    batch_size=64,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(
-        type=dataset_type,
-        category='all',
-        data_root=data_root + 'train/',
-        data_mode=data_mode,
-        ann_file='Annotations/train.csv',
-        data_prefix=dict(img=''),
-        pipeline=train_pipeline,
-    ))
-val_dataloader = dict(
-    batch_size=32,
-    num_workers=2,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
-    dataset=dict(
-        type=dataset_type,
-        category='all',
-        data_root=data_root + 'val/',
-        data_mode=data_mode,
-        ann_file='Annotations/val.csv',
-        data_prefix=dict(img=''),
-        test_mode=True,
-        pipeline=val_pipeline,
-    ))
-test_dataloader = val_dataloader
-
-val_evaluator = dict(type='FashionAIMetric')
-test_evaluator = val_evaluator
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = test_dataloader = dict(dataset=dict(pipeline=val_pipeline))
