@@ -18,6 +18,29 @@ SIZES = (384, 512)
 SIZE_CONFIGS = [(family, category, size) for family in ('hrnet_w32', 'res50')
                 for category in CATEGORIES for size in SIZES]
 ALL_CONFIG = 'hrnet_w32_all'
+# configs/fashionai/README.md names each family and start
+RTMPOSE_CONFIGS = [f'rtmpose_{m}_{c}' for m in 'tsm' for c in CATEGORIES] + [
+    f'rtmpose_m_{c}_384' for c in CATEGORIES
+] + ['rtmpose_m_all', 'rtmpose_t_all_128_demo']
+SEED_BACKBONE_CONFIGS = [
+    f'{vgg}_{c}' for vgg in ('vgg16', 'vgg19') for c in CATEGORIES
+]
+HRNET_W48_CONFIGS = [f'hrnet_w48_{c}_384' for c in CATEGORIES]
+# pose-pretrained starts: <config>_<the data its weights were trained on>
+POSE_START_CONFIGS = {
+    **{
+        f'hrnet_w32_{c}_coco': f'hrnet_w32_{c}'
+        for c in CATEGORIES
+    },
+    **{
+        f'hrnet_w48_{c}_384_coco': f'hrnet_w48_{c}_384'
+        for c in CATEGORIES
+    },
+    **{
+        f'rtmpose_m_{c}_aic_coco': f'rtmpose_m_{c}'
+        for c in CATEGORIES
+    },
+}
 FAST_CONFIGS = {
     'hrnet_w32_blouse_fast': 128,
     'res50_blouse_fast': 128,
@@ -42,7 +65,9 @@ def test_no_stray_configs():
            for f in ('hrnet_w32', 'res50')
            for c in CATEGORIES}
         | {f'{DEMO_CONFIG}_tta', f'{SMALL_HRNET_CONFIG}_tta'}
-        | {'ensemble_hrnet_w32_res50_blouse'})
+        | {'ensemble_hrnet_w32_res50_blouse'}
+        | set(RTMPOSE_CONFIGS) | set(SEED_BACKBONE_CONFIGS)
+        | set(HRNET_W48_CONFIGS) | set(POSE_START_CONFIGS))
 
 
 @pytest.mark.parametrize('family,category,size', SIZE_CONFIGS)
@@ -122,8 +147,9 @@ def check_codec_consistency(cfg):
         ]
         assert [a.input_size for a in affine] == [codec.input_size]
         assert [a.get('use_udp', False) for a in affine] == [udp]
-    # flip test: MSRA-style heatmaps are shifted by a pixel, UDP's are not
-    assert cfg.model.test_cfg.shift_heatmap is not udp
+    if codec.type in ('UDPHeatmap', 'MSRAHeatmap'):
+        # flip test: MSRA-style heatmaps are shifted by a pixel, UDP's not
+        assert cfg.model.test_cfg.shift_heatmap is not udp
     return codec
 
 

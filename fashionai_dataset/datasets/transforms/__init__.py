@@ -1,8 +1,9 @@
 from .bbox_view import BBoxView
 from .keypoint_weights import ZeroWeightOutsideInput
-from .photometric import RandomGaussianBlur, RandomGaussianNoise
+from .photometric import (CoarseDropout, RandomBoxBlur, RandomGaussianBlur,
+                          RandomGaussianNoise, RandomMedianBlur)
 
 __all__ = [
     'BBoxView', 'ZeroWeightOutsideInput', 'RandomGaussianBlur',
-    'RandomGaussianNoise'
+    'RandomGaussianNoise', 'RandomBoxBlur', 'RandomMedianBlur', 'CoarseDropout'
 ]

@@ -1,5 +1,9 @@
-"""Blur and sensor noise, the photometric augmentations MMPose lacks
-without albumentations."""
+"""Blur, sensor noise and occlusion: the photometric augmentations MMPose
+takes from the ``albumentations`` package, which cannot be installed beside
+this project's pins (its releases need numpy 2 and opencv-python-headless,
+docs/dependencies.md). RTMPose's recipe names albumentations' ``Blur``,
+``MedianBlur`` and ``CoarseDropout``; :class:`RandomBoxBlur`,
+:class:`RandomMedianBlur` and :class:`CoarseDropout` do the same."""
 from typing import Dict, Sequence
 
 import cv2
@@ -57,4 +61,76 @@ class RandomGaussianNoise(BaseTransform):
             image = results['img'].astype(np.float32)
             image += np.random.normal(0, sigma, image.shape)
             results['img'] = np.clip(image, 0, 255).astype(np.uint8)
+        return results
+
+
+@TRANSFORMS.register_module()
+class RandomBoxBlur(RandomGaussianBlur):
+    """Blur ``img`` with a box (mean) filter of a random odd size, as
+    albumentations' ``Blur`` (kernel 3 to 7 pixels).
+
+    Args: as :class:`RandomGaussianBlur`.
+    """
+
+    def transform(self, results: Dict) -> Dict:
+        if np.random.rand() < self.prob:
+            k = int(np.random.choice(self.kernel_sizes))
+            results['img'] = cv2.blur(results['img'], (k, k))
+        return results
+
+
+@TRANSFORMS.register_module()
+class RandomMedianBlur(RandomGaussianBlur):
+    """Median-filter ``img`` with a random odd kernel, as albumentations'
+    ``MedianBlur`` (kernel 3 to 7 pixels).
+
+    Args: as :class:`RandomGaussianBlur`.
+    """
+
+    def transform(self, results: Dict) -> Dict:
+        if np.random.rand() < self.prob:
+            k = int(np.random.choice(self.kernel_sizes))
+            results['img'] = cv2.medianBlur(results['img'], k)
+        return results
+
+
+@TRANSFORMS.register_module()
+class CoarseDropout(BaseTransform):
+    """Black out one random rectangle of ``img``, as albumentations'
+    ``CoarseDropout(max_holes=1, min_holes=1)`` with sizes given as
+    fractions of the image: the model learns to place points it cannot see.
+    Keypoints and their weights are left as they are.
+
+    Args:
+        prob (float): Probability of a hole. Defaults to 1.0.
+        size_range (Sequence[float]): Range of the hole's height and width
+            (each drawn on its own) as fractions of the image's.
+            Defaults to (0.2, 0.4), RTMPose's.
+        fill_value (int): Grey level of the hole. Defaults to 0.
+    """
+
+    def __init__(self,
+                 prob: float = 1.0,
+                 size_range: Sequence[float] = (0.2, 0.4),
+                 fill_value: int = 0) -> None:
+        super().__init__()
+        low, high = size_range
+        if not 0 < low <= high <= 1:
+            raise ValueError('size_range must satisfy 0 < low <= high <= 1, '
+                             f'got {size_range}')
+        self.prob = prob
+        self.size_range = (low, high)
+        self.fill_value = fill_value
+
+    def transform(self, results: Dict) -> Dict:
+        if np.random.rand() < self.prob:
+            image = results['img']
+            height, width = image.shape[:2]
+            hole_h = int(height * np.random.uniform(*self.size_range))
+            hole_w = int(width * np.random.uniform(*self.size_range))
+            top = np.random.randint(0, height - hole_h + 1)
+            left = np.random.randint(0, width - hole_w + 1)
+            image = image.copy()
+            image[top:top + hole_h, left:left + hole_w] = self.fill_value
+            results['img'] = image
         return results

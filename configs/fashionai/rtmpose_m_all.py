@@ -1,0 +1,3 @@
+# One RTMPose-m for all five categories: 24 outputs; a point a category
+# does not define has zero target weight for its images (as hrnet_w32_all.py).
+_base_ = ['./_base_/rtmpose_m.py']

@@ -1,0 +1,6 @@
+_base_ = ['./_base_/rtmpose_m_aic_coco.py']
+
+category = 'trousers'
+model = dict(head=dict(out_channels=7))
+train_dataloader = dict(dataset=dict(category=category))
+val_dataloader = test_dataloader = dict(dataset=dict(category=category))

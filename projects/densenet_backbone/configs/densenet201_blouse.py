@@ -1,0 +1,6 @@
+_base_ = ['./_base_/densenet201.py']
+
+category = 'blouse'
+model = dict(head=dict(out_channels=13))
+train_dataloader = dict(dataset=dict(category=category))
+val_dataloader = test_dataloader = dict(dataset=dict(category=category))
