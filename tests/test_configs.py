@@ -174,15 +174,23 @@ def test_demo_config():
     assert cfg.param_scheduler[1].end == cfg.train_cfg.max_epochs
 
 
-def test_small_hrnet_config_is_the_demo_recipe_with_an_hrnet():
+def test_demo_model_is_the_small_model_recipe_with_an_hrnet():
+    """`make demo` trains the small HRNet (tools/demo.py): the recipe of
+    the half-width ResNet-18 config, a longer schedule."""
     cfg = Config.fromfile(str(CONFIG_DIR / f'{SMALL_HRNET_CONFIG}.py'))
-    demo = Config.fromfile(str(CONFIG_DIR / f'{DEMO_CONFIG}.py'))
-    assert check_codec_consistency(cfg) == demo.model.head.decoder
+    small_resnet = Config.fromfile(str(CONFIG_DIR / f'{DEMO_CONFIG}.py'))
+    assert check_codec_consistency(cfg) == small_resnet.model.head.decoder
     assert cfg.model.backbone.type == 'HRNet'
+    assert cfg.model.backbone.init_cfg is None  # runs offline
     assert cfg.model.backbone.extra.stage4.num_channels == (16, 32, 64, 128)
     assert cfg.model.head.in_channels == 16
-    assert cfg.train_dataloader == demo.train_dataloader
-    assert cfg.param_scheduler == demo.param_scheduler
+    assert cfg.train_dataloader == small_resnet.train_dataloader
+    assert cfg.optim_wrapper == small_resnet.optim_wrapper
+    assert cfg.train_cfg.max_epochs == 18
+    assert cfg.param_scheduler[1].end == cfg.train_cfg.max_epochs
+    assert max(cfg.param_scheduler[1].milestones) < cfg.train_cfg.max_epochs
+    demo_tool = (REPO_ROOT / 'tools' / 'demo.py').read_text()
+    assert f"'{SMALL_HRNET_CONFIG}.py'" in demo_tool
     model = MODELS.build(cfg.model)
     model.init_weights()
     with torch.no_grad():

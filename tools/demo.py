@@ -1,7 +1,7 @@
 """The main job, end to end, on bundled synthetic data (`make demo`).
 
 1. render a synthetic FashionAI-format dataset (as tools/make_synthetic.py);
-2. `mim train` configs/fashionai/res18_all_128_demo.py on it;
+2. `mim train` configs/fashionai/hrnet_w16_all_128_demo.py on it;
 3. `mim test` the best checkpoint on the test split's answers;
 4. write a submission for the test list (tools/predict.py);
 5. evaluate it (tools/evaluate.py, with a plot) beside the constant
@@ -32,7 +32,8 @@ from fashionai_core.keypoints import CATEGORIES
 from fashionai_dataset.synthetic import ensure_synthetic
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CONFIG = osp.join(REPO_ROOT, 'configs', 'fashionai', 'res18_all_128_demo.py')
+CONFIG = osp.join(REPO_ROOT, 'configs', 'fashionai',
+                  'hrnet_w16_all_128_demo.py')
 TOOLS = osp.join(REPO_ROOT, 'tools')
 #: Images per category and split; seed 0.
 FULL = dict(train=300, val=40, test=40)

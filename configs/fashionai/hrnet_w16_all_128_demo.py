@@ -38,3 +38,17 @@ model = dict(
         init_cfg=None),
     # HRNet's top branch is already at heatmap resolution: no deconvolutions
     head=dict(in_channels=16, deconv_out_channels=None))
+
+# `make demo` trains this model: 18 epochs fit the demo's 15 minutes on a
+# 2-core CPU (docs/benchmarks.md measures the choice).
+train_cfg = dict(max_epochs=18, val_interval=9)
+param_scheduler = [
+    dict(type='LinearLR', begin=0, end=50, start_factor=0.01, by_epoch=False),
+    dict(
+        type='MultiStepLR',
+        begin=0,
+        end=18,
+        milestones=[15, 17],
+        gamma=0.2,
+        by_epoch=True)
+]
