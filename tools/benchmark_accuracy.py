@@ -22,10 +22,12 @@ Protocol (the same for every row, so rows compare):
 
 At another input size than its own, a config's codec keeps its type, the
 heatmap stays a quarter of the input and sigma scales with the size, as in
-the ``_384``/``_512`` configs; the benchmark's config file writes that codec
-out. Defaults: the demo's half-width ResNet-18 SimpleBaseline
-and a width-16 HRNet, both at 128 and 192 pixels (about 30 minutes on a
-2-core CPU). A benchmark, not a test: nothing is asserted.
+the ``_384``/``_512`` configs (a SimCC head also takes the new input and
+feature map sizes); the benchmark's config file writes that codec out.
+Defaults: the half-width ResNet-18 SimpleBaseline of
+``res18_all_128_demo.py`` and the demo's width-16 HRNet, both at 128 and
+192 pixels (about 30 minutes on a 2-core CPU). A benchmark, not a test:
+nothing is asserted.
 """
 import argparse
 import datetime
@@ -64,7 +66,7 @@ _base_ = [{config!r}]
 from fashionai_dataset.config_utils import pipeline_for_codec  # noqa: E402
 
 codec = {codec!r}
-model = dict(head=dict(decoder=codec))
+model = dict(head={head!r})
 train_pipeline = pipeline_for_codec(_base_.train_pipeline, codec)
 val_pipeline = pipeline_for_codec(_base_.val_pipeline, codec)
 train_dataloader = dict(
@@ -98,7 +100,22 @@ def codec_at_size(codec: Dict, size: int) -> Dict:
         scaled.update(
             heatmap_size=(size // 4, size // 4),
             sigma=codec['sigma'] * size / codec['input_size'][0])
+    elif 'simcc_split_ratio' in codec:
+        scaled.update(
+            sigma=tuple(s * size / codec['input_size'][0]
+                        for s in codec['sigma']))
     return scaled
+
+
+def head_at_size(head: Dict, codec: Dict) -> Dict:
+    """The head fields that change with the input: its decoder and, for
+    SimCC heads, the input and the 1/32 feature map sizes."""
+    fields = dict(decoder=codec)
+    if 'in_featuremap_size' in head:
+        size = codec['input_size']
+        fields.update(
+            input_size=size, in_featuremap_size=(size[0] // 32, size[1] // 32))
+    return fields
 
 
 def write_wrapper(config: str, size: int, args: argparse.Namespace) -> str:
@@ -109,12 +126,14 @@ def write_wrapper(config: str, size: int, args: argparse.Namespace) -> str:
     epochs = args.epochs
     milestones = sorted({max(1, epochs - 2), max(1, epochs - 1)})
     path = osp.join(args.work_dir, f'{name}.py')
+    cfg = Config.fromfile(config)
+    codec = codec_at_size(cfg.codec.to_dict(), size)
     with atomic_write(path) as file:
         file.write(
             WRAPPER.format(
                 config=osp.abspath(config),
-                codec=codec_at_size(
-                    Config.fromfile(config).codec.to_dict(), size),
+                codec=codec,
+                head=head_at_size(cfg.model.head.to_dict(), codec),
                 seed=SEED,
                 epochs=epochs,
                 milestones=milestones,

@@ -7,10 +7,11 @@ Each row of ANN_CSV (default: 1,200 synthetic rows, 240 per category, drawn
 from the shape model fitted to real annotations; images taken as 512x512 as
 most real ones are) goes through the real MMPose steps of a
 top-down config: whole-image box -> GetBBoxCenterScale -> TopdownAffine
-(warp to the input) -> the codec's encode (target heatmap, or normalized
-coordinates for regression) -> decode -> back to original pixels as the
-pose estimator does. The NE of the result against the annotation is printed
-per codec and input size. A benchmark, not a test: nothing is asserted.
+(warp to the input) -> the codec's encode (target heatmap, 1-D SimCC
+labels, or normalized coordinates for regression) -> decode -> back to
+original pixels as the pose estimator does. The NE of the result against
+the annotation is printed per codec and input size. A benchmark, not a
+test: nothing is asserted.
 """
 import argparse
 import os.path as osp
@@ -33,13 +34,30 @@ from fashionai_dataset.synthetic import synthetic_row
 IMAGE_SIZE = 512
 
 CODECS: Dict[str, dict] = {
-    'MSRAHeatmap': dict(type='MSRAHeatmap'),
-    'MSRAHeatmap unbiased (DARK)': dict(type='MSRAHeatmap', unbiased=True),
-    'UDPHeatmap': dict(type='UDPHeatmap'),
+    'MSRAHeatmap':
+    dict(type='MSRAHeatmap'),
+    'MSRAHeatmap unbiased (DARK)':
+    dict(type='MSRAHeatmap', unbiased=True),
+    'UDPHeatmap':
+    dict(type='UDPHeatmap'),
     # projects/regression_baseline's DeepPose and RLE configs
-    'RegressionLabel': dict(type='RegressionLabel'),
+    'RegressionLabel':
+    dict(type='RegressionLabel'),
+    # RTMPose's coordinate classification: MMPose's defaults, its DARK
+    # refinement, a finer grid, and this project's sub-bin codec
+    'SimCCLabel (split 2, MMPose default)':
+    dict(type='SimCCLabel'),
+    'SimCCLabel split 2, use_dark':
+    dict(type='SimCCLabel', use_dark=True),
+    'SimCCLabel split 3':
+    dict(type='SimCCLabel', simcc_split_ratio=3.0),
+    'SubpixelSimCCLabel split 2 (the RTMPose configs)':
+    dict(type='SubpixelSimCCLabel'),
+    'SubpixelSimCCLabel split 1':
+    dict(type='SubpixelSimCCLabel', simcc_split_ratio=1.0),
 }
 HEATMAP_CODECS = ('MSRAHeatmap', 'UDPHeatmap')
+SIMCC_CODECS = ('SimCCLabel', 'SubpixelSimCCLabel')
 
 
 def round_trip(records, codec_cfg: dict, input_size: int,
@@ -51,6 +69,11 @@ def round_trip(records, codec_cfg: dict, input_size: int,
         heatmap = input_size // 4
         codec_cfg.update(
             heatmap_size=(heatmap, heatmap), sigma=2 * input_size / 256)
+    elif codec_cfg['type'] in SIMCC_CODECS:
+        # RTMPose's sigma: 5.66 bins at 256 pixels and split ratio 2
+        split = codec_cfg.setdefault('simcc_split_ratio', 2.0)
+        sigma = 5.66 * input_size / 256 * split / 2
+        codec_cfg.update(sigma=(sigma, sigma))
     codec = KEYPOINT_CODECS.build(codec_cfg)
     pipeline = Compose([
         dict(type='GetBBoxCenterScale', padding=padding),
@@ -72,6 +95,9 @@ def round_trip(records, codec_cfg: dict, input_size: int,
                                results['keypoints_visible'])
         if 'heatmaps' in encoded:
             points, _ = codec.decode(encoded['heatmaps'])
+        elif 'keypoint_x_labels' in encoded:
+            points, _ = codec.decode(encoded['keypoint_x_labels'],
+                                     encoded['keypoint_y_labels'])
         else:
             points, _ = codec.decode(encoded['keypoint_labels'])
         center, scale = results['input_center'], results['input_scale']
