@@ -1,5 +1,5 @@
 # hrnet_w32_outwear.py tested on several views of each image (tta_pipeline in
-# _base_/fashionai_topdown_heatmap.py: the box at 0.9, 1.0 and 1.1, each
+# _base_/fashionai_data.py: the box at 0.9, 1.0 and 1.1, each
 # with flip test), averaged in original-image pixels. Same checkpoint:
 # mim test mmpose THIS_CONFIG --checkpoint <hrnet_w32_outwear checkpoint>
 _base_ = ['./hrnet_w32_outwear.py']

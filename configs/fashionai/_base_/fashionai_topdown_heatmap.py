@@ -50,40 +50,5 @@ val_pipeline = [
     dict(type='PackPoseInputs')
 ]
 
-# Test-time augmentation, used by the *_tta.py configs: the instance box at
-# 0.9, 1.0 and 1.1 of its size, each view with the model's own flip test;
-# FashionAITTAModel maps each view's points back to the image and averages
-# them. bbox_rotation is packed so that rotated views (BBoxView(rotation=))
-# can be undone.
-tta_pipeline = [
-    dict(type='LoadImage'),
-    dict(type='GetBBoxCenterScale'),
-    dict(
-        type='TestTimeAug',
-        transforms=[
-            [
-                dict(type='BBoxView', scale_factor=0.9),
-                dict(type='BBoxView', scale_factor=1.0),
-                dict(type='BBoxView', scale_factor=1.1),
-            ],
-            [
-                dict(
-                    type='TopdownAffine',
-                    input_size=codec['input_size'],
-                    use_udp=True)
-            ],
-            [
-                dict(
-                    type='PackPoseInputs',
-                    meta_keys=('id', 'img_id', 'img_path', 'category_id',
-                               'crowd_index', 'ori_shape', 'img_shape',
-                               'input_size', 'input_center', 'input_scale',
-                               'flip', 'flip_direction', 'flip_indices',
-                               'raw_ann_info', 'dataset_name',
-                               'bbox_rotation'))
-            ],
-        ])
-]
-
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = test_dataloader = dict(dataset=dict(pipeline=val_pipeline))

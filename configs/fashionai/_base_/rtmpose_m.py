@@ -4,6 +4,7 @@
 # Leaf configs name the category; rtmpose_t.py and rtmpose_s.py change the
 # width and depth.
 _base_ = ['./fashionai_data.py']
+from fashionai_dataset.config_utils import pipeline_for_codec  # noqa: E402
 
 # MMPose's RTMPose schedule for COCO is 420 epochs; FashionAI's category
 # sets are 20-50 times smaller and the heatmap configs here train 210.
@@ -143,37 +144,8 @@ val_pipeline = [
     dict(type='TopdownAffine', input_size=codec['input_size'], use_udp=False),
     dict(type='PackPoseInputs')
 ]
-# The heatmap configs' test-time views (fashionai_topdown_heatmap.py): the
-# box at 0.9, 1.0 and 1.1, each with flip test, for FashionAITTAModel.
-tta_pipeline = [
-    dict(type='LoadImage'),
-    dict(type='GetBBoxCenterScale'),
-    dict(
-        type='TestTimeAug',
-        transforms=[
-            [
-                dict(type='BBoxView', scale_factor=0.9),
-                dict(type='BBoxView', scale_factor=1.0),
-                dict(type='BBoxView', scale_factor=1.1),
-            ],
-            [
-                dict(
-                    type='TopdownAffine',
-                    input_size=codec['input_size'],
-                    use_udp=False)
-            ],
-            [
-                dict(
-                    type='PackPoseInputs',
-                    meta_keys=('id', 'img_id', 'img_path', 'category_id',
-                               'crowd_index', 'ori_shape', 'img_shape',
-                               'input_size', 'input_center', 'input_scale',
-                               'flip', 'flip_direction', 'flip_indices',
-                               'raw_ann_info', 'dataset_name',
-                               'bbox_rotation'))
-            ],
-        ])
-]
+# the test-time views (fashionai_data.py) warped as val_pipeline warps
+tta_pipeline = pipeline_for_codec(_base_.tta_pipeline, codec)
 
 train_dataloader = dict(batch_size=256, dataset=dict(pipeline=train_pipeline))
 val_dataloader = test_dataloader = dict(dataset=dict(pipeline=val_pipeline))
