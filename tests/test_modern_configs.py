@@ -5,6 +5,8 @@ runs forward; a checkpoint in MMPose's model-zoo layout (17-keypoint head)
 loads into the backbone and leaves the category's head to start fresh.
 """
 import copy
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -16,7 +18,8 @@ from test_configs import (CONFIG_DIR, HRNET_W48_CONFIGS, POSE_START_CONFIGS,
 from test_train_test_e2e import NE_PATTERN
 
 from fashionai_core.keypoints import CATEGORIES, num_category_keypoints
-from fixtures import REPO_ROOT, best_checkpoint, mim, tiny_config, write_data
+from fixtures import (REPO_ROOT, best_checkpoint, mim, tiny_config, write_data,
+                      write_test_list)
 
 MODEL_ZOO = 'https://download.openmmlab.com/'
 #: CSPNeXt depth and width of RTMPose-t, -s and -m (MMPose's)
@@ -219,7 +222,7 @@ def test_rtmpose_trains_switches_pipeline_and_tests(tmp_path):
     """RTMPose-t's recipe, small, through `mim train` and `mim test`:
     mmdet's HSV jitter and pipeline switch, the registered blur and
     occlusion steps, EMA weights in the checkpoint, the SimCC flip test."""
-    write_data(tmp_path / 'data')
+    write_data(tmp_path / 'data', categories=('blouse', ))
     work_dir = tmp_path / 'work'
     config = tiny_config(
         CONFIG_DIR / 'rtmpose_t_blouse.py',
@@ -238,3 +241,20 @@ def test_rtmpose_trains_switches_pipeline_and_tests(tmp_path):
     log = mim('test', 'mmpose', config, '--checkpoint', best, cwd=REPO_ROOT)
     (test_ne, ) = [float(v) for v in NE_PATTERN.findall(log)]
     assert test_ne == pytest.approx(min(val_ne), abs=1e-6)
+
+    # a submission from tools/predict.py evaluates to the runner's NE
+    val_csv = tmp_path / 'data' / 'val' / 'Annotations' / 'val.csv'
+    test_list = write_test_list(val_csv, tmp_path / 'test.csv')
+    submission = tmp_path / 'submission.csv'
+    for tool, *args in (('predict.py', test_list, tmp_path / 'data' / 'val',
+                         submission, '--model', f'blouse={best}', '--config',
+                         f'blouse={config}', '--num-workers', '0'),
+                        ('evaluate.py', val_csv, submission)):
+        result = subprocess.run(
+            [sys.executable, str(REPO_ROOT / 'tools' / tool)] +
+            [str(a) for a in args],
+            capture_output=True,
+            text=True)
+        assert result.returncode == 0, result.stderr[-3000:]
+    tool_ne = float(result.stdout.splitlines()[0].split()[1])
+    assert tool_ne == pytest.approx(test_ne, abs=0.01)
