@@ -19,7 +19,7 @@ import os.path as osp
 import time
 
 import torch
-from benchmark_accuracy import machine
+from benchmark_accuracy import codec_at_size, head_at_size, machine
 from mmengine.config import Config
 from mmpose.registry import MODELS
 from mmpose.utils import register_all_modules
@@ -39,10 +39,9 @@ def build(name: str, size: int, device: str) -> torch.nn.Module:
     """The config's model for a ``size`` x ``size`` input, in eval mode."""
     cfg = Config.fromfile(osp.join(CONFIG_DIR, f'{name}.py'))
     cfg.model.backbone.init_cfg = None
-    head = cfg.model.head
-    if 'in_featuremap_size' in head:  # SimCC heads are built for one size
-        head.input_size = (size, size)
-        head.in_featuremap_size = (size // 32, size // 32)
+    # SimCC heads are built for one input size
+    codec = codec_at_size(cfg.model.head.decoder.to_dict(), size)
+    cfg.model.head.update(head_at_size(cfg.model.head.to_dict(), codec))
     model = MODELS.build(cfg.model).to(device).eval()
     return model
 

@@ -16,7 +16,6 @@ from typing import Optional, Tuple
 
 import numpy as np
 from mmpose.codecs import SimCCLabel
-from mmpose.codecs.utils import get_simcc_maximum
 from mmpose.registry import KEYPOINT_CODECS
 
 
@@ -79,24 +78,15 @@ class SubpixelSimCCLabel(SimCCLabel):
 
     def decode(self, simcc_x: np.ndarray,
                simcc_y: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-        """Keypoints in input pixels, shape (N, K, 2), and scores (N, K)."""
-        keypoints, scores = get_simcc_maximum(simcc_x, simcc_y)
-        if keypoints.ndim == 2:  # one instance
-            keypoints, scores = keypoints[None], scores[None]
-            simcc_x, simcc_y = simcc_x.reshape(
-                1,
-                *simcc_x.shape[-2:]), simcc_y.reshape(1, *simcc_y.shape[-2:])
-        keypoints = np.stack([
-            refine_simcc_parabola(simcc_x, keypoints[..., 0]),
-            refine_simcc_parabola(simcc_y, keypoints[..., 1])
-        ],
-                             axis=-1).astype(np.float32)
-        # as SimCCLabel: a point with no positive response is -1 bins
-        keypoints /= self.simcc_split_ratio
-        if self.decode_visibility:
-            _, visibility = get_simcc_maximum(
-                simcc_x * self.decode_beta * self.sigma[0],
-                simcc_y * self.decode_beta * self.sigma[1],
-                apply_softmax=True)
-            return keypoints, (scores, visibility)
+        """SimCCLabel's decoding (argmax bin, scores, visibility), each
+        point then refined within its bin: keypoints in input pixels, shape
+        (N, K, 2)."""
+        keypoints, scores = super().decode(simcc_x, simcc_y)
+        count, points = keypoints.shape[:2]
+        for axis, simcc in enumerate((simcc_x, simcc_y)):
+            # as SimCCLabel: a point with no positive response stays at -1
+            peaks = keypoints[..., axis] * self.simcc_split_ratio
+            keypoints[..., axis] = refine_simcc_parabola(
+                simcc.reshape(count, points, -1),
+                peaks) / self.simcc_split_ratio
         return keypoints, scores
