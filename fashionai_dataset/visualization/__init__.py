@@ -1,3 +1,0 @@
-from .draw import contact_sheet, draw_keypoints
-
-__all__ = ['contact_sheet', 'draw_keypoints']
