@@ -6,7 +6,7 @@ PYTHON := .venv/bin/python
 .PHONY: venv lint format test demo
 
 # Python sources the linters read (settings: setup.cfg, as MMPose's)
-LINTED := fashionai_core fashionai_dataset projects configs tools tests
+LINTED := fashionai_core fashionai_deploy fashionai_dataset projects configs tools tests
 
 # Creates or refreshes .venv/ when requirements.txt or pyproject.toml changed.
 venv:

@@ -96,6 +96,12 @@ def load_weights_only(filename: str,
                                                    Callable]] = None) -> Any:
     """Load a local checkpoint with ``torch.load(weights_only=True)``.
 
+    Returns:
+        The checkpoint as mmengine saved it: :func:`decode` has restored
+        what ``WeightsOnlyCheckpointHook`` made plain, so code that loads
+        it without the hook (MMPose's ``init_model``, ``MMPoseInferencer``)
+        finds the metainfo's numpy arrays.
+
     Raises:
         FileNotFoundError: ``filename`` does not exist.
         UnsafeCheckpointError: The pickle refers to a Python object that is
@@ -105,7 +111,7 @@ def load_weights_only(filename: str,
     if not osp.isfile(filename):
         raise FileNotFoundError(f'{filename} can not be found.')
     try:
-        return torch.load(
+        checkpoint = torch.load(
             filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as error:
         reason = str(error).split('WeightsUnpickler error:')[-1].strip()
@@ -117,6 +123,7 @@ def load_weights_only(filename: str,
             'if you trust this file, convert it once with '
             'torch.load(weights_only=False) and save only its state_dict.'
         ) from None
+    return decode(checkpoint)
 
 
 def install_weights_only_loading() -> None:

@@ -7,8 +7,8 @@ from mmengine.logging import MMLogger
 from mmpose.registry import DATASETS
 
 from fashionai_core.csv_io import ANNOTATION_HEADER, FashionAICSVError
+from fashionai_core.image_check import FashionAIImageError
 from fashionai_core.keypoints import category_keypoint_indices
-from fashionai_dataset.image_check import FashionAIImageError
 from fixtures import write_csv, write_split, write_test_list
 
 

@@ -1,8 +1,10 @@
-"""Network images per second at inference, batch 1 and 8, in one run.
+"""Network images per second at inference, batch 1 and 8, in one run:
+PyTorch, and onnxruntime on the exported network.
 
 Usage:
     python tools/benchmark_inference.py [--configs NAME ...] [--size 256]
         [--batches 1 8] [--seconds 10] [--device cpu]
+        [--backends pytorch onnxruntime]
 
 Each config's model is built (no pretrained weights: speed does not depend
 on them), put in eval mode and timed on random input of ``--size`` pixels
@@ -11,13 +13,17 @@ without flip test (the configs' flip test doubles it) and without data
 loading or decoding. Each setting runs three warm-up batches, then batches for
 about ``--seconds``. Torch uses all the cores it sees. Defaults: RTMPose-t,
 -s and -m, HRNet-W32, SimpleBaseline-R50 and the demo's small HRNet, all at
-256 pixels. A benchmark, not a test: nothing is asserted.
+256 pixels. ``onnxruntime`` times the same network exported as
+``tools/export_onnx.py`` exports it (any batch size; CPU execution
+provider, its default threads: one per core). A benchmark, not a test:
+nothing is asserted.
 """
 import argparse
 import datetime
 import os.path as osp
 import time
 
+import numpy as np
 import torch
 from benchmark_accuracy import codec_at_size, head_at_size, machine
 from mmengine.config import Config
@@ -26,6 +32,9 @@ from mmpose.utils import register_all_modules
 from tabulate import tabulate
 
 import fashionai_dataset  # noqa: F401  (registers, closes the stack's gaps)
+from fashionai_dataset.apis import ExportedNetwork
+from fashionai_dataset.apis.export_onnx import export_network
+from fashionai_deploy.metadata import CODEC_OUTPUTS
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG_DIR = osp.join(REPO_ROOT, 'configs', 'fashionai')
@@ -61,6 +70,34 @@ def images_per_second(model: torch.nn.Module, batch: int, size: int,
     return done / (time.perf_counter() - start)
 
 
+def onnxruntime_session(model: torch.nn.Module, size: int):
+    """onnxruntime's CPU session of the model's exported network."""
+    import onnxruntime
+    outputs = CODEC_OUTPUTS[type(model.head.decoder).__name__]
+    proto = export_network(
+        ExportedNetwork(model).eval(), torch.rand(2, 3, size, size), outputs,
+        None)
+    return onnxruntime.InferenceSession(
+        proto.SerializeToString(), providers=['CPUExecutionProvider'])
+
+
+def onnxruntime_images_per_second(session, batch: int, size: int,
+                                  seconds: float) -> float:
+    inputs = {'input': np.random.rand(batch, 3, size, size).astype('float32')}
+    for _ in range(3):
+        session.run(None, inputs)
+    done, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        session.run(None, inputs)
+        done += batch
+    return done / (time.perf_counter() - start)
+
+
+def onnxruntime_version() -> str:
+    import onnxruntime
+    return onnxruntime.__version__
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--configs', nargs='+', default=DEFAULT_CONFIGS)
@@ -68,27 +105,43 @@ def main() -> None:
     parser.add_argument('--batches', type=int, nargs='+', default=[1, 8])
     parser.add_argument('--seconds', type=float, default=10.0)
     parser.add_argument('--device', default='cpu')
+    parser.add_argument(
+        '--backends',
+        nargs='+',
+        choices=['pytorch', 'onnxruntime'],
+        default=['pytorch'])
     args = parser.parse_args()
     register_all_modules()
     rows = []
     for name in args.configs:
         model = build(name, args.size, args.device)
         params = sum(p.numel() for p in model.parameters()) / 1e6
-        speeds = [
-            images_per_second(model, batch, args.size, args.device,
-                              args.seconds) for batch in args.batches
-        ]
-        rows.append([name, f'{params:.1f}'] +
-                    [f'{s:.1f} ({1000 / s:.0f} ms)' for s in speeds])
-        print('  ' + '  '.join(rows[-1]), flush=True)
+        for backend in args.backends:
+            if backend == 'pytorch':
+                speeds = [
+                    images_per_second(model, batch, args.size, args.device,
+                                      args.seconds) for batch in args.batches
+                ]
+            else:
+                session = onnxruntime_session(model.cpu(), args.size)
+                speeds = [
+                    onnxruntime_images_per_second(session, batch, args.size,
+                                                  args.seconds)
+                    for batch in args.batches
+                ]
+                model.to(args.device)
+            rows.append([name, backend, f'{params:.1f}'] +
+                        [f'{s:.1f} ({1000 / s:.1f} ms)' for s in speeds])
+            print('  ' + '  '.join(rows[-1]), flush=True)
     print(f'\nImages per second (ms per image), {args.size}x{args.size}, '
           f'network forward only, no flip test; {datetime.date.today()}, '
-          f'{machine()}, torch {torch.__version__}, '
-          f'{torch.get_num_threads()} threads:')
+          f'{machine()}, torch {torch.__version__} '
+          f'({torch.get_num_threads()} threads), onnxruntime '
+          f'{onnxruntime_version()}:')
     print(
         tabulate(
             rows,
-            headers=['config', 'M params'] +
+            headers=['config', 'backend', 'M params'] +
             [f'batch {b}' for b in args.batches],
             tablefmt='github'))
 

@@ -7,6 +7,8 @@ Usage:
         [--model blouse=work_dirs/res50_blouse/best.pth --weights blouse=2,1]
         [--config blouse=configs/fashionai/hrnet_w32_blouse.py] \
         [--no-flip] [--batch-size 32] [--device cuda:0]
+    python tools/predict.py TEST_CSV IMAGE_ROOT OUT_CSV --backend onnxruntime \
+        --model blouse=blouse.onnx --model skirt=skirt.onnx ...
 
 One checkpoint per category, or ``--model all=CKPT`` for one model of all
 five; several ``--model`` for a category average their predictions
@@ -16,17 +18,18 @@ the one each checkpoint was trained with (``--config``: one per checkpoint
 of the category, in order). The submission has the test file's rows in its
 order and is written atomically; the summary says how many models each
 category used (the 2018 rules allowed two, the detector included).
+
+``--backend onnxruntime`` runs files from ``tools/export_onnx.py`` without
+torch or MMPose (``--config`` and ``--device`` do not apply; several files
+of a category are averaged in image pixels).
 """
 import argparse
 import sys
 from typing import Dict, List
 
-import torch
-
-from fashionai_core.csv_io import write_submission
+from fashionai_core.csv_io import FashionAIRecords, write_submission
+from fashionai_core.image_check import FashionAIImageError
 from fashionai_core.keypoints import check_category
-from fashionai_dataset.apis import load_pose_model, predict_csv
-from fashionai_dataset.weights_only import UnsafeCheckpointError
 
 
 def key_values(pairs: List[str], what: str) -> Dict[str, List[str]]:
@@ -56,6 +59,53 @@ def category_weights(pairs: List[str]) -> Dict[str, List[float]]:
     return result
 
 
+def predict_pytorch(args: argparse.Namespace, checkpoints: Dict[str,
+                                                                List[str]],
+                    configs: Dict[str, List[str]],
+                    weights: Dict[str, List[float]]) -> FashionAIRecords:
+    """The submission's records from checkpoints, through MMPose."""
+    import torch
+
+    from fashionai_dataset.apis import load_pose_model, predict_csv
+    from fashionai_dataset.weights_only import UnsafeCheckpointError
+
+    device = args.device or ('cuda:0' if torch.cuda.is_available() else 'cpu')
+    try:
+        models = {
+            category: [
+                load_pose_model(
+                    checkpoint,
+                    configs[category][index] if category in configs else None,
+                    device=device,
+                    flip_test=not args.no_flip)
+                for index, checkpoint in enumerate(paths)
+            ]
+            for category, paths in checkpoints.items()
+        }
+    except UnsafeCheckpointError as error:
+        raise ValueError(str(error)) from None
+    return predict_csv(models, args.test_csv, args.image_root, args.batch_size,
+                       args.num_workers, weights)
+
+
+def predict_onnxruntime(args: argparse.Namespace, checkpoints: Dict[str,
+                                                                    List[str]],
+                        configs: Dict[str, List[str]],
+                        weights: Dict[str, List[float]]) -> FashionAIRecords:
+    """The submission's records from exported files, without torch."""
+    from fashionai_deploy import OnnxPoseModel, predict_csv_onnx
+
+    models = {
+        category: [
+            OnnxPoseModel(path, flip_test=False if args.no_flip else None)
+            for path in paths
+        ]
+        for category, paths in checkpoints.items()
+    }
+    return predict_csv_onnx(models, args.test_csv, args.image_root,
+                            args.batch_size, weights)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('test_csv', help='image_id,image_category list')
@@ -66,8 +116,9 @@ def main() -> int:
         action='append',
         required=True,
         metavar='CATEGORY=CKPT',
-        help='checkpoint for a category, or all=CKPT; repeat per category, '
-        'or for one category to average several models')
+        help='checkpoint (or .onnx file) for a category, or all=CKPT; '
+        'repeat per category, or for one category to average several '
+        'models')
     parser.add_argument(
         '--weights',
         action='append',
@@ -88,7 +139,12 @@ def main() -> int:
     parser.add_argument('--batch-size', type=int, default=32)
     parser.add_argument('--num-workers', type=int, default=2)
     parser.add_argument(
-        '--device', default='cuda:0' if torch.cuda.is_available() else 'cpu')
+        '--device', help='cpu, cuda:0, ... (default: cuda:0 if present)')
+    parser.add_argument(
+        '--backend',
+        choices=['pytorch', 'onnxruntime'],
+        default='pytorch',
+        help='pytorch: checkpoints; onnxruntime: exported .onnx files')
     args = parser.parse_args()
 
     checkpoints = key_values(args.model, 'model')
@@ -99,21 +155,14 @@ def main() -> int:
             parser.error(f'{len(paths)} --config for {category}, '
                          f'{len(checkpoints.get(category, []))} --model: '
                          'give one config per checkpoint, or none')
+    if args.backend == 'onnxruntime' and configs:
+        parser.error('--config applies to checkpoints, not ONNX files (their '
+                     'settings are in the file)')
+    predict = predict_onnxruntime if args.backend == 'onnxruntime' else (
+        predict_pytorch)
     try:
-        models = {
-            category: [
-                load_pose_model(
-                    checkpoint,
-                    configs[category][index] if category in configs else None,
-                    device=args.device,
-                    flip_test=not args.no_flip)
-                for index, checkpoint in enumerate(paths)
-            ]
-            for category, paths in checkpoints.items()
-        }
-        records = predict_csv(models, args.test_csv, args.image_root,
-                              args.batch_size, args.num_workers, weights)
-    except (UnsafeCheckpointError, FileNotFoundError, ValueError) as error:
+        records = predict(args, checkpoints, configs, weights)
+    except (FashionAIImageError, FileNotFoundError, ValueError) as error:
         print(f'error: {error}', file=sys.stderr)
         return 1
     write_submission(args.out_csv, records.image_ids, records.categories,

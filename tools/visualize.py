@@ -17,8 +17,8 @@ import cv2
 
 from fashionai_core.atomic import atomic_write
 from fashionai_core.csv_io import read_fashionai_csv
+from fashionai_core.draw import contact_sheet, draw_keypoints
 from fashionai_core.keypoints import CATEGORIES
-from fashionai_dataset.visualization import contact_sheet, draw_keypoints
 
 
 def write_png(path: str, image) -> None:

@@ -1,4 +1,5 @@
 """Predict FashionAI keypoints for a test CSV with one or more models."""
+import os.path as osp
 from typing import Dict, Optional, Sequence, Union
 
 import numpy as np
@@ -20,7 +21,6 @@ from fashionai_core.keypoints import (ALL_CATEGORIES, CATEGORY_DEFINES,
 from ..datasets import FashionAIDataset
 from ..metainfo import csv_columns, fashionai_metainfo
 from ..models import PoseEnsemble
-from ..weights_only import decode
 
 
 def _config_from_meta(meta: dict, checkpoint: str) -> Config:
@@ -34,8 +34,7 @@ def _config_from_meta(meta: dict, checkpoint: str) -> Config:
 def config_from_checkpoint(checkpoint: str) -> Config:
     """The training config stored in a checkpoint written by ``mim train``."""
     return _config_from_meta(
-        decode(_load_checkpoint(checkpoint,
-                                map_location='cpu')).get('meta', {}),
+        _load_checkpoint(checkpoint, map_location='cpu').get('meta', {}),
         checkpoint)
 
 
@@ -59,7 +58,7 @@ def load_pose_model(checkpoint: str,
             than its codec decodes (a codec changed without rebuilding the
             pipeline).
     """
-    state = decode(_load_checkpoint(checkpoint, map_location='cpu'))
+    state = _load_checkpoint(checkpoint, map_location='cpu')
     meta = state.get('meta', {})
     cfg = Config.fromfile(config) if config else _config_from_meta(
         meta, checkpoint)
@@ -102,7 +101,8 @@ def _dataset_for(model: nn.Module, test_csv: str, image_root: str,
                  category: str) -> FashionAIDataset:
     pipeline = model.cfg.test_dataloader.dataset.pipeline
     return FashionAIDataset(
-        ann_file=test_csv,
+        # mmengine would join a relative ann_file to data_root
+        ann_file=osp.abspath(test_csv),
         category=category,
         data_root=image_root,
         data_prefix=dict(img=''),

@@ -18,31 +18,7 @@ import numpy as np
 from mmpose.codecs import SimCCLabel
 from mmpose.registry import KEYPOINT_CODECS
 
-
-def refine_simcc_parabola(simcc: np.ndarray, peaks: np.ndarray) -> np.ndarray:
-    """Sub-bin peak positions from a parabola through three bins.
-
-    Args:
-        simcc (np.ndarray): 1-D distributions, shape (N, K, bins).
-        peaks (np.ndarray): Their argmax bin, shape (N, K); may be -1 where
-            the point was not found (left unchanged).
-
-    Returns:
-        np.ndarray: Peak positions in bins, shape (N, K), float.
-    """
-    refined = peaks.astype(np.float64)
-    bins = simcc.shape[-1]
-    index = np.clip(np.round(peaks).astype(np.int64), 1, bins - 2)[..., None]
-    left, centre, right = (
-        np.take_along_axis(simcc, index + step, axis=-1)[..., 0]
-        for step in (-1, 0, 1))
-    curvature = 2 * centre - left - right
-    inside = (peaks >= 1) & (peaks <= bins - 2) & (curvature > 0)
-    offset = np.zeros_like(refined)
-    np.divide(0.5 * (right - left), curvature, out=offset, where=inside)
-    # a fit that leaves the peak bin is noise, not a peak
-    refined[inside] += np.clip(offset[inside], -0.5, 0.5)
-    return refined
+from fashionai_deploy.decoding import refine_simcc_parabola
 
 
 @KEYPOINT_CODECS.register_module()

@@ -10,10 +10,10 @@ from mmpose.registry import DATASETS
 
 from fashionai_core.csv_io import (FashionAICSVError, FashionAIRecords,
                                    read_fashionai_csv)
+from fashionai_core.image_check import FashionAIImageError, image_size
 from fashionai_core.keypoints import (ALL_CATEGORIES, KEYPOINT_NAMES,
                                       category_keypoint_indices,
                                       check_category)
-from ..image_check import FashionAIImageError, image_size
 from ..metainfo import fashionai_metainfo
 
 

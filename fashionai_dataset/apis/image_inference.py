@@ -1,0 +1,67 @@
+"""A trained checkpoint as a predictor on plain images (no CSV, no dataset).
+
+The counterpart of :class:`fashionai_deploy.OnnxPoseModel` for PyTorch:
+same attributes and ``predict``, so ``tools/infer.py`` takes either. The
+images go through the config's own test pipeline with the whole image as
+the box, as ``mmpose.apis.inference_topdown`` does, but in batches.
+"""
+from typing import List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+from mmengine.dataset import Compose, pseudo_collate
+
+from .predict import load_pose_model
+
+
+class CheckpointPoseModel:
+    """Predict one garment's keypoints per image with a checkpoint.
+
+    Args:
+        checkpoint: A checkpoint written by ``mim train``.
+        config: Config file; defaults to the checkpoint's own.
+        device: ``'cpu'``, ``'cuda:0'``, ...
+        flip_test: Average with the mirrored image's prediction.
+    """
+
+    def __init__(self,
+                 checkpoint: str,
+                 config: Optional[str] = None,
+                 device: str = 'cpu',
+                 flip_test: bool = True) -> None:
+        self.path = checkpoint
+        self.model = load_pose_model(checkpoint, config, device, flip_test)
+        self.pipeline = Compose(
+            self.model.cfg.test_dataloader.dataset.pipeline)
+        self.category: str = self.model.cfg.test_dataloader.dataset.category
+        meta = self.model.dataset_meta
+        self.keypoint_names: List[str] = [
+            meta['keypoint_id2name'][i] for i in range(meta['num_keypoints'])
+        ]
+
+    def predict(self,
+                images: Sequence[np.ndarray]) -> Tuple[np.ndarray, np.ndarray]:
+        """Keypoints of the garment in each image.
+
+        Args:
+            images: BGR images (H, W, 3), uint8, any sizes.
+
+        Returns:
+            tuple: keypoints (N, K, 2) in each image's pixels and scores
+            (N, K), K = ``len(self.keypoint_names)``.
+        """
+        samples = []
+        for image in images:
+            height, width = image.shape[:2]
+            info = dict(
+                img=image,
+                bbox=np.array([[0, 0, width, height]], dtype=np.float32),
+                bbox_score=np.ones(1, dtype=np.float32))
+            info.update(self.model.dataset_meta)
+            samples.append(self.pipeline(info))
+        with torch.no_grad():
+            results = self.model.test_step(pseudo_collate(samples))
+        keypoints = np.stack([r.pred_instances.keypoints[0] for r in results])
+        scores = np.stack(
+            [r.pred_instances.keypoint_scores[0] for r in results])
+        return keypoints, scores

@@ -1,0 +1,153 @@
+"""Keypoints on plain images: one JSON and one drawing per image.
+
+Works with any model that has ``path``, ``category``, ``keypoint_names``
+and ``predict(images) -> (keypoints (N, K, 2), scores (N, K))``: an
+:class:`~fashionai_deploy.OnnxPoseModel`, or the PyTorch
+``fashionai_dataset.apis.CheckpointPoseModel``.
+"""
+import glob
+import json
+import os
+import os.path as osp
+from typing import Any, Dict, List, Sequence, Tuple
+
+import cv2
+import numpy as np
+from tqdm import tqdm
+
+from fashionai_core.atomic import atomic_write
+from fashionai_core.draw import draw_keypoints
+from fashionai_core.image_check import FashionAIImageError, read_image
+from fashionai_core.keypoints import (ALL_CATEGORIES, CATEGORY_KEYPOINTS,
+                                      NUM_KEYPOINTS, check_category,
+                                      keypoint_index)
+
+#: File name endings taken from a folder.
+IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')
+
+
+def list_images(spec: str) -> List[str]:
+    """The image files an argument names, sorted.
+
+    Args:
+        spec: A file, a folder (searched recursively for
+            :data:`IMAGE_EXTENSIONS`) or a glob pattern (``**`` recurses).
+
+    Raises:
+        FileNotFoundError: Nothing matches.
+    """
+    if osp.isdir(spec):
+        found = [
+            osp.join(root, name) for root, _, names in os.walk(spec)
+            for name in names if name.lower().endswith(IMAGE_EXTENSIONS)
+        ]
+    elif osp.isfile(spec):
+        found = [spec]
+    else:
+        found = [p for p in glob.glob(spec, recursive=True) if osp.isfile(p)]
+    if not found:
+        raise FileNotFoundError(f'{spec}: no image file, folder or glob '
+                                'match')
+    return sorted(found)
+
+
+def check_model_category(model: Any, category: str) -> None:
+    """Raise ValueError unless ``model`` predicts ``category``'s points (its
+    own category, or all 24)."""
+    check_category(category)
+    if model.category not in (category, ALL_CATEGORIES):
+        raise ValueError(
+            f'{model.path} predicts {model.category} '
+            f'({len(model.keypoint_names)} keypoints), not {category}')
+
+
+def image_result(path: str, image: np.ndarray, category: str,
+                 names: Sequence[str], keypoints: np.ndarray,
+                 scores: np.ndarray) -> Dict[str, Any]:
+    """The JSON document of one image: the category's points only, in
+    original image pixels."""
+    wanted = CATEGORY_KEYPOINTS[category]
+    return dict(
+        image=path,
+        width=int(image.shape[1]),
+        height=int(image.shape[0]),
+        category=category,
+        keypoints=[
+            dict(
+                name=name,
+                x=round(float(keypoints[names.index(name), 0]), 2),
+                y=round(float(keypoints[names.index(name), 1]), 2),
+                score=round(float(scores[names.index(name)]), 4))
+            for name in wanted
+        ])
+
+
+def draw_result(image: np.ndarray, result: Dict[str, Any]) -> np.ndarray:
+    """The image with the predicted points and the category's skeleton."""
+    points = np.zeros((NUM_KEYPOINTS, 2))
+    visibility = np.full(NUM_KEYPOINTS, -1)
+    for point in result['keypoints']:
+        index = keypoint_index(point['name'])
+        points[index] = point['x'], point['y']
+        visibility[index] = 1
+    return draw_keypoints(image, points, visibility, result['category'])
+
+
+def _outputs(path: str, root: str, out_dir: str) -> Tuple[str, str]:
+    stem = osp.splitext(osp.relpath(path, root))[0]
+    return (osp.join(out_dir,
+                     stem + '.json'), osp.join(out_dir, stem + '.jpg'))
+
+
+def infer_images(model: Any,
+                 paths: Sequence[str],
+                 category: str,
+                 out_dir: str,
+                 batch_size: int = 8) -> Tuple[int, List[str]]:
+    """Predict, then write ``<name>.json`` and ``<name>.jpg`` per image.
+
+    Outputs keep the images' folders below their common folder; each file
+    is written atomically. Images that cannot be read are skipped.
+
+    Args:
+        model: See the module docstring.
+        paths: Image files.
+        category: The garment each image shows.
+        out_dir: Where the files go.
+        batch_size: Images per forward pass.
+
+    Returns:
+        tuple: how many images were written, and ``'path: reason'`` for
+        each skipped one.
+
+    Raises:
+        ValueError: The model does not predict ``category``.
+    """
+    check_model_category(model, category)
+    names = list(model.keypoint_names)
+    root = osp.commonpath([osp.dirname(osp.abspath(p)) for p in paths])
+    written, skipped = 0, []
+    with tqdm(total=len(paths), desc='images') as progress:
+        for start in range(0, len(paths), batch_size):
+            batch, images = [], []
+            for path in paths[start:start + batch_size]:
+                try:
+                    images.append(read_image(path))
+                    batch.append(path)
+                except FashionAIImageError as error:
+                    skipped.append(f'{path}: {error}')
+            if batch:
+                keypoints, scores = model.predict(images)
+            for i, (path, image) in enumerate(zip(batch, images)):
+                result = image_result(path, image, category, names,
+                                      keypoints[i], scores[i])
+                json_path, drawing_path = _outputs(
+                    osp.abspath(path), root, out_dir)
+                with atomic_write(json_path) as file:
+                    json.dump(result, file, indent=1)
+                _, encoded = cv2.imencode('.jpg', draw_result(image, result))
+                with atomic_write(drawing_path, 'wb') as file:
+                    file.write(encoded.tobytes())
+                written += 1
+            progress.update(len(paths[start:start + batch_size]))
+    return written, skipped

@@ -1,0 +1,133 @@
+"""What an exported FashionAI ONNX file says about itself.
+
+``tools/export_onnx.py`` stores one JSON document in the ONNX model's
+``metadata_props`` under :data:`METADATA_KEY`: everything a predictor needs
+besides the network (the whole-image box, the affine, the normalisation,
+the codec, the flip test and the keypoints). :func:`check_metadata`
+validates it when a file is opened, so a file from another exporter, or one
+edited by hand, stops with the file and the field named.
+"""
+import json
+from typing import Any, Dict, List, Mapping
+
+from fashionai_core.keypoints import (CATEGORY_KEYPOINTS, check_category,
+                                      mirror_name)
+
+#: ``metadata_props`` key of the JSON document.
+METADATA_KEY = 'fashionai'
+#: Bumped when a field changes meaning; files of another version are refused.
+FORMAT_VERSION = 1
+
+#: Codecs the predictor decodes, with the parameters each needs.
+CODEC_FIELDS: Dict[str, List[str]] = {
+    'UDPHeatmap': ['input_size', 'heatmap_size', 'blur_kernel_size'],
+    'MSRAHeatmap':
+    ['input_size', 'heatmap_size', 'unbiased', 'blur_kernel_size'],
+    'SimCCLabel': ['input_size', 'simcc_split_ratio'],
+    'SubpixelSimCCLabel': ['input_size', 'simcc_split_ratio'],
+}
+#: The network outputs of each kind of codec, in order.
+CODEC_OUTPUTS: Dict[str, List[str]] = {
+    'UDPHeatmap': ['heatmaps'],
+    'MSRAHeatmap': ['heatmaps'],
+    'SimCCLabel': ['simcc_x', 'simcc_y'],
+    'SubpixelSimCCLabel': ['simcc_x', 'simcc_y'],
+}
+
+#: Top-level fields and what each holds.
+FIELDS: Dict[str, str] = {
+    'format_version': f'{FORMAT_VERSION}',
+    'category': 'a FashionAI category or "all"',
+    'keypoint_names': 'the output channels\' keypoint names, in order',
+    'flip_indices': 'per output channel, the channel of its mirror point',
+    'input_size': '[width, height] of the network input, pixels',
+    'bbox_padding': 'the whole-image box is enlarged by this factor',
+    'use_udp': 'whether the affine is UDP\'s (unbiased) warp',
+    'mean': 'per-channel mean subtracted, RGB or BGR as bgr_to_rgb says',
+    'std': 'per-channel divisor after the mean',
+    'bgr_to_rgb': 'whether the BGR image is turned to RGB first',
+    'codec': 'the decoder: type and its parameters',
+    'flip_test': 'enabled, shift_heatmap, simcc_x_shift (bins)',
+    'outputs': 'the network\'s output names, in order',
+}
+
+
+class MetadataError(ValueError):
+    """An ONNX file lacks, or holds a wrong, FashionAI metadata field."""
+
+
+def _fail(source: str, message: str) -> None:
+    raise MetadataError(
+        f'{source}: {message}; export the model with tools/export_onnx.py')
+
+
+def check_metadata(metadata: Mapping[str, Any], source: str) -> None:
+    """Raise :class:`MetadataError` naming ``source`` and the field unless
+    ``metadata`` is a complete, consistent FashionAI document."""
+    for field in FIELDS:
+        if field not in metadata:
+            _fail(
+                source, f'the FashionAI metadata has no {field!r} field '
+                f'({FIELDS[field]})')
+    if metadata['format_version'] != FORMAT_VERSION:
+        _fail(
+            source, f'metadata format_version is '
+            f'{metadata["format_version"]!r}, this predictor reads '
+            f'{FORMAT_VERSION}')
+    try:
+        check_category(metadata['category'])
+    except ValueError as error:
+        _fail(source, f'metadata category: {error}')
+    names = list(metadata['keypoint_names'])
+    expected = list(CATEGORY_KEYPOINTS[metadata['category']])
+    if names != expected:
+        _fail(
+            source, f'metadata keypoint_names has {len(names)} names that '
+            f'are not {metadata["category"]}\'s {len(expected)} in CSV '
+            'order')
+    flip_indices = list(metadata['flip_indices'])
+    if flip_indices != [names.index(mirror_name(n)) for n in names]:
+        _fail(
+            source, 'metadata flip_indices does not pair each keypoint '
+            'with its mirror')
+    codec = metadata['codec']
+    kind = codec.get('type') if isinstance(codec, Mapping) else None
+    if kind not in CODEC_FIELDS:
+        _fail(
+            source, f'metadata codec type {kind!r} is not one of '
+            f'{", ".join(CODEC_FIELDS)}')
+    for field in CODEC_FIELDS[kind]:
+        if field not in codec:
+            _fail(source, f'metadata codec {kind} has no {field!r} field')
+    if list(codec['input_size']) != list(metadata['input_size']):
+        _fail(
+            source, f'metadata codec input_size {codec["input_size"]} is '
+            f'not the input size {metadata["input_size"]}')
+    if list(metadata['outputs']) != CODEC_OUTPUTS[kind]:
+        _fail(
+            source, f'metadata outputs {metadata["outputs"]} are not '
+            f'{kind}\'s {CODEC_OUTPUTS[kind]}')
+    for field in ('mean', 'std'):
+        if len(metadata[field]) != 3:
+            _fail(source, f'metadata {field} needs 3 values')
+
+
+def metadata_from_props(props: Mapping[str, str],
+                        source: str) -> Dict[str, Any]:
+    """Parse and check the document in an ONNX file's metadata properties.
+
+    Args:
+        props: The file's ``metadata_props`` as a dict (onnxruntime's
+            ``get_modelmeta().custom_metadata_map``).
+        source: The file, for messages.
+    """
+    if METADATA_KEY not in props:
+        _fail(source, f'the file has no {METADATA_KEY!r} metadata')
+    try:
+        metadata = json.loads(props[METADATA_KEY])
+    except json.JSONDecodeError as error:
+        _fail(source, f'the {METADATA_KEY!r} metadata is not JSON ({error})')
+    if not isinstance(metadata, dict):
+        _fail(source, f'the {METADATA_KEY!r} metadata is not a JSON object')
+    check_metadata(metadata, source)
+    return metadata

@@ -1,0 +1,108 @@
+"""Submissions from exported models, without torch: the onnxruntime
+counterpart of ``fashionai_dataset.apis.predict_csv``."""
+import os.path as osp
+from typing import Dict, Optional, Sequence
+
+import numpy as np
+from tqdm import tqdm
+
+from fashionai_core.csv_io import FashionAIRecords, read_fashionai_csv
+from fashionai_core.ensemble import normalized_weights
+from fashionai_core.image_check import read_image
+from fashionai_core.keypoints import (ALL_CATEGORIES, CATEGORY_DEFINES,
+                                      NUM_KEYPOINTS, keypoint_index)
+from .infer import check_model_category
+from .onnx_model import OnnxPoseModel
+
+
+def csv_columns(model: OnnxPoseModel) -> np.ndarray:
+    """CSV column (0-23) of each of the model's outputs, shape (K,)."""
+    return np.array([keypoint_index(name) for name in model.keypoint_names])
+
+
+def _predict_rows(model: OnnxPoseModel, rows: Sequence[int],
+                  paths: Sequence[str],
+                  batch_size: int) -> Dict[int, np.ndarray]:
+    """Row -> points (24, 2) in image pixels, NaN outside the model's."""
+    columns = csv_columns(model)
+    points = {}
+    with tqdm(total=len(rows), desc=osp.basename(model.path)) as progress:
+        for start in range(0, len(rows), batch_size):
+            batch = rows[start:start + batch_size]
+            keypoints, _ = model.predict([read_image(paths[r]) for r in batch])
+            for row, predicted in zip(batch, keypoints):
+                points[row] = np.full((NUM_KEYPOINTS, 2), np.nan)
+                points[row][columns] = predicted
+            progress.update(len(batch))
+    return points
+
+
+def predict_csv_onnx(models: Dict[str, Sequence[OnnxPoseModel]],
+                     test_csv: str,
+                     image_root: str,
+                     batch_size: int = 32,
+                     weights: Optional[Dict[str, Sequence[float]]] = None
+                     ) -> FashionAIRecords:
+    """Predict every image of a test (or annotation) CSV with ONNX models.
+
+    Args:
+        models: Category (or ``'all'``) -> models; several models of a
+            category are averaged in original-image pixels (with
+            ``weights``). A category's own models are used for its images
+            before an ``'all'`` model.
+        test_csv: ``image_id,image_category`` list (annotation CSVs work too).
+        image_root: Folder that ``image_id`` paths are relative to.
+        batch_size: Images per network call (twice that with flip test).
+        weights: Category -> one weight per model (default: equal).
+
+    Returns:
+        FashionAIRecords: The test rows in file order; ``keypoints`` holds
+        the predictions (N, 24, 2) in original-image pixels, NaN for points
+        the image's category does not define.
+
+    Raises:
+        ValueError: An image's category has no model, a model was exported
+            for another category, or weights do not match the models.
+        FashionAIImageError: An image cannot be read (a submission needs
+            every listed image).
+    """
+    records = read_fashionai_csv(test_csv)
+    weights = weights or {}
+    for category, members in models.items():
+        for model in members:
+            check_model_category(model, category)
+    if ALL_CATEGORIES not in models:
+        uncovered = sorted(set(records.categories) - set(models))
+        if uncovered:
+            raise ValueError(f'{test_csv} has {", ".join(uncovered)} images '
+                             'but no model was given for them (nor an "all" '
+                             'model)')
+    paths = [osp.join(image_root, image_id) for image_id in records.image_ids]
+    predictions = np.full((len(records), NUM_KEYPOINTS, 2), np.nan)
+    done = np.zeros(len(records), dtype=bool)
+    categories = np.asarray(records.categories)
+    # category models first, so an 'all' model only fills what is left
+    for category in sorted(models, key=lambda c: c == ALL_CATEGORIES):
+        rows = np.flatnonzero(~done & (
+            (categories == category) | (category == ALL_CATEGORIES)))
+        members = models[category]
+        if not len(rows):
+            continue
+        try:
+            member_weights = normalized_weights(
+                weights.get(category), len(members))
+        except ValueError as error:
+            raise ValueError(f'--weights {category}: {error}') from None
+        total = np.zeros((len(rows), NUM_KEYPOINTS, 2))
+        for model, weight in zip(members, member_weights):
+            points = _predict_rows(model, list(rows), paths, batch_size)
+            total += weight * np.stack([points[row] for row in rows])
+        predictions[rows] = total
+        done[rows] = True
+    # an 'all' model predicts 24 points; keep only those each image's
+    # category defines
+    predictions[~CATEGORY_DEFINES[records.category_ids]] = np.nan
+    records.keypoints = predictions
+    records.visibility = np.where(np.isnan(predictions[..., 0]), -1,
+                                  1).astype(np.int8)
+    return records

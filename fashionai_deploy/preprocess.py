@@ -1,0 +1,129 @@
+"""The test pipeline of the FashionAI configs in numpy and OpenCV.
+
+MMPose's ``GetBBoxCenterScale`` -> ``TopdownAffine`` -> data preprocessor,
+for the whole-image box and no rotation, step for step in the same dtypes,
+so that an exported network sees the pixels the PyTorch model sees.
+"""
+from typing import Sequence, Tuple
+
+import cv2
+import numpy as np
+
+
+def whole_image_center_scale(width: int, height: int, padding: float,
+                             aspect_ratio: float
+                             ) -> Tuple[np.ndarray, np.ndarray]:
+    """Centre and size of the padded whole-image box, as MMPose's
+    ``bbox_xyxy2cs`` then ``TopdownAffine._fix_aspect_ratio`` compute them.
+
+    Args:
+        width: Image width, pixels.
+        height: Image height, pixels.
+        padding: The box is enlarged by this factor (1.25 in the configs).
+        aspect_ratio: Network input width / height.
+
+    Returns:
+        tuple: centre (2,) and scale (2,), float32, image pixels.
+    """
+    box = np.array([0, 0, width, height], dtype=np.float32)
+    center = np.array([box[0] + box[2], box[1] + box[3]]) * 0.5
+    scale = np.array([box[2] - box[0], box[3] - box[1]]) * padding
+    w, h = scale
+    scale = (np.array([w, w / aspect_ratio]) if w > h *
+             aspect_ratio else np.array([h *
+                                         aspect_ratio, h])).astype(np.float32)
+    return center.astype(np.float32), scale
+
+
+def warp_matrix(center: np.ndarray, scale: np.ndarray,
+                input_size: Sequence[int], use_udp: bool) -> np.ndarray:
+    """The 2x3 affine from image to network input pixels (no rotation).
+
+    MMPose's ``get_udp_warp_matrix`` when ``use_udp``, else
+    ``get_warp_matrix`` (three point pairs through
+    ``cv2.getAffineTransform``), with ``rot=0``.
+    """
+    w, h = input_size
+    if use_udp:
+        matrix = np.zeros((2, 3), dtype=np.float32)
+        scale_x = (w - 1) / scale[0]
+        scale_y = (h - 1) / scale[1]
+        matrix[0, 0] = scale_x
+        matrix[0, 2] = scale_x * (-0.5 * center[0] * 2 + 0.5 * scale[0])
+        matrix[1, 1] = scale_y
+        matrix[1, 2] = scale_y * (-0.5 * center[1] * 2 + 0.5 * scale[1])
+        return matrix
+    src = np.zeros((3, 2), dtype=np.float32)
+    dst = np.zeros((3, 2), dtype=np.float32)
+    src[0] = center
+    src[1] = center + np.array([scale[0] * -0.5, 0.])
+    dst[0] = [w * 0.5, h * 0.5]
+    dst[1] = np.array([w * 0.5, h * 0.5]) + np.array([w * -0.5, 0.])
+    # the third point: the first two's difference turned by 90 degrees
+    for points in (src, dst):
+        direction = points[0] - points[1]
+        points[2] = points[1] + np.r_[-direction[1], direction[0]]
+    return cv2.getAffineTransform(src, dst)
+
+
+def warp_image(image: np.ndarray, padding: float, input_size: Sequence[int],
+               use_udp: bool) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Warp an image's whole-image box to the network input.
+
+    Args:
+        image: BGR image (H, W, 3), uint8.
+        padding: Box enlargement factor.
+        input_size: Network input (width, height), pixels.
+        use_udp: UDP's warp instead of MMPose's classic one.
+
+    Returns:
+        tuple: the warped image (h, w, 3) uint8, and the box centre (2,) and
+        scale (2,) that map input pixels back to the image.
+    """
+    height, width = image.shape[:2]
+    center, scale = whole_image_center_scale(width, height, padding,
+                                             input_size[0] / input_size[1])
+    matrix = warp_matrix(center, scale, input_size, use_udp)
+    warped = cv2.warpAffine(
+        image,
+        matrix, (int(input_size[0]), int(input_size[1])),
+        flags=cv2.INTER_LINEAR)
+    return warped, center, scale
+
+
+def normalize(images: np.ndarray, mean: Sequence[float], std: Sequence[float],
+              bgr_to_rgb: bool) -> np.ndarray:
+    """Network input from warped images, as ``PoseDataPreprocessor``.
+
+    Args:
+        images: BGR images (N, h, w, 3), uint8.
+        mean: Per-channel mean, in the network's channel order.
+        std: Per-channel divisor.
+        bgr_to_rgb: Reverse the channels first.
+
+    Returns:
+        np.ndarray: (N, 3, h, w) float32.
+    """
+    if bgr_to_rgb:
+        images = images[..., ::-1]
+    planes = images.transpose(0, 3, 1, 2).astype(np.float32)
+    mean = np.asarray(mean, dtype=np.float32).reshape(1, 3, 1, 1)
+    std = np.asarray(std, dtype=np.float32).reshape(1, 3, 1, 1)
+    return np.ascontiguousarray((planes - mean) / std)
+
+
+def to_image_pixels(keypoints: np.ndarray, center: np.ndarray,
+                    scale: np.ndarray,
+                    input_size: Sequence[int]) -> np.ndarray:
+    """Input pixels -> image pixels, as ``TopdownPoseEstimator`` maps them.
+
+    Args:
+        keypoints: (K, 2) in network input pixels.
+        center, scale: The box from :func:`warp_image`.
+        input_size: Network input (width, height).
+
+    Returns:
+        np.ndarray: (K, 2) in image pixels.
+    """
+    input_size = np.asarray(input_size)
+    return keypoints / input_size * scale + center - 0.5 * scale

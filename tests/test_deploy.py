@@ -1,0 +1,540 @@
+"""Shipping a model: ONNX export, the torch-free onnxruntime predictor, its
+parity with PyTorch, tools/infer.py on plain images, and MMPoseInferencer
+drawing FashionAI predictions."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, List
+
+import cv2
+import numpy as np
+import onnx
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.dataset import Compose
+from mmengine.registry import init_default_scope
+from mmpose.codecs import MSRAHeatmap, SimCCLabel, UDPHeatmap
+from mmpose.datasets.datasets.utils import parse_pose_metainfo
+from mmpose.models import build_pose_estimator
+from mmpose.models.utils.tta import flip_heatmaps, flip_vectors
+
+from fashionai_core.csv_io import read_fashionai_csv
+from fashionai_core.keypoints import CATEGORY_KEYPOINTS
+from fashionai_core.submission_evaluation import evaluate_submission
+from fashionai_dataset.codecs import SubpixelSimCCLabel
+from fashionai_dataset.metainfo import fashionai_metainfo
+from fashionai_dataset.models import shift_bins_left as torch_shift_bins
+from fashionai_dataset.weights_only import encode
+from fashionai_deploy import MetadataError, OnnxPoseModel
+from fashionai_deploy.decoding import decode, merge_flipped
+from fashionai_deploy.metadata import METADATA_KEY
+from fashionai_deploy.preprocess import normalize, warp_image
+from fixtures import REPO_ROOT, write_split, write_test_list
+
+TOOLS = REPO_ROOT / 'tools'
+RTMPOSE_CONFIG = REPO_ROOT / 'configs' / 'fashionai' / 'rtmpose_t_blouse.py'
+TINY_RTMPOSE = """
+from fashionai_dataset.config_utils import pipeline_for_codec
+
+codec = dict(
+    type='SubpixelSimCCLabel', input_size=(64, 64), sigma=(1.4, 1.4),
+    simcc_split_ratio=2.0, normalize=False, use_dark=False)
+model = dict(
+    backbone=dict(init_cfg=None),
+    head=dict(out_channels=24, input_size=codec['input_size'],
+              in_featuremap_size=(2, 2), decoder=codec))
+train_dataloader = dict(dataset=dict(category='all'))
+val_dataloader = test_dataloader = dict(
+    dataset=dict(
+        category='all',
+        pipeline=pipeline_for_codec(_base_.val_pipeline, codec)))
+"""
+
+
+def run_tool(name: str,
+             *args,
+             env: Dict[str, str] = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(TOOLS / name)] + [str(a) for a in args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO_ROOT)
+
+
+def make_checkpoint(config: Path, path: Path, seed: int = 0) -> Path:
+    """A checkpoint as `mim train` writes one (weights, the config and the
+    encoded dataset metainfo), of a randomly initialised model."""
+    cfg = Config.fromfile(str(config))
+    init_default_scope('mmpose')
+    torch.manual_seed(seed)
+    model = build_pose_estimator(cfg.model)
+    model.init_weights()
+    category = cfg.test_dataloader.dataset.category
+    meta = dict(
+        cfg=cfg.pretty_text,
+        dataset_meta=parse_pose_metainfo(fashionai_metainfo(category)))
+    torch.save(dict(state_dict=model.state_dict(), meta=encode(meta)), path)
+    return path
+
+
+def point_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Distances between the defined points of two (N, 24, 2) arrays."""
+    distances = np.linalg.norm(a - b, axis=-1)
+    assert np.array_equal(np.isnan(distances), np.isnan(a[..., 0]))
+    return distances[~np.isnan(distances)]
+
+
+@pytest.fixture(scope='module')
+def blouse_test_split(tmp_path_factory) -> Path:
+    """Ten blouse images with answers, and their test list."""
+    root = tmp_path_factory.mktemp('blouse_test')
+    write_split(
+        root, ['blouse'],
+        images_per_category=10,
+        size=(120, 96),
+        seed=7,
+        csv_name='Annotations/answers.csv')
+    write_test_list(root / 'Annotations/answers.csv', root / 'test.csv')
+    return root
+
+
+@pytest.fixture(scope='module')
+def exported_blouse(trained_elsewhere, tmp_path_factory) -> Path:
+    """The tiny trained blouse model, exported by tools/export_onnx.py."""
+    out = tmp_path_factory.mktemp('onnx') / 'blouse.onnx'
+    result = run_tool('export_onnx.py', trained_elsewhere.config,
+                      trained_elsewhere.checkpoint, out)
+    assert result.returncode == 0, result.stderr
+    assert 'largest |onnxruntime - PyTorch|' in result.stdout
+    return out
+
+
+# The numpy steps against MMPose's own, on the same inputs
+
+
+@pytest.mark.parametrize('use_udp', [True, False])
+@pytest.mark.parametrize('size', [(300, 200), (200, 300), (97, 97)])
+def test_warp_matches_mmpose_pipeline(use_udp, size):
+    rng = np.random.default_rng(0)
+    width, height = size
+    image = rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
+    init_default_scope('mmpose')
+    pipeline = Compose([
+        dict(type='GetBBoxCenterScale'),
+        dict(type='TopdownAffine', input_size=(64, 48), use_udp=use_udp)
+    ])
+    expected = pipeline(
+        dict(
+            img=image.copy(),
+            bbox=np.array([[0, 0, width, height]], dtype=np.float32)))
+    warped, center, scale = warp_image(image, 1.25, (64, 48), use_udp)
+    assert np.array_equal(warped, expected['img'])
+    assert np.array_equal(center, expected['input_center'])
+    assert np.array_equal(scale, expected['input_scale'])
+
+
+def test_normalize_matches_data_preprocessor():
+    from mmpose.models.data_preprocessors import PoseDataPreprocessor
+    from mmpose.structures import PoseDataSample
+    mean, std = [123.675, 116.28, 103.53], [58.395, 57.12, 57.375]
+    preprocessor = PoseDataPreprocessor(mean=mean, std=std, bgr_to_rgb=True)
+    images = np.random.default_rng(1).integers(
+        0, 256, (2, 16, 24, 3), dtype=np.uint8)
+    expected = preprocessor(
+        dict(
+            inputs=[torch.from_numpy(i.transpose(2, 0, 1)) for i in images],
+            data_samples=[PoseDataSample() for _ in images]),
+        training=False)['inputs'].numpy()
+    assert np.array_equal(normalize(images, mean, std, True), expected)
+
+
+def _codec_cases():
+    size = dict(input_size=(64, 48))
+    return [
+        ('UDPHeatmap', UDPHeatmap(heatmap_size=(16, 12), sigma=1.5, **size),
+         dict(heatmap_size=[16, 12], blur_kernel_size=11)),
+        ('MSRAHeatmap',
+         MSRAHeatmap(heatmap_size=(16, 12), sigma=1.5, unbiased=True, **size),
+         dict(heatmap_size=[16, 12], unbiased=True, blur_kernel_size=11)),
+        ('MSRAHeatmap', MSRAHeatmap(heatmap_size=(16, 12), sigma=1.5, **size),
+         dict(heatmap_size=[16, 12], unbiased=False, blur_kernel_size=11)),
+        ('SimCCLabel',
+         SimCCLabel(sigma=(2.8, 2.8), simcc_split_ratio=2.0,
+                    **size), dict(simcc_split_ratio=2.0)),
+        ('SubpixelSimCCLabel',
+         SubpixelSimCCLabel(
+             sigma=(2.8, 2.8), simcc_split_ratio=2.0, normalize=False,
+             **size), dict(simcc_split_ratio=2.0)),
+    ]
+
+
+@pytest.mark.parametrize('kind,codec,fields', _codec_cases())
+def test_decoding_matches_mmpose_codecs(kind, codec, fields):
+    rng = np.random.default_rng(2)
+    keypoints = rng.uniform([4, 4], [60, 44], (1, 13, 2))
+    encoded = codec.encode(keypoints, np.ones((1, 13)))
+    if 'heatmaps' in encoded:
+        outputs = [encoded['heatmaps'].astype(np.float32)]
+    else:
+        outputs = [
+            encoded['keypoint_x_labels'][0].astype(np.float32),
+            encoded['keypoint_y_labels'][0].astype(np.float32)
+        ]
+    # noise, so that refinements have something to do
+    outputs = [
+        o + rng.uniform(0, 0.05, o.shape).astype(np.float32) for o in outputs
+    ]
+    expected, expected_scores = codec.decode(
+        *[o.copy() if o.ndim == 3 else o[None].copy() for o in outputs])
+    points, scores = decode(
+        dict(type=kind, input_size=[64, 48], **fields), outputs)
+    np.testing.assert_allclose(points, expected[0], atol=1e-4)
+    np.testing.assert_allclose(scores, expected_scores[0], atol=1e-6)
+
+
+@pytest.mark.parametrize('shift_heatmap', [True, False])
+def test_heatmap_flip_merge_matches_mmpose(shift_heatmap):
+    rng = np.random.default_rng(3)
+    plain, mirrored = rng.random((2, 2, 13, 12, 16), dtype=np.float32)
+    flip_indices = fashionai_flip_indices('blouse')
+    expected = (torch.from_numpy(plain) + flip_heatmaps(
+        torch.from_numpy(mirrored),
+        flip_indices=flip_indices,
+        shift_heatmap=shift_heatmap)) * 0.5
+    merged = merge_flipped([plain], [mirrored], flip_indices,
+                           dict(shift_heatmap=shift_heatmap))
+    np.testing.assert_allclose(merged[0], expected.numpy(), atol=1e-7)
+
+
+@pytest.mark.parametrize('shift', [0., 1., 1.5])
+def test_simcc_flip_merge_matches_flip_aligned_head(shift):
+    rng = np.random.default_rng(4)
+    x, x_flip = rng.random((2, 2, 13, 128), dtype=np.float32)
+    y, y_flip = rng.random((2, 2, 13, 96), dtype=np.float32)
+    flip_indices = fashionai_flip_indices('blouse')
+    mirrored_x, mirrored_y = flip_vectors(
+        torch.from_numpy(x_flip), torch.from_numpy(y_flip), flip_indices)
+    mirrored_x = torch_shift_bins(mirrored_x, shift)
+    merged = merge_flipped([x, y], [x_flip, y_flip], flip_indices,
+                           dict(simcc_x_shift=shift))
+    np.testing.assert_allclose(
+        merged[0], (x + mirrored_x.numpy()) * 0.5, atol=1e-6)
+    np.testing.assert_allclose(
+        merged[1], (y + mirrored_y.numpy()) * 0.5, atol=1e-6)
+
+
+def fashionai_flip_indices(category: str) -> List[int]:
+    return parse_pose_metainfo(fashionai_metainfo(category))['flip_indices']
+
+
+# Export, then the same predictions from both backends
+
+
+def predict_both(test_root: Path, tmp_path: Path, category: str,
+                 checkpoint: Path, onnx_file: Path, *extra) -> List[Path]:
+    """Submissions from tools/predict.py with PyTorch and onnxruntime."""
+    outputs = []
+    for backend, model in (('pytorch', checkpoint), ('onnxruntime',
+                                                     onnx_file)):
+        out = tmp_path / f'{backend}.csv'
+        result = run_tool('predict.py', test_root / 'test.csv', test_root, out,
+                          '--model', f'{category}={model}', '--backend',
+                          backend, '--num-workers', '0', *extra)
+        assert result.returncode == 0, result.stderr
+        outputs.append(out)
+    return outputs
+
+
+@pytest.mark.slow
+def test_heatmap_model_predicts_the_same_through_onnxruntime(
+        trained_elsewhere, exported_blouse, blouse_test_split, tmp_path):
+    torch_csv, onnx_csv = predict_both(blouse_test_split, tmp_path, 'blouse',
+                                       trained_elsewhere.checkpoint,
+                                       exported_blouse)
+    answers = read_fashionai_csv(blouse_test_split / 'Annotations/answers.csv')
+    torch_records = read_fashionai_csv(torch_csv, allow_decimal=True)
+    onnx_records = read_fashionai_csv(onnx_csv, allow_decimal=True)
+    # the submission's two decimals are the resolution here
+    distances = point_distances(torch_records.keypoints,
+                                onnx_records.keypoints)
+    assert distances.mean() < 0.05
+    torch_ne = evaluate_submission(answers, torch_records).summary['NE']
+    onnx_ne = evaluate_submission(answers, onnx_records).summary['NE']
+    assert abs(torch_ne - onnx_ne) < 0.01
+
+
+@pytest.mark.slow
+def test_simcc_all_model_predicts_the_same_through_onnxruntime(tmp_path):
+    config = tmp_path / 'tiny_rtmpose_all.py'
+    config.write_text(f'_base_ = [{str(RTMPOSE_CONFIG)!r}]\n' + TINY_RTMPOSE)
+    checkpoint = make_checkpoint(config, tmp_path / 'rtmpose.pth')
+    exported = tmp_path / 'rtmpose.onnx'
+    result = run_tool('export_onnx.py', config, checkpoint, exported,
+                      '--batch', '4')
+    assert result.returncode == 0, result.stderr
+    model = OnnxPoseModel(str(exported))
+    assert model.batch == 4 and model.metadata['codec'][
+        'type'] == 'SubpixelSimCCLabel'
+    assert model.metadata['flip_test']['simcc_x_shift'] == 1.0
+    root = tmp_path / 'test'
+    write_split(
+        root, ['skirt', 'dress', 'trousers'],
+        images_per_category=3,
+        size=(80, 64),
+        seed=3,
+        csv_name='Annotations/answers.csv')
+    write_test_list(root / 'Annotations/answers.csv', root / 'test.csv')
+    torch_csv, onnx_csv = predict_both(root, tmp_path, 'all', checkpoint,
+                                       exported, '--batch-size', '5')
+    distances = point_distances(
+        read_fashionai_csv(torch_csv, allow_decimal=True).keypoints,
+        read_fashionai_csv(onnx_csv, allow_decimal=True).keypoints)
+    assert distances.mean() < 0.05
+
+
+# What the predictor needs is in the file, and wrong files are refused
+
+
+def test_export_writes_the_metadata_the_predictor_needs(exported_blouse):
+    model = OnnxPoseModel(str(exported_blouse))
+    meta = model.metadata
+    assert meta['category'] == 'blouse' and model.batch is None
+    assert model.keypoint_names == list(CATEGORY_KEYPOINTS['blouse'])
+    assert meta['input_size'] == [64, 64] and meta['use_udp']
+    assert meta['codec'] == dict(
+        type='UDPHeatmap',
+        input_size=[64, 64],
+        heatmap_size=[16, 16],
+        blur_kernel_size=11)
+    assert meta['flip_indices'] == fashionai_flip_indices('blouse')
+    assert meta['flip_test'] == dict(
+        enabled=True, shift_heatmap=False, simcc_x_shift=0.)
+
+
+def rewrite_metadata(source: Path, target: Path, change) -> Path:
+    proto = onnx.load(str(source))
+    entry = next(p for p in proto.metadata_props if p.key == METADATA_KEY)
+    metadata = json.loads(entry.value)
+    change(metadata)
+    entry.value = json.dumps(metadata)
+    onnx.save(proto, str(target))
+    return target
+
+
+def test_onnx_files_that_do_not_fit_are_refused(exported_blouse, tmp_path):
+
+    def drop_codec(meta):
+        del meta['codec']
+
+    def other_size(meta):
+        meta['input_size'] = meta['codec']['input_size'] = [128, 128]
+
+    def skirt(meta):
+        meta['category'] = 'skirt'
+        meta['keypoint_names'] = list(CATEGORY_KEYPOINTS['skirt'])
+        meta['flip_indices'] = fashionai_flip_indices('skirt')
+
+    cases = [(drop_codec, "has no 'codec' field"),
+             (other_size, 'exported for another input size'),
+             (skirt, 'has 13 keypoint channels, the metadata names 4')]
+    for change, message in cases:
+        path = rewrite_metadata(exported_blouse, tmp_path / 'changed.onnx',
+                                change)
+        with pytest.raises(MetadataError, match=message) as error:
+            OnnxPoseModel(str(path))
+        assert str(path) in str(error.value)
+    bare = onnx.load(str(exported_blouse))
+    del bare.metadata_props[:]
+    onnx.save(bare, str(tmp_path / 'bare.onnx'))
+    with pytest.raises(MetadataError, match="has no 'fashionai' metadata"):
+        OnnxPoseModel(str(tmp_path / 'bare.onnx'))
+
+
+def test_predict_refuses_a_model_of_another_category(exported_blouse,
+                                                     blouse_test_split,
+                                                     tmp_path):
+    out = tmp_path / 'never.csv'
+    result = run_tool('predict.py', blouse_test_split / 'test.csv',
+                      blouse_test_split, out, '--backend', 'onnxruntime',
+                      '--model', f'blouse={exported_blouse}', '--model',
+                      f'skirt={exported_blouse}')
+    assert result.returncode == 1
+    assert f'{exported_blouse} predicts blouse (13 keypoints), not skirt' in (
+        result.stderr)
+    assert not out.exists()
+
+
+@pytest.mark.slow
+def test_export_refuses_a_pipeline_the_predictor_does_not_repeat(
+        trained_elsewhere, tmp_path):
+    config = tmp_path / 'tta.py'
+    config.write_text(
+        f'_base_ = [{str(trained_elsewhere.config)!r}]\n'
+        'from fashionai_dataset.config_utils import pipeline_for_codec\n'
+        'test_dataloader = dict(dataset=dict(pipeline=pipeline_for_codec('
+        '_base_.tta_pipeline, _base_.codec)))\n')
+    out = tmp_path / 'never.onnx'
+    result = run_tool('export_onnx.py', config, trained_elsewhere.checkpoint,
+                      out)
+    assert result.returncode == 1
+    assert 'the test pipeline has TestTimeAug' in result.stderr
+    assert not out.exists() and not list(tmp_path.glob('.never*'))
+
+
+# Without torch, on plain images
+
+
+def write_image_folder(root: Path, test_split: Path) -> List[Path]:
+    """Four readable images (one in a subfolder), one that is not an
+    image and one truncated JPEG."""
+    images = sorted((test_split / 'Images' / 'blouse').glob('*.jpg'))[:5]
+    (root / 'shop').mkdir(parents=True)
+    kept = []
+    for i, source in enumerate(images[:4]):
+        target = root / ('shop' if i == 3 else '') / f'photo_{i}.jpg'
+        target.write_bytes(source.read_bytes())
+        kept.append(target)
+    (root / 'notes.png').write_text('not an image')
+    (root / 'cut.jpg').write_bytes(images[4].read_bytes()[:400])
+    return kept
+
+
+def test_onnx_backend_runs_without_torch_or_mmpose(exported_blouse,
+                                                   blouse_test_split,
+                                                   tmp_path):
+    # a None entry in sys.modules makes that import fail
+    blocker = tmp_path / 'sitecustomize.py'
+    blocker.write_text('import sys\n' + ''.join(
+        f'sys.modules[{name!r}] = None\n'
+        for name in ('torch', 'mmpose', 'mmengine', 'mmcv', 'mmdet')))
+    env = dict(__import__('os').environ, PYTHONPATH=str(tmp_path))
+    out = tmp_path / 'sub.csv'
+    result = run_tool(
+        'predict.py',
+        blouse_test_split / 'test.csv',
+        blouse_test_split,
+        out,
+        '--backend',
+        'onnxruntime',
+        '--model',
+        f'blouse={exported_blouse}',
+        env=env)
+    assert result.returncode == 0, result.stderr
+    assert len(read_fashionai_csv(out, allow_decimal=True)) == 10
+    images = tmp_path / 'images'
+    write_image_folder(images, blouse_test_split)
+    result = run_tool(
+        'infer.py',
+        images,
+        '--category',
+        'blouse',
+        '--model',
+        exported_blouse,
+        '--out-dir',
+        tmp_path / 'out',
+        env=env)
+    assert result.returncode == 0, result.stderr
+    # the blocker works: torch really is out of reach in that environment
+    check = subprocess.run([sys.executable, '-c', 'import torch'],
+                           env=env,
+                           capture_output=True)
+    assert check.returncode != 0
+
+
+@pytest.mark.slow
+def test_infer_writes_json_and_drawings_and_skips_unreadable_images(
+        trained_elsewhere, exported_blouse, blouse_test_split, tmp_path):
+    images = write_image_folder(tmp_path / 'images', blouse_test_split)
+    results = {}
+    for backend, model in (('onnx', exported_blouse),
+                           ('torch', trained_elsewhere.checkpoint)):
+        out = tmp_path / backend
+        result = run_tool('infer.py', tmp_path / 'images', '--category',
+                          'blouse', '--model', model, '--out-dir', out,
+                          '--batch-size', '3')
+        assert result.returncode == 0, result.stderr
+        assert '4 of 6 images' in result.stdout
+        assert '2 skipped' in result.stdout
+        assert 'notes.png' in result.stdout and 'cut.jpg' in result.stdout
+        assert sorted(p.relative_to(out) for p in out.rglob('*.json')) == [
+            Path('photo_0.json'),
+            Path('photo_1.json'),
+            Path('photo_2.json'),
+            Path('shop/photo_3.json')
+        ]
+        results[backend] = out
+    for image in images:
+        relative = image.relative_to(tmp_path / 'images').with_suffix('')
+        onnx_doc, torch_doc = (
+            json.loads(
+                (results[b] / relative).with_suffix('.json').read_text())
+            for b in ('onnx', 'torch'))
+        assert [p['name'] for p in onnx_doc['keypoints']
+                ] == list(CATEGORY_KEYPOINTS['blouse'])
+        assert (onnx_doc['width'], onnx_doc['height']) == (120, 96)
+        for a, b in zip(onnx_doc['keypoints'], torch_doc['keypoints']):
+            assert abs(a['x'] - b['x']) < 0.05 and abs(a['y'] - b['y']) < 0.05
+            assert abs(a['score'] - b['score']) < 1e-3
+        drawing = cv2.imread(
+            str((results['onnx'] / relative).with_suffix('.jpg')))
+        original = cv2.imread(str(image))
+        assert drawing.shape == original.shape
+        # the skeleton and points changed the picture
+        assert np.abs(drawing.astype(int) - original).max() > 100
+
+
+def test_infer_refuses_a_model_of_another_category(exported_blouse,
+                                                   blouse_test_split,
+                                                   tmp_path):
+    write_image_folder(tmp_path / 'images', blouse_test_split)
+    result = run_tool('infer.py', tmp_path / 'images', '--category',
+                      'trousers', '--model', exported_blouse, '--out-dir',
+                      tmp_path / 'out')
+    assert result.returncode == 1
+    assert 'predicts blouse (13 keypoints), not trousers' in result.stderr
+    assert not (tmp_path / 'out').exists()
+
+
+# MMPose's own inferencer with these configs
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('category,with_checkpoint', [('blouse', True),
+                                                      ('blouse', False),
+                                                      ('all', True),
+                                                      ('all', False)])
+def test_mmpose_inferencer_draws_fashionai_predictions(category,
+                                                       with_checkpoint,
+                                                       trained_elsewhere,
+                                                       blouse_test_split,
+                                                       tmp_path):
+    from mmpose.apis import MMPoseInferencer
+    if category == 'blouse':
+        config = trained_elsewhere.config
+        checkpoint = trained_elsewhere.checkpoint
+    else:
+        config = tmp_path / 'tiny_rtmpose_all.py'
+        config.write_text(f'_base_ = [{str(RTMPOSE_CONFIG)!r}]\n' +
+                          TINY_RTMPOSE)
+        checkpoint = make_checkpoint(config, tmp_path / 'all.pth')
+    inferencer = MMPoseInferencer(
+        pose2d=str(config),
+        pose2d_weights=str(checkpoint) if with_checkpoint else None,
+        det_model='whole_image',
+        device='cpu')
+    images = sorted((blouse_test_split / 'Images/blouse').glob('*.jpg'))[:2]
+    results = list(
+        inferencer([str(i) for i in images],
+                   vis_out_dir=str(tmp_path / 'vis')))
+    count = len(CATEGORY_KEYPOINTS[category])
+    assert [len(r['predictions'][0][0]['keypoints'])
+            for r in results] == [count, count]
+    meta = inferencer.inferencer.visualizer.dataset_meta
+    assert meta['dataset_name'] == f'fashionai_{category}'
+    assert len(meta['keypoint_colors']) == count
+    for image in images:
+        drawn = cv2.imread(str(tmp_path / 'vis' / image.name))
+        assert drawn is not None and drawn.shape[:2] == (96, 120)
