@@ -8,7 +8,10 @@ as a whole.
 
 When, and only when, ``mmcv._ext`` is missing,
 :func:`install_mmcv_ops_stand_ins` makes ``mmcv.ops`` and its submodules
-importable. Every name imported from them is a placeholder: importing it and
+importable. The ops a detector needs (``nms``, ``batched_nms``,
+``roi_align``, ``RoIAlign``) are served by
+:mod:`~fashionai_dataset.compat.detection_ops` on torchvision's kernels.
+Every other name imported from them is a placeholder: importing it and
 ``isinstance`` checks work, but creating or calling it raises
 :class:`MissingMMCVOpError`, which says that mmcv with compiled ops is
 needed.
@@ -19,6 +22,8 @@ import importlib.util
 import sys
 import types
 from typing import Any, Dict, Optional, Sequence
+
+from .detection_ops import IMPLEMENTED
 
 _PACKAGE = 'mmcv.ops'
 
@@ -48,9 +53,11 @@ class _StandInModule(types.ModuleType):
         self.__path__: list = []  # a package, so submodules import too
         self._placeholders: Dict[str, type] = {}
 
-    def __getattr__(self, attr: str) -> type:
+    def __getattr__(self, attr: str) -> Any:
         if attr.startswith('__'):
             raise AttributeError(attr)
+        if attr in IMPLEMENTED:
+            return IMPLEMENTED[attr]
         if attr not in self._placeholders:
             self._placeholders[attr] = type(
                 attr, (_MissingOp, ),
@@ -58,6 +65,12 @@ class _StandInModule(types.ModuleType):
                     _op_name=f'{self.__name__}.{attr}',
                     __module__=self.__name__))
         return self._placeholders[attr]
+
+    def __setattr__(self, attr: str, value: Any) -> None:
+        # importing the submodule mmcv.ops.nms would otherwise hide the
+        # function mmcv.ops.nms behind the module
+        if attr not in IMPLEMENTED:
+            super().__setattr__(attr, value)
 
 
 class _StandInFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
