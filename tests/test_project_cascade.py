@@ -66,6 +66,26 @@ def test_crop_without_error_is_the_points_box_with_margin():
         crop_box(np.array(points[:2], float), 0.1), [80, 30, 320, 270])
 
 
+def test_test_time_crop_has_a_minimum_size_and_stays_inside():
+    from types import SimpleNamespace
+
+    from projects.cascade_refine.models import CascadeTopdownPoseEstimator
+
+    # the shipped minimum (documented: a tenth of the longer side)
+    cascade = SimpleNamespace(
+        margin=0.15, MIN_CROP=CascadeTopdownPoseEstimator.MIN_CROP)
+    crop = CascadeTopdownPoseEstimator._crop
+    # a 10-pixel cluster grows to a tenth of the longer side, centred
+    box = crop(cascade, np.array([[100., 200.], [110., 210.]]), (400, 512))
+    np.testing.assert_allclose(box, [79.4, 179.4, 130.6, 230.6], atol=1e-4)
+    # near a corner: clipped to the image, points outside clipped first
+    box = crop(cascade, np.array([[-30., 5.], [20., 15.]]), (400, 512))
+    assert box[0] == 0 and box[1] == 0
+    # no finite point: the whole image
+    box = crop(cascade, np.full((2, 2), np.nan), (400, 512))
+    assert box.tolist() == [0, 0, 512, 400]
+
+
 def test_jittered_crops_vary_and_never_cut_a_point():
     rng = np.random.default_rng(0)
     np.random.seed(0)
