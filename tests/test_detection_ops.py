@@ -123,7 +123,7 @@ def test_rtmdet_tiny_predicts_and_trains_with_these_ops(monkeypatch):
     from mmdet.registry import MODELS
     from mmdet.structures import DetDataSample
     from mmengine.config import Config
-    from mmengine.registry import init_default_scope
+    from mmengine.registry import DefaultScope
     from mmengine.structures import InstanceData
     config = (
         Path(mmdet.__file__).parent / '.mim' / 'configs' / 'rtmdet' /
@@ -131,9 +131,10 @@ def test_rtmdet_tiny_predicts_and_trains_with_these_ops(monkeypatch):
     cfg = Config.fromfile(str(config))
     cfg.model.backbone.init_cfg = None
     cfg.model.bbox_head.num_classes = 5
-    init_default_scope('mmdet')
     torch.manual_seed(0)
-    model = MODELS.build(cfg.model)
+    # only here: the other tests run in MMPose's default scope
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        model = MODELS.build(cfg.model)
     shape = (128, 128)
     samples = [
         DetDataSample(
