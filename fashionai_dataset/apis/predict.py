@@ -21,6 +21,7 @@ from fashionai_core.keypoints import (ALL_CATEGORIES, CATEGORY_DEFINES,
 from ..datasets import FashionAIDataset
 from ..metainfo import csv_columns, fashionai_metainfo
 from ..models import PoseEnsemble
+from ..weights_only import decode
 
 
 def _config_from_meta(meta: dict, checkpoint: str) -> Config:
@@ -31,11 +32,17 @@ def _config_from_meta(meta: dict, checkpoint: str) -> Config:
     return Config.fromstring(meta['cfg'], file_format='.py')
 
 
+def _load_checkpoint_decoded(checkpoint: str) -> dict:
+    """A checkpoint as mmengine saved it: local files load decoded already;
+    one fetched by another scheme (``http://``) still holds the weights-only
+    encoding."""
+    return decode(_load_checkpoint(checkpoint, map_location='cpu'))
+
+
 def config_from_checkpoint(checkpoint: str) -> Config:
     """The training config stored in a checkpoint written by ``mim train``."""
     return _config_from_meta(
-        _load_checkpoint(checkpoint, map_location='cpu').get('meta', {}),
-        checkpoint)
+        _load_checkpoint_decoded(checkpoint).get('meta', {}), checkpoint)
 
 
 def load_pose_model(checkpoint: str,
@@ -58,7 +65,7 @@ def load_pose_model(checkpoint: str,
             than its codec decodes (a codec changed without rebuilding the
             pipeline).
     """
-    state = _load_checkpoint(checkpoint, map_location='cpu')
+    state = _load_checkpoint_decoded(checkpoint)
     meta = state.get('meta', {})
     cfg = Config.fromfile(config) if config else _config_from_meta(
         meta, checkpoint)
