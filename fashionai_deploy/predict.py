@@ -9,8 +9,9 @@ from tqdm import tqdm
 from fashionai_core.csv_io import FashionAIRecords, read_fashionai_csv
 from fashionai_core.ensemble import normalized_weights
 from fashionai_core.image_check import read_image
-from fashionai_core.keypoints import (ALL_CATEGORIES, CATEGORY_DEFINES,
-                                      NUM_KEYPOINTS, keypoint_index)
+from fashionai_core.keypoints import (ALL_CATEGORIES, NUM_KEYPOINTS,
+                                      keypoint_index)
+from fashionai_core.predictions import check_models_cover, with_predictions
 from .infer import check_model_category
 from .onnx_model import OnnxPoseModel
 
@@ -71,12 +72,7 @@ def predict_csv_onnx(models: Dict[str, Sequence[OnnxPoseModel]],
     for category, members in models.items():
         for model in members:
             check_model_category(model, category)
-    if ALL_CATEGORIES not in models:
-        uncovered = sorted(set(records.categories) - set(models))
-        if uncovered:
-            raise ValueError(f'{test_csv} has {", ".join(uncovered)} images '
-                             'but no model was given for them (nor an "all" '
-                             'model)')
+    check_models_cover(records, models, test_csv)
     paths = [osp.join(image_root, image_id) for image_id in records.image_ids]
     predictions = np.full((len(records), NUM_KEYPOINTS, 2), np.nan)
     done = np.zeros(len(records), dtype=bool)
@@ -99,10 +95,4 @@ def predict_csv_onnx(models: Dict[str, Sequence[OnnxPoseModel]],
             total += weight * np.stack([points[row] for row in rows])
         predictions[rows] = total
         done[rows] = True
-    # an 'all' model predicts 24 points; keep only those each image's
-    # category defines
-    predictions[~CATEGORY_DEFINES[records.category_ids]] = np.nan
-    records.keypoints = predictions
-    records.visibility = np.where(np.isnan(predictions[..., 0]), -1,
-                                  1).astype(np.int8)
-    return records
+    return with_predictions(records, predictions)

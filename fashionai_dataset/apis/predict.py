@@ -16,8 +16,9 @@ from torch.utils.data import DataLoader
 
 from fashionai_core.csv_io import FashionAIRecords, read_fashionai_csv
 from fashionai_core.ensemble import normalized_weights
-from fashionai_core.keypoints import (ALL_CATEGORIES, CATEGORY_DEFINES,
-                                      NUM_KEYPOINTS, check_category)
+from fashionai_core.keypoints import (ALL_CATEGORIES, NUM_KEYPOINTS,
+                                      check_category)
+from fashionai_core.predictions import check_models_cover, with_predictions
 from ..datasets import FashionAIDataset
 from ..metainfo import csv_columns, fashionai_metainfo
 from ..models import PoseEnsemble
@@ -209,12 +210,7 @@ def predict_csv(models: Dict[str, Union[nn.Module, Sequence[nn.Module]]],
     weights = weights or {}
     for category in models:
         check_category(category)
-    uncovered = sorted(
-        set(records.categories) -
-        set(models) if ALL_CATEGORIES not in models else set())
-    if uncovered:
-        raise ValueError(f'{test_csv} has {", ".join(uncovered)} images but '
-                         'no model was given for them (nor an "all" model)')
+    check_models_cover(records, models, test_csv)
     predictions = np.full((len(records), NUM_KEYPOINTS, 2), np.nan)
     done = np.zeros(len(records), dtype=bool)
     # category models first, so an 'all' model only fills what is left
@@ -239,10 +235,4 @@ def predict_csv(models: Dict[str, Union[nn.Module, Sequence[nn.Module]]],
             if not done[row]:
                 predictions[row] = points
                 done[row] = True
-    # an 'all' model predicts 24 points; keep only those each image's
-    # category defines
-    predictions[~CATEGORY_DEFINES[records.category_ids]] = np.nan
-    records.keypoints = predictions
-    records.visibility = np.where(np.isnan(predictions[..., 0]), -1,
-                                  1).astype(np.int8)
-    return records
+    return with_predictions(records, predictions)

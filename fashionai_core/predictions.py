@@ -1,0 +1,33 @@
+"""What every predictor does around its model: check that each test image's
+category has a model, and turn predicted points into submission records."""
+from typing import Iterable
+
+import numpy as np
+
+from .csv_io import FashionAIRecords
+from .keypoints import ALL_CATEGORIES, CATEGORY_DEFINES
+
+
+def check_models_cover(records: FashionAIRecords, categories: Iterable[str],
+                       source: str) -> None:
+    """Raise ValueError naming ``source`` if an image's category has no
+    model among ``categories`` (and there is no ``'all'`` model)."""
+    categories = set(categories)
+    if ALL_CATEGORIES in categories:
+        return
+    uncovered = sorted(set(records.categories) - categories)
+    if uncovered:
+        raise ValueError(f'{source} has {", ".join(uncovered)} images but no '
+                         'model was given for them (nor an "all" model)')
+
+
+def with_predictions(records: FashionAIRecords,
+                     predictions: np.ndarray) -> FashionAIRecords:
+    """Put predicted points (N, 24, 2) into ``records`` as a submission:
+    points the image's category does not define (an ``'all'`` model
+    predicts all 24) become NaN and absent, the others visible."""
+    predictions[~CATEGORY_DEFINES[records.category_ids]] = np.nan
+    records.keypoints = predictions
+    records.visibility = np.where(np.isnan(predictions[..., 0]), -1,
+                                  1).astype(np.int8)
+    return records
