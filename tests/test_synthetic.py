@@ -115,3 +115,37 @@ def test_shipped_shape_model_is_fitted_to_the_sample():
             'real_stats']
         np.testing.assert_allclose(
             fitted[category]['mean'], shipped[category]['mean'], atol=1e-9)
+
+
+def test_scenes_hold_a_smaller_garment_sometimes_beside_another():
+    from fashionai_dataset.synthetic.generator import (SCENE_GARMENT_SCALE,
+                                                       _rng,
+                                                       _sample_annotation)
+    extents, distractors = [], []
+    for index in range(40):
+        image, row = render_sample(0, 'train', 'blouse', index, scenes=True)
+        assert row == synthetic_row(0, 'train', 'blouse', index, scenes=True)
+        assert row[0] != synthetic_row(0, 'train', 'blouse', index)[0]
+        records = rows_as_records([row])
+        present = records.visibility[0] >= 0
+        points = records.keypoints[0][present]
+        height, width = image.shape[:2]
+        assert (points >= 0).all() and (points < (width, height)).all()
+        extents.append(np.ptp(points, axis=0) / (width, height))
+        *_, distractor = _sample_annotation(
+            _rng(0, 'train', 'blouse', index, True), 'blouse', True)
+        if distractor is not None:
+            assert distractor.category != 'blouse'
+            distractors.append(distractor)
+    # the garment's canvas is at most 70% of the image's sides
+    assert np.max(extents) <= SCENE_GARMENT_SCALE[1]
+    assert np.median(np.max(extents, axis=1)) < 0.5
+    assert 10 <= len(distractors) <= 30
+    # the plain data is what it was: the garment spans most of the image
+    plain = rows_as_records(
+        [synthetic_row(0, 'train', 'blouse', i) for i in range(40)])
+    plain_extents = [
+        np.ptp(p[v >= 0], axis=0).max() / 512
+        for p, v in zip(plain.keypoints, plain.visibility)
+    ]
+    assert np.median(plain_extents) > np.median(np.max(extents, axis=1))

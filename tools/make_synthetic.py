@@ -3,10 +3,14 @@
 Usage:
     python tools/make_synthetic.py [--out data/fashionai] [--train 300]
         [--val 40] [--test 40] [--seed 0] [--categories blouse skirt ...]
-        [--nproc 2]
+        [--nproc 2] [--scenes]
 
-Counts are images per category. Prints how the training split compares to
-the real sample annotations (presence, occlusion, normalizer distances).
+Counts are images per category. ``--scenes`` renders images where a
+detector matters (the garment smaller, anywhere in a cluttered picture, half
+of the time beside a second, unlabelled garment of another category), into
+``data/fashionai_scenes`` unless ``--out`` says otherwise. Prints how the
+training split compares to the real sample annotations (presence, occlusion,
+normalizer distances).
 """
 import argparse
 import os.path as osp
@@ -20,7 +24,8 @@ from fashionai_dataset.synthetic import (COMPARISON_HEADER, compare_statistics,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--out', default='data/fashionai')
+    parser.add_argument(
+        '--out', help='default: data/fashionai (data/fashionai_scenes)')
     parser.add_argument('--train', type=int, default=300)
     parser.add_argument('--val', type=int, default=40)
     parser.add_argument('--test', type=int, default=40)
@@ -28,13 +33,21 @@ def main() -> None:
     parser.add_argument(
         '--categories', nargs='+', choices=CATEGORIES, default=CATEGORIES)
     parser.add_argument('--nproc', type=int, default=2)
+    parser.add_argument(
+        '--scenes',
+        action='store_true',
+        help='smaller garments among clutter, some beside a second garment')
     args = parser.parse_args()
+    if args.out is None:
+        args.out = 'data/fashionai_scenes' if args.scenes else (
+            'data/fashionai')
     paths = generate_synthetic(
         args.out,
         dict(train=args.train, val=args.val, test=args.test),
         seed=args.seed,
         categories=args.categories,
-        nproc=args.nproc)
+        nproc=args.nproc,
+        scenes=args.scenes)
     for split, path in paths.items():
         print(f'{split}: {path}')
     if 'train' in paths:

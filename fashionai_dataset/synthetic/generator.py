@@ -6,13 +6,18 @@
 ``<split>/Images/<category>/<md5>.jpg``. Each image is rendered from its own
 random stream, seeded by (seed, split, category, index), so the output is
 deterministic for a seed whatever the number of worker processes.
+
+With ``scenes=True`` each image is a scene where a detector matters: the
+labelled garment fills only part of the picture (its own canvas is 40-70%
+of the image's sides, anywhere in it), over the same clutter, and half of the
+images also hold a second, unlabelled garment of another category behind it.
 """
 import hashlib
 import json
 import os
 import os.path as osp
 import shutil
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -39,6 +44,12 @@ TEST_LIST = 'test.csv'
 #: Fraction of images that are not square (long side 512, short 340-500).
 NON_SQUARE_FRACTION = 0.15
 MAX_ROTATION_DEG = 12.0
+#: Scenes: the labelled garment's canvas, as a fraction of the image sides.
+SCENE_GARMENT_SCALE = (0.4, 0.7)
+#: Scenes: the unlabelled second garment's canvas, same units.
+SCENE_DISTRACTOR_SCALE = (0.35, 0.6)
+#: Scenes: share of images with a second, unlabelled garment.
+SCENE_DISTRACTOR_PROB = 0.5
 
 _shape_models: Dict[str, CategoryShapeModel] = {}
 
@@ -49,10 +60,15 @@ def _models() -> Dict[str, CategoryShapeModel]:
     return _shape_models
 
 
-def image_id_for(seed: int, split: str, category: str, index: int) -> str:
+def image_id_for(seed: int,
+                 split: str,
+                 category: str,
+                 index: int,
+                 scenes: bool = False) -> str:
     """The ``image_id`` of one synthetic image (an md5, as in the release)."""
+    kind = 'scene' if scenes else 'synthetic'
     digest = hashlib.md5(
-        f'fashionai-synthetic-{seed}-{split}-{category}-{index}'.encode())
+        f'fashionai-{kind}-{seed}-{split}-{category}-{index}'.encode())
     return f'Images/{category}/{digest.hexdigest()}.jpg'
 
 
@@ -108,14 +124,53 @@ def _place(rng: np.random.Generator, model: CategoryShapeModel, width: int,
     return np.clip(points, margin, size).astype(np.int64), normalizer
 
 
-def _sample_annotation(rng: np.random.Generator, category: str):
-    """Draw image size, layout, presence and occlusion from ``rng``."""
+class _Garment(NamedTuple):
+    """One garment's geometry in image pixels."""
+    category: str
+    names: List[str]
+    points: np.ndarray  # (K, 2) int
+    present: np.ndarray  # (K,) bool
+    normalizer: float
+
+
+def _sample_garment(rng: np.random.Generator, category: str, width: int,
+                    height: int) -> _Garment:
     model = _models()[category]
-    width, height = _image_size(rng)
     points, normalizer = _place(rng, model, width, height)
-    present = model.sample_presence(rng)
-    occluded = present & model.sample_occlusion(rng)
-    return model, width, height, points, normalizer, present, occluded
+    return _Garment(category, model.keypoints, points,
+                    model.sample_presence(rng), normalizer)
+
+
+def _in_scene(rng: np.random.Generator, category: str, width: int, height: int,
+              scale: Tuple[float, float]) -> _Garment:
+    """A garment on a canvas of ``scale`` of the image, placed anywhere."""
+    fraction = rng.uniform(*scale)
+    canvas = (int(width * fraction), int(height * fraction))
+    garment = _sample_garment(rng, category, *canvas)
+    offset = rng.integers(0, (width - canvas[0] + 1, height - canvas[1] + 1))
+    return garment._replace(points=garment.points + offset)
+
+
+def _sample_annotation(
+        rng: np.random.Generator, category: str, scenes: bool
+) -> Tuple[int, int, _Garment, np.ndarray, Optional[_Garment]]:
+    """Draw image size, layout, presence and occlusion from ``rng``.
+
+    Returns the image size, the labelled garment, which of its points are
+    occluded, and in scenes the unlabelled second garment (or None).
+    """
+    width, height = _image_size(rng)
+    if not scenes:
+        garment = _sample_garment(rng, category, width, height)
+    else:
+        garment = _in_scene(rng, category, width, height, SCENE_GARMENT_SCALE)
+    occluded = garment.present & _models()[category].sample_occlusion(rng)
+    distractor = None
+    if scenes and rng.random() < SCENE_DISTRACTOR_PROB:
+        others = [c for c in CATEGORIES if c != category]
+        distractor = _in_scene(rng, others[rng.integers(len(others))], width,
+                               height, SCENE_DISTRACTOR_SCALE)
+    return width, height, garment, occluded, distractor
 
 
 def _csv_row(image_id: str, category: str, names: Sequence[str],
@@ -130,28 +185,33 @@ def _csv_row(image_id: str, category: str, names: Sequence[str],
             ] + [cells.get(name, ABSENT_CELL) for name in KEYPOINT_NAMES]
 
 
-def _rng(seed: int, split: str, category: str,
-         index: int) -> np.random.Generator:
-    return np.random.default_rng(
-        [seed, SPLITS.index(split),
-         CATEGORIES.index(category), index])
+def _rng(seed: int, split: str, category: str, index: int,
+         scenes: bool) -> np.random.Generator:
+    key = [seed, SPLITS.index(split), CATEGORIES.index(category), index]
+    return np.random.default_rng(key + [1] if scenes else key)
 
 
-def synthetic_row(seed: int, split: str, category: str,
-                  index: int) -> List[str]:
+def synthetic_row(seed: int,
+                  split: str,
+                  category: str,
+                  index: int,
+                  scenes: bool = False) -> List[str]:
     """The CSV row of one synthetic image, without rendering it.
 
     Equal to the row :func:`render_sample` returns for the same arguments.
     """
-    model, _, _, points, _, present, occluded = _sample_annotation(
-        _rng(seed, split, category, index), category)
+    _, _, garment, occluded, _ = _sample_annotation(
+        _rng(seed, split, category, index, scenes), category, scenes)
     return _csv_row(
-        image_id_for(seed, split, category, index), category, model.keypoints,
-        points, present, occluded)
+        image_id_for(seed, split, category, index, scenes), category,
+        garment.names, garment.points, garment.present, occluded)
 
 
-def render_sample(seed: int, split: str, category: str,
-                  index: int) -> Tuple[np.ndarray, List[str]]:
+def render_sample(seed: int,
+                  split: str,
+                  category: str,
+                  index: int,
+                  scenes: bool = False) -> Tuple[np.ndarray, List[str]]:
     """Render one image; return it (BGR, H x W x 3) and its CSV row.
 
     Args:
@@ -159,23 +219,32 @@ def render_sample(seed: int, split: str, category: str,
         split: ``'train'``, ``'val'`` or ``'test'``.
         category: Garment category.
         index: Image number within (split, category).
+        scenes: Render a scene (module docstring): a smaller garment,
+            sometimes beside a second, unlabelled one.
     """
-    rng = _rng(seed, split, category, index)
-    (model, width, height, points, normalizer, present,
-     occluded) = _sample_annotation(rng, category)
+    rng = _rng(seed, split, category, index, scenes)
+    width, height, garment, occluded, distractor = _sample_annotation(
+        rng, category, scenes)
     image = render_background(rng, width, height)
-    render_garment(rng, image, category, model.keypoints, points, present)
-    render_occluders(rng, image, points, occluded, present & ~occluded,
-                     normalizer)
+    if distractor is not None:
+        # behind the labelled garment: it may hide the distractor, never
+        # the reverse, so visible points stay visible
+        render_garment(rng, image, distractor.category, distractor.names,
+                       distractor.points, distractor.present)
+    render_garment(rng, image, category, garment.names, garment.points,
+                   garment.present)
+    render_occluders(rng, image, garment.points, occluded,
+                     garment.present & ~occluded, garment.normalizer)
     row = _csv_row(
-        image_id_for(seed, split, category, index), category, model.keypoints,
-        points, present, occluded)
+        image_id_for(seed, split, category, index, scenes), category,
+        garment.names, garment.points, garment.present, occluded)
     return image, row
 
 
-def _write_sample(task: Tuple[str, int, str, str, int, int]) -> List[str]:
-    out_dir, seed, split, category, index, quality = task
-    image, row = render_sample(seed, split, category, index)
+def _write_sample(task: Tuple[str, int, str, str, int, int,
+                              bool]) -> List[str]:
+    out_dir, seed, split, category, index, quality, scenes = task
+    image, row = render_sample(seed, split, category, index, scenes)
     ok, encoded = cv2.imencode('.jpg', image,
                                [cv2.IMWRITE_JPEG_QUALITY, quality])
     assert ok, 'JPEG encoding failed'
@@ -188,7 +257,8 @@ def generate_synthetic(out_dir: str,
                        images_per_category: Dict[str, int],
                        seed: int = 0,
                        categories: Sequence[str] = CATEGORIES,
-                       nproc: int = 1) -> Dict[str, str]:
+                       nproc: int = 1,
+                       scenes: bool = False) -> Dict[str, str]:
     """Render a synthetic dataset; return each split's annotation CSV path.
 
     Args:
@@ -198,6 +268,8 @@ def generate_synthetic(out_dir: str,
         seed: Seed; the same seed writes the same files.
         categories: Which categories to render.
         nproc: Worker processes.
+        scenes: Render scenes (module docstring) instead of one garment
+            filling most of each image.
     """
     paths = {}
     for split in SPLITS:
@@ -212,7 +284,8 @@ def generate_synthetic(out_dir: str,
                     int(
                         hashlib.md5(f'{seed}{split}{category}{index}'.encode()
                                     ).hexdigest(), 16) % 26)
-                tasks.append((out_dir, seed, split, category, index, quality))
+                tasks.append(
+                    (out_dir, seed, split, category, index, quality, scenes))
         for category in categories:
             os.makedirs(
                 osp.join(out_dir, split, 'Images', category), exist_ok=True)
@@ -234,7 +307,8 @@ def generate_synthetic(out_dir: str,
 def ensure_synthetic(out_dir: str,
                      images_per_category: Dict[str, int],
                      seed: int = 0,
-                     nproc: int = 1) -> bool:
+                     nproc: int = 1,
+                     scenes: bool = False) -> bool:
     """Render a dataset into ``out_dir`` unless this exact one is there.
 
     A ``synthetic.json`` stamp in ``out_dir`` records the counts and seed;
@@ -245,19 +319,23 @@ def ensure_synthetic(out_dir: str,
         images_per_category: As :func:`generate_synthetic`.
         seed: As :func:`generate_synthetic`.
         nproc: Worker processes.
+        scenes: As :func:`generate_synthetic`.
 
     Returns:
         bool: Whether anything was rendered.
     """
     stamp = osp.join(out_dir, 'synthetic.json')
     wanted = dict(images_per_category, seed=seed)
+    if scenes:
+        wanted['scenes'] = True
     if osp.exists(stamp):
         with open(stamp) as file:
             if json.load(file) == wanted:
                 print(f'using the synthetic data already in {out_dir}')
                 return False
     shutil.rmtree(out_dir, ignore_errors=True)
-    generate_synthetic(out_dir, images_per_category, seed=seed, nproc=nproc)
+    generate_synthetic(
+        out_dir, images_per_category, seed=seed, nproc=nproc, scenes=scenes)
     with atomic_write(stamp) as file:
         json.dump(wanted, file)
     return True
