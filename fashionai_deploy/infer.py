@@ -9,13 +9,14 @@ import glob
 import json
 import os
 import os.path as osp
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
 from tqdm import tqdm
 
 from fashionai_core.atomic import atomic_write
+from fashionai_core.detections import Detection, box_in_image
 from fashionai_core.draw import draw_keypoints
 from fashionai_core.image_check import FashionAIImageError, read_image
 from fashionai_core.keypoints import (ALL_CATEGORIES, CATEGORY_KEYPOINTS,
@@ -61,17 +62,23 @@ def check_model_category(model: Any, category: str) -> None:
             f'({len(model.keypoint_names)} keypoints), not {category}')
 
 
-def image_result(path: str, image: np.ndarray, category: str,
-                 names: Sequence[str], keypoints: np.ndarray,
-                 scores: np.ndarray) -> Dict[str, Any]:
+def image_result(path: str,
+                 image: np.ndarray,
+                 category: str,
+                 names: Sequence[str],
+                 keypoints: np.ndarray,
+                 scores: np.ndarray,
+                 box: Optional[np.ndarray] = None) -> Dict[str, Any]:
     """The JSON document of one image: the category's points only, in
-    original image pixels."""
+    original image pixels, and the detector's box (``[x1, y1, x2, y2]``,
+    null for the whole image)."""
     wanted = CATEGORY_KEYPOINTS[category]
     return dict(
         image=path,
         width=int(image.shape[1]),
         height=int(image.shape[0]),
         category=category,
+        box=None if box is None else [round(float(v), 2) for v in box],
         keypoints=[
             dict(
                 name=name,
@@ -83,14 +90,20 @@ def image_result(path: str, image: np.ndarray, category: str,
 
 
 def draw_result(image: np.ndarray, result: Dict[str, Any]) -> np.ndarray:
-    """The image with the predicted points and the category's skeleton."""
+    """The image with the predicted points and the category's skeleton, and
+    the detector's box when there was one."""
     points = np.zeros((NUM_KEYPOINTS, 2))
     visibility = np.full(NUM_KEYPOINTS, -1)
     for point in result['keypoints']:
         index = keypoint_index(point['name'])
         points[index] = point['x'], point['y']
         visibility[index] = 1
-    return draw_keypoints(image, points, visibility, result['category'])
+    drawing = draw_keypoints(image, points, visibility, result['category'])
+    if result.get('box'):
+        x1, y1, x2, y2 = (int(round(v)) for v in result['box'])
+        cv2.rectangle(drawing, (x1, y1), (x2, y2), (255, 255, 255), 1,
+                      cv2.LINE_AA)
+    return drawing
 
 
 def _outputs(path: str, root: str, out_dir: str) -> Tuple[str, str]:
@@ -103,7 +116,9 @@ def infer_images(model: Any,
                  paths: Sequence[str],
                  category: str,
                  out_dir: str,
-                 batch_size: int = 8) -> Tuple[int, List[str]]:
+                 batch_size: int = 8,
+                 detections: Optional[Dict[Tuple[str, str], Detection]] = None,
+                 bbox_score_thr: float = 0.0) -> Tuple[int, List[str]]:
     """Predict, then write ``<name>.json`` and ``<name>.jpg`` per image.
 
     Outputs keep the images' folders below their common folder; each file
@@ -115,6 +130,12 @@ def infer_images(model: Any,
         category: The garment each image shows.
         out_dir: Where the files go.
         batch_size: Images per forward pass.
+        detections: ``(path, category)`` -> the garment's box
+            (:func:`fashionai_core.detections.best_boxes` of a file made
+            with the paths as image ids); an image without one is
+            predicted whole. Default: every image whole.
+        bbox_score_thr: A box scoring less is not used (the image is
+            predicted whole).
 
     Returns:
         tuple: how many images were written, and ``'path: reason'`` for
@@ -129,18 +150,23 @@ def infer_images(model: Any,
     written, skipped = 0, []
     with tqdm(total=len(paths), desc='images') as progress:
         for start in range(0, len(paths), batch_size):
-            batch, images = [], []
+            batch, images, boxes = [], [], []
             for path in paths[start:start + batch_size]:
                 try:
                     images.append(read_image(path))
                     batch.append(path)
                 except FashionAIImageError as error:
                     skipped.append(f'{path}: {error}')
+                    continue
+                found = detections and box_in_image(
+                    detections, path, category, images[-1].shape[1],
+                    images[-1].shape[0], bbox_score_thr)
+                boxes.append(found.bbox if found else None)
             if batch:
-                keypoints, scores = model.predict(images)
+                keypoints, scores = model.predict(images, boxes)
             for i, (path, image) in enumerate(zip(batch, images)):
                 result = image_result(path, image, category, names,
-                                      keypoints[i], scores[i])
+                                      keypoints[i], scores[i], boxes[i])
                 json_path, drawing_path = _outputs(
                     osp.abspath(path), root, out_dir)
                 with atomic_write(json_path) as file:

@@ -109,12 +109,17 @@ class OnnxPoseModel:
             chunks.append([o[:self.batch - missing] for o in outputs])
         return [np.concatenate(parts) for parts in zip(*chunks)]
 
-    def predict(self,
-                images: Sequence[np.ndarray]) -> Tuple[np.ndarray, np.ndarray]:
+    def predict(
+        self,
+        images: Sequence[np.ndarray],
+        boxes: Optional[Sequence[Optional[np.ndarray]]] = None
+    ) -> Tuple[np.ndarray, np.ndarray]:
         """Keypoints of the garment in each image.
 
         Args:
             images: BGR images (H, W, 3), uint8, any sizes.
+            boxes: The garment's box in each image, ``[x1, y1, x2, y2]``
+                pixels, or None for the whole image (the default for all).
 
         Returns:
             tuple: keypoints (N, K, 2) in each image's pixels and scores
@@ -122,12 +127,12 @@ class OnnxPoseModel:
         """
         meta = self.metadata
         input_size = meta['input_size']
-        warped, boxes = [], []
-        for image in images:
+        warped, crops = [], []
+        for image, box in zip(images, boxes or [None] * len(images)):
             crop, center, scale = warp_image(image, meta['bbox_padding'],
-                                             input_size, meta['use_udp'])
+                                             input_size, meta['use_udp'], box)
             warped.append(crop)
-            boxes.append((center, scale))
+            crops.append((center, scale))
         inputs = normalize(
             np.stack(warped), meta['mean'], meta['std'], meta['bgr_to_rgb'])
         if self.flip_test:
@@ -140,7 +145,7 @@ class OnnxPoseModel:
         count = len(self.keypoint_names)
         keypoints = np.zeros((len(images), count, 2))
         scores = np.zeros((len(images), count))
-        for i, (center, scale) in enumerate(boxes):
+        for i, (center, scale) in enumerate(crops):
             points, scores[i] = decode(meta['codec'], [o[i] for o in outputs])
             keypoints[i] = to_image_pixels(points, center, scale, input_size)
         return keypoints, scores

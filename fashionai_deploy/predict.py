@@ -1,12 +1,13 @@
 """Submissions from exported models, without torch: the onnxruntime
 counterpart of ``fashionai_dataset.apis.predict_csv``."""
 import os.path as osp
-from typing import Dict, Optional, Sequence
+from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 from tqdm import tqdm
 
 from fashionai_core.csv_io import FashionAIRecords, read_fashionai_csv
+from fashionai_core.detections import Detection, best_boxes, box_in_image
 from fashionai_core.ensemble import normalized_weights
 from fashionai_core.image_check import read_image
 from fashionai_core.keypoints import (ALL_CATEGORIES, NUM_KEYPOINTS,
@@ -21,16 +22,29 @@ def csv_columns(model: OnnxPoseModel) -> np.ndarray:
     return np.array([keypoint_index(name) for name in model.keypoint_names])
 
 
+#: (image_id, category) -> best box, as :func:`best_boxes` returns.
+Detections = Dict[Tuple[str, str], Detection]
+
+
 def _predict_rows(model: OnnxPoseModel, rows: Sequence[int],
-                  paths: Sequence[str],
-                  batch_size: int) -> Dict[int, np.ndarray]:
+                  records: FashionAIRecords, image_root: str, batch_size: int,
+                  detections: Optional[Detections],
+                  bbox_score_thr: float) -> Dict[int, np.ndarray]:
     """Row -> points (24, 2) in image pixels, NaN outside the model's."""
     columns = csv_columns(model)
     points = {}
     with tqdm(total=len(rows), desc=osp.basename(model.path)) as progress:
         for start in range(0, len(rows), batch_size):
             batch = rows[start:start + batch_size]
-            keypoints, _ = model.predict([read_image(paths[r]) for r in batch])
+            images, boxes = [], []
+            for row in batch:
+                image_id = records.image_ids[row]
+                images.append(read_image(osp.join(image_root, image_id)))
+                found = detections and box_in_image(
+                    detections, image_id, records.categories[row],
+                    images[-1].shape[1], images[-1].shape[0], bbox_score_thr)
+                boxes.append(found.bbox if found else None)
+            keypoints, _ = model.predict(images, boxes)
             for row, predicted in zip(batch, keypoints):
                 points[row] = np.full((NUM_KEYPOINTS, 2), np.nan)
                 points[row][columns] = predicted
@@ -42,8 +56,9 @@ def predict_csv_onnx(models: Dict[str, Sequence[OnnxPoseModel]],
                      test_csv: str,
                      image_root: str,
                      batch_size: int = 32,
-                     weights: Optional[Dict[str, Sequence[float]]] = None
-                     ) -> FashionAIRecords:
+                     weights: Optional[Dict[str, Sequence[float]]] = None,
+                     bbox_file: Optional[str] = None,
+                     bbox_score_thr: float = 0.0) -> FashionAIRecords:
     """Predict every image of a test (or annotation) CSV with ONNX models.
 
     Args:
@@ -55,6 +70,11 @@ def predict_csv_onnx(models: Dict[str, Sequence[OnnxPoseModel]],
         image_root: Folder that ``image_id`` paths are relative to.
         batch_size: Images per network call (twice that with flip test).
         weights: Category -> one weight per model (default: equal).
+        bbox_file: Detections (:mod:`fashionai_core.detections`): each
+            image is predicted in its best box of its category, or whole
+            when it has none scoring ``bbox_score_thr`` or more, as the
+            PyTorch predictor does.
+        bbox_score_thr: Lowest detection score used.
 
     Returns:
         FashionAIRecords: The test rows in file order; ``keypoints`` holds
@@ -73,7 +93,7 @@ def predict_csv_onnx(models: Dict[str, Sequence[OnnxPoseModel]],
         for model in members:
             check_model_category(model, category)
     check_models_cover(records, models, test_csv)
-    paths = [osp.join(image_root, image_id) for image_id in records.image_ids]
+    detections = best_boxes(bbox_file) if bbox_file else None
     predictions = np.full((len(records), NUM_KEYPOINTS, 2), np.nan)
     done = np.zeros(len(records), dtype=bool)
     categories = np.asarray(records.categories)
@@ -91,7 +111,8 @@ def predict_csv_onnx(models: Dict[str, Sequence[OnnxPoseModel]],
             raise ValueError(f'--weights {category}: {error}') from None
         total = np.zeros((len(rows), NUM_KEYPOINTS, 2))
         for model, weight in zip(members, member_weights):
-            points = _predict_rows(model, list(rows), paths, batch_size)
+            points = _predict_rows(model, list(rows), records, image_root,
+                                   batch_size, detections, bbox_score_thr)
             total += weight * np.stack([points[row] for row in rows])
         predictions[rows] = total
         done[rows] = True

@@ -1,31 +1,30 @@
 """The test pipeline of the FashionAI configs in numpy and OpenCV.
 
 MMPose's ``GetBBoxCenterScale`` -> ``TopdownAffine`` -> data preprocessor,
-for the whole-image box and no rotation, step for step in the same dtypes,
-so that an exported network sees the pixels the PyTorch model sees.
+for one box (the whole image, or a detector's) and no rotation, step for
+step in the same dtypes, so that an exported network sees the pixels the
+PyTorch model sees.
 """
-from typing import Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
 
 
-def whole_image_center_scale(width: int, height: int, padding: float,
-                             aspect_ratio: float
-                             ) -> Tuple[np.ndarray, np.ndarray]:
-    """Centre and size of the padded whole-image box, as MMPose's
-    ``bbox_xyxy2cs`` then ``TopdownAffine._fix_aspect_ratio`` compute them.
+def box_center_scale(box: np.ndarray, padding: float,
+                     aspect_ratio: float) -> Tuple[np.ndarray, np.ndarray]:
+    """Centre and size of a padded box, as MMPose's ``bbox_xyxy2cs`` then
+    ``TopdownAffine._fix_aspect_ratio`` compute them.
 
     Args:
-        width: Image width, pixels.
-        height: Image height, pixels.
+        box: ``[x1, y1, x2, y2]``, image pixels.
         padding: The box is enlarged by this factor (1.25 in the configs).
         aspect_ratio: Network input width / height.
 
     Returns:
         tuple: centre (2,) and scale (2,), float32, image pixels.
     """
-    box = np.array([0, 0, width, height], dtype=np.float32)
+    box = np.asarray(box, dtype=np.float32)
     center = np.array([box[0] + box[2], box[1] + box[3]]) * 0.5
     scale = np.array([box[2] - box[0], box[3] - box[1]]) * padding
     w, h = scale
@@ -66,23 +65,30 @@ def warp_matrix(center: np.ndarray, scale: np.ndarray,
     return cv2.getAffineTransform(src, dst)
 
 
-def warp_image(image: np.ndarray, padding: float, input_size: Sequence[int],
-               use_udp: bool) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Warp an image's whole-image box to the network input.
+def warp_image(image: np.ndarray,
+               padding: float,
+               input_size: Sequence[int],
+               use_udp: bool,
+               box: Optional[np.ndarray] = None
+               ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Warp a box of an image to the network input.
 
     Args:
         image: BGR image (H, W, 3), uint8.
         padding: Box enlargement factor.
         input_size: Network input (width, height), pixels.
         use_udp: UDP's warp instead of MMPose's classic one.
+        box: ``[x1, y1, x2, y2]`` in image pixels; default: the whole image.
 
     Returns:
         tuple: the warped image (h, w, 3) uint8, and the box centre (2,) and
         scale (2,) that map input pixels back to the image.
     """
     height, width = image.shape[:2]
-    center, scale = whole_image_center_scale(width, height, padding,
-                                             input_size[0] / input_size[1])
+    if box is None:
+        box = np.array([0, 0, width, height], dtype=np.float32)
+    center, scale = box_center_scale(box, padding,
+                                     input_size[0] / input_size[1])
     matrix = warp_matrix(center, scale, input_size, use_udp)
     warped = cv2.warpAffine(
         image,

@@ -1,17 +1,21 @@
 """projects/garment_detector: boxes read from the FashionAI CSV, and
 RTMDet-tiny trained and tested through mmdet's own runner."""
+import json
 import re
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from mmengine.config import Config
 
 from fashionai_core.csv_io import read_fashionai_csv
+from fashionai_core.detections import best_boxes
 from fashionai_core.image_check import FashionAIImageError
-from fashionai_core.keypoints import CATEGORIES
+from fashionai_core.keypoints import (CATEGORIES, CATEGORY_KEYPOINTS,
+                                      KEYPOINT_NAMES)
 from projects.garment_detector.datasets import (FashionAIGarmentDataset,
                                                 garment_box)
 from fixtures import REPO_ROOT, mim, write_split, write_test_list
@@ -121,8 +125,11 @@ work_dir = {str(tmp_path / "work")!r}
     return path
 
 
-@pytest.mark.slow
-def test_rtmdet_trains_and_tests_through_mmdet(tmp_path):
+@pytest.fixture(scope='module')
+def tiny_detector(tmp_path_factory):
+    """RTMDet-tiny at 64 pixels trained 2 epochs by `mim train mmdet` on a
+    tiny five-category split; the training log and the best checkpoint."""
+    tmp_path = tmp_path_factory.mktemp('detector')
     data = tmp_path / 'data'
     write_split(data / 'train', CATEGORIES, images_per_category=3, seed=0)
     write_split(
@@ -133,18 +140,25 @@ def test_rtmdet_trains_and_tests_through_mmdet(tmp_path):
         csv_name='Annotations/val.csv')
     config = tiny_detector_config(tmp_path, data)
     log = mim('train', 'mmdet', config, cwd=tmp_path)
+    checkpoints = sorted((tmp_path / 'work').glob('best_coco_bbox_mAP_*.pth'))
+    return SimpleNamespace(
+        folder=tmp_path, config=config, log=log, checkpoints=checkpoints)
+
+
+@pytest.mark.slow
+def test_rtmdet_trains_and_tests_through_mmdet(tiny_detector, tmp_path):
+    log = tiny_detector.log
     assert log.count('Switch pipeline now!') == 1
     assert len(MAP_PATTERN.findall(log)) == 2  # validated after each epoch
-    checkpoints = sorted((tmp_path / 'work').glob('best_coco_bbox_mAP_*.pth'))
-    assert len(checkpoints) == 1
+    assert len(tiny_detector.checkpoints) == 1
     tested = subprocess.run([
         sys.executable,
         str(PROJECT / 'tools' / 'test.py'),
-        str(config),
-        str(checkpoints[0]), '--work-dir',
+        str(tiny_detector.config),
+        str(tiny_detector.checkpoints[0]), '--work-dir',
         str(tmp_path / 'test')
     ],
-                            cwd=tmp_path,
+                            cwd=tiny_detector.folder,
                             capture_output=True,
                             text=True)
     assert tested.returncode == 0, tested.stderr[-3000:]
@@ -152,3 +166,144 @@ def test_rtmdet_trains_and_tests_through_mmdet(tmp_path):
     assert -1.0 <= float(value) <= 1.0
     # the EMA weights and the metric's boxes went through torch's safe load
     assert 'refused to load' not in tested.stderr
+
+
+def run_tool(script: Path, *args) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [sys.executable, str(script)] + [str(a) for a in args],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+@pytest.fixture(scope='module')
+def blouse_scenes(tmp_path_factory) -> Path:
+    """Six blouse images with answers and their test list."""
+    root = tmp_path_factory.mktemp('blouse_scenes')
+    write_split(
+        root, ['blouse'],
+        images_per_category=6,
+        size=(120, 96),
+        seed=5,
+        csv_name='Annotations/answers.csv')
+    write_test_list(root / 'Annotations/answers.csv', root / 'test.csv')
+    return root
+
+
+@pytest.mark.slow
+def test_predict_runs_the_detector_and_predicts_in_its_boxes(
+        tiny_detector, trained_elsewhere, blouse_scenes, tmp_path):
+    from mmpose.apis import inference_topdown
+
+    from fashionai_dataset.apis import load_pose_model
+
+    detector = [
+        '--det-config', tiny_detector.config, '--det-checkpoint',
+        tiny_detector.checkpoints[0]
+    ]
+    pose = ['--model', f'blouse={trained_elsewhere.checkpoint}']
+    test_csv = blouse_scenes / 'test.csv'
+    out = tmp_path / 'detected.csv'
+    result = run_tool(REPO_ROOT / 'tools' / 'predict.py', test_csv,
+                      blouse_scenes, out, *pose, *detector)
+    bbox_file = tmp_path / 'detected.detections.json'
+    boxes = best_boxes(bbox_file)
+    records = read_fashionai_csv(test_csv)
+    with_box = [(i, c) in boxes
+                for i, c in zip(records.image_ids, records.categories)]
+    assert any(with_box)
+    assert (f'{with_box.count(False)} of 6 images had no box of their '
+            'category scoring 0 or more') in result.stdout
+    # each image's points are MMPose's own top-down inference in the box
+    model = load_pose_model(str(trained_elsewhere.checkpoint), flip_test=True)
+    predicted = read_fashionai_csv(out, allow_decimal=True)
+    columns = [KEYPOINT_NAMES.index(n) for n in CATEGORY_KEYPOINTS['blouse']]
+    for row, image_id in enumerate(records.image_ids):
+        found = boxes.get((image_id, 'blouse'))
+        if found is None:
+            continue
+        (sample, ) = inference_topdown(model, str(blouse_scenes / image_id),
+                                       found.bbox[None], 'xyxy')
+        np.testing.assert_allclose(
+            predicted.keypoints[row, columns],
+            sample.pred_instances.keypoints[0],
+            atol=0.006)
+
+    # an image without a box of its category is predicted whole
+    entries = json.loads(bbox_file.read_text())
+    dropped = records.image_ids[int(np.argmax(with_box))]
+    kept = [e for e in entries if e['image_id'] != dropped]
+    edited = tmp_path / 'edited.json'
+    edited.write_text(json.dumps(kept))
+    result = run_tool(REPO_ROOT / 'tools' / 'predict.py', test_csv,
+                      blouse_scenes, tmp_path / 'edited.csv', *pose,
+                      '--bbox-file', edited)
+    assert (f'{with_box.count(False) + 1} of 6 images had no box of their '
+            'category scoring 0 or more') in result.stdout
+    run_tool(REPO_ROOT / 'tools' / 'predict.py', test_csv, blouse_scenes,
+             tmp_path / 'whole.csv', *pose)
+    row = records.image_ids.index(dropped)
+    np.testing.assert_array_equal(
+        read_fashionai_csv(tmp_path / 'edited.csv',
+                           allow_decimal=True).keypoints[row],
+        read_fashionai_csv(tmp_path / 'whole.csv',
+                           allow_decimal=True).keypoints[row])
+    assert not np.array_equal(
+        read_fashionai_csv(tmp_path / 'whole.csv',
+                           allow_decimal=True).keypoints, predicted.keypoints)
+
+
+@pytest.mark.slow
+def test_infer_and_mmpose_inferencer_use_the_detector(tiny_detector,
+                                                      trained_elsewhere,
+                                                      blouse_scenes, tmp_path):
+    from mmpose.apis import MMPoseInferencer
+
+    images = blouse_scenes / 'Images' / 'blouse'
+    result = run_tool(REPO_ROOT / 'tools' / 'infer.py', images, '--category',
+                      'blouse', '--model', trained_elsewhere.checkpoint,
+                      '--det-config', tiny_detector.config, '--det-checkpoint',
+                      tiny_detector.checkpoints[0], '--out-dir',
+                      tmp_path / 'infer')
+    # the same detector through tools/detect.py, keyed by image_id
+    run_tool(REPO_ROOT / 'tools' / 'detect.py', tiny_detector.config,
+             tiny_detector.checkpoints[0],
+             blouse_scenes / 'Annotations/answers.csv', blouse_scenes,
+             tmp_path / 'det.json')
+    boxes = best_boxes(tmp_path / 'det.json')
+    paths = sorted(images.glob('*.jpg'))
+    whole = 0
+    for path in paths:
+        document = json.loads(
+            (tmp_path / 'infer' / (path.stem + '.json')).read_text())
+        found = boxes.get((f'Images/blouse/{path.name}', 'blouse'))
+        if found is None:
+            assert document['box'] is None
+            whole += 1
+        else:
+            assert document['box'] == pytest.approx(
+                found.bbox.tolist(), abs=0.01)
+    assert whole < len(paths)
+    assert (f'{whole} of {len(paths)} images had no blouse detection '
+            'scoring 0 or more' in result.stdout)
+
+    inferencer = MMPoseInferencer(
+        pose2d=str(trained_elsewhere.config),
+        pose2d_weights=str(trained_elsewhere.checkpoint),
+        det_model=str(tiny_detector.config),
+        det_weights=str(tiny_detector.checkpoints[0]),
+        det_cat_ids=[CATEGORIES.index('blouse')],
+        device='cpu')
+    for path in paths:
+        found = boxes.get((f'Images/blouse/{path.name}', 'blouse'))
+        if found is None:
+            continue
+        (output, ) = inferencer(str(path), bbox_thr=0.0, nms_thr=1.0)
+        instances = output['predictions'][0]
+        assert len(instances[0]['keypoints']) == 13
+        # the detector's best blouse box is among the inferencer's
+        assert any(
+            np.allclose(i['bbox'][0], found.bbox, atol=0.01)
+            for i in instances)

@@ -4,9 +4,14 @@ Usage:
     python tools/infer.py IMAGE|FOLDER|GLOB --category blouse \
         --model CHECKPOINT.pth|MODEL.onnx [--out-dir work_dirs/infer]
         [--batch-size 8] [--config CONFIG] [--no-flip] [--device cpu]
+        [--det-config DET_CONFIG --det-checkpoint DET_CKPT]
 
 Each image is taken to show one garment of ``--category``, filling most of
-the picture (the whole image is the box, as in the competition data). For
+the picture (the whole image is the box, as in the competition data). With
+``--det-config``/``--det-checkpoint`` an mmdet garment detector
+(``projects/garment_detector``) finds the garment first and the keypoints
+are predicted in its best box of ``--category``; images where it finds none
+are predicted whole and counted (the JSON's ``box`` is null for them). For
 each image, ``<name>.json`` holds the category's keypoint names with x, y
 (original pixels) and score, and ``<name>.jpg`` draws them with the
 skeleton; the files keep the images' subfolders. An ``.onnx`` file (from
@@ -15,8 +20,13 @@ runs through MMPose. Images that cannot be read are skipped and listed at
 the end.
 """
 import argparse
+import os.path as osp
 import sys
+import tempfile
+from typing import List
 
+from fashionai_core.detections import Detection, best_boxes, write_detections
+from fashionai_core.image_check import FashionAIImageError, read_image
 from fashionai_core.keypoints import CATEGORIES
 from fashionai_deploy.infer import infer_images, list_images
 from fashionai_deploy.metadata import MetadataError
@@ -40,6 +50,27 @@ def load_model(args: argparse.Namespace):
         raise ValueError(str(error)) from None
 
 
+def detect(args: argparse.Namespace, paths: List[str]) -> dict:
+    """``(path, category)`` -> best box, for the images that can be read
+    (the others are skipped and listed by ``infer_images``)."""
+    import torch
+
+    from fashionai_dataset.apis.detect import detect_images, load_detector
+    readable = []
+    for path in paths:
+        try:
+            read_image(path)
+            readable.append(path)
+        except FashionAIImageError:
+            pass
+    device = args.device or ('cuda:0' if torch.cuda.is_available() else 'cpu')
+    detector = load_detector(args.det_config, args.det_checkpoint, device)
+    entries = detect_images(detector, readable, batch_size=args.batch_size)
+    with tempfile.TemporaryDirectory() as folder:
+        write_detections(osp.join(folder, 'detections.json'), entries)
+        return best_boxes(osp.join(folder, 'detections.json'))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('images', help='an image, a folder or a glob')
@@ -51,20 +82,45 @@ def main() -> int:
     parser.add_argument('--out-dir', default='work_dirs/infer')
     parser.add_argument('--batch-size', type=int, default=8)
     parser.add_argument('--no-flip', action='store_true', help='no flip test')
-    parser.add_argument('--device', help='checkpoints only: cpu, cuda:0, ...')
+    parser.add_argument(
+        '--device', help='checkpoints and detector: cpu, cuda:0, ...')
+    parser.add_argument(
+        '--det-config',
+        help='mmdet garment detector config: find the '
+        'garment first')
+    parser.add_argument('--det-checkpoint', help='the detector\'s weights')
+    parser.add_argument(
+        '--bbox-score-thr',
+        type=float,
+        help='lowest detection score used (default: the checkpoint\'s '
+        'config\'s test bbox_score_thr; 0 for ONNX files)')
     args = parser.parse_args()
     if args.config and args.model.endswith('.onnx'):
         parser.error('--config applies to checkpoints, not ONNX files')
+    if bool(args.det_config) != bool(args.det_checkpoint):
+        parser.error('--det-config and --det-checkpoint go together')
     try:
         paths = list_images(args.images)
         model = load_model(args)
+        detections = detect(args, paths) if args.det_config else None
+        if args.bbox_score_thr is None:
+            args.bbox_score_thr = getattr(model, 'bbox_score_thr', 0.0)
         written, skipped = infer_images(model, paths, args.category,
-                                        args.out_dir, args.batch_size)
+                                        args.out_dir, args.batch_size,
+                                        detections, args.bbox_score_thr)
     except (FileNotFoundError, MetadataError, ValueError) as error:
         print(f'error: {error}', file=sys.stderr)
         return 1
     print(f'{written} of {len(paths)} images: JSON and drawing in '
           f'{args.out_dir}')
+    if detections is not None:
+        whole = sum(
+            detections.get((path, args.category
+                            ), Detection(None, -1)).score < args.bbox_score_thr
+            for path in paths) - len(skipped)
+        print(f'{whole} of {len(paths)} images had no {args.category} '
+              f'detection scoring {args.bbox_score_thr:g} or more and were '
+              'predicted whole')
     if skipped:
         print(f'{len(skipped)} skipped (cannot be read):')
         for line in skipped:

@@ -7,6 +7,7 @@ Usage:
         [--model blouse=work_dirs/res50_blouse/best.pth --weights blouse=2,1]
         [--config blouse=configs/fashionai/hrnet_w32_blouse.py] \
         [--no-flip] [--batch-size 32] [--device cuda:0]
+        [--det-config DET_CONFIG --det-checkpoint DET_CKPT | --bbox-file F]
     python tools/predict.py TEST_CSV IMAGE_ROOT OUT_CSV --backend onnxruntime \
         --model blouse=blouse.onnx --model skirt=skirt.onnx ...
 
@@ -22,12 +23,28 @@ category used (the 2018 rules allowed two, the detector included).
 ``--backend onnxruntime`` runs files from ``tools/export_onnx.py`` without
 torch or MMPose (``--config`` and ``--device`` do not apply; several files
 of a category are averaged in image pixels).
+
+Images that are not one garment filling the picture: ``--det-config
+DET_CONFIG --det-checkpoint DET_CKPT`` runs an mmdet garment detector
+(``projects/garment_detector``) first and predicts each image's keypoints in
+its best box of the image's category; the detections are kept beside the
+submission (``OUT_CSV`` with ``.detections.json``). ``--bbox-file`` uses
+detections made before (``tools/detect.py``), with either backend. Images
+where the detector found nothing of their category are predicted whole and
+counted in the summary; so are images whose best box scores under the
+threshold the checkpoint's config trusts (its test ``bbox_score_thr``;
+``--bbox-score-thr`` sets it for all models, and for ONNX files, which do not
+store it).
 """
 import argparse
+import os.path as osp
 import sys
 from typing import Dict, List
 
-from fashionai_core.csv_io import FashionAIRecords, write_submission
+from fashionai_core.csv_io import (FashionAIRecords, read_fashionai_csv,
+                                   write_submission)
+from fashionai_core.detections import (DetectionFileError, best_boxes,
+                                       write_detections)
 from fashionai_core.image_check import FashionAIImageError
 from fashionai_core.keypoints import check_category
 
@@ -67,6 +84,7 @@ def predict_pytorch(args: argparse.Namespace, checkpoints: Dict[str,
     import torch
 
     from fashionai_dataset.apis import load_pose_model, predict_csv
+    from fashionai_dataset.apis.predict import bbox_score_thr_of
     from fashionai_dataset.weights_only import UnsafeCheckpointError
 
     device = args.device or ('cuda:0' if torch.cuda.is_available() else 'cpu')
@@ -84,8 +102,12 @@ def predict_pytorch(args: argparse.Namespace, checkpoints: Dict[str,
         }
     except UnsafeCheckpointError as error:
         raise ValueError(str(error)) from None
+    if args.bbox_score_thr is None:  # for the summary: what the models use
+        first = next(iter(models.values()))[0]
+        args.bbox_score_thr = bbox_score_thr_of(first.cfg)
     return predict_csv(models, args.test_csv, args.image_root, args.batch_size,
-                       args.num_workers, weights)
+                       args.num_workers, weights, args.bbox_file,
+                       args.bbox_score_thr)
 
 
 def predict_onnxruntime(args: argparse.Namespace, checkpoints: Dict[str,
@@ -102,8 +124,37 @@ def predict_onnxruntime(args: argparse.Namespace, checkpoints: Dict[str,
         ]
         for category, paths in checkpoints.items()
     }
+    if args.bbox_score_thr is None:
+        args.bbox_score_thr = 0.0
     return predict_csv_onnx(models, args.test_csv, args.image_root,
-                            args.batch_size, weights)
+                            args.batch_size, weights, args.bbox_file,
+                            args.bbox_score_thr)
+
+
+def run_detector(args: argparse.Namespace) -> str:
+    """Detect garments in the test images; return the detection file."""
+    import torch
+
+    from fashionai_dataset.apis.detect import detect_csv, load_detector
+    device = args.device or ('cuda:0' if torch.cuda.is_available() else 'cpu')
+    detector = load_detector(args.det_config, args.det_checkpoint, device)
+    entries = detect_csv(detector, args.test_csv, args.image_root,
+                         args.batch_size, args.num_workers)
+    path = osp.splitext(args.out_csv)[0] + '.detections.json'
+    write_detections(path, entries)
+    print(f'{len(entries)} detections written to {path}')
+    return path
+
+
+def count_without_box(test_csv: str, bbox_file: str, score_thr: float) -> int:
+    """Test images with no detection of their category scoring
+    ``score_thr`` or more (predicted whole)."""
+    records = read_fashionai_csv(test_csv)
+    found = best_boxes(bbox_file)
+    trusted = {key for key, box in found.items() if box.score >= score_thr}
+    return sum(
+        (image_id, category) not in trusted
+        for image_id, category in zip(records.image_ids, records.categories))
 
 
 def main() -> int:
@@ -145,7 +196,24 @@ def main() -> int:
         choices=['pytorch', 'onnxruntime'],
         default='pytorch',
         help='pytorch: checkpoints; onnxruntime: exported .onnx files')
+    parser.add_argument(
+        '--det-config',
+        help='mmdet garment detector config: predict in its boxes')
+    parser.add_argument('--det-checkpoint', help='the detector\'s weights')
+    parser.add_argument(
+        '--bbox-file',
+        help='detections made before (tools/detect.py) to predict in')
+    parser.add_argument(
+        '--bbox-score-thr',
+        type=float,
+        help='lowest detection score used (default: each checkpoint\'s '
+        'config\'s test bbox_score_thr; 0 for ONNX files)')
     args = parser.parse_args()
+    if bool(args.det_config) != bool(args.det_checkpoint):
+        parser.error('--det-config and --det-checkpoint go together')
+    if args.det_config and args.bbox_file:
+        parser.error('--bbox-file gives detections made before; with '
+                     '--det-config the detector makes them: give one')
 
     checkpoints = key_values(args.model, 'model')
     configs = key_values(args.config, 'config')
@@ -161,8 +229,13 @@ def main() -> int:
     predict = predict_onnxruntime if args.backend == 'onnxruntime' else (
         predict_pytorch)
     try:
+        if args.det_config:
+            args.bbox_file = run_detector(args)
         records = predict(args, checkpoints, configs, weights)
-    except (FashionAIImageError, FileNotFoundError, ValueError) as error:
+        without_box = args.bbox_file and count_without_box(
+            args.test_csv, args.bbox_file, args.bbox_score_thr)
+    except (DetectionFileError, FashionAIImageError, FileNotFoundError,
+            ValueError) as error:
         print(f'error: {error}', file=sys.stderr)
         return 1
     write_submission(args.out_csv, records.image_ids, records.categories,
@@ -171,6 +244,10 @@ def main() -> int:
     print('models per category: ' +
           ', '.join(f'{category} {len(paths)}'
                     for category, paths in checkpoints.items()))
+    if args.bbox_file:
+        print(f'boxes from {args.bbox_file}: {without_box} of {len(records)} '
+              'images had no box of their category scoring '
+              f'{args.bbox_score_thr:g} or more and were predicted whole')
     return 0
 
 

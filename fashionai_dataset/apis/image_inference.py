@@ -2,8 +2,9 @@
 
 The counterpart of :class:`fashionai_deploy.OnnxPoseModel` for PyTorch:
 same attributes and ``predict``, so ``tools/infer.py`` takes either. The
-images go through the config's own test pipeline with the whole image as
-the box, as ``mmpose.apis.inference_topdown`` does, but in batches.
+images go through the config's own test pipeline with the whole image (or
+a given box) as the box, as ``mmpose.apis.inference_topdown`` does, but in
+batches.
 """
 from typing import List, Optional, Sequence, Tuple
 
@@ -11,7 +12,7 @@ import numpy as np
 import torch
 from mmengine.dataset import Compose, pseudo_collate
 
-from .predict import load_pose_model
+from .predict import bbox_score_thr_of, load_pose_model
 
 
 class CheckpointPoseModel:
@@ -34,28 +35,37 @@ class CheckpointPoseModel:
         self.pipeline = Compose(
             self.model.cfg.test_dataloader.dataset.pipeline)
         self.category: str = self.model.cfg.test_dataloader.dataset.category
+        #: Lowest detection score the config trusts (0: every box).
+        self.bbox_score_thr: float = bbox_score_thr_of(self.model.cfg)
         meta = self.model.dataset_meta
         self.keypoint_names: List[str] = [
             meta['keypoint_id2name'][i] for i in range(meta['num_keypoints'])
         ]
 
-    def predict(self,
-                images: Sequence[np.ndarray]) -> Tuple[np.ndarray, np.ndarray]:
+    def predict(
+        self,
+        images: Sequence[np.ndarray],
+        boxes: Optional[Sequence[Optional[np.ndarray]]] = None
+    ) -> Tuple[np.ndarray, np.ndarray]:
         """Keypoints of the garment in each image.
 
         Args:
             images: BGR images (H, W, 3), uint8, any sizes.
+            boxes: The garment's box in each image, ``[x1, y1, x2, y2]``
+                pixels, or None for the whole image (the default for all).
 
         Returns:
             tuple: keypoints (N, K, 2) in each image's pixels and scores
             (N, K), K = ``len(self.keypoint_names)``.
         """
         samples = []
-        for image in images:
+        for image, box in zip(images, boxes or [None] * len(images)):
             height, width = image.shape[:2]
+            if box is None:
+                box = np.array([0, 0, width, height], dtype=np.float32)
             info = dict(
                 img=image,
-                bbox=np.array([[0, 0, width, height]], dtype=np.float32),
+                bbox=np.asarray(box, dtype=np.float32).reshape(1, 4),
                 bbox_score=np.ones(1, dtype=np.float32))
             info.update(self.model.dataset_meta)
             samples.append(self.pipeline(info))

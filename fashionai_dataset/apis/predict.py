@@ -106,16 +106,26 @@ def _check_codec_matches_pipeline(cfg: Config, source: str) -> None:
 
 
 def _dataset_for(model: nn.Module, test_csv: str, image_root: str,
-                 category: str) -> FashionAIDataset:
+                 category: str, bbox_file: Optional[str],
+                 bbox_score_thr: Optional[float]) -> FashionAIDataset:
     pipeline = model.cfg.test_dataloader.dataset.pipeline
+    if bbox_score_thr is None:  # the model's own, validated with it
+        bbox_score_thr = bbox_score_thr_of(model.cfg)
     return FashionAIDataset(
+        bbox_score_thr=bbox_score_thr,
         # mmengine would join a relative ann_file to data_root
         ann_file=osp.abspath(test_csv),
         category=category,
         data_root=image_root,
         data_prefix=dict(img=''),
+        bbox_file=bbox_file,
         test_mode=True,
         pipeline=pipeline)
+
+
+def bbox_score_thr_of(cfg: Config) -> float:
+    """The lowest detection score a config's test dataset trusts."""
+    return cfg.test_dataloader.dataset.get('bbox_score_thr', 0.0)
 
 
 def _share_test_pipeline(models: Sequence[nn.Module]) -> bool:
@@ -151,10 +161,12 @@ def ensemble(members: Sequence[nn.Module],
 
 
 def _predict_category(model: nn.Module, test_csv: str, image_root: str,
-                      category: str, batch_size: int,
-                      num_workers: int) -> Dict[int, np.ndarray]:
+                      category: str, batch_size: int, num_workers: int,
+                      bbox_file: Optional[str], bbox_score_thr: Optional[float]
+                      ) -> Dict[int, np.ndarray]:
     """Row index -> points (24, 2) of one model on one category's rows."""
-    dataset = _dataset_for(model, test_csv, image_root, category)
+    dataset = _dataset_for(model, test_csv, image_root, category, bbox_file,
+                           bbox_score_thr)
     columns = csv_columns(dataset.metainfo)
     loader = DataLoader(
         dataset,
@@ -180,8 +192,9 @@ def predict_csv(models: Dict[str, Union[nn.Module, Sequence[nn.Module]]],
                 image_root: str,
                 batch_size: int = 32,
                 num_workers: int = 2,
-                weights: Optional[Dict[str, Sequence[float]]] = None
-                ) -> FashionAIRecords:
+                weights: Optional[Dict[str, Sequence[float]]] = None,
+                bbox_file: Optional[str] = None,
+                bbox_score_thr: Optional[float] = None) -> FashionAIRecords:
     """Predict every image of a test (or annotation) CSV.
 
     Args:
@@ -196,6 +209,13 @@ def predict_csv(models: Dict[str, Union[nn.Module, Sequence[nn.Module]]],
         batch_size: Images per forward pass.
         num_workers: Data loading processes.
         weights: Category -> one weight per model (default: equal).
+        bbox_file: Detections (:mod:`fashionai_core.detections`): each
+            image is predicted in its best box of its category, or whole
+            when it has none scoring the model's test ``bbox_score_thr``
+            (see :class:`FashionAIDataset`). Default: the models' own boxes
+            (the whole image).
+        bbox_score_thr: Lowest detection score used, for every model;
+            default: each model's config's (its test dataset's).
 
     Returns:
         FashionAIRecords: The test rows in file order; ``keypoints`` holds
@@ -229,7 +249,8 @@ def predict_csv(models: Dict[str, Union[nn.Module, Sequence[nn.Module]]],
         for member, weight in zip(members, member_weights):
             for row, points in _predict_category(member, test_csv, image_root,
                                                  category, batch_size,
-                                                 num_workers).items():
+                                                 num_workers, bbox_file,
+                                                 bbox_score_thr).items():
                 rows_points[row] = rows_points.get(row, 0) + weight * points
         for row, points in rows_points.items():
             if not done[row]:

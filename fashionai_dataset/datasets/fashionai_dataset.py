@@ -10,6 +10,7 @@ from mmpose.registry import DATASETS
 
 from fashionai_core.csv_io import (FashionAICSVError, FashionAIRecords,
                                    read_fashionai_csv)
+from fashionai_core.detections import best_boxes, box_in_image, garment_box
 from fashionai_core.image_check import FashionAIImageError, image_size
 from fashionai_core.keypoints import (ALL_CATEGORIES, KEYPOINT_NAMES,
                                       category_keypoint_indices,
@@ -26,7 +27,9 @@ class FashionAIDataset(BaseCocoStyleDataset):
     (``docs/data_format.md``). Each image holds one garment, so each image
     is one top-down instance whose box is, by default, the whole image: test
     images come without boxes, and using the same rule for training avoids
-    a train/test mismatch.
+    a train/test mismatch. With ``bbox_file`` the box is a garment
+    detector's instead (as MMPose's ``bbox_file``, but in training too, so
+    that a model can learn on the boxes it will be tested on).
 
     Keypoints the row marks visible (v=1) or occluded (v=0) are trained on;
     absent ones (v=-1) get zero weight. The raw CSV row travels with each
@@ -50,6 +53,14 @@ class FashionAIDataset(BaseCocoStyleDataset):
             ``'image'``.
         bbox_padding (float): Fraction of the extent added on each side in
             ``'keypoints'`` mode, clipped to the image. Defaults to 0.1.
+        bbox_file (str, optional): Detection results
+            (:mod:`fashionai_core.detections`; relative paths are to the
+            working directory, as MMPose's): each image's box is its
+            highest-scoring detection of the row's category. An image with
+            none (or none scoring ``bbox_score_thr`` or more) keeps the whole
+            image as its box; those are counted in ``num_box_fallbacks``
+            and logged. Defaults to None (boxes from ``bbox_mode``).
+        bbox_score_thr (float): Lowest detection score used. Defaults to 0.
         data_root (str): The split folder; ``image_id`` is relative to it.
         data_prefix (dict): ``dict(img='')``: folder of the images relative
             to ``data_root``.
@@ -64,14 +75,25 @@ class FashionAIDataset(BaseCocoStyleDataset):
                  category: str = ALL_CATEGORIES,
                  bbox_mode: str = 'image',
                  bbox_padding: float = 0.1,
+                 bbox_file: Optional[str] = None,
+                 bbox_score_thr: float = 0.0,
                  metainfo: Optional[dict] = None,
                  **kwargs) -> None:
         self.category = check_category(category)
         if bbox_mode not in ('image', 'keypoints'):
             raise ValueError(f"FashionAIDataset: bbox_mode must be 'image' "
                              f"or 'keypoints', got {bbox_mode!r}")
+        if bbox_file and bbox_mode != 'image':
+            raise ValueError(
+                f'FashionAIDataset: bbox_file ({bbox_file}) gives the boxes; '
+                f'bbox_mode={bbox_mode!r} would give others. Leave bbox_mode '
+                'at its default')
         self.bbox_mode = bbox_mode
         self.bbox_padding = bbox_padding
+        # not passed on: MMPose would read it as COCO results, in test mode
+        self.detection_file = bbox_file
+        self.bbox_score_thr = bbox_score_thr
+        self.num_box_fallbacks = 0
         if metainfo is None:
             metainfo = fashionai_metainfo(category)
         super().__init__(ann_file=ann_file, metainfo=metainfo, **kwargs)
@@ -98,6 +120,9 @@ class FashionAIDataset(BaseCocoStyleDataset):
         if not rows:
             raise ValueError(f'{self.ann_file}: no rows of category '
                              f'{self.category!r}; expected at least one')
+        detections = best_boxes(
+            self.detection_file) if self.detection_file else None
+        fallbacks = []
         instance_list = []
         image_list = []
         unusable = []
@@ -127,6 +152,16 @@ class FashionAIDataset(BaseCocoStyleDataset):
                 visibility = np.full(len(columns), -1, dtype=np.int8)
             annotated = visibility >= 0
             bbox = self._bbox(keypoints[annotated], width, height)
+            bbox_score = np.ones(1, dtype=np.float32)
+            if detections is not None:
+                detection = box_in_image(detections, image_id,
+                                         records.categories[row], width,
+                                         height, self.bbox_score_thr)
+                if detection is not None:
+                    bbox = detection.bbox[None]
+                    bbox_score = np.array([detection.score], np.float32)
+                else:
+                    fallbacks.append(image_id)
             instance_list.append(
                 dict(
                     img_id=row,
@@ -134,7 +169,7 @@ class FashionAIDataset(BaseCocoStyleDataset):
                     img_path=img_path,
                     ori_shape=(height, width),
                     bbox=bbox,
-                    bbox_score=np.ones(1, dtype=np.float32),
+                    bbox_score=bbox_score,
                     keypoints=keypoints[None].astype(np.float32),
                     keypoints_visible=annotated[None].astype(np.float32),
                     num_keypoints=int(annotated.sum()),
@@ -144,6 +179,16 @@ class FashionAIDataset(BaseCocoStyleDataset):
             image_list.append(
                 dict(
                     img_id=row, img_path=img_path, width=width, height=height))
+        self.num_box_fallbacks = len(fallbacks)
+        if fallbacks:
+            print_log(
+                f'FashionAIDataset({self.category}): {len(fallbacks)} of '
+                f'{len(instance_list)} images have no detection of their '
+                f'category in {self.detection_file} (score >= '
+                f'{self.bbox_score_thr}); their box is the whole image, '
+                f'first: {fallbacks[0]}',
+                logger='current',
+                level=logging.WARNING)
         if unusable:
             summary = (f'{self.ann_file}: {len(unusable)} of {len(rows)} '
                        f'listed images cannot be used; first: {unusable[0]}')
@@ -159,13 +204,11 @@ class FashionAIDataset(BaseCocoStyleDataset):
 
     def _bbox(self, points: np.ndarray, width: int, height: int) -> np.ndarray:
         """Instance box as xyxy, shape (1, 4), original-image pixels."""
-        if self.bbox_mode == 'image' or len(points) == 0:
+        box = garment_box(points, self.bbox_padding, width,
+                          height) if (self.bbox_mode == 'keypoints') else None
+        if box is None:
             return np.array([[0, 0, width, height]], dtype=np.float32)
-        low, high = points.min(axis=0), points.max(axis=0)
-        margin = (high - low) * self.bbox_padding
-        low = np.maximum(low - margin, 0)
-        high = np.minimum(high + margin, (width, height))
-        return np.concatenate([low, high])[None].astype(np.float32)
+        return box[None]
 
     def _get_topdown_data_infos(self, instance_list: List[Dict]) -> List[Dict]:
         """Keep every image for evaluation; for training drop images without

@@ -1,39 +1,16 @@
 """Garment boxes for mmdet, read from the FashionAI CSV directly."""
 import logging
 import os.path as osp
-from typing import List, Optional
+from typing import List
 
-import numpy as np
 from mmdet.datasets import BaseDetDataset
 from mmdet.registry import DATASETS
 from mmengine.logging import print_log
 
 from fashionai_core.csv_io import read_fashionai_csv
+from fashionai_core.detections import garment_box
 from fashionai_core.image_check import FashionAIImageError, image_size
 from fashionai_core.keypoints import CATEGORIES, CATEGORY_INDEX
-
-
-def garment_box(points: np.ndarray, margin: float, width: int,
-                height: int) -> Optional[np.ndarray]:
-    """The garment's box: the extent of its annotated points grown by
-    ``margin`` of that extent on each side, inside the image.
-
-    Args:
-        points: Annotated points (K, 2), image pixels.
-        margin: Fraction of the extent added on each side.
-        width, height: Image size, pixels.
-
-    Returns:
-        np.ndarray | None: ``[x1, y1, x2, y2]`` float32, or None without
-        points.
-    """
-    if len(points) == 0:
-        return None
-    low, high = points.min(axis=0), points.max(axis=0)
-    pad = (high - low) * margin
-    low = np.maximum(low - pad, 0)
-    high = np.minimum(high + pad, (width, height))
-    return np.concatenate([low, high]).astype(np.float32)
 
 
 @DATASETS.register_module()

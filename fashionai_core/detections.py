@@ -1,0 +1,189 @@
+"""Garment detection results files: the boxes keypoints are predicted in.
+
+A detection file is a JSON list with one entry per detected box, as
+MMPose's ``bbox_file`` (COCO detection results), but keyed the FashionAI
+way::
+
+    [{"image_id": "Images/blouse/0a1b.jpg", "category": "blouse",
+      "bbox": [x, y, w, h], "score": 0.93}, ...]
+
+``image_id`` is the CSV's, ``category`` one of the five categories, ``bbox``
+the box's top-left corner, width and height in original-image pixels, and
+``score`` the detector's confidence in [0, 1]. An image may have any number
+of boxes of any categories; a keypoint model of a category uses the
+highest-scoring box of that category (:func:`best_boxes`).
+"""
+import json
+import math
+import os
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from .atomic import atomic_write
+from .keypoints import CATEGORIES
+
+PathLike = Union[str, os.PathLike]
+FIELDS = ('image_id', 'category', 'bbox', 'score')
+
+
+class DetectionFileError(ValueError):
+    """A detection file is malformed; the message names file and entry."""
+
+
+class Detection(NamedTuple):
+    """One box: ``bbox`` xyxy (4,) in original-image pixels, and its score."""
+    bbox: np.ndarray
+    score: float
+
+
+def _check_entry(path: str, index: int,
+                 entry: object) -> Tuple[str, str, Detection]:
+    where = f'{path}, entry {index}'
+    if not isinstance(entry, dict):
+        raise DetectionFileError(f'{where}: expected an object with '
+                                 f'{", ".join(FIELDS)}, got {entry!r}')
+    missing = [name for name in FIELDS if name not in entry]
+    if missing:
+        raise DetectionFileError(f'{where}: missing field {missing[0]!r}; '
+                                 f'each entry needs {", ".join(FIELDS)}')
+    image_id, category = entry['image_id'], entry['category']
+    if not isinstance(image_id, str) or not image_id:
+        raise DetectionFileError(f'{where} (image_id): expected the CSV\'s '
+                                 f'image_id string, got {image_id!r}')
+    if category not in CATEGORIES:
+        raise DetectionFileError(f'{where} (category): expected one of '
+                                 f'{", ".join(CATEGORIES)}, got {category!r}')
+    box = entry['bbox']
+    if (not isinstance(box, list) or len(box) != 4 or not all(
+            isinstance(v, (int, float)) and math.isfinite(v) for v in box)
+            or box[2] <= 0 or box[3] <= 0):
+        raise DetectionFileError(
+            f'{where} (bbox): expected [x, y, width, height] with finite '
+            f'numbers and width, height > 0, got {box!r}')
+    score = entry['score']
+    if not isinstance(score, (int, float)) or not 0 <= score <= 1:
+        raise DetectionFileError(
+            f'{where} (score): expected a number in [0, 1], got {score!r}')
+    x, y, width, height = (float(v) for v in box)
+    return image_id, category, Detection(
+        np.array([x, y, x + width, y + height], dtype=np.float32),
+        float(score))
+
+
+def best_boxes(path: PathLike) -> Dict[Tuple[str, str], Detection]:
+    """Read a detection file; keep each (image, category)'s best box.
+
+    Args:
+        path: The JSON file (module docstring).
+
+    Returns:
+        dict: ``(image_id, category)`` -> the highest-scoring
+        :class:`Detection` of that category in that image.
+
+    Raises:
+        DetectionFileError: Not JSON, not a list, or an entry with a missing
+            or invalid field (the message names the entry and field).
+        FileNotFoundError: No such file.
+    """
+    path = os.fspath(path)
+    with open(path) as file:
+        try:
+            entries = json.load(file)
+        except json.JSONDecodeError as error:
+            raise DetectionFileError(
+                f'{path}: not JSON ({error}); expected a list of detections'
+            ) from None
+    if not isinstance(entries, list):
+        raise DetectionFileError(f'{path}: expected a JSON list of '
+                                 f'detections, got {type(entries).__name__}')
+    best: Dict[Tuple[str, str], Detection] = {}
+    for index, entry in enumerate(entries):
+        image_id, category, detection = _check_entry(path, index, entry)
+        kept = best.get((image_id, category))
+        if kept is None or detection.score > kept.score:
+            best[(image_id, category)] = detection
+    return best
+
+
+def detection_entries(image_id: str, boxes: np.ndarray, scores: np.ndarray,
+                      categories: Sequence[str]) -> List[dict]:
+    """Entries of one image for :func:`write_detections`.
+
+    Args:
+        image_id: The CSV's image_id.
+        boxes: (N, 4) xyxy boxes in original-image pixels.
+        scores: (N,) scores.
+        categories: (N,) category names.
+    """
+    return [
+        dict(
+            image_id=image_id,
+            category=category,
+            bbox=[
+                round(float(box[0]), 2),
+                round(float(box[1]), 2),
+                round(float(box[2] - box[0]), 2),
+                round(float(box[3] - box[1]), 2)
+            ],
+            score=round(float(score), 5))
+        for box, score, category in zip(boxes, scores, categories)
+        if box[2] > box[0] and box[3] > box[1]
+    ]
+
+
+def write_detections(path: PathLike, entries: Sequence[dict]) -> None:
+    """Write a detection file atomically (a reader never sees half of it)."""
+    with atomic_write(path) as file:
+        # one box per line: readable, and diffs stay small
+        file.write('[\n' + ',\n'.join(json.dumps(e)
+                                      for e in entries) + '\n]\n')
+
+
+def box_in_image(detections: Dict[Tuple[str, str], Detection],
+                 image_id: str,
+                 category: str,
+                 width: int,
+                 height: int,
+                 score_thr: float = 0.0) -> Optional[Detection]:
+    """The image's best box of ``category``, clipped to the image.
+
+    Args:
+        detections: From :func:`best_boxes`.
+        image_id: The CSV's image_id.
+        category: The garment the keypoint model looks for.
+        width, height: Image size, pixels.
+        score_thr: Lowest score accepted.
+
+    Returns:
+        Detection | None: None when the image has no box of ``category``
+        scoring ``score_thr`` or more (callers use the whole image).
+    """
+    found = detections.get((image_id, category))
+    if found is None or found.score < score_thr:
+        return None
+    return Detection(
+        np.clip(found.bbox, 0, (width, height, width, height)), found.score)
+
+
+def garment_box(points: np.ndarray, margin: float, width: int,
+                height: int) -> Optional[np.ndarray]:
+    """The garment's box: the extent of its annotated points grown by
+    ``margin`` of that extent on each side, inside the image.
+
+    Args:
+        points: Annotated points (K, 2), image pixels.
+        margin: Fraction of the extent added on each side.
+        width, height: Image size, pixels.
+
+    Returns:
+        np.ndarray | None: ``[x1, y1, x2, y2]`` float32, or None without
+        points.
+    """
+    if len(points) == 0:
+        return None
+    low, high = points.min(axis=0), points.max(axis=0)
+    pad = (high - low) * margin
+    low = np.maximum(low - pad, 0)
+    high = np.minimum(high + pad, (width, height))
+    return np.concatenate([low, high]).astype(np.float32)

@@ -1,0 +1,50 @@
+"""Detect garments with an mmdet detector; write a detection file.
+
+Usage:
+    python tools/detect.py DET_CONFIG DET_CHECKPOINT CSV IMAGE_ROOT OUT_JSON \
+        [--batch-size 8] [--num-workers 2] [--device cpu]
+
+Every image the FashionAI CSV lists (annotation file or test list) is
+detected; ``OUT_JSON`` keeps each image's best box of every category found,
+in the format ``FashionAIDataset(bbox_file=...)`` and ``tools/predict.py
+--bbox-file`` read (``docs/data_format.md``). The file is written
+atomically.
+"""
+import argparse
+import sys
+
+from fashionai_core.detections import write_detections
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('det_config', help='mmdet config of the detector')
+    parser.add_argument('det_checkpoint', help='its trained checkpoint')
+    parser.add_argument('csv', help='FashionAI CSV listing the images')
+    parser.add_argument('image_root', help='folder image_id is relative to')
+    parser.add_argument('out_json', help='detection file to write')
+    parser.add_argument('--batch-size', type=int, default=8)
+    parser.add_argument('--num-workers', type=int, default=2)
+    parser.add_argument(
+        '--device', help='cpu, cuda:0, ... (default: cuda:0 '
+        'if present)')
+    args = parser.parse_args()
+
+    import torch
+
+    from fashionai_dataset.apis.detect import detect_csv, load_detector
+    device = args.device or ('cuda:0' if torch.cuda.is_available() else 'cpu')
+    try:
+        detector = load_detector(args.det_config, args.det_checkpoint, device)
+        entries = detect_csv(detector, args.csv, args.image_root,
+                             args.batch_size, args.num_workers)
+    except (FileNotFoundError, ValueError) as error:
+        print(f'error: {error}', file=sys.stderr)
+        return 1
+    write_detections(args.out_json, entries)
+    print(f'{len(entries)} detections written to {args.out_json}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
