@@ -3,7 +3,7 @@
 Usage:
     python projects/cascade_refine/tools/measure_stage1_error.py \
         STAGE1_CHECKPOINT [--config STAGE1_CONFIG] [--ann VAL_CSV] \
-        [--image-root VAL_ROOT] [--device cpu]
+        [--image-root VAL_ROOT] [--bbox-file DETECTIONS] [--device cpu]
 
 Predicts the annotations (default: the config's validation split) with
 flip test and prints the root-mean-square error per coordinate of the
@@ -50,12 +50,20 @@ def main() -> None:
     parser.add_argument('--ann', help='default: the validation CSV')
     parser.add_argument('--image-root', help='default: the validation root')
     parser.add_argument('--device', default='cpu')
+    parser.add_argument(
+        '--bbox-file',
+        help='detections stage 1 predicts in (default: the validation '
+        'dataset\'s bbox_file, if it has one; else the whole image)')
     args = parser.parse_args()
     model = load_pose_model(args.checkpoint, args.config, device=args.device)
     dataset = model.cfg.val_dataloader.dataset
     ann = args.ann or osp.join(dataset.data_root, dataset.ann_file)
     image_root = args.image_root or dataset.data_root
-    predictions = predict_csv({dataset.category: model}, ann, image_root)
+    bbox_file = args.bbox_file or dataset.get('bbox_file')
+    predictions = predict_csv({dataset.category: model},
+                              ann,
+                              image_root,
+                              bbox_file=bbox_file)
     truth = read_fashionai_csv(ann, require_keypoints=True)
     errors = relative_errors(predictions.keypoints, truth.keypoints,
                              truth.visibility)
