@@ -84,6 +84,15 @@ if [[ $STAGE == all || $STAGE == train ]]; then
   $PY projects/cascade_refine/tools/merge_stage_checkpoints.py \
     "$WORK/detector_boxes/epoch_5.pth" "$WORK/stage2/epoch_5.pth" \
     "$WORK/detector_cascade.pth"
+  # stage 2 jittered by the detector-box model's own error instead
+  $PY projects/cascade_refine/tools/measure_stage1_error.py \
+    "$WORK/detector_boxes/epoch_5.pth" | tee "$WORK/detector_error.txt"
+  train $PROJECT/configs/stage2_res18_all_128_scenes.py stage2_detector \
+    "train_dataloader.dataset.pipeline.1.stage1_error=$(
+      sed -n 's/.*stage1_error = //p' "$WORK/detector_error.txt")"
+  $PY projects/cascade_refine/tools/merge_stage_checkpoints.py \
+    "$WORK/detector_boxes/epoch_5.pth" "$WORK/stage2_detector/epoch_5.pth" \
+    "$WORK/detector_cascade_own_error.pth"
 fi
 
 predict() {  # name model [predict.py options]
@@ -107,7 +116,9 @@ if [[ $STAGE == all || $STAGE == evaluate ]]; then
   done
   predict cascade "$WORK/cascade.pth" \
     --config "all=$PROJECT/configs/cascade_res18_all_128_scenes.py"
-  predict detector_cascade "$WORK/detector_cascade.pth" \
-    --config "all=$PROJECT/configs/cascade_res18_all_128_scenes_detector.py" \
-    "${DETECTIONS[@]}"
+  for name in detector_cascade detector_cascade_own_error; do
+    predict $name "$WORK/$name.pth" \
+      --config "all=$PROJECT/configs/cascade_res18_all_128_scenes_detector.py" \
+      "${DETECTIONS[@]}"
+  done
 fi
