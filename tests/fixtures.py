@@ -94,6 +94,25 @@ def write_split(root: Path,
     return write_csv(root / csv_name, ANNOTATION_HEADER, rows)
 
 
+def write_answered_test_split(root: Path,
+                              categories: Sequence[str],
+                              images_per_category: int,
+                              size: Tuple[int, int] = (120, 96),
+                              seed: int = 0) -> Path:
+    """A test split: images, their answers in ``Annotations/answers.csv``
+    and the test list ``test.csv`` (image_id,image_category). Returns
+    ``root``."""
+    write_split(
+        root,
+        categories,
+        images_per_category=images_per_category,
+        size=size,
+        seed=seed,
+        csv_name='Annotations/answers.csv')
+    write_test_list(root / 'Annotations/answers.csv', root / 'test.csv')
+    return root
+
+
 def write_csv(path: Path, header: Sequence[str],
               rows: Iterable[Sequence[str]]) -> Path:
     """Write a CSV file with ``\\n`` line ends."""

@@ -31,7 +31,8 @@ from fashionai_deploy import MetadataError, OnnxPoseModel
 from fashionai_deploy.decoding import decode, merge_flipped
 from fashionai_deploy.metadata import METADATA_KEY
 from fashionai_deploy.preprocess import normalize, warp_image
-from fixtures import REPO_ROOT, write_split, write_test_list
+from fixtures import (REPO_ROOT, write_answered_test_split, write_split,
+                      write_test_list)
 
 TOOLS = REPO_ROOT / 'tools'
 RTMPOSE_CONFIG = REPO_ROOT / 'configs' / 'fashionai' / 'rtmpose_t_blouse.py'
@@ -90,15 +91,8 @@ def point_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 @pytest.fixture(scope='module')
 def blouse_test_split(tmp_path_factory) -> Path:
     """Ten blouse images with answers, and their test list."""
-    root = tmp_path_factory.mktemp('blouse_test')
-    write_split(
-        root, ['blouse'],
-        images_per_category=10,
-        size=(120, 96),
-        seed=7,
-        csv_name='Annotations/answers.csv')
-    write_test_list(root / 'Annotations/answers.csv', root / 'test.csv')
-    return root
+    return write_answered_test_split(
+        tmp_path_factory.mktemp('blouse_test'), ['blouse'], 10, seed=7)
 
 
 @pytest.fixture(scope='module')

@@ -18,7 +18,8 @@ from fashionai_core.keypoints import (CATEGORIES, CATEGORY_KEYPOINTS,
                                       KEYPOINT_NAMES)
 from projects.garment_detector.datasets import (FashionAIGarmentDataset,
                                                 garment_box)
-from fixtures import REPO_ROOT, mim, write_split, write_test_list
+from fixtures import (REPO_ROOT, mim, write_answered_test_split, write_split,
+                      write_test_list)
 
 PROJECT = REPO_ROOT / 'projects' / 'garment_detector'
 CONFIG = PROJECT / 'configs' / 'rtmdet_tiny_garment_320.py'
@@ -179,22 +180,15 @@ def run_tool(script: Path, *args) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope='module')
-def blouse_scenes(tmp_path_factory) -> Path:
+def blouse_test_split(tmp_path_factory) -> Path:
     """Six blouse images with answers and their test list."""
-    root = tmp_path_factory.mktemp('blouse_scenes')
-    write_split(
-        root, ['blouse'],
-        images_per_category=6,
-        size=(120, 96),
-        seed=5,
-        csv_name='Annotations/answers.csv')
-    write_test_list(root / 'Annotations/answers.csv', root / 'test.csv')
-    return root
+    return write_answered_test_split(
+        tmp_path_factory.mktemp('blouse_test'), ['blouse'], 6, seed=5)
 
 
 @pytest.mark.slow
 def test_predict_runs_the_detector_and_predicts_in_its_boxes(
-        tiny_detector, trained_elsewhere, blouse_scenes, tmp_path):
+        tiny_detector, trained_elsewhere, blouse_test_split, tmp_path):
     from mmpose.apis import inference_topdown
 
     from fashionai_dataset.apis import load_pose_model
@@ -204,10 +198,10 @@ def test_predict_runs_the_detector_and_predicts_in_its_boxes(
         tiny_detector.checkpoints[0]
     ]
     pose = ['--model', f'blouse={trained_elsewhere.checkpoint}']
-    test_csv = blouse_scenes / 'test.csv'
+    test_csv = blouse_test_split / 'test.csv'
     out = tmp_path / 'detected.csv'
     result = run_tool(REPO_ROOT / 'tools' / 'predict.py', test_csv,
-                      blouse_scenes, out, *pose, *detector)
+                      blouse_test_split, out, *pose, *detector)
     bbox_file = tmp_path / 'detected.detections.json'
     boxes = best_boxes(bbox_file)
     records = read_fashionai_csv(test_csv)
@@ -224,7 +218,8 @@ def test_predict_runs_the_detector_and_predicts_in_its_boxes(
         found = boxes.get((image_id, 'blouse'))
         if found is None:
             continue
-        (sample, ) = inference_topdown(model, str(blouse_scenes / image_id),
+        (sample, ) = inference_topdown(model,
+                                       str(blouse_test_split / image_id),
                                        found.bbox[None], 'xyxy')
         np.testing.assert_allclose(
             predicted.keypoints[row, columns],
@@ -238,11 +233,11 @@ def test_predict_runs_the_detector_and_predicts_in_its_boxes(
     edited = tmp_path / 'edited.json'
     edited.write_text(json.dumps(kept))
     result = run_tool(REPO_ROOT / 'tools' / 'predict.py', test_csv,
-                      blouse_scenes, tmp_path / 'edited.csv', *pose,
+                      blouse_test_split, tmp_path / 'edited.csv', *pose,
                       '--bbox-file', edited)
     assert (f'{with_box.count(False) + 1} of 6 images had no box of their '
             'category scoring 0 or more') in result.stdout
-    run_tool(REPO_ROOT / 'tools' / 'predict.py', test_csv, blouse_scenes,
+    run_tool(REPO_ROOT / 'tools' / 'predict.py', test_csv, blouse_test_split,
              tmp_path / 'whole.csv', *pose)
     row = records.image_ids.index(dropped)
     np.testing.assert_array_equal(
@@ -258,10 +253,11 @@ def test_predict_runs_the_detector_and_predicts_in_its_boxes(
 @pytest.mark.slow
 def test_infer_and_mmpose_inferencer_use_the_detector(tiny_detector,
                                                       trained_elsewhere,
-                                                      blouse_scenes, tmp_path):
+                                                      blouse_test_split,
+                                                      tmp_path):
     from mmpose.apis import MMPoseInferencer
 
-    images = blouse_scenes / 'Images' / 'blouse'
+    images = blouse_test_split / 'Images' / 'blouse'
     result = run_tool(REPO_ROOT / 'tools' / 'infer.py', images, '--category',
                       'blouse', '--model', trained_elsewhere.checkpoint,
                       '--det-config', tiny_detector.config, '--det-checkpoint',
@@ -270,7 +266,7 @@ def test_infer_and_mmpose_inferencer_use_the_detector(tiny_detector,
     # the same detector through tools/detect.py, keyed by image_id
     run_tool(REPO_ROOT / 'tools' / 'detect.py', tiny_detector.config,
              tiny_detector.checkpoints[0],
-             blouse_scenes / 'Annotations/answers.csv', blouse_scenes,
+             blouse_test_split / 'Annotations/answers.csv', blouse_test_split,
              tmp_path / 'det.json')
     boxes = best_boxes(tmp_path / 'det.json')
     paths = sorted(images.glob('*.jpg'))
