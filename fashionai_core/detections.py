@@ -16,7 +16,8 @@ highest-scoring box of that category (:func:`best_boxes`).
 import json
 import math
 import os
-from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import (Dict, Iterable, List, NamedTuple, Optional, Sequence,
+                    Tuple, Union)
 
 import numpy as np
 
@@ -35,6 +36,10 @@ class Detection(NamedTuple):
     """One box: ``bbox`` xyxy (4,) in original-image pixels, and its score."""
     bbox: np.ndarray
     score: float
+
+
+#: ``(image_id, category)`` -> that category's best box in that image.
+Detections = Dict[Tuple[str, str], Detection]
 
 
 def _check_entry(path: str, index: int,
@@ -71,7 +76,7 @@ def _check_entry(path: str, index: int,
         float(score))
 
 
-def best_boxes(path: PathLike) -> Dict[Tuple[str, str], Detection]:
+def best_boxes(path: PathLike) -> Detections:
     """Read a detection file; keep each (image, category)'s best box.
 
     Args:
@@ -97,9 +102,22 @@ def best_boxes(path: PathLike) -> Dict[Tuple[str, str], Detection]:
     if not isinstance(entries, list):
         raise DetectionFileError(f'{path}: expected a JSON list of '
                                  f'detections, got {type(entries).__name__}')
-    best: Dict[Tuple[str, str], Detection] = {}
+    return best_of_entries(entries, path)
+
+
+def best_of_entries(entries: Sequence[object], source: str) -> Detections:
+    """Each (image, category)'s best box among detection-file entries.
+
+    Args:
+        entries: Entries as in the file (or from :func:`detection_entries`).
+        source: Named in errors (the file, or where the entries came from).
+
+    Raises:
+        DetectionFileError: An entry with a missing or invalid field.
+    """
+    best: Detections = {}
     for index, entry in enumerate(entries):
-        image_id, category, detection = _check_entry(path, index, entry)
+        image_id, category, detection = _check_entry(source, index, entry)
         kept = best.get((image_id, category))
         if kept is None or detection.score > kept.score:
             best[(image_id, category)] = detection
@@ -140,7 +158,27 @@ def write_detections(path: PathLike, entries: Sequence[dict]) -> None:
                                       for e in entries) + '\n]\n')
 
 
-def box_in_image(detections: Dict[Tuple[str, str], Detection],
+def trusted_box(detections: Detections,
+                image_id: str,
+                category: str,
+                score_thr: float = 0.0) -> Optional[Detection]:
+    """The image's best box of ``category`` if it scores ``score_thr`` or
+    more, else None (callers use the whole image)."""
+    found = detections.get((image_id, category))
+    return None if found is None or found.score < score_thr else found
+
+
+def count_without_box(detections: Detections,
+                      keys: Iterable[Tuple[str, str]],
+                      score_thr: float = 0.0) -> int:
+    """How many ``(image_id, category)`` have no :func:`trusted_box`: the
+    images predicted whole."""
+    return sum(
+        trusted_box(detections, image_id, category, score_thr) is None
+        for image_id, category in keys)
+
+
+def box_in_image(detections: Detections,
                  image_id: str,
                  category: str,
                  width: int,
@@ -159,8 +197,8 @@ def box_in_image(detections: Dict[Tuple[str, str], Detection],
         Detection | None: None when the image has no box of ``category``
         scoring ``score_thr`` or more (callers use the whole image).
     """
-    found = detections.get((image_id, category))
-    if found is None or found.score < score_thr:
+    found = trusted_box(detections, image_id, category, score_thr)
+    if found is None:
         return None
     return Detection(
         np.clip(found.bbox, 0, (width, height, width, height)), found.score)

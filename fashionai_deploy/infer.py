@@ -16,7 +16,7 @@ import numpy as np
 from tqdm import tqdm
 
 from fashionai_core.atomic import atomic_write
-from fashionai_core.detections import Detection, box_in_image
+from fashionai_core.detections import Detections, box_in_image
 from fashionai_core.draw import draw_keypoints
 from fashionai_core.image_check import FashionAIImageError, read_image
 from fashionai_core.keypoints import (ALL_CATEGORIES, CATEGORY_KEYPOINTS,
@@ -117,7 +117,7 @@ def infer_images(model: Any,
                  category: str,
                  out_dir: str,
                  batch_size: int = 8,
-                 detections: Optional[Dict[Tuple[str, str], Detection]] = None,
+                 detections: Optional[Detections] = None,
                  bbox_score_thr: float = 0.0) -> Tuple[int, List[str]]:
     """Predict, then write ``<name>.json`` and ``<name>.jpg`` per image.
 

@@ -1,13 +1,13 @@
 """Submissions from exported models, without torch: the onnxruntime
 counterpart of ``fashionai_dataset.apis.predict_csv``."""
 import os.path as osp
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence
 
 import numpy as np
 from tqdm import tqdm
 
 from fashionai_core.csv_io import FashionAIRecords, read_fashionai_csv
-from fashionai_core.detections import Detection, best_boxes, box_in_image
+from fashionai_core.detections import Detections, best_boxes, box_in_image
 from fashionai_core.ensemble import normalized_weights
 from fashionai_core.image_check import read_image
 from fashionai_core.keypoints import (ALL_CATEGORIES, NUM_KEYPOINTS,
@@ -20,10 +20,6 @@ from .onnx_model import OnnxPoseModel
 def csv_columns(model: OnnxPoseModel) -> np.ndarray:
     """CSV column (0-23) of each of the model's outputs, shape (K,)."""
     return np.array([keypoint_index(name) for name in model.keypoint_names])
-
-
-#: (image_id, category) -> best box, as :func:`best_boxes` returns.
-Detections = Dict[Tuple[str, str], Detection]
 
 
 def _predict_rows(model: OnnxPoseModel, rows: Sequence[int],

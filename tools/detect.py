@@ -13,8 +13,6 @@ atomically.
 import argparse
 import sys
 
-from fashionai_core.detections import write_detections
-
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -30,19 +28,16 @@ def main() -> int:
         'if present)')
     args = parser.parse_args()
 
-    import torch
-
-    from fashionai_dataset.apis.detect import detect_csv, load_detector
-    device = args.device or ('cuda:0' if torch.cuda.is_available() else 'cpu')
+    from fashionai_dataset.apis.detect import write_csv_detections
     try:
-        detector = load_detector(args.det_config, args.det_checkpoint, device)
-        entries = detect_csv(detector, args.csv, args.image_root,
-                             args.batch_size, args.num_workers)
+        count = write_csv_detections(args.det_config, args.det_checkpoint,
+                                     args.csv, args.image_root, args.out_json,
+                                     args.device, args.batch_size,
+                                     args.num_workers)
     except (FileNotFoundError, ValueError) as error:
         print(f'error: {error}', file=sys.stderr)
         return 1
-    write_detections(args.out_json, entries)
-    print(f'{len(entries)} detections written to {args.out_json}')
+    print(f'{count} detections written to {args.out_json}')
     return 0
 
 

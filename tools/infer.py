@@ -20,12 +20,11 @@ runs through MMPose. Images that cannot be read are skipped and listed at
 the end.
 """
 import argparse
-import os.path as osp
 import sys
-import tempfile
 from typing import List
 
-from fashionai_core.detections import Detection, best_boxes, write_detections
+from fashionai_core.detections import (Detections, best_of_entries,
+                                       count_without_box)
 from fashionai_core.image_check import FashionAIImageError, read_image
 from fashionai_core.keypoints import CATEGORIES
 from fashionai_deploy.infer import infer_images, list_images
@@ -38,11 +37,10 @@ def load_model(args: argparse.Namespace):
     if args.model.endswith('.onnx'):
         from fashionai_deploy import OnnxPoseModel
         return OnnxPoseModel(args.model, flip_test=flip)
-    import torch
-
     from fashionai_dataset.apis.image_inference import CheckpointPoseModel
+    from fashionai_dataset.apis.predict import default_device
     from fashionai_dataset.weights_only import UnsafeCheckpointError
-    device = args.device or ('cuda:0' if torch.cuda.is_available() else 'cpu')
+    device = default_device(args.device)
     try:
         return CheckpointPoseModel(
             args.model, args.config, device=device, flip_test=not args.no_flip)
@@ -50,12 +48,11 @@ def load_model(args: argparse.Namespace):
         raise ValueError(str(error)) from None
 
 
-def detect(args: argparse.Namespace, paths: List[str]) -> dict:
+def detect(args: argparse.Namespace, paths: List[str]) -> Detections:
     """``(path, category)`` -> best box, for the images that can be read
     (the others are skipped and listed by ``infer_images``)."""
-    import torch
-
     from fashionai_dataset.apis.detect import detect_images, load_detector
+    from fashionai_dataset.apis.predict import default_device
     readable = []
     for path in paths:
         try:
@@ -63,12 +60,10 @@ def detect(args: argparse.Namespace, paths: List[str]) -> dict:
             readable.append(path)
         except FashionAIImageError:
             pass
-    device = args.device or ('cuda:0' if torch.cuda.is_available() else 'cpu')
-    detector = load_detector(args.det_config, args.det_checkpoint, device)
+    detector = load_detector(args.det_config, args.det_checkpoint,
+                             default_device(args.device))
     entries = detect_images(detector, readable, batch_size=args.batch_size)
-    with tempfile.TemporaryDirectory() as folder:
-        write_detections(osp.join(folder, 'detections.json'), entries)
-        return best_boxes(osp.join(folder, 'detections.json'))
+    return best_of_entries(entries, args.det_checkpoint)
 
 
 def main() -> int:
@@ -114,10 +109,9 @@ def main() -> int:
     print(f'{written} of {len(paths)} images: JSON and drawing in '
           f'{args.out_dir}')
     if detections is not None:
-        whole = sum(
-            detections.get((path, args.category
-                            ), Detection(None, -1)).score < args.bbox_score_thr
-            for path in paths) - len(skipped)
+        whole = count_without_box(detections, (
+            (path, args.category)
+            for path in paths), args.bbox_score_thr) - len(skipped)
         print(f'{whole} of {len(paths)} images had no {args.category} '
               f'detection scoring {args.bbox_score_thr:g} or more and were '
               'predicted whole')

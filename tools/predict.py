@@ -41,10 +41,9 @@ import os.path as osp
 import sys
 from typing import Dict, List
 
-from fashionai_core.csv_io import (FashionAIRecords, read_fashionai_csv,
-                                   write_submission)
+from fashionai_core.csv_io import FashionAIRecords, write_submission
 from fashionai_core.detections import (DetectionFileError, best_boxes,
-                                       write_detections)
+                                       count_without_box)
 from fashionai_core.image_check import FashionAIImageError
 from fashionai_core.keypoints import check_category
 
@@ -81,13 +80,12 @@ def predict_pytorch(args: argparse.Namespace, checkpoints: Dict[str,
                     configs: Dict[str, List[str]],
                     weights: Dict[str, List[float]]) -> FashionAIRecords:
     """The submission's records from checkpoints, through MMPose."""
-    import torch
-
     from fashionai_dataset.apis import load_pose_model, predict_csv
-    from fashionai_dataset.apis.predict import bbox_score_thr_of
+    from fashionai_dataset.apis.predict import (bbox_score_thr_of,
+                                                default_device)
     from fashionai_dataset.weights_only import UnsafeCheckpointError
 
-    device = args.device or ('cuda:0' if torch.cuda.is_available() else 'cpu')
+    device = default_device(args.device)
     try:
         models = {
             category: [
@@ -133,28 +131,14 @@ def predict_onnxruntime(args: argparse.Namespace, checkpoints: Dict[str,
 
 def run_detector(args: argparse.Namespace) -> str:
     """Detect garments in the test images; return the detection file."""
-    import torch
-
-    from fashionai_dataset.apis.detect import detect_csv, load_detector
-    device = args.device or ('cuda:0' if torch.cuda.is_available() else 'cpu')
-    detector = load_detector(args.det_config, args.det_checkpoint, device)
-    entries = detect_csv(detector, args.test_csv, args.image_root,
-                         args.batch_size, args.num_workers)
+    from fashionai_dataset.apis.detect import write_csv_detections
     path = osp.splitext(args.out_csv)[0] + '.detections.json'
-    write_detections(path, entries)
-    print(f'{len(entries)} detections written to {path}')
+    count = write_csv_detections(args.det_config, args.det_checkpoint,
+                                 args.test_csv, args.image_root, path,
+                                 args.device, args.batch_size,
+                                 args.num_workers)
+    print(f'{count} detections written to {path}')
     return path
-
-
-def count_without_box(test_csv: str, bbox_file: str, score_thr: float) -> int:
-    """Test images with no detection of their category scoring
-    ``score_thr`` or more (predicted whole)."""
-    records = read_fashionai_csv(test_csv)
-    found = best_boxes(bbox_file)
-    trusted = {key for key, box in found.items() if box.score >= score_thr}
-    return sum(
-        (image_id, category) not in trusted
-        for image_id, category in zip(records.image_ids, records.categories))
 
 
 def main() -> int:
@@ -233,7 +217,8 @@ def main() -> int:
             args.bbox_file = run_detector(args)
         records = predict(args, checkpoints, configs, weights)
         without_box = args.bbox_file and count_without_box(
-            args.test_csv, args.bbox_file, args.bbox_score_thr)
+            best_boxes(args.bbox_file),
+            zip(records.image_ids, records.categories), args.bbox_score_thr)
     except (DetectionFileError, FashionAIImageError, FileNotFoundError,
             ValueError) as error:
         print(f'error: {error}', file=sys.stderr)

@@ -18,8 +18,9 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
 from fashionai_core.csv_io import read_fashionai_csv
-from fashionai_core.detections import detection_entries
+from fashionai_core.detections import detection_entries, write_detections
 from fashionai_core.keypoints import CATEGORIES
+from .predict import default_device
 
 DETECTOR_SCOPE = 'mmdet'
 
@@ -142,3 +143,24 @@ def detect_csv(detector: nn.Module,
     image_ids = list(dict.fromkeys(records.image_ids))
     paths = [osp.join(image_root, image_id) for image_id in image_ids]
     return detect_images(detector, paths, image_ids, batch_size, num_workers)
+
+
+def write_csv_detections(det_config: str,
+                         det_checkpoint: str,
+                         csv_path: str,
+                         image_root: str,
+                         out: str,
+                         device: Optional[str] = None,
+                         batch_size: int = 8,
+                         num_workers: int = 2) -> int:
+    """Detect every image a CSV lists; write the detection file atomically.
+
+    Returns:
+        int: How many boxes were written.
+    """
+    detector = load_detector(det_config, det_checkpoint,
+                             default_device(device))
+    entries = detect_csv(detector, csv_path, image_root, batch_size,
+                         num_workers)
+    write_detections(out, entries)
+    return len(entries)

@@ -46,6 +46,11 @@ def config_from_checkpoint(checkpoint: str) -> Config:
         _load_checkpoint_decoded(checkpoint).get('meta', {}), checkpoint)
 
 
+def default_device(device: Optional[str] = None) -> str:
+    """``device``, or the first GPU when there is one, else the CPU."""
+    return device or ('cuda:0' if torch.cuda.is_available() else 'cpu')
+
+
 def load_pose_model(checkpoint: str,
                     config: Optional[str] = None,
                     device: str = 'cpu',
