@@ -32,6 +32,8 @@ import torch
 from mmengine.logging import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
 
+from .stored_config import drop_unsafe_configs
+
 TAG = '__fashionai_plain__'
 
 
@@ -106,6 +108,10 @@ def load_weights_only(filename: str,
         FileNotFoundError: ``filename`` does not exist.
         UnsafeCheckpointError: The pickle refers to a Python object that is
             not plain data (a function, a class, ...).
+
+    A stored config text that is not plain data (which mmengine's
+    inferencer or ``--resume`` would run) is removed unread
+    (:func:`~fashionai_dataset.stored_config.drop_unsafe_configs`).
     """
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
@@ -123,6 +129,7 @@ def load_weights_only(filename: str,
             'if you trust this file, convert it once with '
             'torch.load(weights_only=False) and save only its state_dict.'
         ) from None
+    drop_unsafe_configs(checkpoint, filename)
     return decode(checkpoint)
 
 

@@ -5,15 +5,19 @@ Every shipped config is dumped by a fresh process as MMEngine would dump it
 process where torch reports a bf16-capable GPU and the machine 64 cores: the
 text must be the same, so nothing in a config depends on the machine that
 parses it. The top-level pipelines must also be the ones the dataloaders
-run, so a reader of a dump sees what trains.
+run, so a reader of a dump sees what trains. And each dump, stored in a
+checkpoint as the runner stores it, reads back as data (never run) into the
+same config, so honest checkpoints keep working with the safe reader.
 """
 import json
 import subprocess
 import sys
 
 import pytest
+import torch
 from mmengine.config import Config
 
+from fashionai_dataset.apis import config_from_checkpoint
 from fixtures import REPO_ROOT
 
 CONFIGS = sorted(
@@ -57,9 +61,15 @@ def dump_all(*machines: str) -> list:
     return dumps
 
 
-def test_every_config_dumps_the_same_with_and_without_a_gpu():
+@pytest.fixture(scope='module')
+def dumps() -> tuple:
+    """Every config's dump without and with a GPU, by path."""
+    return tuple(dump_all('cpu', 'gpu'))
+
+
+def test_every_config_dumps_the_same_with_and_without_a_gpu(dumps):
     assert len(CONFIGS) >= 70 and len(BASES) >= 10
-    without_gpu, with_gpu = dump_all('cpu', 'gpu')
+    without_gpu, with_gpu = dumps
     differing = [
         path for path in without_gpu if without_gpu[path] != with_gpu[path]
     ]
@@ -83,3 +93,17 @@ def test_top_level_pipelines_are_the_ones_that_run(path):
     (affine, ) = [s for s in cfg.val_pipeline if s.type == 'TopdownAffine']
     (views, ) = [s for s in cfg.tta_pipeline if s.type == 'TestTimeAug']
     assert views.transforms[1] == [affine]
+
+
+def test_every_dump_reads_back_from_a_checkpoint_as_the_same_config(
+        dumps, tmp_path):
+    without_gpu, _ = dumps
+    assert len(without_gpu) == len(CONFIGS + BASES)
+    changed = []
+    for path, text in without_gpu.items():
+        checkpoint = tmp_path / 'ckpt.pth'
+        torch.save(dict(state_dict={}, meta=dict(cfg=text)), checkpoint)
+        if (config_from_checkpoint(str(checkpoint)).to_dict()
+                != Config.fromfile(path).to_dict()):
+            changed.append(path)
+    assert not changed, f'these configs read back changed: {changed}'

@@ -12,23 +12,30 @@ then tests it:
     mim test mmpose CONFIG --checkpoint OUT.pth
 """
 import argparse
+import sys
 
 from fashionai_dataset.apis import merge_checkpoints
+from fashionai_dataset.weights_only import UnsafeCheckpointError
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('checkpoints', nargs='+')
     parser.add_argument('-o', '--out', required=True)
     args = parser.parse_args()
-    count = merge_checkpoints(
-        {
-            f'members.{i}': path
-            for i, path in enumerate(args.checkpoints)
-        }, args.out)
+    try:
+        count = merge_checkpoints(
+            {
+                f'members.{i}': path
+                for i, path in enumerate(args.checkpoints)
+            }, args.out)
+    except (UnsafeCheckpointError, FileNotFoundError, ValueError) as error:
+        print(f'error: {error}', file=sys.stderr)
+        return 1
     print(f'{count} tensors of {len(args.checkpoints)} members written to '
           f'{args.out}')
+    return 0
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

@@ -22,15 +22,8 @@ from fashionai_core.predictions import check_models_cover, with_predictions
 from ..datasets import FashionAIDataset
 from ..metainfo import csv_columns, fashionai_metainfo
 from ..models import PoseEnsemble
+from ..stored_config import stored_config
 from ..weights_only import decode
-
-
-def _config_from_meta(meta: dict, checkpoint: str) -> Config:
-    """The training config that MMEngine's runner stored in a checkpoint."""
-    if 'cfg' not in meta:
-        raise ValueError(f'{checkpoint} holds no training config; pass the '
-                         'config file too')
-    return Config.fromstring(meta['cfg'], file_format='.py')
 
 
 def _load_checkpoint_decoded(checkpoint: str) -> dict:
@@ -42,7 +35,7 @@ def _load_checkpoint_decoded(checkpoint: str) -> dict:
 
 def config_from_checkpoint(checkpoint: str) -> Config:
     """The training config stored in a checkpoint written by ``mim train``."""
-    return _config_from_meta(
+    return stored_config(
         _load_checkpoint_decoded(checkpoint).get('meta', {}), checkpoint)
 
 
@@ -73,7 +66,7 @@ def load_pose_model(checkpoint: str,
     """
     state = _load_checkpoint_decoded(checkpoint)
     meta = state.get('meta', {})
-    cfg = Config.fromfile(config) if config else _config_from_meta(
+    cfg = Config.fromfile(config) if config else stored_config(
         meta, checkpoint)
     _check_codec_matches_pipeline(cfg, config or checkpoint)
     if 'backbone' in cfg.model:

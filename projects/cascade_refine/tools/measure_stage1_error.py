@@ -13,11 +13,13 @@ stage-2 config.
 """
 import argparse
 import os.path as osp
+import sys
 
 import numpy as np
 
 from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_dataset.apis import load_pose_model, predict_csv
+from fashionai_dataset.weights_only import UnsafeCheckpointError
 
 
 def relative_errors(pred: np.ndarray, gt: np.ndarray,
@@ -43,7 +45,7 @@ def relative_errors(pred: np.ndarray, gt: np.ndarray,
     return np.concatenate(errors)
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('checkpoint')
     parser.add_argument('--config', help='default: the checkpoint\'s own')
@@ -55,7 +57,12 @@ def main() -> None:
         help='detections stage 1 predicts in (default: the validation '
         'dataset\'s bbox_file, if it has one; else the whole image)')
     args = parser.parse_args()
-    model = load_pose_model(args.checkpoint, args.config, device=args.device)
+    try:
+        model = load_pose_model(
+            args.checkpoint, args.config, device=args.device)
+    except (UnsafeCheckpointError, FileNotFoundError, ValueError) as error:
+        print(f'error: {error}', file=sys.stderr)
+        return 1
     dataset = model.cfg.val_dataloader.dataset
     ann = args.ann or osp.join(dataset.data_root, dataset.ann_file)
     image_root = args.image_root or dataset.data_root
@@ -72,7 +79,8 @@ def main() -> None:
     print(f'median |error| {np.median(np.abs(errors)):.4f}, RMS {rms:.4f} '
           '(fractions of the garment extent)')
     print(f'stage-2 config: stage1_error = {rms:.3f}')
+    return 0
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

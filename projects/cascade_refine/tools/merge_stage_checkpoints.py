@@ -14,20 +14,27 @@ written atomically. Then:
         --model all=OUT.pth --config all=<the same cascade config>
 """
 import argparse
+import sys
 
 from fashionai_dataset.apis import merge_checkpoints
+from fashionai_dataset.weights_only import UnsafeCheckpointError
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('stage1')
     parser.add_argument('stage2')
     parser.add_argument('out')
     args = parser.parse_args()
-    count = merge_checkpoints(
-        dict(stage1=args.stage1, stage2=args.stage2), args.out)
+    try:
+        count = merge_checkpoints(
+            dict(stage1=args.stage1, stage2=args.stage2), args.out)
+    except (UnsafeCheckpointError, FileNotFoundError, ValueError) as error:
+        print(f'error: {error}', file=sys.stderr)
+        return 1
     print(f'{count} tensors written to {args.out}')
+    return 0
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

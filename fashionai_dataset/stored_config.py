@@ -1,0 +1,282 @@
+"""A checkpoint's stored training config, read as data and never run.
+
+MMEngine's runner stores the training config in every checkpoint as Python
+text (``meta['cfg']`` and ``message_hub['runtime_info']['cfg']``, written by
+``Config.pretty_text``), and ``Config.fromstring`` turns such text back into
+a config by **executing** it. A checkpoint that loads with
+``torch.load(weights_only=True)`` is plain data, yet its config text could
+still say ``_ = __import__('os').system(...)``.
+
+:func:`parse_stored_config` reads the text with :mod:`ast` and evaluates only
+what a ``pretty_text`` dump is made of: assignments of constants, lists,
+tuples, dicts and ``dict(...)`` calls with keyword arguments, and a sign on
+a number. Anything else is refused with the line and the construct. The
+config's ``custom_imports`` are imported only when they name this project's
+packages or OpenMMLab's, and ``_base_`` (which would read other files) is
+refused.
+
+A config file the user passes (``--config FILE``) is Python and runs, as in
+MMPose: that is the way to use a config one trusts.
+"""
+import ast
+from typing import Any, Dict, Iterator, Tuple
+
+from mmengine.config import Config
+from mmengine.utils import import_modules_from_strings
+
+#: Top-level packages a stored ``custom_imports`` may import: this project's
+#: and the OpenMMLab libraries its configs build on.
+IMPORTABLE_PACKAGES = ('fashionai_core', 'fashionai_dataset',
+                       'fashionai_deploy', 'projects', 'mmpose', 'mmdet',
+                       'mmpretrain', 'mmcv', 'mmengine')
+
+#: Where a checkpoint may hold a config text: mmengine's runner writes the
+#: first two; ``--resume`` also reads the third (an older mmengine's key).
+CONFIG_TEXT_PATHS = (('meta', 'cfg'), ('message_hub', 'runtime_info', 'cfg'),
+                     ('meta', 'config'))
+
+#: ``meta`` key under which :func:`drop_unsafe_configs` says why it dropped
+#: a stored config.
+REFUSED_KEY = 'stored_config_refused'
+
+_ADVICE = ('a checkpoint\'s config is read as data and never run; to use '
+           'this checkpoint, pass a config file you trust (--config)')
+
+
+class UnsafeConfigError(ValueError):
+    """A stored config holds something that only running code produces.
+
+    Args:
+        source: The checkpoint, named first in the message.
+        reason: What was found, e.g. ``line 3 of its stored config holds
+            the name os, which only code produces``.
+    """
+
+    def __init__(self, source: str, reason: str) -> None:
+        super().__init__(f'{source}: {reason}; {_ADVICE}')
+        self.source = source
+        self.reason = reason
+
+
+def _construct(node: ast.AST) -> str:
+    """What a refused node is, in words."""
+    if isinstance(node, ast.Call):
+        try:
+            return f'a call of {ast.unparse(node.func)}()'
+        except Exception:  # noqa: BLE001  (unparse of odd trees)
+            return 'a call'
+    names = {
+        ast.Attribute: 'an attribute',
+        ast.Import: 'an import',
+        ast.ImportFrom: 'an import',
+        ast.Lambda: 'a lambda',
+        ast.ListComp: 'a comprehension',
+        ast.SetComp: 'a comprehension',
+        ast.DictComp: 'a comprehension',
+        ast.GeneratorExp: 'a comprehension',
+        ast.Subscript: 'a subscript',
+        ast.JoinedStr: 'an f-string with expressions',
+        ast.BinOp: 'an operator',
+        ast.BoolOp: 'an operator',
+        ast.Compare: 'a comparison',
+        ast.IfExp: 'a conditional expression',
+        ast.Starred: 'an unpacking',
+        ast.NamedExpr: 'an assignment expression',
+        ast.Set: 'a set',
+        ast.Await: 'an await',
+        ast.Yield: 'a yield',
+        ast.YieldFrom: 'a yield',
+    }
+    if isinstance(node, ast.Name):
+        return f'the name {node.id}'
+    if isinstance(node, (ast.Attribute, ast.Subscript)):
+        return f'{names[type(node)]} ({ast.unparse(node)[:60]})'
+    if isinstance(node, ast.Constant):
+        return f'a {type(node.value).__name__} constant'
+    if type(node) in names:
+        return names[type(node)]
+    if isinstance(node, ast.stmt):
+        return f'a statement ({type(node).__name__})'
+    return f'a {type(node).__name__} expression'
+
+
+def _refuse(source: str, node: ast.AST, construct: str = '') -> None:
+    line = getattr(node, 'lineno', '?')
+    raise UnsafeConfigError(
+        source, f'line {line} of its stored config holds '
+        f'{construct or _construct(node)}, which only code produces')
+
+
+def _value(node: ast.AST, source: str) -> Any:
+    """The value of a data-only expression; refuses everything else."""
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, (str, int, float, bool, type(None))):
+            return node.value
+        _refuse(source, node)
+    if isinstance(node, ast.UnaryOp) and isinstance(
+            node.op, (ast.USub, ast.UAdd)) and isinstance(
+                node.operand, ast.Constant) and type(
+                    node.operand.value) in (int, float):
+        value = node.operand.value
+        return -value if isinstance(node.op, ast.USub) else value
+    if isinstance(node, ast.List):
+        return [_value(item, source) for item in node.elts]
+    if isinstance(node, ast.Tuple):
+        return tuple(_value(item, source) for item in node.elts)
+    if isinstance(node, ast.Dict):
+        if any(key is None for key in node.keys):  # {**other}
+            _refuse(source, node, 'an unpacking')
+        return {
+            _key(key, source): _value(value, source)
+            for key, value in zip(node.keys, node.values)
+        }
+    if isinstance(node, ast.Call) and isinstance(
+            node.func, ast.Name) and node.func.id == 'dict':
+        if node.args or any(k.arg is None for k in node.keywords):
+            _refuse(
+                source, node, 'a dict() call with positional arguments '
+                'or an unpacking')
+        return {k.arg: _value(k.value, source) for k in node.keywords}
+    if isinstance(node, ast.JoinedStr) and all(
+            isinstance(part, ast.Constant) for part in node.values):
+        return ''.join(part.value for part in node.values)
+    _refuse(source, node)
+
+
+def _key(node: ast.AST, source: str) -> Any:
+    key = _value(node, source)
+    if not isinstance(key, (str, int, float, bool, type(None), tuple)):
+        _refuse(source, node, f'a {type(key).__name__} used as a dict key')
+    return key
+
+
+def _assignments(tree: ast.Module,
+                 source: str) -> Iterator[Tuple[str, ast.AST]]:
+    for statement in tree.body:
+        if not (isinstance(statement, ast.Assign) and len(statement.targets)
+                == 1 and isinstance(statement.targets[0], ast.Name)):
+            _refuse(
+                source, statement, 'a statement other than NAME = VALUE'
+                if isinstance(statement, ast.Assign) else '')
+        yield statement.targets[0].id, statement.value
+
+
+def parse_stored_config(text: str, source: str) -> Dict[str, Any]:
+    """The top-level names of a config text, evaluated as data only.
+
+    Args:
+        text: A config as MMEngine's ``Config.pretty_text`` writes it.
+        source: What to name in errors (the checkpoint's path).
+
+    Returns:
+        dict: Name -> value (dicts, lists, tuples, str, int, float, bool,
+        None), as executing the text would give for an honest dump.
+
+    Raises:
+        UnsafeConfigError: The text is not Python, or holds anything but
+            data (a call other than ``dict``, a name, an attribute, an
+            import, a lambda, a comprehension, a subscript, an f-string with
+            expressions, an operator, ``_base_``), naming its line.
+    """
+    if not isinstance(text, str):
+        raise UnsafeConfigError(
+            source, f'its stored config is a {type(text).__name__}, not '
+            'the text mmengine writes')
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError) as error:
+        raise UnsafeConfigError(
+            source, f'line {getattr(error, "lineno", "?")} of its stored '
+            f'config is not valid Python ({getattr(error, "msg", error)})'
+        ) from None
+    values = {}
+    for name, node in _assignments(tree, source):
+        if name == '_base_':
+            _refuse(source, node, '_base_, which would read other files')
+        values[name] = _value(node, source)
+    _check_custom_imports(values.get('custom_imports'), source)
+    return values
+
+
+def _check_custom_imports(custom_imports: Any, source: str) -> None:
+    if custom_imports is None:
+        return
+    modules = custom_imports.get('imports') if isinstance(
+        custom_imports, dict) else None
+    if isinstance(modules, str):
+        modules = [modules]
+    if not isinstance(modules, (list, tuple)) or not all(
+            isinstance(m, str) for m in modules):
+        raise UnsafeConfigError(
+            source, 'its stored config\'s custom_imports is not '
+            'dict(imports=[MODULE, ...])')
+    for module in modules:
+        if module.split('.')[0] not in IMPORTABLE_PACKAGES:
+            raise UnsafeConfigError(
+                source, f'its stored config imports {module!r}, which is '
+                'neither part of fashionai-mmpose nor an OpenMMLab library')
+
+
+def config_from_text(text: str, source: str) -> Config:
+    """A :class:`~mmengine.config.Config` from a stored config text, built
+    without running it; its allowed ``custom_imports`` are imported, as
+    ``Config.fromstring`` would.
+
+    Raises:
+        UnsafeConfigError: See :func:`parse_stored_config`.
+    """
+    values = parse_stored_config(text, source)
+    custom_imports = values.get('custom_imports')
+    if custom_imports:
+        import_modules_from_strings(
+            custom_imports['imports'],
+            allow_failed_imports=bool(
+                custom_imports.get('allow_failed_imports', False)))
+    return Config(values, cfg_text=text)
+
+
+def drop_unsafe_configs(checkpoint: Any, source: str) -> None:
+    """Remove, in place, every stored config text of a loaded checkpoint
+    that is not plain data, and say why in ``meta``.
+
+    Every place a checkpoint keeps a config text (:data:`CONFIG_TEXT_PATHS`)
+    is parsed with :func:`parse_stored_config`, so that whatever reads one
+    later (mmengine's inferencer, ``--resume``) only ever finds data. The
+    weights stay usable with a config the user passes; the first refusal's
+    reason is kept as ``meta['stored_config_refused']``, which
+    :func:`stored_config` raises and ``WeightsOnlyCheckpointHook`` logs.
+    """
+    if not isinstance(checkpoint, dict):
+        return
+    meta = checkpoint.get('meta')
+    if isinstance(meta, dict):
+        meta.pop(REFUSED_KEY, None)  # only this function says that
+    for path in CONFIG_TEXT_PATHS:
+        parent = checkpoint
+        for key in path[:-1]:
+            parent = parent.get(key) if isinstance(parent, dict) else None
+        if not isinstance(parent, dict) or path[-1] not in parent:
+            continue
+        try:
+            parse_stored_config(parent[path[-1]], source)
+        except UnsafeConfigError as error:
+            del parent[path[-1]]
+            if not isinstance(checkpoint.get('meta'), dict):
+                checkpoint['meta'] = {}
+            checkpoint['meta'].setdefault(REFUSED_KEY, error.reason)
+
+
+def stored_config(meta: dict, source: str) -> Config:
+    """The training config a checkpoint's ``meta`` holds, read as data.
+
+    Raises:
+        UnsafeConfigError: The text is not data (or the loader dropped it
+            for that reason).
+        ValueError: The checkpoint holds no config.
+    """
+    if REFUSED_KEY in meta:
+        raise UnsafeConfigError(source, meta[REFUSED_KEY])
+    if 'cfg' not in meta:
+        raise ValueError(f'{source} holds no training config; pass the '
+                         'config file too')
+    return config_from_text(meta['cfg'], source)

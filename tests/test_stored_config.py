@@ -1,0 +1,207 @@
+"""A checkpoint's stored config is read as data: code in it never runs.
+
+The attack: a checkpoint is plain data (it loads with
+``torch.load(weights_only=True)``), but its ``meta['cfg']`` is Python text
+that ``Config.fromstring`` would execute. Every test below puts a command
+that creates a marker file into that text and checks the marker never
+appears, through the tools as a user runs them.
+"""
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.runner.checkpoint import _load_checkpoint
+
+from fashionai_dataset.apis import config_from_checkpoint
+from fashionai_dataset.stored_config import (REFUSED_KEY, UnsafeConfigError,
+                                             parse_stored_config)
+from fixtures import REPO_ROOT, mim, write_split
+
+DEMO_CONFIG = REPO_ROOT / 'configs' / 'fashionai' / 'hrnet_w16_all_128_demo.py'
+
+
+def payload(marker: Path) -> str:
+    """A first config line that creates ``marker`` when executed."""
+    return f"_x = __import__('os').system('touch {marker}')\n"
+
+
+def run_tool(*args) -> subprocess.CompletedProcess:
+    # -W ignore: the stack's deprecation warnings are not the message
+    return subprocess.run(
+        [sys.executable, '-W', 'ignore'] + [str(a) for a in args],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT)
+
+
+@pytest.fixture(scope='module')
+def demo_dump() -> str:
+    return Config.fromfile(str(DEMO_CONFIG)).pretty_text
+
+
+def test_a_dump_reads_as_executing_it_would(demo_dump):
+    text = demo_dump + '\n'.join([
+        '', "odd_keys = {'0': dict(a=-1, b=+2.5), 3: None}",
+        "joined = ('a' 'b', f'c', [True, False, -1e-05])"
+    ])
+    parsed = parse_stored_config(text, 'x.pth')
+    assert parsed == Config.fromstring(text, file_format='.py').to_dict()
+    assert parsed['joined'] == ('ab', 'c', [True, False, -1e-05])
+
+
+@pytest.mark.parametrize('line, construct', [
+    ("x = __import__('os').system('ls')", r"a call of __import__\('os'\)"
+     r'\.system\(\)'), ('x = open', 'the name open'),
+    ('x = os.environ', r'an attribute \(os\.environ\)'),
+    ('import os', 'an import'), ('x = lambda: 0', 'a lambda'),
+    ('x = [i for i in range(3)]', 'a comprehension'),
+    ("x = dict(a=1)['a']", r"a subscript \(dict\(a=1\)\['a'\]\)"),
+    ("x = f'{1 + 1}'", 'an f-string with expressions'),
+    ('x = 2 ** 1000', 'an operator'),
+    ('x = dict(**{})', 'a dict\\(\\) call with positional arguments '
+     'or an unpacking'), ('x = {**{}}', 'an unpacking'),
+    ('x = {1, 2}', 'a set'), ('print(1)', r'a statement \(Expr\)'),
+    ('x, y = 1, 2', 'a statement other than NAME = VALUE'),
+    ("_base_ = ['other.py']", '_base_, which would read other files'),
+    ("x = b'bytes'", 'a bytes constant')
+])
+def test_anything_but_data_is_refused_with_its_line(line, construct):
+    text = 'a = dict(type=1)\n' + line + '\n'
+    with pytest.raises(UnsafeConfigError) as error:
+        parse_stored_config(text, 'evil.pth')
+    message = str(error.value)
+    assert message.startswith('evil.pth: line 2 of its stored config holds ')
+    assert re.search(construct, message), message
+    assert message.endswith('pass a config file you trust (--config)')
+
+
+def test_imports_outside_the_project_and_openmmlab_are_refused():
+    with pytest.raises(UnsafeConfigError, match="imports 'antigravity'"):
+        parse_stored_config(
+            "custom_imports = dict(imports=['fashionai_dataset', "
+            "'antigravity'])", 'evil.pth')
+    with pytest.raises(UnsafeConfigError, match='is not valid Python'):
+        parse_stored_config('x = (', 'evil.pth')
+    allowed = parse_stored_config(
+        "custom_imports = dict(imports=['fashionai_dataset', "
+        "'projects.densenet_backbone'], allow_failed_imports=False)", 'ok')
+    assert allowed['custom_imports']['imports'][1] == \
+        'projects.densenet_backbone'
+
+
+def test_the_loader_drops_code_in_any_stored_config_text(tmp_path, demo_dump):
+    """mmengine's inferencer reads message_hub's config text and --resume
+    meta['config']: neither is left for them to run."""
+    marker = tmp_path / 'pwned'
+    evil = tmp_path / 'evil.pth'
+    torch.save(
+        dict(
+            state_dict={},
+            meta=dict(cfg=demo_dump, config=payload(marker) + demo_dump),
+            message_hub=dict(
+                runtime_info=dict(cfg=payload(marker) + demo_dump))), evil)
+    checkpoint = _load_checkpoint(str(evil), map_location='cpu')
+    assert 'config' not in checkpoint['meta']
+    assert 'cfg' not in checkpoint['message_hub']['runtime_info']
+    assert checkpoint['meta']['cfg'] == demo_dump  # the honest one stays
+    assert checkpoint['meta'][REFUSED_KEY].startswith('line 1 of its stored')
+    with pytest.raises(UnsafeConfigError, match='line 1 of its stored'):
+        config_from_checkpoint(str(evil))
+    assert not marker.exists()
+    # only the loader says a config was refused: a file can't claim it
+    torch.save(
+        dict(state_dict={}, meta=dict(cfg=demo_dump, **{REFUSED_KEY: 'x'})),
+        evil)
+    assert config_from_checkpoint(
+        str(evil)).model.type == 'TopdownPoseEstimator'
+
+
+def test_payload_checkpoint_through_the_cli_tools(tmp_path, demo_dump):
+    marker = tmp_path / 'pwned'
+    evil = tmp_path / 'evil.pth'
+    torch.save(
+        dict(state_dict={}, meta=dict(cfg=payload(marker) + demo_dump)), evil)
+    csv = write_split(tmp_path / 'test', ['blouse'], images_per_category=1)
+    expected = (f'error: {evil}: line 1 of its stored config holds a call of '
+                "__import__('os').system(), which only code produces")
+    runs = {
+        'predict':
+        run_tool(REPO_ROOT / 'tools' / 'predict.py', csv, tmp_path / 'test',
+                 tmp_path / 'out.csv', '--model', f'all={evil}'),
+        'infer':
+        run_tool(REPO_ROOT / 'tools' / 'infer.py', tmp_path / 'test',
+                 '--category', 'blouse', '--model', evil, '--out-dir',
+                 tmp_path / 'infer'),
+        'measure_stage1_error':
+        run_tool(
+            REPO_ROOT / 'projects' / 'cascade_refine' / 'tools' /
+            'measure_stage1_error.py', evil),
+    }
+    for tool, result in runs.items():
+        assert result.returncode == 1, (tool, result.stderr)
+        assert result.stderr.splitlines() == [
+            expected + "; a checkpoint's config is read as data and never "
+            'run; to use this checkpoint, pass a config file you trust '
+            '(--config)'
+        ], (tool, result.stderr)
+    assert not (tmp_path / 'out.csv').exists()
+    assert not (tmp_path / 'infer').exists()
+    # merging keeps the weights and metainfo, never the stored config
+    merge = run_tool(REPO_ROOT / 'tools' / 'merge_checkpoints.py', evil, evil,
+                     '-o', tmp_path / 'merged.pth')
+    assert merge.returncode == 0, merge.stderr
+    merged = torch.load(tmp_path / 'merged.pth', weights_only=True)
+    assert 'cfg' not in merged['meta'] and REFUSED_KEY not in merged['meta']
+    assert not marker.exists()
+
+
+@pytest.mark.slow
+def test_a_trained_checkpoint_with_a_payload(trained_elsewhere, tmp_path):
+    """The demo attack on a real checkpoint: refused without a config,
+    usable with the config the user trusts, and never run."""
+    marker = tmp_path / 'pwned'
+    evil = tmp_path / 'evil.pth'
+    checkpoint = torch.load(trained_elsewhere.checkpoint, weights_only=True)
+    # both copies the runner writes (MMPose's inferencer reads the second)
+    runtime_info = checkpoint['message_hub']['runtime_info']
+    for holder in (checkpoint['meta'], runtime_info):
+        holder['cfg'] = payload(marker) + holder['cfg']
+    torch.save(checkpoint, evil)
+    val_root = trained_elsewhere.data / 'val'
+    lines = trained_elsewhere.val_csv.read_text().splitlines(keepends=True)
+    val_csv = tmp_path / 'blouse.csv'
+    val_csv.write_text(
+        ''.join(lines[:1] + [line
+                             for line in lines[1:] if ',blouse,' in line]))
+    refused = run_tool(REPO_ROOT / 'tools' / 'predict.py', val_csv, val_root,
+                       tmp_path / 'refused.csv', '--model', f'blouse={evil}')
+    assert refused.returncode == 1 and 'line 1 of its stored config' in \
+        refused.stderr, refused.stderr
+    assert not (tmp_path / 'refused.csv').exists()
+    config = trained_elsewhere.config
+    trusted = run_tool(REPO_ROOT / 'tools' / 'predict.py', val_csv, val_root,
+                       tmp_path / 'trusted.csv', '--model', f'blouse={evil}',
+                       '--config', f'blouse={config}')
+    assert trusted.returncode == 0, trusted.stderr
+    assert (tmp_path / 'trusted.csv').exists()
+    export = run_tool(REPO_ROOT / 'tools' / 'export_onnx.py', config, evil,
+                      tmp_path / 'model.onnx')
+    assert export.returncode == 0, export.stderr
+    # the runner loads the weights, warns and never runs the text
+    output = mim(
+        'test',
+        'mmpose',
+        config.name,
+        '--checkpoint',
+        evil,
+        cwd=trained_elsewhere.folder)
+    assert "stored config was dropped unread: line 1" in output
+    # MMPose's inferencer without a config: none is left for it to run
+    from mmpose.apis.inferencers import Pose2DInferencer
+    with pytest.raises(ValueError, match='Cannot find the config'):
+        Pose2DInferencer(model=None, weights=str(evil), device='cpu')
+    assert not marker.exists()
