@@ -24,6 +24,7 @@ other Python object (which could run code when unpickled) is refused.
 """
 import os.path as osp
 import pickle
+import sys
 from collections import Counter
 from typing import Any, Callable, Optional, Union
 
@@ -89,14 +90,95 @@ def decode(value: Any) -> Any:
     return value
 
 
-class UnsafeCheckpointError(RuntimeError):
+class CheckpointError(ValueError):
+    """A local checkpoint that cannot be used; the message is one line
+    naming the file, what is wrong and what to do."""
+
+
+class MissingCheckpointError(CheckpointError, FileNotFoundError):
+    """No file at the checkpoint's path."""
+
+
+class UnreadableCheckpointError(CheckpointError):
+    """An empty, truncated or corrupt file, or one that is no checkpoint."""
+
+
+class UnsafeCheckpointError(CheckpointError):
     """A checkpoint holds objects that torch's safe loader refuses."""
 
 
-def load_weights_only(filename: str,
-                      map_location: Optional[Union[str,
-                                                   Callable]] = None) -> Any:
+#: How the files ``torch.save`` writes begin: a zip archive (torch >= 1.6)
+#: or, in the legacy format, a pickle (protocol 2 or higher).
+ZIP_MAGIC = b'PK\x03\x04'
+PICKLE_MAGIC = b'\x80'
+#: A zip archive ends with this record (within its last 64 KiB + 22 bytes).
+ZIP_END_MAGIC = b'PK\x05\x06'
+_COPY_AGAIN = 'copy it again'
+#: Words of torch's safe unpickler when a pickle asks for an object that is
+#: not plain data; its other refusals (``Unsupported operand``, ...) are
+#: damaged bytes.
+UNSAFE_PICKLE_MARKERS = ('GLOBAL', 'unrecognized function',
+                         'Can only create new object', 'Can only build')
+
+
+def _describe_start(head: bytes) -> str:
+    """What a file that is no checkpoint looks like, from its first bytes."""
+    if head.startswith(b'\x1f\x8b'):
+        return 'it is gzip-compressed (decompress it first)'
+    try:
+        text = head.decode('utf-8')
+    except UnicodeDecodeError:
+        return f'it begins with the bytes {head[:8].hex()}'
+    if text.lstrip().lower().startswith(('<!doctype html', '<html')):
+        return 'it is an HTML page (a download that saved an error page?)'
+    if text.isprintable() or all(c.isprintable() or c.isspace() for c in text):
+        first = ' '.join(text.split())[:40]
+        return f'it is text beginning {first!r}'
+    return f'it begins with the bytes {head[:8].hex()}'
+
+
+def _zip_is_complete(filename: str, size: int) -> bool:
+    """Whether the file ends with a zip archive's end record."""
+    with open(filename, 'rb') as file:
+        file.seek(max(0, size - (65536 + 22)))
+        return ZIP_END_MAGIC in file.read()
+
+
+def _check_readable(filename: str) -> None:
+    """Raise for a missing, empty, truncated or non-checkpoint file."""
+    if not osp.exists(filename):
+        raise MissingCheckpointError(
+            f'{filename}: no such file; expected a checkpoint written by '
+            'mim train')
+    if not osp.isfile(filename):
+        raise UnreadableCheckpointError(
+            f'{filename}: not a file; expected a checkpoint written by '
+            'mim train')
+    size = osp.getsize(filename)
+    if size == 0:
+        raise UnreadableCheckpointError(
+            f'{filename}: empty (0 bytes); expected a checkpoint written by '
+            f'mim train; {_COPY_AGAIN}')
+    with open(filename, 'rb') as file:
+        head = file.read(64)
+    if head.startswith(ZIP_MAGIC):
+        if not _zip_is_complete(filename, size):
+            raise UnreadableCheckpointError(
+                f'{filename}: truncated: the file ends ({size} bytes) before '
+                f'its archive does; {_COPY_AGAIN}')
+    elif not head.startswith(PICKLE_MAGIC):
+        raise UnreadableCheckpointError(
+            f'{filename}: not a checkpoint: {_describe_start(head)}; '
+            'expected a file written by torch.save (a zip archive)')
+
+
+def load_from_weights_only(filename: str,
+                           map_location: Optional[Union[str, Callable]] = None
+                           ) -> Any:
     """Load a local checkpoint with ``torch.load(weights_only=True)``.
+
+    (Named ``load_from_...`` because mmengine logs a loader by its name
+    after that prefix: "Loads checkpoint by weights_only backend".)
 
     Returns:
         The checkpoint as mmengine saved it: :func:`decode` has restored
@@ -105,7 +187,10 @@ def load_weights_only(filename: str,
         finds the metainfo's numpy arrays.
 
     Raises:
-        FileNotFoundError: ``filename`` does not exist.
+        MissingCheckpointError: ``filename`` does not exist (also a
+            ``FileNotFoundError``).
+        UnreadableCheckpointError: The file is empty, truncated, corrupt,
+            or not a checkpoint (text, an HTML page, another archive).
         UnsafeCheckpointError: The pickle refers to a Python object that is
             not plain data (a function, a class, ...).
 
@@ -114,14 +199,26 @@ def load_weights_only(filename: str,
     (:func:`~fashionai_dataset.stored_config.drop_unsafe_configs`).
     """
     filename = osp.expanduser(filename)
-    if not osp.isfile(filename):
-        raise FileNotFoundError(f'{filename} can not be found.')
+    _check_readable(filename)
     try:
         checkpoint = torch.load(
             filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as error:
-        reason = str(error).split('WeightsUnpickler error:')[-1].strip()
-        reason = reason.splitlines()[0] if reason else 'not plain data'
+        # torch words it differently with TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD
+        lines = [
+            line.split('WeightsUnpickler error:')[-1].strip()
+            for line in str(error).splitlines()
+        ]
+        unsafe = [
+            line for line in lines
+            if any(marker in line for marker in UNSAFE_PICKLE_MARKERS)
+        ]
+        reason = (unsafe or [line for line in lines[1:] if line]
+                  or ['not plain data'])[0]
+        if not unsafe:
+            raise UnreadableCheckpointError(
+                f'{filename}: corrupt: its data cannot be unpickled '
+                f'({reason[:120]}); {_COPY_AGAIN}') from None
         raise UnsafeCheckpointError(
             f'{filename}: refused to load: the checkpoint holds Python '
             f'objects that could run code when unpickled ({reason}). '
@@ -129,15 +226,56 @@ def load_weights_only(filename: str,
             'if you trust this file, convert it once with '
             'torch.load(weights_only=False) and save only its state_dict.'
         ) from None
+    except EOFError:
+        raise UnreadableCheckpointError(
+            f'{filename}: truncated: the file ends before its data does; '
+            f'{_COPY_AGAIN}') from None
+    except (RuntimeError, KeyError, IndexError, ValueError) as error:
+        reason = str(error).strip().splitlines() or [type(error).__name__]
+        reason = reason[0].split('. This is an internal miniz error')[0]
+        if isinstance(error, RuntimeError) and not any(
+                marker in reason
+                for marker in ('PytorchStreamReader', 'inline_container')):
+            raise  # not the file's bytes (a CUDA tensor on a CPU machine)
+        if 'inline_container' in reason:
+            raise UnreadableCheckpointError(
+                f'{filename}: not a checkpoint: a zip archive without the '
+                'layout torch.save writes') from None
+        raise UnreadableCheckpointError(
+            f'{filename}: corrupt: torch cannot read it ({reason[:120]}); '
+            f'{_COPY_AGAIN}') from None
+    if not isinstance(checkpoint, dict):
+        raise UnreadableCheckpointError(
+            f'{filename}: not a checkpoint: it holds a '
+            f'{type(checkpoint).__name__}; expected the dict (weights, '
+            'meta) that mim train writes')
     drop_unsafe_configs(checkpoint, filename)
     return decode(checkpoint)
 
 
+def _one_line_checkpoint_errors(kind, error, traceback) -> None:
+    """``sys.excepthook``: an uncaught :class:`CheckpointError` (in
+    ``mim test``, ``load_from``, ``--resume``) ends as its one line."""
+    if isinstance(error, CheckpointError):
+        print(f'error: {error}', file=sys.stderr)
+        return
+    _previous_excepthook(kind, error, traceback)
+
+
+_previous_excepthook = sys.__excepthook__
+
+
 def install_weights_only_loading() -> None:
-    """Make mmengine load local checkpoints through :func:`load_weights_only`.
+    """Make mmengine load local checkpoints through
+    :func:`load_from_weights_only`, and an uncaught :class:`CheckpointError`
+    end as one line (exit 1) instead of a traceback.
 
     Idempotent; replaces mmengine's default scheme for paths without a
     prefix (``http://`` and ``torchvision://`` keep theirs).
     """
     CheckpointLoader.register_scheme(
-        prefixes='', loader=load_weights_only, force=True)
+        prefixes='', loader=load_from_weights_only, force=True)
+    global _previous_excepthook
+    if sys.excepthook is not _one_line_checkpoint_errors:
+        _previous_excepthook = sys.excepthook
+        sys.excepthook = _one_line_checkpoint_errors

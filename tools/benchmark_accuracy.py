@@ -47,6 +47,7 @@ from tabulate import tabulate
 
 from fashionai_core.atomic import atomic_write
 from fashionai_core.baselines import constant_predictions, mean_layouts
+from fashionai_core.cli import run_tool
 from fashionai_core.csv_io import read_fashionai_csv, write_submission
 from fashionai_core.keypoints import CATEGORIES
 from fashionai_core.submission_evaluation import evaluate_submission
@@ -285,4 +286,4 @@ def main() -> None:
 
 if __name__ == '__main__':
     os.environ.setdefault('PYTHONUNBUFFERED', '1')
-    main()
+    run_tool(main)

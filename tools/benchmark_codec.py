@@ -25,6 +25,7 @@ from mmpose.utils import register_all_modules
 from tabulate import tabulate
 
 import fashionai_dataset  # noqa: F401  (registers, closes the stack's gaps)
+from fashionai_core.cli import run_tool
 from fashionai_core.csv_io import (ANNOTATION_HEADER, read_fashionai_csv,
                                    write_csv)
 from fashionai_core.keypoints import CATEGORIES
@@ -154,4 +155,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -32,6 +32,7 @@ from mmpose.utils import register_all_modules
 from tabulate import tabulate
 
 import fashionai_dataset  # noqa: F401  (registers, closes the stack's gaps)
+from fashionai_core.cli import run_tool
 from fashionai_dataset.apis import ExportedNetwork
 from fashionai_dataset.apis.export_onnx import export_network
 from fashionai_deploy.metadata import CODEC_OUTPUTS
@@ -147,4 +148,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

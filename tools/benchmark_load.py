@@ -24,6 +24,7 @@ from typing import Callable, List, Optional, Tuple
 import cv2
 import numpy as np
 
+from fashionai_core.cli import run_tool
 from fashionai_core.csv_io import (ANNOTATION_HEADER, read_fashionai_csv,
                                    write_csv, write_submission)
 from fashionai_core.keypoints import CATEGORIES, KEYPOINT_NAMES
@@ -183,4 +184,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -28,6 +28,7 @@ from typing import Dict, List
 import torch
 from tabulate import tabulate
 
+from fashionai_core.cli import run_tool
 from fashionai_dataset.synthetic import generate_synthetic
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -186,4 +187,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -40,6 +40,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 from tabulate import tabulate
 
+from fashionai_core.cli import run_tool
 from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_core.ensemble import choose_per_category, mean_submission
 from fashionai_core.keypoints import CATEGORIES
@@ -206,4 +207,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -8,6 +8,7 @@ Every test image gets the mean keypoint layout of its category in TRAIN_CSV.
 import argparse
 
 from fashionai_core.baselines import constant_predictions, mean_layouts
+from fashionai_core.cli import run_tool
 from fashionai_core.csv_io import read_fashionai_csv, write_submission
 
 
@@ -27,4 +28,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

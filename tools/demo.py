@@ -28,6 +28,7 @@ from typing import List
 
 from tabulate import tabulate
 
+from fashionai_core.cli import run_tool
 from fashionai_core.keypoints import CATEGORIES
 from fashionai_dataset.synthetic import ensure_synthetic
 
@@ -125,4 +126,4 @@ def main() -> None:
 
 if __name__ == '__main__':
     os.environ.setdefault('PYTHONUNBUFFERED', '1')
-    main()
+    run_tool(main)

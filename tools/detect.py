@@ -13,6 +13,8 @@ atomically.
 import argparse
 import sys
 
+from fashionai_core.cli import run_tool
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -42,4 +44,4 @@ def main() -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    run_tool(main)

@@ -12,6 +12,7 @@ written atomically (all of it, or nothing).
 import argparse
 import sys
 
+from fashionai_core.cli import run_tool
 from fashionai_core.csv_io import (FashionAICSVError, read_fashionai_csv,
                                    write_submission)
 from fashionai_core.ensemble import mean_submission
@@ -46,4 +47,4 @@ def main() -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    run_tool(main)

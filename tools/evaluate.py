@@ -11,6 +11,7 @@ import json
 import sys
 
 from fashionai_core.atomic import atomic_write
+from fashionai_core.cli import run_tool
 from fashionai_core.csv_io import FashionAICSVError, read_fashionai_csv
 from fashionai_core.keypoints import CATEGORIES
 from fashionai_core.report import format_summary
@@ -56,4 +57,4 @@ def main() -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    run_tool(main)

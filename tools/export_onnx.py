@@ -16,8 +16,8 @@ import argparse
 import os.path as osp
 import sys
 
+from fashionai_core.cli import run_tool
 from fashionai_dataset.apis import export_onnx, load_pose_model
-from fashionai_dataset.weights_only import UnsafeCheckpointError
 
 
 def main() -> int:
@@ -41,7 +41,7 @@ def main() -> int:
         model = load_pose_model(args.checkpoint, args.config, device='cpu')
         report = export_onnx(
             model, args.out, batch=args.batch, source=args.config)
-    except (UnsafeCheckpointError, FileNotFoundError, ValueError) as error:
+    except (FileNotFoundError, ValueError) as error:
         print(f'error: {error}', file=sys.stderr)
         return 1
     meta = report['metadata']
@@ -56,4 +56,4 @@ def main() -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    run_tool(main)

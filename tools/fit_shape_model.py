@@ -8,6 +8,7 @@ The output is committed; the generator reads it instead of raw rows.
 """
 import argparse
 
+from fashionai_core.cli import run_tool
 from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_dataset.synthetic.shape_model import (DEFAULT_SHAPE_MODEL,
                                                      fit_shape_model,
@@ -32,4 +33,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -23,6 +23,7 @@ import argparse
 import sys
 from typing import List
 
+from fashionai_core.cli import run_tool
 from fashionai_core.detections import (Detections, best_of_entries,
                                        count_without_box)
 from fashionai_core.image_check import FashionAIImageError, read_image
@@ -39,13 +40,9 @@ def load_model(args: argparse.Namespace):
         return OnnxPoseModel(args.model, flip_test=flip)
     from fashionai_dataset.apis.image_inference import CheckpointPoseModel
     from fashionai_dataset.apis.predict import default_device
-    from fashionai_dataset.weights_only import UnsafeCheckpointError
     device = default_device(args.device)
-    try:
-        return CheckpointPoseModel(
-            args.model, args.config, device=device, flip_test=not args.no_flip)
-    except UnsafeCheckpointError as error:
-        raise ValueError(str(error)) from None
+    return CheckpointPoseModel(
+        args.model, args.config, device=device, flip_test=not args.no_flip)
 
 
 def detect(args: argparse.Namespace, paths: List[str]) -> Detections:
@@ -123,4 +120,4 @@ def main() -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    run_tool(main)

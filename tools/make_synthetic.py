@@ -17,6 +17,7 @@ import os.path as osp
 
 from tabulate import tabulate
 
+from fashionai_core.cli import run_tool
 from fashionai_core.keypoints import CATEGORIES
 from fashionai_dataset.synthetic import (COMPARISON_HEADER, compare_statistics,
                                          generate_synthetic)
@@ -60,4 +61,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

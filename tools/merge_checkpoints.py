@@ -14,8 +14,8 @@ then tests it:
 import argparse
 import sys
 
+from fashionai_core.cli import run_tool
 from fashionai_dataset.apis import merge_checkpoints
-from fashionai_dataset.weights_only import UnsafeCheckpointError
 
 
 def main() -> int:
@@ -29,7 +29,7 @@ def main() -> int:
                 f'members.{i}': path
                 for i, path in enumerate(args.checkpoints)
             }, args.out)
-    except (UnsafeCheckpointError, FileNotFoundError, ValueError) as error:
+    except (FileNotFoundError, ValueError) as error:
         print(f'error: {error}', file=sys.stderr)
         return 1
     print(f'{count} tensors of {len(args.checkpoints)} members written to '
@@ -38,4 +38,4 @@ def main() -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    run_tool(main)

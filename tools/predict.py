@@ -41,6 +41,7 @@ import os.path as osp
 import sys
 from typing import Dict, List
 
+from fashionai_core.cli import run_tool
 from fashionai_core.csv_io import FashionAIRecords, write_submission
 from fashionai_core.detections import (DetectionFileError, best_boxes,
                                        count_without_box)
@@ -83,23 +84,19 @@ def predict_pytorch(args: argparse.Namespace, checkpoints: Dict[str,
     from fashionai_dataset.apis import load_pose_model, predict_csv
     from fashionai_dataset.apis.predict import (bbox_score_thr_of,
                                                 default_device)
-    from fashionai_dataset.weights_only import UnsafeCheckpointError
 
     device = default_device(args.device)
-    try:
-        models = {
-            category: [
-                load_pose_model(
-                    checkpoint,
-                    configs[category][index] if category in configs else None,
-                    device=device,
-                    flip_test=not args.no_flip)
-                for index, checkpoint in enumerate(paths)
-            ]
-            for category, paths in checkpoints.items()
-        }
-    except UnsafeCheckpointError as error:
-        raise ValueError(str(error)) from None
+    models = {
+        category: [
+            load_pose_model(
+                checkpoint,
+                configs[category][index] if category in configs else None,
+                device=device,
+                flip_test=not args.no_flip)
+            for index, checkpoint in enumerate(paths)
+        ]
+        for category, paths in checkpoints.items()
+    }
     if args.bbox_score_thr is None:  # for the summary: what the models use
         first = next(iter(models.values()))[0]
         args.bbox_score_thr = bbox_score_thr_of(first.cfg)
@@ -237,4 +234,4 @@ def main() -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    run_tool(main)

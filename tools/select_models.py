@@ -21,6 +21,7 @@ from typing import Dict, List
 
 from tabulate import tabulate
 
+from fashionai_core.cli import run_tool
 from fashionai_core.csv_io import (FashionAICSVError, FashionAIRecords,
                                    read_fashionai_csv, write_submission)
 from fashionai_core.ensemble import (CategoryChoice, best_in_table,
@@ -153,4 +154,4 @@ def main() -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    run_tool(main)

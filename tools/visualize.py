@@ -16,6 +16,7 @@ from collections import Counter
 import cv2
 
 from fashionai_core.atomic import atomic_write
+from fashionai_core.cli import run_tool
 from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_core.draw import contact_sheet, draw_keypoints
 from fashionai_core.keypoints import CATEGORIES
@@ -92,4 +93,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

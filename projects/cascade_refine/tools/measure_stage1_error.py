@@ -17,9 +17,9 @@ import sys
 
 import numpy as np
 
+from fashionai_core.cli import run_tool
 from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_dataset.apis import load_pose_model, predict_csv
-from fashionai_dataset.weights_only import UnsafeCheckpointError
 
 
 def relative_errors(pred: np.ndarray, gt: np.ndarray,
@@ -60,7 +60,7 @@ def main() -> int:
     try:
         model = load_pose_model(
             args.checkpoint, args.config, device=args.device)
-    except (UnsafeCheckpointError, FileNotFoundError, ValueError) as error:
+    except (FileNotFoundError, ValueError) as error:
         print(f'error: {error}', file=sys.stderr)
         return 1
     dataset = model.cfg.val_dataloader.dataset
@@ -83,4 +83,4 @@ def main() -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    run_tool(main)

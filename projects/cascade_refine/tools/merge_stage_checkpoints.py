@@ -16,8 +16,8 @@ written atomically. Then:
 import argparse
 import sys
 
+from fashionai_core.cli import run_tool
 from fashionai_dataset.apis import merge_checkpoints
-from fashionai_dataset.weights_only import UnsafeCheckpointError
 
 
 def main() -> int:
@@ -29,7 +29,7 @@ def main() -> int:
     try:
         count = merge_checkpoints(
             dict(stage1=args.stage1, stage2=args.stage2), args.out)
-    except (UnsafeCheckpointError, FileNotFoundError, ValueError) as error:
+    except (FileNotFoundError, ValueError) as error:
         print(f'error: {error}', file=sys.stderr)
         return 1
     print(f'{count} tensors written to {args.out}')
@@ -37,4 +37,4 @@ def main() -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    run_tool(main)

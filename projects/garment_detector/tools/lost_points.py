@@ -15,13 +15,13 @@ training box). Prints a table; ``--plot`` draws it.
 """
 import argparse
 import os.path as osp
-import sys
 from typing import List, Optional
 
 import numpy as np
 from tabulate import tabulate
 
 from fashionai_core.atomic import atomic_write
+from fashionai_core.cli import run_tool
 from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_core.detections import best_boxes, box_in_image, garment_box
 from fashionai_core.image_check import image_size
@@ -130,4 +130,4 @@ def main() -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    run_tool(main)

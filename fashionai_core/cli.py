@@ -1,0 +1,27 @@
+"""What every command-line tool does on its way out."""
+import os
+import sys
+from typing import Callable, NoReturn, Optional
+
+#: Exit status of a command whose output pipe closed (128 + SIGPIPE), as
+#: the shell reports for ``cat`` in ``cat file | head -1``.
+EXIT_PIPE_CLOSED = 141
+
+
+def run_tool(main: Callable[[], Optional[int]]) -> NoReturn:
+    """``sys.exit(main())``, ending quietly when the output pipe closes.
+
+    ``tools/evaluate.py ... | head -1`` closes the pipe while the tool still
+    prints; Python would end in a ``BrokenPipeError`` traceback, once from
+    the print and again when it flushes ``stdout`` at exit. Here the tool
+    stops at once with :data:`EXIT_PIPE_CLOSED` and no message.
+    """
+    try:
+        status = main()
+        sys.stdout.flush()  # a closed pipe raises here, not at exit
+    except BrokenPipeError:
+        # Python flushes stdout again at exit: point it where that succeeds
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(EXIT_PIPE_CLOSED)
+    sys.exit(status)
