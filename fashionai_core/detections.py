@@ -42,9 +42,9 @@ class Detection(NamedTuple):
 Detections = Dict[Tuple[str, str], Detection]
 
 
-def _check_entry(path: str, index: int,
+def _check_entry(path: str, number: int,
                  entry: object) -> Tuple[str, str, Detection]:
-    where = f'{path}, entry {index}'
+    where = f'{path}, entry {number}'
     if not isinstance(entry, dict):
         raise DetectionFileError(f'{where}: expected an object with '
                                  f'{", ".join(FIELDS)}, got {entry!r}')
@@ -116,8 +116,9 @@ def best_of_entries(entries: Sequence[object], source: str) -> Detections:
         DetectionFileError: An entry with a missing or invalid field.
     """
     best: Detections = {}
-    for index, entry in enumerate(entries):
-        image_id, category, detection = _check_entry(source, index, entry)
+    # entries count from 1, as lines do
+    for number, entry in enumerate(entries, start=1):
+        image_id, category, detection = _check_entry(source, number, entry)
         kept = best.get((image_id, category))
         if kept is None or detection.score > kept.score:
             best[(image_id, category)] = detection
@@ -126,7 +127,9 @@ def best_of_entries(entries: Sequence[object], source: str) -> Detections:
 
 def detection_entries(image_id: str, boxes: np.ndarray, scores: np.ndarray,
                       categories: Sequence[str]) -> List[dict]:
-    """Entries of one image for :func:`write_detections`.
+    """Entries of one image for :func:`write_detections`: coordinates to
+    0.01 px, and no box without area at that precision (a weak detector's
+    slivers; a reader would refuse them).
 
     Args:
         image_id: The CSV's image_id.
@@ -134,20 +137,22 @@ def detection_entries(image_id: str, boxes: np.ndarray, scores: np.ndarray,
         scores: (N,) scores.
         categories: (N,) category names.
     """
-    return [
-        dict(
-            image_id=image_id,
-            category=category,
-            bbox=[
-                round(float(box[0]), 2),
-                round(float(box[1]), 2),
-                round(float(box[2] - box[0]), 2),
-                round(float(box[3] - box[1]), 2)
-            ],
-            score=round(float(score), 5))
-        for box, score, category in zip(boxes, scores, categories)
-        if box[2] > box[0] and box[3] > box[1]
-    ]
+    entries = []
+    for box, score, category in zip(boxes, scores, categories):
+        bbox = [
+            round(float(box[0]), 2),
+            round(float(box[1]), 2),
+            round(float(box[2] - box[0]), 2),
+            round(float(box[3] - box[1]), 2)
+        ]
+        if bbox[2] > 0 and bbox[3] > 0:
+            entries.append(
+                dict(
+                    image_id=image_id,
+                    category=category,
+                    bbox=bbox,
+                    score=round(float(score), 5)))
+    return entries
 
 
 def write_detections(path: PathLike, entries: Sequence[dict]) -> None:
@@ -169,13 +174,18 @@ def trusted_box(detections: Detections,
 
 
 def count_without_box(detections: Detections,
-                      keys: Iterable[Tuple[str, str]],
+                      images: Iterable[Tuple[str, str, int, int]],
                       score_thr: float = 0.0) -> int:
-    """How many ``(image_id, category)`` have no :func:`trusted_box`: the
-    images predicted whole."""
+    """How many images have no :func:`box_in_image` (none of their category
+    scoring ``score_thr``, or none with area inside the image): the images
+    predicted whole.
+
+    Args:
+        images: ``(image_id, category, width, height)`` of each image.
+    """
     return sum(
-        trusted_box(detections, image_id, category, score_thr) is None
-        for image_id, category in keys)
+        box_in_image(detections, image_id, category, width, height, score_thr)
+        is None for image_id, category, width, height in images)
 
 
 def box_in_image(detections: Detections,
@@ -195,13 +205,16 @@ def box_in_image(detections: Detections,
 
     Returns:
         Detection | None: None when the image has no box of ``category``
-        scoring ``score_thr`` or more (callers use the whole image).
+        scoring ``score_thr`` or more, or its box has no area inside the
+        image (callers use the whole image).
     """
     found = trusted_box(detections, image_id, category, score_thr)
     if found is None:
         return None
-    return Detection(
-        np.clip(found.bbox, 0, (width, height, width, height)), found.score)
+    clipped = np.clip(found.bbox, 0, (width, height, width, height))
+    if clipped[2] <= clipped[0] or clipped[3] <= clipped[1]:
+        return None
+    return Detection(clipped, found.score)
 
 
 def garment_box(points: np.ndarray, margin: float, width: int,

@@ -112,6 +112,27 @@ def _outputs(path: str, root: str, out_dir: str) -> Tuple[str, str]:
                      stem + '.json'), osp.join(out_dir, stem + '.jpg'))
 
 
+def _check_outputs(paths: Sequence[str], root: str, out_dir: str) -> None:
+    """Raise ValueError if two images would write the same files
+    (``a.jpg`` and ``a.png``), or an image's drawing would overwrite an
+    input image, naming both."""
+    inputs = {osp.realpath(p): p for p in paths}
+    claimed: Dict[str, str] = {}
+    for path in paths:
+        for output in _outputs(osp.abspath(path), root, out_dir):
+            output = osp.realpath(output)
+            if output in claimed and claimed[output] != path:
+                raise ValueError(
+                    f'{claimed[output]} and {path} would both write '
+                    f'{output}; put them in different folders (or rename '
+                    'one)')
+            if output in inputs:
+                raise ValueError(
+                    f'the results for {path} would overwrite the image '
+                    f'{inputs[output]}; choose another --out-dir')
+            claimed[output] = path
+
+
 def infer_images(model: Any,
                  paths: Sequence[str],
                  category: str,
@@ -142,11 +163,14 @@ def infer_images(model: Any,
         each skipped one.
 
     Raises:
-        ValueError: The model does not predict ``category``.
+        ValueError: The model does not predict ``category``, two images
+            would write the same files (``a.jpg`` and ``a.png``), or a
+            drawing would overwrite an input image; nothing is written.
     """
     check_model_category(model, category)
     names = list(model.keypoint_names)
     root = osp.commonpath([osp.dirname(osp.abspath(p)) for p in paths])
+    _check_outputs(paths, root, out_dir)
     written, skipped = 0, []
     with tqdm(total=len(paths), desc='images') as progress:
         for start in range(0, len(paths), batch_size):

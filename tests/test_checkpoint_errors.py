@@ -159,8 +159,11 @@ def test_runner_paths_give_the_same_line(trained_elsewhere, tmp_path):
     resume_dir = tmp_path / 'resume'
     resume_dir.mkdir()
     (resume_dir / 'last_checkpoint').write_text(str(truncated))
+    missing = tmp_path / 'missing.pth'
     commands = {
         'mim test': ('test', 'mmpose', config, '--checkpoint', truncated),
+        'mim test, missing':
+        ('test', 'mmpose', config, '--checkpoint', missing),
         'load_from':
         ('train', 'mmpose', config, '--cfg-options', f'load_from={truncated}',
          f'work_dir={tmp_path / "load_from"}'),
@@ -176,7 +179,8 @@ def test_runner_paths_give_the_same_line(trained_elsewhere, tmp_path):
             timeout=600)
         assert result.returncode != 0, name
         before, line, after = result.stderr.partition(
-            f'error: {truncated}: truncated: the file ends')
+            f'error: {missing}: no such file' if 'missing' in
+            name else f'error: {truncated}: truncated: the file ends')
         assert line, (name, result.stderr[-2000:])
         # MMPose's tool printed the one line and no traceback; mim then
         # reports any failed run with its own CalledProcessError

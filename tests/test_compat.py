@@ -26,6 +26,16 @@ def test_mmpose_models_import_fails_without_the_plugin():
 
 
 @needs_lite
+def test_mmpose_apis_needs_the_plugin_first():
+    """docs/deployment.md: import fashionai_dataset before mmpose.apis."""
+    before = run_python('from mmpose.apis import MMPoseInferencer')
+    assert "No module named 'mmcv._ext'" in before.stderr
+    after = run_python('import fashionai_dataset\n'
+                       'from mmpose.apis import MMPoseInferencer')
+    assert after.returncode == 0, after.stderr
+
+
+@needs_lite
 def test_mmpose_models_import_with_the_plugin():
     result = run_python('import fashionai_dataset, mmpose.models; '
                         'from mmcv.ops.roi_align import roi_align; '

@@ -72,6 +72,8 @@ def with_cell(row, column, value):
     ([with_cell(BLOUSE_ROW, 5, '12_34')], 2, 5, "'12_34' is not x_y_v"),
     ([with_cell(BLOUSE_ROW, 5, 'a_b_1')], 2, 5, 'must be integers'),
     ([with_cell(BLOUSE_ROW, 5, '1.5_2_1')], 2, 5, 'must be integers'),
+    # docs/bad_input.md: annotations say "integers" for nan as well
+    ([with_cell(BLOUSE_ROW, 5, 'nan_nan_1')], 2, 5, 'must be integers'),
     ([with_cell(BLOUSE_ROW, 5, '1_2_2')], 2, 5, 'v=2; expected 1'),
     ([with_cell(BLOUSE_ROW, 5, '10_20_-1')], 2, 5, "expected '-1_-1_-1'"),
     ([with_cell(BLOUSE_ROW, 2, 'Blouse')

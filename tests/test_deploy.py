@@ -344,6 +344,12 @@ def test_export_writes_the_metadata_the_predictor_needs(exported_blouse):
     assert meta['flip_indices'] == fashionai_flip_indices('blouse')
     assert meta['flip_test'] == dict(
         enabled=True, shift_heatmap=False, simcc_x_shift=0.)
+    # docs/deployment.md says which opset the files carry
+    opsets = {
+        o.domain: o.version
+        for o in onnx.load(str(exported_blouse)).opset_import
+    }
+    assert opsets[''] == 20
 
 
 def rewrite_metadata(source: Path, target: Path, change) -> Path:
@@ -528,6 +534,29 @@ def test_infer_refuses_a_model_of_another_category(exported_blouse,
     assert result.returncode == 1
     assert 'predicts blouse (13 keypoints), not trousers' in result.stderr
     assert not (tmp_path / 'out').exists()
+
+
+def test_infer_refuses_outputs_that_collide_or_overwrite_inputs(
+        exported_blouse, blouse_test_split, tmp_path):
+    folder = tmp_path / 'images'
+    folder.mkdir()
+    source = sorted((blouse_test_split / 'Images' / 'blouse').glob('*.jpg'))[0]
+    (folder / 'a.jpg').write_bytes(source.read_bytes())
+    cv2.imwrite(str(folder / 'a.png'), cv2.imread(str(source)))
+    result = run_tool('infer.py', folder, '--category', 'blouse', '--model',
+                      exported_blouse, '--out-dir', tmp_path / 'out')
+    assert result.returncode == 1
+    assert (f'{folder / "a.jpg"} and {folder / "a.png"} would both write '
+            f'{tmp_path / "out" / "a.json"}') in result.stderr, result.stderr
+    assert not (tmp_path / 'out').exists()
+    (folder / 'a.png').unlink()
+    before = (folder / 'a.jpg').read_bytes()
+    result = run_tool('infer.py', folder, '--category', 'blouse', '--model',
+                      exported_blouse, '--out-dir', folder)
+    assert result.returncode == 1
+    assert 'would overwrite the image' in result.stderr, result.stderr
+    assert (folder / 'a.jpg').read_bytes() == before
+    assert sorted(p.name for p in folder.iterdir()) == ['a.jpg']
 
 
 # MMPose's own inferencer with these configs

@@ -1,6 +1,8 @@
 """Detection files, keypoint datasets on detector boxes, and the lost-point
 count against MMPose's own crop."""
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -8,10 +10,11 @@ from mmcv.transforms import Compose
 
 from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_core.detections import (DetectionFileError, best_boxes,
+                                       box_in_image, count_without_box,
                                        detection_entries, write_detections)
 from fashionai_dataset.datasets import FashionAIDataset
 from projects.garment_detector.evaluation import lost_point_rates
-from fixtures import write_split
+from fixtures import REPO_ROOT, write_split
 
 
 def write_json(path, value):
@@ -33,19 +36,39 @@ def test_best_box_per_image_and_category(tmp_path):
     assert best[('a.jpg', 'skirt')].bbox.tolist() == [10, 20, 50, 80]
 
 
+def test_slivers_are_not_written_and_boxes_off_the_image_are_no_box(tmp_path):
+    """A weak detector's near-zero-width boxes would round to width 0 and
+    be refused by every reader; a box entirely outside its image would put
+    every point on its corner."""
+    entries = detection_entries(
+        'a.jpg',
+        np.array([[470.561, 469.28, 470.564, 469.35], [10, 10, 60, 70],
+                  [200, 200, 260, 250]]), np.array([0.01, 0.9, 0.8]),
+        ['blouse', 'skirt', 'dress'])
+    assert [e['category'] for e in entries] == ['skirt', 'dress']
+    path = tmp_path / 'det.json'
+    write_detections(path, entries)
+    detections = best_boxes(path)  # the file reads back
+    # a 100x100 image: the dress box lies wholly outside it
+    assert box_in_image(detections, 'a.jpg', 'dress', 100, 100) is None
+    assert box_in_image(detections, 'a.jpg', 'skirt', 100, 100) is not None
+    images = [('a.jpg', c, 100, 100) for c in ('blouse', 'skirt', 'dress')]
+    assert count_without_box(detections, images) == 2
+
+
 @pytest.mark.parametrize('content, message', [
     ('{"image_id": 1}', 'expected a JSON list'),
     ('[{"image_id": "a.jpg"', 'not JSON'),
-    ('[3]', r'entry 0: expected an object'),
+    ('[3]', r'entry 1: expected an object'),
     ('[{"image_id": "a.jpg", "category": "skirt", "bbox": [0, 0, 1, 1]}]',
-     "entry 0: missing field 'score'"),
+     "entry 1: missing field 'score'"),
     ('[{"image_id": "a.jpg", "category": "hat", "bbox": [0, 0, 1, 1], '
-     '"score": 1}]', r'entry 0 \(category\)'),
+     '"score": 1}]', r'entry 1 \(category\)'),
     ('[{"image_id": "a.jpg", "category": "skirt", "bbox": [0, 0, 1, 1], '
      '"score": 1}, {"image_id": "a.jpg", "category": "skirt", '
-     '"bbox": [0, 0, -1, 1], "score": 1}]', r'entry 1 \(bbox\)'),
+     '"bbox": [0, 0, -1, 1], "score": 1}]', r'entry 2 \(bbox\)'),
     ('[{"image_id": "a.jpg", "category": "skirt", "bbox": [0, 0, 1, 1], '
-     '"score": 1.5}]', r'entry 0 \(score\)')
+     '"score": 1.5}]', r'entry 1 \(score\)')
 ])
 def test_bad_detection_files_name_the_entry_and_field(tmp_path, content,
                                                       message):
@@ -152,3 +175,23 @@ def test_lost_points_are_the_points_mmposes_crop_cuts_off(tmp_path, padding):
     (whole, ) = lost_point_rates(records, [None] * len(records),
                                  [(96, 80)] * len(records), [1.0])
     assert whole['visible_lost'] == 0 and whole['images_lost'] == 0
+
+
+def test_lost_points_tool_names_a_bad_detection_file_in_one_line(tmp_path):
+    csv = write_split(tmp_path, ['skirt'], images_per_category=2)
+    bad = write_json(tmp_path / 'det.json', [{'image_id': 'a.jpg'}])
+    result = subprocess.run([
+        sys.executable, '-W', 'ignore',
+        str(REPO_ROOT / 'projects' / 'garment_detector' / 'tools' /
+            'lost_points.py'),
+        str(csv),
+        str(tmp_path), '--bbox-file',
+        str(bad)
+    ],
+                            capture_output=True,
+                            text=True)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"error: {bad}, entry 1: missing field 'category'; each entry needs "
+        'image_id, category, bbox, score'
+    ]

@@ -58,6 +58,15 @@ DEFAULT_CONFIGS = [
     osp.join(REPO_ROOT, 'configs', 'fashionai', f'{name}.py')
     for name in ('res18_all_128_demo', 'hrnet_w16_all_128_demo')
 ]
+
+
+def config_path(name: str) -> str:
+    """A config given as a file, or by name (``res50_blouse``) in
+    configs/fashionai: both benchmarks' ``--configs`` take either."""
+    return name if name.endswith('.py') else osp.join(
+        REPO_ROOT, 'configs', 'fashionai', f'{name}.py')
+
+
 #: Images per category and split of the benchmark data (the demo's).
 DATA_SIZES = dict(train=300, val=40, test=40)
 SEED = 0
@@ -240,7 +249,8 @@ def main() -> None:
     constant = constant_baseline(args.data, args.work_dir)
     rows.append(table_row(['constant baseline', '-', '-', '-'], constant, '0'))
     records.append(dict(config='constant baseline', metrics=constant))
-    runs = [(config, size) for config in args.configs for size in args.sizes]
+    runs = [(config_path(config), size) for config in args.configs
+            for size in args.sizes]
     for index, (config, size) in enumerate(runs, 1):
         name = osp.splitext(osp.basename(config))[0]
         print(

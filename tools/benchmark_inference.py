@@ -2,7 +2,7 @@
 PyTorch, and onnxruntime on the exported network.
 
 Usage:
-    python tools/benchmark_inference.py [--configs NAME ...] [--size 256]
+    python tools/benchmark_inference.py [--configs CONFIG ...] [--size 256]
         [--batches 1 8] [--seconds 10] [--device cpu]
         [--backends pytorch onnxruntime]
 
@@ -25,7 +25,8 @@ import time
 
 import numpy as np
 import torch
-from benchmark_accuracy import codec_at_size, head_at_size, machine
+from benchmark_accuracy import (codec_at_size, config_path, head_at_size,
+                                machine)
 from mmengine.config import Config
 from mmpose.registry import MODELS
 from mmpose.utils import register_all_modules
@@ -47,7 +48,7 @@ DEFAULT_CONFIGS = [
 
 def build(name: str, size: int, device: str) -> torch.nn.Module:
     """The config's model for a ``size`` x ``size`` input, in eval mode."""
-    cfg = Config.fromfile(osp.join(CONFIG_DIR, f'{name}.py'))
+    cfg = Config.fromfile(config_path(name))
     cfg.model.backbone.init_cfg = None
     # SimCC heads are built for one input size
     codec = codec_at_size(cfg.model.head.decoder.to_dict(), size)

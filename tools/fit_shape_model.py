@@ -2,9 +2,11 @@
 
 Usage:
     python tools/fit_shape_model.py path/to/Annotations/train.csv \
-        [--out fashionai_dataset/data/shape_model.json] [--modes 6]
+        --out OUT.json [--modes 6]
 
-The output is committed; the generator reads it instead of raw rows.
+The generator reads ``fashionai_dataset/data/shape_model.json`` (committed)
+instead of raw rows; ``--out`` is required so that a trial fit never
+replaces it by accident: name that file to replace it.
 """
 import argparse
 
@@ -18,7 +20,10 @@ from fashionai_dataset.synthetic.shape_model import (DEFAULT_SHAPE_MODEL,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('annotations', help='real annotation CSV')
-    parser.add_argument('--out', default=DEFAULT_SHAPE_MODEL)
+    parser.add_argument(
+        '--out',
+        required=True,
+        help=f'the JSON to write; the generator reads {DEFAULT_SHAPE_MODEL}')
     parser.add_argument('--modes', type=int, default=6)
     args = parser.parse_args()
     records = read_fashionai_csv(args.annotations, require_keypoints=True)

@@ -21,12 +21,13 @@ the end.
 """
 import argparse
 import sys
-from typing import List
+from typing import Iterator, List, Tuple
 
 from fashionai_core.cli import run_tool
 from fashionai_core.detections import (Detections, best_of_entries,
                                        count_without_box)
-from fashionai_core.image_check import FashionAIImageError, read_image
+from fashionai_core.image_check import (FashionAIImageError, image_size,
+                                        read_image)
 from fashionai_core.keypoints import CATEGORIES
 from fashionai_deploy.infer import infer_images, list_images
 from fashionai_deploy.metadata import MetadataError
@@ -45,6 +46,15 @@ def load_model(args: argparse.Namespace):
         args.model, args.config, device=device, flip_test=not args.no_flip)
 
 
+def readable_sizes(paths: List[str]) -> Iterator[Tuple[str, Tuple[int, int]]]:
+    """``(path, (width, height))`` of the images whose header reads."""
+    for path in paths:
+        try:
+            yield path, image_size(path)
+        except FashionAIImageError:
+            pass
+
+
 def detect(args: argparse.Namespace, paths: List[str]) -> Detections:
     """``(path, category)`` -> best box, for the images that can be read
     (the others are skipped and listed by ``infer_images``)."""
@@ -60,7 +70,7 @@ def detect(args: argparse.Namespace, paths: List[str]) -> Detections:
     detector = load_detector(args.det_config, args.det_checkpoint,
                              default_device(args.device))
     entries = detect_images(detector, readable, batch_size=args.batch_size)
-    return best_of_entries(entries, args.det_checkpoint)
+    return best_of_entries(entries, f'the detections of {args.det_checkpoint}')
 
 
 def main() -> int:
@@ -106,9 +116,10 @@ def main() -> int:
     print(f'{written} of {len(paths)} images: JSON and drawing in '
           f'{args.out_dir}')
     if detections is not None:
-        whole = count_without_box(detections, (
-            (path, args.category)
-            for path in paths), args.bbox_score_thr) - len(skipped)
+        whole = count_without_box(detections,
+                                  ((path, args.category, *size)
+                                   for path, size in readable_sizes(paths)),
+                                  args.bbox_score_thr)
         print(f'{whole} of {len(paths)} images had no {args.category} '
               f'detection scoring {args.bbox_score_thr:g} or more and were '
               'predicted whole')

@@ -45,7 +45,7 @@ from fashionai_core.cli import run_tool
 from fashionai_core.csv_io import FashionAIRecords, write_submission
 from fashionai_core.detections import (DetectionFileError, best_boxes,
                                        count_without_box)
-from fashionai_core.image_check import FashionAIImageError
+from fashionai_core.image_check import FashionAIImageError, image_size
 from fashionai_core.keypoints import check_category
 
 
@@ -215,7 +215,10 @@ def main() -> int:
         records = predict(args, checkpoints, configs, weights)
         without_box = args.bbox_file and count_without_box(
             best_boxes(args.bbox_file),
-            zip(records.image_ids, records.categories), args.bbox_score_thr)
+            ((image_id, category,
+              *image_size(osp.join(args.image_root, image_id)))
+             for image_id, category in zip(
+                 records.image_ids, records.categories)), args.bbox_score_thr)
     except (DetectionFileError, FashionAIImageError, FileNotFoundError,
             ValueError) as error:
         print(f'error: {error}', file=sys.stderr)

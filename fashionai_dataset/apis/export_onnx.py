@@ -99,6 +99,11 @@ def onnx_metadata(model: nn.Module, source: str) -> Dict[str, Any]:
             (another pipeline, codec or flip mode); the message says which.
     """
     cfg = model.cfg
+    if cfg.model.type == 'FashionAITTAModel':
+        raise ValueError(
+            f'{source}: test-time augmentation (FashionAITTAModel) runs the '
+            'network on several views; the ONNX predictor repeats one. '
+            'Export the config without _tta (same checkpoint)')
     if cfg.model.type != 'TopdownPoseEstimator':
         raise ValueError(f'{source}: a {cfg.model.type} is not exported; '
                          'only a TopdownPoseEstimator')

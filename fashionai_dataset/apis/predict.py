@@ -6,18 +6,20 @@ import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
+from mmengine.model import BaseTTAModel
 from mmengine.registry import init_default_scope
 from mmengine.runner.checkpoint import _load_checkpoint, load_state_dict
 from mmengine.utils import ProgressBar
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from mmpose.models import build_pose_estimator
+from mmpose.registry import MODELS
 from torch import nn
 from torch.utils.data import DataLoader
 
 from fashionai_core.csv_io import FashionAIRecords, read_fashionai_csv
 from fashionai_core.ensemble import normalized_weights
-from fashionai_core.keypoints import (ALL_CATEGORIES, NUM_KEYPOINTS,
-                                      check_category)
+from fashionai_core.keypoints import (ALL_CATEGORIES, CATEGORY_KEYPOINTS,
+                                      NUM_KEYPOINTS, check_category)
 from fashionai_core.predictions import check_models_cover, with_predictions
 from ..datasets import FashionAIDataset
 from ..metainfo import csv_columns, fashionai_metainfo
@@ -69,24 +71,47 @@ def load_pose_model(checkpoint: str,
     cfg = Config.fromfile(config) if config else stored_config(
         meta, checkpoint)
     _check_codec_matches_pipeline(cfg, config or checkpoint)
-    if 'backbone' in cfg.model:
-        cfg.model.backbone.init_cfg = None  # the checkpoint has the weights
-    cfg.model.train_cfg = None
-    cfg.model.setdefault('test_cfg', {})['flip_test'] = flip_test
     init_default_scope(cfg.get('default_scope', 'mmpose'))
-    model = build_pose_estimator(cfg.model)
-    load_state_dict(model, state.get('state_dict', state), strict=True)
+    tta = _is_tta(cfg.model)
+    # a *_tta config wraps the plain model, whose checkpoint it loads
+    estimator = cfg.model.module if tta else cfg.model
+    if 'backbone' in estimator:
+        estimator.backbone.init_cfg = None  # the checkpoint has the weights
+    estimator.train_cfg = None
+    estimator.setdefault('test_cfg', {})['flip_test'] = flip_test
+    model = MODELS.build(cfg.model) if tta else build_pose_estimator(
+        cfg.model)
+    load_state_dict(
+        model.module if tta else model,
+        state.get('state_dict', state),
+        strict=True)
     # mmpose.apis.init_model would read a METAINFO class attribute, but a
     # FashionAI dataset's metainfo depends on its category
     model.dataset_meta = meta.get('dataset_meta') or parse_pose_metainfo(
         fashionai_metainfo(cfg.test_dataloader.dataset.category))
     model.cfg = cfg
+    model.checkpoint = checkpoint
     return model.to(device).eval()
+
+
+def _is_tta(model_cfg: dict) -> bool:
+    """Whether a model config is a test-time augmentation wrapper."""
+    model_type = model_cfg.get('type')
+    if isinstance(model_type, str):
+        model_type = MODELS.get(model_type)
+    return isinstance(model_type, type) and issubclass(
+        model_type, BaseTTAModel)
+
+
+def model_category(model: nn.Module) -> str:
+    """The category (or ``'all'``) whose keypoints a model predicts."""
+    return model.cfg.test_dataloader.dataset.category
 
 
 def _check_codec_matches_pipeline(cfg: Config, source: str) -> None:
     """Raise if the test pipeline warps to another size than the codec's."""
-    decoder = cfg.model.get('head', {}).get('decoder')
+    estimator = cfg.model.get('module', cfg.model)  # a TTA config's inner
+    decoder = estimator.get('head', {}).get('decoder')
     if decoder is None:
         return
     pending = list(cfg.test_dataloader.dataset.pipeline)
@@ -106,10 +131,13 @@ def _check_codec_matches_pipeline(cfg: Config, source: str) -> None:
 def _dataset_for(model: nn.Module, test_csv: str, image_root: str,
                  category: str, bbox_file: Optional[str],
                  bbox_score_thr: Optional[float]) -> FashionAIDataset:
+    """``category``'s rows, with the keypoints (and flip pairs) of the
+    model's own category: an ``'all'`` model predicts all 24 for them."""
     pipeline = model.cfg.test_dataloader.dataset.pipeline
     if bbox_score_thr is None:  # the model's own, validated with it
         bbox_score_thr = bbox_score_thr_of(model.cfg)
     return FashionAIDataset(
+        metainfo=fashionai_metainfo(model_category(model)),
         bbox_score_thr=bbox_score_thr,
         # mmengine would join a relative ann_file to data_root
         ann_file=osp.abspath(test_csv),
@@ -185,6 +213,16 @@ def _predict_category(model: nn.Module, test_csv: str, image_root: str,
     return points
 
 
+def _check_model_category(model: nn.Module, category: str) -> None:
+    """Raise ValueError unless ``model`` predicts ``category``'s points (its
+    own category, or all 24), naming its checkpoint and both categories."""
+    own = model_category(model)
+    if own not in (category, ALL_CATEGORIES):
+        raise ValueError(
+            f'{getattr(model, "checkpoint", "the model")} predicts {own} '
+            f'({len(CATEGORY_KEYPOINTS[own])} keypoints), not {category}')
+
+
 def predict_csv(models: Dict[str, Union[nn.Module, Sequence[nn.Module]]],
                 test_csv: str,
                 image_root: str,
@@ -226,8 +264,11 @@ def predict_csv(models: Dict[str, Union[nn.Module, Sequence[nn.Module]]],
     """
     records = read_fashionai_csv(test_csv)
     weights = weights or {}
-    for category in models:
+    for category, members in models.items():
         check_category(category)
+        for member in (members if isinstance(members, Sequence) else
+                       [members]):
+            _check_model_category(member, category)
     check_models_cover(records, models, test_csv)
     predictions = np.full((len(records), NUM_KEYPOINTS, 2), np.nan)
     done = np.zeros(len(records), dtype=bool)
@@ -241,7 +282,9 @@ def predict_csv(models: Dict[str, Union[nn.Module, Sequence[nn.Module]]],
                 weights.get(category), len(members))
         except ValueError as error:
             raise ValueError(f'--weights {category}: {error}') from None
-        if len(members) > 1 and _share_test_pipeline(members):
+        # a TTA model merges its views itself: it runs alone
+        if len(members) > 1 and _share_test_pipeline(members) and not any(
+                isinstance(m, BaseTTAModel) for m in members):
             members, member_weights = [ensemble(members, member_weights)], [1]
         rows_points: Dict[int, np.ndarray] = {}
         for member, weight in zip(members, member_weights):

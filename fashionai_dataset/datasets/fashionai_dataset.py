@@ -13,9 +13,8 @@ from fashionai_core.csv_io import (FashionAICSVError, FashionAIRecords,
 from fashionai_core.detections import best_boxes, box_in_image, garment_box
 from fashionai_core.image_check import FashionAIImageError, image_size
 from fashionai_core.keypoints import (ALL_CATEGORIES, KEYPOINT_NAMES,
-                                      category_keypoint_indices,
                                       check_category)
-from ..metainfo import fashionai_metainfo
+from ..metainfo import csv_columns, fashionai_metainfo
 
 
 @DATASETS.register_module()
@@ -111,7 +110,8 @@ class FashionAIDataset(BaseCocoStyleDataset):
             raise ValueError(
                 f'{self.ann_file}: bbox_mode="keypoints" needs keypoint '
                 'columns, but this is a test list (image_id,image_category)')
-        columns = category_keypoint_indices(self.category)
+        # the metainfo's keypoints: an 'all' model's 24 on one category's rows
+        columns = csv_columns(self.metainfo)
         rows = [
             row for row, category in enumerate(records.categories)
             if self.category in (ALL_CATEGORIES, category)
