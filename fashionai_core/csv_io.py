@@ -24,6 +24,7 @@ from .atomic import atomic_write
 from .csv_fast_path import PlainRows, parse_plain_rows
 from .keypoints import (CATEGORIES, CATEGORY_DEFINES, CATEGORY_INDEX,
                         KEYPOINT_NAMES, NUM_KEYPOINTS)
+from .paths import image_id_problem
 
 IMAGE_LIST_HEADER: List[str] = ['image_id', 'image_category']
 ANNOTATION_HEADER: List[str] = IMAGE_LIST_HEADER + list(KEYPOINT_NAMES)
@@ -205,11 +206,25 @@ def read_fashionai_csv(path: PathLike,
     """
     try:
         return _read_csv(path, allow_decimal, require_keypoints)
+    except csv.Error as error:  # a field over csv.field_size_limit()
+        line = _first_line_longer_than(path, csv.field_size_limit())
+        raise FashionAICSVError(
+            path, f'unreadable CSV ({error}); expected cells of a few '
+            'characters', line) from None
     except UnicodeDecodeError:
         line, column = _first_undecodable(path)
         raise FashionAICSVError(
             path, 'the file is not UTF-8 text (saved in another encoding, '
             'e.g. Latin-1 or GBK?); expected UTF-8', line, column) from None
+
+
+def _first_line_longer_than(path: PathLike, limit: int) -> Optional[int]:
+    """The 1-based number of the first line over ``limit`` characters."""
+    with open(path, encoding='utf-8-sig', errors='replace') as file:
+        for line, text in enumerate(file, 1):
+            if len(text) > limit:
+                return line
+    return None
 
 
 def _first_undecodable(path: PathLike) -> Tuple[int, int]:
@@ -309,7 +324,14 @@ def _plain_rows(text: str, header_lines: int, has_keypoints: bool,
 def _records(path: PathLike, image_ids: List[str], categories: List[str],
              lines: List[int], repeated_lines: List[int],
              table: Optional[np.ndarray]) -> FashionAIRecords:
-    """Assemble the records, warn about repeats, check undefined points."""
+    """Assemble the records, warn about repeats, check image ids and
+    undefined points."""
+    for image_id, line in zip(image_ids, lines):
+        problem = image_id_problem(image_id)
+        if problem:
+            raise FashionAICSVError(
+                path, f'image_id {image_id!r} {problem}; expected a path '
+                'relative to the image root, inside it', line, 1)
     records = FashionAIRecords(
         path=os.fspath(path),
         image_ids=image_ids,

@@ -95,9 +95,11 @@ def best_boxes(path: PathLike) -> Detections:
     with open(path) as file:
         try:
             entries = json.load(file)
-        except json.JSONDecodeError as error:
+        except (ValueError, RecursionError) as error:  # also UTF-8 errors
+            reason = 'nested too deeply' if isinstance(
+                error, RecursionError) else str(error)
             raise DetectionFileError(
-                f'{path}: not JSON ({error}); expected a list of detections'
+                f'{path}: not JSON ({reason}); expected a list of detections'
             ) from None
     if not isinstance(entries, list):
         raise DetectionFileError(f'{path}: expected a JSON list of '

@@ -40,6 +40,12 @@ def draw_keypoints(image: np.ndarray,
     """
     canvas = image.copy()
     radius = radius or max(3, round(max(image.shape[:2]) / 100))
+    # OpenCV takes int32 pixels: a point far off the image (a broken
+    # prediction) is drawn at the edge of a margin instead of overflowing
+    margin = 4 * max(image.shape[:2])
+    keypoints = np.clip(
+        np.nan_to_num(np.asarray(keypoints, dtype=np.float64)), -margin,
+        margin + max(image.shape[:2]))
     index = {name: i for i, name in enumerate(KEYPOINT_NAMES)}
     names = CATEGORY_KEYPOINTS[category]
     for start, end in SKELETON:

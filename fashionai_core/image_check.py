@@ -7,6 +7,7 @@ PIL, which also reads only the header.
 """
 import os
 import struct
+import warnings
 from typing import Optional, Tuple
 
 import cv2
@@ -19,15 +20,59 @@ _JPEG_TAIL = 2048
 _JPEG_HEAD = 65536
 #: Start-of-frame markers (SOF0-SOF15 less DHT, JPG and DAC).
 _SOF_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+#: The default of :func:`max_image_pixels`: 50 megapixels.
+DEFAULT_MAX_IMAGE_PIXELS = 50_000_000
 
 
 class FashionAIImageError(ValueError):
     """An image listed in a CSV is missing or unusable."""
 
 
-def _jpeg_size(head: bytes) -> Optional[Tuple[int, int]]:
-    """(width, height) from a JPEG's first bytes; None if not found there."""
-    offset = 2
+def max_image_pixels() -> int:
+    """The largest image (width x height) the tools decode:
+    ``FASHIONAI_MAX_IMAGE_PIXELS``, default :data:`DEFAULT_MAX_IMAGE_PIXELS`.
+    A 12000x12000 JPEG takes about 1 GB decoded, and a batch of them tens.
+    """
+    value = os.environ.get('FASHIONAI_MAX_IMAGE_PIXELS')
+    if value is None:
+        return DEFAULT_MAX_IMAGE_PIXELS
+    try:
+        limit = int(value)
+    except ValueError:
+        limit = 0
+    if limit <= 0:
+        raise FashionAIImageError(
+            f'FASHIONAI_MAX_IMAGE_PIXELS={value!r}: expected a positive '
+            'number of pixels')
+    return limit
+
+
+def _exif_orientation(exif: bytes) -> int:
+    """The Orientation tag (1-8) of an EXIF block (``Exif\\0\\0`` + TIFF);
+    1 where absent or unreadable."""
+    tiff = exif[6:]
+    if len(tiff) < 8 or tiff[:2] not in (b'II', b'MM'):
+        return 1
+    order = '<' if tiff[:2] == b'II' else '>'
+    offset = struct.unpack(order + 'I', tiff[4:8])[0]
+    if offset + 2 > len(tiff):
+        return 1
+    count = struct.unpack(order + 'H', tiff[offset:offset + 2])[0]
+    for entry in range(count):
+        start = offset + 2 + 12 * entry
+        if start + 12 > len(tiff):
+            break
+        tag, kind = struct.unpack(order + 'HH', tiff[start:start + 4])
+        if tag == 0x0112 and kind == 3:  # SHORT
+            value = struct.unpack(order + 'H', tiff[start + 8:start + 10])[0]
+            return value if 1 <= value <= 8 else 1
+    return 1
+
+
+def _jpeg_size(head: bytes) -> Optional[Tuple[int, int, int]]:
+    """(width, height, EXIF orientation) from a JPEG's first bytes, as
+    stored; None if the frame header is not found there."""
+    offset, orientation = 2, 1
     while offset + 9 <= len(head):
         if head[offset] != 0xFF:
             return None
@@ -36,23 +81,44 @@ def _jpeg_size(head: bytes) -> Optional[Tuple[int, int]]:
             offset += 1
             continue
         length = struct.unpack('>H', head[offset + 2:offset + 4])[0]
+        if marker == 0xE1 and head[offset + 4:offset + 10] == b'Exif\0\0':
+            orientation = _exif_orientation(head[offset + 4:offset + 2 +
+                                                 length])
         if marker in _SOF_MARKERS:
             height, width = struct.unpack('>HH', head[offset + 5:offset + 9])
-            return width, height
+            return width, height, orientation
         offset += 2 + length
     return None
 
 
+def _upright(path: str, width: int, height: int,
+             orientation: int) -> Tuple[int, int]:
+    """The size OpenCV decodes (it applies EXIF orientation to JPEG and
+    PNG: 5-8 turn the picture a quarter), checked against the limit."""
+    if orientation in (5, 6, 7, 8):
+        width, height = height, width
+    limit = max_image_pixels()
+    if width * height > limit:
+        raise FashionAIImageError(
+            f'image {path} is {width}x{height} pixels, over the '
+            f'{limit / 1e6:g}-megapixel limit; shrink it, or raise '
+            'FASHIONAI_MAX_IMAGE_PIXELS')
+    return width, height
+
+
 def image_size(path: str) -> Tuple[int, int]:
-    """Return ``(width, height)`` of an image, reading only its header/tail.
+    """Return ``(width, height)`` of an image as it decodes (EXIF
+    orientation applied, as OpenCV and MMPose's ``LoadImage`` apply it),
+    reading only its header/tail.
 
     Raises:
-        FashionAIImageError: The file is missing, empty, not an image, or a
-            JPEG cut short (no end-of-image marker).
+        FashionAIImageError: The file is missing, empty, not an image, a
+            JPEG cut short (no end-of-image marker), or larger than
+            :func:`max_image_pixels`.
     """
     try:
         file_size = os.path.getsize(path)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL in the path
         raise FashionAIImageError(f'image {path} does not exist') from None
     if file_size == 0:
         raise FashionAIImageError(f'image {path} is an empty file')
@@ -65,14 +131,29 @@ def image_size(path: str) -> Tuple[int, int]:
                     f'image {path} is a truncated JPEG (no end-of-image '
                     'marker)')
             size = _jpeg_size(head)
-            if size is not None and min(size) > 0:
-                return size
+            if size is not None and min(size[:2]) > 0:
+                return _upright(path, *size)
     try:
-        with Image.open(path) as image:
-            return image.size
-    except (UnidentifiedImageError, OSError) as error:
+        with warnings.catch_warnings():
+            # our own limit decides; PIL's warning would only repeat it
+            warnings.simplefilter('ignore', Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                width, height = image.size
+                _upright(path, width, height, 1)  # the limit, before EXIF
+                orientation = image.getexif().get(
+                    0x0112, 1) if (image.format in ('JPEG', 'PNG')) else 1
+    except FashionAIImageError:
+        raise  # over the limit: already said
+    except Image.DecompressionBombError:
+        raise FashionAIImageError(
+            f'image {path} claims more than '
+            f'{2 * Image.MAX_IMAGE_PIXELS / 1e6:.0f} megapixels; refused '
+            'before decoding') from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise FashionAIImageError(
             f'image {path} is not a readable image ({error})') from None
+    return _upright(path, width, height,
+                    orientation if isinstance(orientation, int) else 1)
 
 
 def read_image(path: str) -> np.ndarray:

@@ -66,8 +66,15 @@ def plot_evaluation(result: SubmissionEvaluation, path: str) -> None:
         f'{ne:7.2f}%  {osp.basename(image_id)[:28]}'
         for image_id, ne in worst_images(result)
     ]
+    # parse_math=False: a '$' in an image id is text, not a formula
     text_axis.text(
-        0, 1, '\n'.join(lines), va='top', family='monospace', fontsize=9)
+        0,
+        1,
+        '\n'.join(lines),
+        va='top',
+        family='monospace',
+        fontsize=9,
+        parse_math=False)
     figure.tight_layout()
     with atomic_write(path, 'wb') as file:
         figure.savefig(file, format='png', dpi=80)

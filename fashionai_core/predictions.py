@@ -25,8 +25,23 @@ def with_predictions(records: FashionAIRecords,
                      predictions: np.ndarray) -> FashionAIRecords:
     """Put predicted points (N, 24, 2) into ``records`` as a submission:
     points the image's category does not define (an ``'all'`` model
-    predicts all 24) become NaN and absent, the others visible."""
-    predictions[~CATEGORY_DEFINES[records.category_ids]] = np.nan
+    predicts all 24) become NaN and absent, the others visible.
+
+    Raises:
+        ValueError: A point the category defines is not finite (a broken
+            model), naming the first such image; nothing is written.
+    """
+    defined = CATEGORY_DEFINES[records.category_ids]
+    broken = np.flatnonzero(
+        (defined & ~np.isfinite(predictions).all(axis=-1)).any(axis=1))
+    if len(broken):
+        first = broken[0]
+        raise ValueError(
+            f'{len(broken)} images got NaN or infinite points from their '
+            f'{records.categories[first]} model, first '
+            f'{records.image_ids[first]}; expected finite pixels (is the '
+            'model broken?)')
+    predictions[~defined] = np.nan
     records.keypoints = predictions
     records.visibility = np.where(np.isnan(predictions[..., 0]), -1,
                                   1).astype(np.int8)

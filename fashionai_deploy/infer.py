@@ -22,6 +22,7 @@ from fashionai_core.image_check import FashionAIImageError, read_image
 from fashionai_core.keypoints import (ALL_CATEGORIES, CATEGORY_KEYPOINTS,
                                       NUM_KEYPOINTS, check_category,
                                       keypoint_index)
+from fashionai_core.paths import unique_outputs
 
 #: File name endings taken from a folder.
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')
@@ -117,20 +118,15 @@ def _check_outputs(paths: Sequence[str], root: str, out_dir: str) -> None:
     (``a.jpg`` and ``a.png``), or an image's drawing would overwrite an
     input image, naming both."""
     inputs = {osp.realpath(p): p for p in paths}
-    claimed: Dict[str, str] = {}
-    for path in paths:
-        for output in _outputs(osp.abspath(path), root, out_dir):
-            output = osp.realpath(output)
-            if output in claimed and claimed[output] != path:
-                raise ValueError(
-                    f'{claimed[output]} and {path} would both write '
-                    f'{output}; put them in different folders (or rename '
-                    'one)')
+    for index in range(2):  # the JSON, then the drawing
+        claimed = unique_outputs(
+            paths, lambda p: osp.realpath(
+                _outputs(osp.abspath(p), root, out_dir)[index]))
+        for output, path in claimed.items():
             if output in inputs:
                 raise ValueError(
                     f'the results for {path} would overwrite the image '
                     f'{inputs[output]}; choose another --out-dir')
-            claimed[output] = path
 
 
 def infer_images(model: Any,

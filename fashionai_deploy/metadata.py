@@ -8,6 +8,7 @@ validates it when a file is opened, so a file from another exporter, or one
 edited by hand, stops with the file and the field named.
 """
 import json
+import math
 from typing import Any, Dict, List, Mapping
 
 from fashionai_core.keypoints import (CATEGORY_KEYPOINTS, check_category,
@@ -61,14 +62,80 @@ def _fail(source: str, message: str) -> None:
         f'{source}: {message}; export the model with tools/export_onnx.py')
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(
+        value,
+        (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_size(value: Any) -> bool:
+    """``[width, height]``: two whole numbers of pixels in 1..MAX_SIDE."""
+    return isinstance(value, list) and len(value) == 2 and all(
+        isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= MAX_SIDE
+        for v in value)
+
+
+#: The largest network input or heatmap side a file may declare, pixels.
+MAX_SIDE = 4096
+
+#: Field -> (test, what it must be), checked before any field is used.
+_TYPES = {
+    'format_version': (lambda v: isinstance(v, int), 'an integer'),
+    'category': (lambda v: isinstance(v, str), 'a string'),
+    'keypoint_names':
+    (lambda v: isinstance(v, list) and all(isinstance(n, str)
+                                           for n in v), 'a list of names'),
+    'flip_indices': (lambda v: isinstance(v, list) and all(
+        isinstance(i, int) and not isinstance(i, bool)
+        for i in v), 'a list of channel indices'),
+    'input_size':
+    (_is_size, f'[width, height], whole pixels in 1..{MAX_SIDE}'),
+    'bbox_padding':
+    (lambda v: _is_number(v) and 0.5 <= v <= 10, 'a number in [0.5, 10]'),
+    'use_udp': (lambda v: isinstance(v, bool), 'true or false'),
+    'mean': (lambda v: isinstance(v, list) and len(v) == 3 and all(
+        _is_number(x) for x in v), 'three finite numbers'),
+    'std': (lambda v: isinstance(v, list) and len(v) == 3 and all(
+        _is_number(x) and x > 0 for x in v), 'three positive numbers'),
+    'bgr_to_rgb': (lambda v: isinstance(v, bool), 'true or false'),
+    'codec': (lambda v: isinstance(v, Mapping), 'an object'),
+    'flip_test': (lambda v: isinstance(v, Mapping) and isinstance(
+        v.get('enabled'), bool) and isinstance(v.get(
+            'shift_heatmap'), bool) and _is_number(v.get('simcc_x_shift')),
+                  'enabled and shift_heatmap (true or false), simcc_x_shift '
+                  '(a number)'),
+    'outputs':
+    (lambda v: isinstance(v, list) and all(isinstance(n, str) for n in v),
+     'a list of output names'),
+}
+#: Codec field -> (test, what it must be).
+_CODEC_TYPES = {
+    'input_size':
+    (_is_size, f'[width, height], whole pixels in 1..{MAX_SIDE}'),
+    'heatmap_size':
+    (_is_size, f'[width, height], whole pixels in 1..{MAX_SIDE}'),
+    'blur_kernel_size': (lambda v: isinstance(v, int) and not isinstance(
+        v, bool) and 1 <= v <= 99 and v % 2 == 1, 'an odd number in 1..99'),
+    'unbiased': (lambda v: isinstance(v, bool), 'true or false'),
+    'simcc_split_ratio':
+    (lambda v: _is_number(v) and 0.5 <= v <= 16, 'a number in [0.5, 16]'),
+}
+
+
 def check_metadata(metadata: Mapping[str, Any], source: str) -> None:
     """Raise :class:`MetadataError` naming ``source`` and the field unless
-    ``metadata`` is a complete, consistent FashionAI document."""
+    ``metadata`` is a complete, consistent FashionAI document: every field
+    present, of its type and in its range, and agreeing with the others."""
     for field in FIELDS:
         if field not in metadata:
             _fail(
                 source, f'the FashionAI metadata has no {field!r} field '
                 f'({FIELDS[field]})')
+        test, expected = _TYPES[field]
+        if not test(metadata[field]):
+            _fail(
+                source, f'metadata {field} is {_shown(metadata[field])}; '
+                f'expected {expected}')
     if metadata['format_version'] != FORMAT_VERSION:
         _fail(
             source, f'metadata format_version is '
@@ -99,6 +166,11 @@ def check_metadata(metadata: Mapping[str, Any], source: str) -> None:
     for field in CODEC_FIELDS[kind]:
         if field not in codec:
             _fail(source, f'metadata codec {kind} has no {field!r} field')
+        test, expected = _CODEC_TYPES[field]
+        if not test(codec[field]):
+            _fail(
+                source, f'metadata codec {field} is {_shown(codec[field])}; '
+                f'expected {expected}')
     if list(codec['input_size']) != list(metadata['input_size']):
         _fail(
             source, f'metadata codec input_size {codec["input_size"]} is '
@@ -107,9 +179,12 @@ def check_metadata(metadata: Mapping[str, Any], source: str) -> None:
         _fail(
             source, f'metadata outputs {metadata["outputs"]} are not '
             f'{kind}\'s {CODEC_OUTPUTS[kind]}')
-    for field in ('mean', 'std'):
-        if len(metadata[field]) != 3:
-            _fail(source, f'metadata {field} needs 3 values')
+
+
+def _shown(value: Any) -> str:
+    """A field's value for a message, cut short."""
+    text = json.dumps(value) if not isinstance(value, Mapping) else 'an object'
+    return text if len(text) <= 40 else text[:37] + '...'
 
 
 def metadata_from_props(props: Mapping[str, str],
@@ -125,8 +200,10 @@ def metadata_from_props(props: Mapping[str, str],
         _fail(source, f'the file has no {METADATA_KEY!r} metadata')
     try:
         metadata = json.loads(props[METADATA_KEY])
-    except json.JSONDecodeError as error:
-        _fail(source, f'the {METADATA_KEY!r} metadata is not JSON ({error})')
+    except (ValueError, RecursionError) as error:
+        reason = 'nested too deeply' if isinstance(error,
+                                                   RecursionError) else error
+        _fail(source, f'the {METADATA_KEY!r} metadata is not JSON ({reason})')
     if not isinstance(metadata, dict):
         _fail(source, f'the {METADATA_KEY!r} metadata is not a JSON object')
     check_metadata(metadata, source)

@@ -93,6 +93,23 @@ class OnnxPoseModel:
                     f'{self.path}: output {output.name} has {output.shape[1]}'
                     f' keypoint channels, the metadata names {count} '
                     f'({meta["category"]})')
+            expected = self._expected_output_dims(output.name)
+            if list(output.shape[2:]) != expected:
+                raise MetadataError(
+                    f'{self.path}: output {output.name} is {output.shape[2:]}'
+                    f' per keypoint, the metadata\'s codec says {expected} '
+                    '(heatmap size or SimCC split ratio); the file was edited')
+
+    def _expected_output_dims(self, output: str) -> List[int]:
+        """An output's shape after (batch, keypoints), as the codec says."""
+        codec = self.metadata['codec']
+        width, height = codec['input_size']
+        if output == 'heatmaps':
+            heatmap_width, heatmap_height = codec['heatmap_size']
+            return [heatmap_height, heatmap_width]
+        ratio = codec['simcc_split_ratio']
+        side = width if output == 'simcc_x' else height
+        return [int(side * ratio)]
 
     def _run(self, inputs: np.ndarray) -> List[np.ndarray]:
         """The network on (N, 3, h, w), in chunks of a fixed-batch file."""

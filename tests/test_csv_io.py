@@ -66,27 +66,30 @@ def with_cell(row, column, value):
     return row
 
 
-@pytest.mark.parametrize('rows,line,column,message', [
-    ([BLOUSE_ROW[:20]], 2, 21, 'row has 20 cells; expected 26'),
-    ([BLOUSE_ROW + ['1_1_1']], 2, 27, 'row has 27 cells; expected 26'),
-    ([with_cell(BLOUSE_ROW, 5, '12_34')], 2, 5, "'12_34' is not x_y_v"),
-    ([with_cell(BLOUSE_ROW, 5, 'a_b_1')], 2, 5, 'must be integers'),
-    ([with_cell(BLOUSE_ROW, 5, '1.5_2_1')], 2, 5, 'must be integers'),
-    # docs/bad_input.md: annotations say "integers" for nan as well
-    ([with_cell(BLOUSE_ROW, 5, 'nan_nan_1')], 2, 5, 'must be integers'),
-    ([with_cell(BLOUSE_ROW, 5, '1_2_2')], 2, 5, 'v=2; expected 1'),
-    ([with_cell(BLOUSE_ROW, 5, '10_20_-1')], 2, 5, "expected '-1_-1_-1'"),
-    ([with_cell(BLOUSE_ROW, 2, 'Blouse')
-      ], 2, 2, "unknown category 'Blouse' .*lower case: 'blouse'"),
-    ([with_cell(BLOUSE_ROW, 2, 'shirt')], 2, 2, "unknown category 'shirt'"),
-    ([BLOUSE_ROW, SKIRT_ROW,
-      with_cell(BLOUSE_ROW, 3, '1_1_1')
-      ], 4, 1, "duplicate image_id 'Images/blouse/a.jpg' with a different row "
-     'than on line 2'),
-    ([with_cell(BLOUSE_ROW, 10, '5_5_1')], 2, 10,
-     "waistline_left is not a blouse keypoint; expected '-1_-1_-1'"),
-    ([with_cell(BLOUSE_ROW, 1, '')], 2, 1, 'image_id is empty'),
-])
+@pytest.mark.parametrize(
+    'rows,line,column,message',
+    [
+        ([BLOUSE_ROW[:20]], 2, 21, 'row has 20 cells; expected 26'),
+        ([BLOUSE_ROW + ['1_1_1']], 2, 27, 'row has 27 cells; expected 26'),
+        ([with_cell(BLOUSE_ROW, 5, '12_34')], 2, 5, "'12_34' is not x_y_v"),
+        ([with_cell(BLOUSE_ROW, 5, 'a_b_1')], 2, 5, 'must be integers'),
+        ([with_cell(BLOUSE_ROW, 5, '1.5_2_1')], 2, 5, 'must be integers'),
+        # docs/bad_input.md: annotations say "integers" for nan as well
+        ([with_cell(BLOUSE_ROW, 5, 'nan_nan_1')], 2, 5, 'must be integers'),
+        ([with_cell(BLOUSE_ROW, 5, '1_2_2')], 2, 5, 'v=2; expected 1'),
+        ([with_cell(BLOUSE_ROW, 5, '10_20_-1')], 2, 5, "expected '-1_-1_-1'"),
+        ([with_cell(BLOUSE_ROW, 2, 'Blouse')
+          ], 2, 2, "unknown category 'Blouse' .*lower case: 'blouse'"),
+        ([with_cell(BLOUSE_ROW, 2, 'shirt')
+          ], 2, 2, "unknown category 'shirt'"),
+        ([BLOUSE_ROW, SKIRT_ROW,
+          with_cell(BLOUSE_ROW, 3, '1_1_1')], 4, 1,
+         "duplicate image_id 'Images/blouse/a.jpg' with a different row "
+         'than on line 2'),
+        ([with_cell(BLOUSE_ROW, 10, '5_5_1')], 2, 10,
+         "waistline_left is not a blouse keypoint; expected '-1_-1_-1'"),
+        ([with_cell(BLOUSE_ROW, 1, '')], 2, 1, 'image_id is empty'),
+    ])
 def test_malformed_rows(tmp_path, rows, line, column, message):
     path = write_rows(tmp_path, rows)
     with pytest.raises(FashionAICSVError, match=message) as info:

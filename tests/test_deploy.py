@@ -299,6 +299,40 @@ def test_both_backends_predict_in_the_detection_files_boxes(
 
 
 @pytest.mark.slow
+def test_an_exif_rotated_photo_predicts_as_its_upright_twin(
+        trained_elsewhere, exported_blouse, blouse_test_split, tmp_path):
+    """A phone JPEG stored sideways with Orientation=6: OpenCV turns its
+    pixels upright, so its box must be the upright size too."""
+    from PIL import Image
+    root = tmp_path / 'photos'
+    (root / 'Images' / 'blouse').mkdir(parents=True)
+    source = sorted((blouse_test_split / 'Images' / 'blouse').glob('*.jpg'))[0]
+    upright = cv2.imread(str(source))  # 120x96
+    stored = np.ascontiguousarray(np.rot90(upright, 1))  # turned left
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 clockwise to display"
+    Image.fromarray(stored[..., ::-1]).save(
+        root / 'Images/blouse/phone.jpg', quality=95, exif=exif.tobytes())
+    # the twin: exactly the pixels the decoder gives for the phone file
+    decoded = cv2.imread(str(root / 'Images/blouse/phone.jpg'))
+    assert decoded.shape[:2] == upright.shape[:2]
+    cv2.imwrite(str(root / 'Images/blouse/twin.png'), decoded)
+    from fashionai_core.image_check import image_size
+    assert image_size(str(root / 'Images/blouse/phone.jpg')) == (120, 96)
+    (root / 'test.csv').write_text('image_id,image_category\n'
+                                   'Images/blouse/phone.jpg,blouse\n'
+                                   'Images/blouse/twin.png,blouse\n')
+    outputs = predict_both(root, tmp_path, 'blouse',
+                           trained_elsewhere.checkpoint, exported_blouse)
+    torch_points, onnx_points = (
+        read_fashionai_csv(path, allow_decimal=True).keypoints[:, :13]
+        for path in outputs)
+    for points in (torch_points, onnx_points):
+        assert point_distances(points[0], points[1]).max() < 0.05
+    assert point_distances(torch_points, onnx_points).max() < 0.05
+
+
+@pytest.mark.slow
 def test_simcc_all_model_predicts_the_same_through_onnxruntime(tmp_path):
     config = tmp_path / 'tiny_rtmpose_all.py'
     config.write_text(f'_base_ = [{str(RTMPOSE_CONFIG)!r}]\n' + TINY_RTMPOSE)
@@ -375,15 +409,47 @@ def test_onnx_files_that_do_not_fit_are_refused(exported_blouse, tmp_path):
         meta['keypoint_names'] = list(CATEGORY_KEYPOINTS['skirt'])
         meta['flip_indices'] = fashionai_flip_indices('skirt')
 
-    cases = [(drop_codec, "has no 'codec' field"),
-             (other_size, 'exported for another input size'),
-             (skirt, 'has 13 keypoint channels, the metadata names 4')]
+    def setter(field, value, codec=False):
+
+        def change(meta):
+            (meta['codec'] if codec else meta)[field] = value
+
+        return change
+
+    cases = [
+        (drop_codec, "has no 'codec' field"),
+        (other_size, 'exported for another input size'),
+        (skirt, 'has 13 keypoint channels, the metadata names 4'),
+        # each of these used to exit 0 with wrong points, or a traceback
+        (setter('heatmap_size', [32, 32], codec=True),
+         r'output heatmaps is \[16, 16\] per keypoint, the metadata\'s '
+         r'codec says \[32, 32\]'),
+        (setter('bbox_padding', 0), r'metadata bbox_padding is 0; expected '
+         r'a number in \[0.5, 10\]'),
+        (setter('bbox_padding', -1.25), 'metadata bbox_padding is -1.25'),
+        (setter('bbox_padding', '1.25'), 'metadata bbox_padding is "1.25"'),
+        (setter('std', [58.4, 0, 57.4]), 'metadata std is .*; expected three '
+         'positive numbers'),
+        (setter('use_udp', 'true'), 'metadata use_udp is "true"; expected '
+         'true or false'),
+        (setter('flip_test', True), 'metadata flip_test is true; expected '
+         'enabled and shift_heatmap'),
+        (setter('input_size', [64, 10**6]), 'metadata input_size is'),
+        (setter('blur_kernel_size', 10, codec=True),
+         'metadata codec blur_kernel_size is 10; expected an odd number'),
+    ]
     for change, message in cases:
         path = rewrite_metadata(exported_blouse, tmp_path / 'changed.onnx',
                                 change)
         with pytest.raises(MetadataError, match=message) as error:
             OnnxPoseModel(str(path))
         assert str(path) in str(error.value)
+    deep = onnx.load(str(exported_blouse))
+    (prop, ) = [p for p in deep.metadata_props if p.key == METADATA_KEY]
+    prop.value = '[' * 100_000 + ']' * 100_000
+    onnx.save(deep, str(tmp_path / 'deep.onnx'))
+    with pytest.raises(MetadataError, match='not JSON .nested too deeply'):
+        OnnxPoseModel(str(tmp_path / 'deep.onnx'))
     bare = onnx.load(str(exported_blouse))
     del bare.metadata_props[:]
     onnx.save(bare, str(tmp_path / 'bare.onnx'))

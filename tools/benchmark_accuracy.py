@@ -51,7 +51,7 @@ from fashionai_core.cli import run_tool
 from fashionai_core.csv_io import read_fashionai_csv, write_submission
 from fashionai_core.keypoints import CATEGORIES
 from fashionai_core.submission_evaluation import evaluate_submission
-from fashionai_dataset.synthetic import ensure_synthetic
+from fashionai_dataset.synthetic import NotSyntheticDataError, ensure_synthetic
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEFAULT_CONFIGS = [
@@ -230,7 +230,7 @@ def table_row(label: List[str], metrics: Dict[str, float],
     return label + cells + [f'{metrics["fashionai/NE"]:.2f}', minutes]
 
 
-def main() -> None:
+def main() -> Optional[int]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--configs', nargs='+', default=DEFAULT_CONFIGS)
     parser.add_argument('--sizes', nargs='+', type=int, default=[128, 192])
@@ -242,7 +242,11 @@ def main() -> None:
     args.data, args.work_dir = osp.abspath(args.data), osp.abspath(
         args.work_dir)
     start = time.time()
-    ensure_synthetic(args.data, DATA_SIZES, seed=SEED, nproc=2)
+    try:
+        ensure_synthetic(args.data, DATA_SIZES, seed=SEED, nproc=2)
+    except NotSyntheticDataError as error:
+        print(f'error: {error}', file=sys.stderr)
+        return 1
     os.makedirs(args.work_dir, exist_ok=True)
 
     rows, records = [], []

@@ -30,8 +30,9 @@ import datetime
 import json
 import os
 import os.path as osp
+import sys
 import time
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 from benchmark_accuracy import (DATA_SIZES, DEFAULT_CONFIGS, SEED, machine,
@@ -47,7 +48,7 @@ from fashionai_core.keypoints import CATEGORIES
 from fashionai_core.submission_evaluation import evaluate_submission
 from fashionai_dataset.apis import merge_checkpoints
 from fashionai_dataset.config_utils import pipeline_for_codec
-from fashionai_dataset.synthetic import ensure_synthetic
+from fashionai_dataset.synthetic import NotSyntheticDataError, ensure_synthetic
 
 ROTATIONS = (-10.0, 0.0, 10.0)
 
@@ -98,7 +99,7 @@ def ensemble_config(configs: List[Config]) -> Config:
     return cfg
 
 
-def main() -> None:
+def main() -> Optional[int]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--configs', nargs=2, default=DEFAULT_CONFIGS)
     parser.add_argument('--size', type=int, default=128)
@@ -110,7 +111,11 @@ def main() -> None:
     args.data, args.work_dir = osp.abspath(args.data), osp.abspath(
         args.work_dir)
     start = time.time()
-    ensure_synthetic(args.data, DATA_SIZES, seed=SEED, nproc=2)
+    try:
+        ensure_synthetic(args.data, DATA_SIZES, seed=SEED, nproc=2)
+    except NotSyntheticDataError as error:
+        print(f'error: {error}', file=sys.stderr)
+        return 1
     os.makedirs(args.work_dir, exist_ok=True)
 
     configs, checkpoints, names = [], [], []

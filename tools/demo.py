@@ -30,7 +30,7 @@ from tabulate import tabulate
 
 from fashionai_core.cli import run_tool
 from fashionai_core.keypoints import CATEGORIES
-from fashionai_dataset.synthetic import ensure_synthetic
+from fashionai_dataset.synthetic import NotSyntheticDataError, ensure_synthetic
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join(REPO_ROOT, 'configs', 'fashionai',
@@ -39,6 +39,8 @@ TOOLS = osp.join(REPO_ROOT, 'tools')
 #: Images per category and split; seed 0.
 FULL = dict(train=300, val=40, test=40)
 QUICK = dict(train=6, val=2, test=3)
+#: The file that marks a work folder as the demo's own.
+DEMO_MARKER = 'made_by_demo.txt'
 
 
 def run(command: List[str]) -> None:
@@ -54,7 +56,27 @@ def mim(*args: str) -> List[str]:
     return [osp.join(osp.dirname(sys.executable), 'mim'), *args]
 
 
-def main() -> None:
+def empty_work_dir(work: str) -> None:
+    """Start ``work`` afresh: a folder an earlier demo made (its marker
+    file) is deleted; one the demo did not make is refused, not touched.
+
+    Raises:
+        NotSyntheticDataError: ``work`` has contents and no marker.
+    """
+    marker = osp.join(work, DEMO_MARKER)
+    if osp.isfile(marker):
+        shutil.rmtree(work)
+    elif osp.exists(work) and (not osp.isdir(work) or os.listdir(work)):
+        raise NotSyntheticDataError(
+            f'{work}: not a folder made by tools/demo.py (no {DEMO_MARKER}), '
+            'so it is left as it is; pass another --work-dir')
+    os.makedirs(work, exist_ok=True)
+    with open(marker, 'w') as file:
+        file.write('made by tools/demo.py, which deletes this folder when '
+                   'it runs again\n')
+
+
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--data', default='data/fashionai')
     parser.add_argument('--work-dir', default='work_dirs/demo')
@@ -62,7 +84,12 @@ def main() -> None:
     args = parser.parse_args()
     start = time.time()
     data, work = osp.abspath(args.data), osp.abspath(args.work_dir)
-    ensure_synthetic(data, QUICK if args.quick else FULL, seed=0, nproc=2)
+    try:
+        ensure_synthetic(data, QUICK if args.quick else FULL, seed=0, nproc=2)
+        empty_work_dir(work)
+    except NotSyntheticDataError as error:
+        print(f'error: {error}', file=sys.stderr)
+        return 1
 
     overrides = [
         f'train_dataloader.dataset.data_root={data}/train/',
@@ -75,7 +102,6 @@ def main() -> None:
             'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
             'train_dataloader.batch_size=8', 'default_hooks.logger.interval=1'
         ]
-    shutil.rmtree(work, ignore_errors=True)
     run(
         mim('train', 'mmpose', CONFIG, '--work-dir', work, '--cfg-options',
             *overrides))
@@ -122,6 +148,7 @@ def main() -> None:
           f'{osp.join(work, "evaluation.png")}, '
           f'{osp.join(work, "predictions.png")}')
     print(f'demo finished in {(time.time() - start) / 60:.1f} min')
+    return 0
 
 
 if __name__ == '__main__':

@@ -40,13 +40,33 @@ def named_paths(pairs: List[str], option: str) -> Dict[str, str]:
     return result
 
 
+#: The largest NE (percent) a results file may report: a point 100 times
+#: its normalizer away.
+MAX_NE = 1e4
+
+
 def read_json_results(path: str) -> Dict[str, float]:
+    """NE per category from ``tools/evaluate.py --json``; each value checked
+    to be a finite number in [0, :data:`MAX_NE`]."""
     with open(path) as file:
-        summary = json.load(file)
+        try:
+            summary = json.load(file)
+        except (ValueError, RecursionError) as error:
+            raise ValueError(f'{path}: not the JSON of tools/evaluate.py '
+                             f'--json ({type(error).__name__})') from None
+    if not isinstance(summary, dict):
+        raise ValueError(f'{path}: expected the JSON object of '
+                         'tools/evaluate.py --json')
     found = {c: summary[f'NE/{c}'] for c in CATEGORIES if f'NE/{c}' in summary}
     if not found:
         raise ValueError(f'{path}: no NE/<category> entries; expected the '
                          'JSON of tools/evaluate.py --json')
+    for category, value in found.items():
+        if isinstance(value, bool) or not isinstance(
+                value, (int, float)) or not 0 <= value <= MAX_NE:
+            raise ValueError(
+                f'{path} (NE/{category}): expected a finite NE in [0, '
+                f'{MAX_NE:g}] percent, got {value!r}')
     return found
 
 

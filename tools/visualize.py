@@ -11,6 +11,7 @@ image (same relative path); ``--sheet`` one contact sheet.
 import argparse
 import os
 import os.path as osp
+import sys
 from collections import Counter
 
 import cv2
@@ -19,7 +20,9 @@ from fashionai_core.atomic import atomic_write
 from fashionai_core.cli import run_tool
 from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_core.draw import contact_sheet, draw_keypoints
+from fashionai_core.image_check import FashionAIImageError, read_image
 from fashionai_core.keypoints import CATEGORIES
+from fashionai_core.paths import unique_outputs
 
 
 def write_png(path: str, image) -> None:
@@ -29,7 +32,7 @@ def write_png(path: str, image) -> None:
         file.write(encoded.tobytes())
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('image_root', help='folder image_id is relative to')
     parser.add_argument('--ann', help='ground-truth annotation CSV')
@@ -44,10 +47,14 @@ def main() -> None:
     if not args.ann and not args.pred:
         parser.error('give --ann, --pred or both')
 
-    truth = read_fashionai_csv(args.ann) if args.ann else None
-    predictions = (
-        read_fashionai_csv(args.pred, allow_decimal=True)
-        if args.pred else None)
+    try:
+        truth = read_fashionai_csv(args.ann) if args.ann else None
+        predictions = (
+            read_fashionai_csv(args.pred, allow_decimal=True)
+            if args.pred else None)
+    except (FileNotFoundError, ValueError) as error:  # FashionAICSVError
+        print(f'error: {error}', file=sys.stderr)
+        return 1
     listing = truth or predictions
     predicted_rows = predictions.index_of() if predictions else {}
     rows = [
@@ -60,14 +67,29 @@ def main() -> None:
         rank[row] = seen[listing.categories[row]]
         seen[listing.categories[row]] += 1
     rows = sorted(rows, key=lambda r: rank[r])[:args.num]
+    outputs = {}
+    if args.out_dir:
+        # image ids are inside the image root (the reader checks), so
+        # these are inside --out-dir; a.jpg and a.png would share a.png
+        try:
+            drawings = unique_outputs(
+                (listing.image_ids[row] for row in rows),
+                lambda image_id: osp.join(args.out_dir,
+                                          osp.splitext(image_id)[0] + '.png'))
+        except ValueError as error:
+            print(f'error: {error}', file=sys.stderr)
+            return 1
+        row_of = listing.index_of()
+        outputs = {row_of[image_id]: out for out, image_id in drawings.items()}
     images, captions = [], []
     for row in rows:
         image_id = listing.image_ids[row]
         category = listing.categories[row]
-        image = cv2.imread(osp.join(args.image_root, image_id))
-        if image is None:
-            raise SystemExit(f'error: cannot read image '
-                             f'{osp.join(args.image_root, image_id)}')
+        try:
+            image = read_image(osp.join(args.image_root, image_id))
+        except FashionAIImageError as error:
+            print(f'error: {error}', file=sys.stderr)
+            return 1
         if truth is not None:
             image = draw_keypoints(image, truth.keypoints[row],
                                    truth.visibility[row], category)
@@ -80,9 +102,8 @@ def main() -> None:
                 category,
                 prediction=True)
         if args.out_dir:
-            out = osp.join(args.out_dir, osp.splitext(image_id)[0] + '.png')
-            os.makedirs(osp.dirname(out), exist_ok=True)
-            write_png(out, image)
+            os.makedirs(osp.dirname(outputs[row]), exist_ok=True)
+            write_png(outputs[row], image)
         images.append(image)
         captions.append(f'{category} {osp.basename(image_id)[:12]}')
     if args.sheet:
@@ -90,6 +111,7 @@ def main() -> None:
         print(f'{len(images)} images drawn on {args.sheet}')
     else:
         print(f'{len(images)} images drawn into {args.out_dir}')
+    return 0
 
 
 if __name__ == '__main__':

@@ -79,19 +79,54 @@ def load_pose_model(checkpoint: str,
         estimator.backbone.init_cfg = None  # the checkpoint has the weights
     estimator.train_cfg = None
     estimator.setdefault('test_cfg', {})['flip_test'] = flip_test
-    model = MODELS.build(cfg.model) if tta else build_pose_estimator(
-        cfg.model)
-    load_state_dict(
-        model.module if tta else model,
-        state.get('state_dict', state),
-        strict=True)
+    model = MODELS.build(cfg.model) if tta else build_pose_estimator(cfg.model)
+    weights = state.get('state_dict', state)
+    _check_finite(weights, checkpoint)
+    load_state_dict(model.module if tta else model, weights, strict=True)
     # mmpose.apis.init_model would read a METAINFO class attribute, but a
-    # FashionAI dataset's metainfo depends on its category
-    model.dataset_meta = meta.get('dataset_meta') or parse_pose_metainfo(
+    # FashionAI dataset's metainfo depends on its category; a checkpoint's
+    # stored copy is checked against it, not believed
+    model.dataset_meta = parse_pose_metainfo(
         fashionai_metainfo(cfg.test_dataloader.dataset.category))
+    _check_stored_metainfo(
+        meta.get('dataset_meta'), model.dataset_meta, checkpoint)
     model.cfg = cfg
     model.checkpoint = checkpoint
     return model.to(device).eval()
+
+
+def _check_finite(weights: Dict[str, torch.Tensor], checkpoint: str) -> None:
+    """Raise ValueError if a weight holds NaN or infinity (a diverged or
+    damaged model predicts garbage at finite-looking places)."""
+    for name, tensor in weights.items():
+        if torch.is_tensor(tensor) and tensor.is_floating_point() and (
+                not torch.isfinite(tensor).all()):
+            count = int((~torch.isfinite(tensor)).sum())
+            raise ValueError(
+                f'{checkpoint}: {count} values of {name} are NaN or '
+                'infinite; expected finite weights (the training diverged, '
+                'or the file was damaged)')
+
+
+def _check_stored_metainfo(stored: Optional[dict], expected: dict,
+                           checkpoint: str) -> None:
+    """Raise ValueError naming what a checkpoint's stored ``dataset_meta``
+    changes in the config's keypoints (count, names, flip pairs)."""
+    if not stored:
+        return
+    for key, what in (('num_keypoints', 'the keypoint count'),
+                      ('keypoint_id2name', 'the keypoint names'),
+                      ('flip_indices', 'the flip pairs')):
+        value = stored.get(key)
+        if key == 'flip_indices' and value is not None:
+            value = [int(i) for i in value]
+        if key == 'keypoint_id2name' and isinstance(value, dict):
+            value = {int(k): v for k, v in value.items()}
+        if value != expected[key]:
+            raise ValueError(
+                f'{checkpoint}: its stored dataset_meta differs from the '
+                f'config\'s keypoints in {what} ({key}); the file was edited '
+                'or belongs to another config')
 
 
 def _is_tta(model_cfg: dict) -> bool:
@@ -99,8 +134,8 @@ def _is_tta(model_cfg: dict) -> bool:
     model_type = model_cfg.get('type')
     if isinstance(model_type, str):
         model_type = MODELS.get(model_type)
-    return isinstance(model_type, type) and issubclass(
-        model_type, BaseTTAModel)
+    return isinstance(model_type, type) and issubclass(model_type,
+                                                       BaseTTAModel)
 
 
 def model_category(model: nn.Module) -> str:
@@ -266,8 +301,8 @@ def predict_csv(models: Dict[str, Union[nn.Module, Sequence[nn.Module]]],
     weights = weights or {}
     for category, members in models.items():
         check_category(category)
-        for member in (members if isinstance(members, Sequence) else
-                       [members]):
+        for member in (members
+                       if isinstance(members, Sequence) else [members]):
             _check_model_category(member, category)
     check_models_cover(records, models, test_csv)
     predictions = np.full((len(records), NUM_KEYPOINTS, 2), np.nan)

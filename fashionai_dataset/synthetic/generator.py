@@ -304,6 +304,20 @@ def generate_synthetic(out_dir: str,
     return paths
 
 
+class NotSyntheticDataError(ValueError):
+    """A folder that would be replaced was not made by this generator."""
+
+
+def _read_stamp(stamp: str) -> Optional[dict]:
+    """The stamp's record, or None where there is no readable one."""
+    try:
+        with open(stamp) as file:
+            record = json.load(file)
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
 def ensure_synthetic(out_dir: str,
                      images_per_category: Dict[str, int],
                      seed: int = 0,
@@ -312,7 +326,9 @@ def ensure_synthetic(out_dir: str,
     """Render a dataset into ``out_dir`` unless this exact one is there.
 
     A ``synthetic.json`` stamp in ``out_dir`` records the counts and seed;
-    a folder with another stamp (or none) is deleted and rendered again.
+    a folder with another stamp is a dataset this generator made, and is
+    deleted and rendered again. A folder without the stamp (the real
+    release, say) is never touched.
 
     Args:
         out_dir: Output folder.
@@ -323,16 +339,24 @@ def ensure_synthetic(out_dir: str,
 
     Returns:
         bool: Whether anything was rendered.
+
+    Raises:
+        NotSyntheticDataError: ``out_dir`` is a file, or a folder with
+            contents but no readable stamp.
     """
     stamp = osp.join(out_dir, 'synthetic.json')
     wanted = dict(images_per_category, seed=seed)
     if scenes:
         wanted['scenes'] = True
-    if osp.exists(stamp):
-        with open(stamp) as file:
-            if json.load(file) == wanted:
-                print(f'using the synthetic data already in {out_dir}')
-                return False
+    made_here = _read_stamp(stamp)
+    if made_here == wanted:
+        print(f'using the synthetic data already in {out_dir}')
+        return False
+    if made_here is None and (osp.isfile(out_dir) or
+                              (osp.isdir(out_dir) and os.listdir(out_dir))):
+        raise NotSyntheticDataError(
+            f'{out_dir}: not a synthetic dataset made by make_synthetic (no '
+            'synthetic.json), so it is left as it is; pass another --data')
     shutil.rmtree(out_dir, ignore_errors=True)
     generate_synthetic(
         out_dir, images_per_category, seed=seed, nproc=nproc, scenes=scenes)

@@ -1,0 +1,47 @@
+"""Paths a received file names: kept inside the folders the user gave.
+
+An ``image_id`` in a CSV is a path relative to the image root the user
+names; one that is absolute or climbs out with ``..`` would make a tool
+read (or, for per-image outputs, write) outside that folder.
+"""
+import posixpath
+from typing import Callable, Dict, Iterable, Optional, TypeVar
+
+Source = TypeVar('Source')
+
+
+def image_id_problem(image_id: str) -> Optional[str]:
+    """Why ``image_id`` is not a relative path inside its root, or None.
+
+    The reason is the same whether or not the path exists, so an error
+    message tells nothing about the machine.
+    """
+    if '\0' in image_id:
+        return 'holds a NUL character'
+    drive = len(image_id) > 1 and image_id[1] == ':'  # C:
+    if image_id.startswith(('/', '\\')) or drive:
+        return 'is an absolute path'
+    parts = image_id.replace('\\', '/').split('/')
+    if '..' in parts:
+        return 'has a ".." part, which can leave the image root'
+    if posixpath.normpath(image_id.replace('\\', '/')) in ('.', ''):
+        return 'names the image root itself'
+    return None
+
+
+def unique_outputs(sources: Iterable[Source],
+                   output_of: Callable[[Source], str]) -> Dict[str, Source]:
+    """Output path -> source, raising if two sources share an output.
+
+    Raises:
+        ValueError: Naming both sources and the output they would share.
+    """
+    claimed: Dict[str, Source] = {}
+    for source in sources:
+        output = output_of(source)
+        if output in claimed:
+            raise ValueError(f'{claimed[output]} and {source} would both '
+                             f'write {output}; rename one, or put them in '
+                             'different folders')
+        claimed[output] = source
+    return claimed
