@@ -42,6 +42,8 @@ class OnnxPoseModel:
         if not osp.isfile(path):
             raise FileNotFoundError(f'{path}: no such ONNX file')
         options = onnxruntime.SessionOptions()
+        # its failures reach the user as one MetadataError line instead
+        options.log_severity_level = 4
         if threads:
             options.intra_op_num_threads = threads
         try:
@@ -112,7 +114,21 @@ class OnnxPoseModel:
         return [int(side * ratio)]
 
     def _run(self, inputs: np.ndarray) -> List[np.ndarray]:
-        """The network on (N, 3, h, w), in chunks of a fixed-batch file."""
+        """The network on (N, 3, h, w), in chunks of a fixed-batch file.
+
+        Raises:
+            MetadataError: onnxruntime fails to run the graph (a file whose
+                nodes do not fit together), naming the file.
+        """
+        try:
+            return self._run_chunks(inputs)
+        except Exception as error:  # onnxruntime raises its own types
+            raise MetadataError(
+                f'{self.path}: onnxruntime cannot run the network '
+                f'({str(error).splitlines()[0][:200]}); export the model '
+                'again with tools/export_onnx.py') from None
+
+    def _run_chunks(self, inputs: np.ndarray) -> List[np.ndarray]:
         name = self.session.get_inputs()[0].name
         if self.batch is None:
             return self.session.run(None, {name: inputs})

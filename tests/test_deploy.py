@@ -10,6 +10,7 @@ from typing import Dict, List
 import cv2
 import numpy as np
 import onnx
+import onnx.numpy_helper
 import pytest
 import torch
 from mmengine.config import Config
@@ -455,6 +456,31 @@ def test_onnx_files_that_do_not_fit_are_refused(exported_blouse, tmp_path):
     onnx.save(bare, str(tmp_path / 'bare.onnx'))
     with pytest.raises(MetadataError, match="has no 'fashionai' metadata"):
         OnnxPoseModel(str(tmp_path / 'bare.onnx'))
+
+
+def test_a_graph_that_fails_in_onnxruntime_is_one_line(exported_blouse,
+                                                       blouse_test_split,
+                                                       tmp_path):
+    proto = onnx.load(str(exported_blouse))
+    weight = max(proto.graph.initializer, key=lambda t: len(t.dims))
+    # a convolution weight with the input channels of another network
+    array = onnx.numpy_helper.to_array(weight)
+    broken = np.zeros((array.shape[0], array.shape[1] + 5) + array.shape[2:],
+                      array.dtype)
+    weight.CopyFrom(onnx.numpy_helper.from_array(broken, weight.name))
+    path = tmp_path / 'broken.onnx'
+    onnx.save(proto, str(path))
+    out = tmp_path / 'never.csv'
+    result = run_tool('predict.py', blouse_test_split / 'test.csv',
+                      blouse_test_split, out, '--backend', 'onnxruntime',
+                      '--model', f'blouse={path}')
+    assert result.returncode == 1, result.stderr
+    # after the progress bar the run had started: the one line, no trace
+    assert result.stderr.splitlines()[-1].startswith(
+        f'error: {path}: onnxruntime cannot run the network'), result.stderr
+    assert 'Traceback' not in result.stderr
+    assert 'onnxruntime_src' not in result.stderr.splitlines()[0]
+    assert not out.exists()
 
 
 def test_predict_refuses_a_model_of_another_category(exported_blouse,
