@@ -1,8 +1,9 @@
 # A small HRNet for CPU experiments: the demo recipe
 # (res18_all_128_demo.py: 128x128 input, all five categories in one model,
 # minutes-long schedule) with an HRNet of width 16, one module per stage and
-# two blocks per branch, trained from scratch. tools/benchmark_accuracy.py
-# compares it with the half-width ResNet-18 of the demo.
+# two blocks per branch, trained from scratch.
+# tools/analysis_tools/benchmark_accuracy.py compares it with the half-width
+# ResNet-18 of the demo.
 _base_ = ['./res18_all_128_demo.py']
 
 model = dict(

@@ -1,8 +1,8 @@
 # RTMPose-t for CPU experiments: the demo recipe (res18_all_128_demo.py:
 # 128x128 input, all five categories in one model, minutes-long schedule,
 # upright-garment augmentation) with RTMPose-t's CSPNeXt-tiny and SimCC
-# head, trained from scratch. tools/benchmark_accuracy.py compares it with
-# the demo's other small models.
+# head, trained from scratch. tools/analysis_tools/benchmark_accuracy.py
+# compares it with the demo's other small models.
 _base_ = ['./_base_/rtmpose_t.py']
 from fashionai_dataset.config_utils import pipeline_for_codec  # noqa: E402
 

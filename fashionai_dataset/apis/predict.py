@@ -87,7 +87,7 @@ def load_pose_model(checkpoint: str,
     # FashionAI dataset's metainfo depends on its category; a checkpoint's
     # stored copy is checked against it, not believed
     model.dataset_meta = parse_pose_metainfo(
-        fashionai_metainfo(cfg.test_dataloader.dataset.category))
+        fashionai_metainfo(_config_category(cfg)))
     _check_stored_metainfo(
         meta.get('dataset_meta'), model.dataset_meta, checkpoint)
     model.cfg = cfg
@@ -138,9 +138,15 @@ def _is_tta(model_cfg: dict) -> bool:
                                                        BaseTTAModel)
 
 
+def _config_category(cfg: Config) -> str:
+    """The category of a config's test dataset (FashionAIDataset's default,
+    ``'all'``, where it names none)."""
+    return cfg.test_dataloader.dataset.get('category', ALL_CATEGORIES)
+
+
 def model_category(model: nn.Module) -> str:
     """The category (or ``'all'``) whose keypoints a model predicts."""
-    return model.cfg.test_dataloader.dataset.category
+    return _config_category(model.cfg)
 
 
 def _check_codec_matches_pipeline(cfg: Config, source: str) -> None:

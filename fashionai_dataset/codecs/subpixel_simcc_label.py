@@ -4,7 +4,8 @@ MMPose's :class:`~mmpose.codecs.SimCCLabel` rounds each point to the nearest
 of its ``input_size * simcc_split_ratio`` bins before drawing the Gaussian
 label, and decodes with the argmax bin: a perfect network is still off by up
 to half a bin. At the default split ratio of 2 that is a quarter of an input
-pixel, about 0.3% NE at 256 pixels (``tools/benchmark_codec.py``).
+pixel, about 0.3% NE at 256 pixels
+(``tools/analysis_tools/benchmark_codec.py``).
 :class:`SubpixelSimCCLabel` centres the Gaussian at the exact position and
 decodes with a parabola through the peak bin and its two neighbours, the
 1-D analogue of DARK. On a Gaussian label the fit is off by at most 0.006

@@ -6,8 +6,8 @@ _base_ = ['./fashionai_data.py']
 
 # FashionAI images are square (512x512, a few with a shorter side), so the
 # input is square too. UDP: the lowest NE floor measured by
-# tools/benchmark_codec.py (plain MSRAHeatmap decoding alone costs 2.7% NE
-# at 256 pixels, UDP 0.000%).
+# tools/analysis_tools/benchmark_codec.py (plain MSRAHeatmap decoding alone
+# costs 2.7% NE at 256 pixels, UDP 0.000%).
 codec = dict(
     type='UDPHeatmap', input_size=(256, 256), heatmap_size=(64, 64), sigma=2)
 

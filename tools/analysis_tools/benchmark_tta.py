@@ -1,14 +1,14 @@
 """Test-time accuracy levers under the accuracy benchmark's protocol.
 
 Usage:
-    python tools/benchmark_tta.py [--configs A.py B.py] [--size 128]
-        [--epochs 5] [--data data/fashionai]
+    python tools/analysis_tools/benchmark_tta.py [--configs A.py B.py]
+        [--size 128] [--epochs 5] [--data data/fashionai]
         [--work-dir work_dirs/benchmark_tta] [--json OUT.json]
 
-Trains each config exactly as ``tools/benchmark_accuracy.py`` does (the
-bundled synthetic data, seed 0, the same epochs; a checkpoint already in
-the work folder is reused), then tests the last checkpoint on the test
-split (40 images per category) with MMEngine's runner:
+Trains each config exactly as ``tools/analysis_tools/benchmark_accuracy.py``
+does (the bundled synthetic data, seed 0, the same epochs; a checkpoint
+already in the work folder is reused), then tests the last checkpoint on the
+test split (40 images per category) with MMEngine's runner:
 
 * flip test only (the plain config);
 * flip test x the box at 0.9, 1.0, 1.1 (``FashionAITTAModel`` with the

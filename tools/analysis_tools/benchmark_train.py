@@ -1,8 +1,9 @@
 """Time `mim train` of a default and a fast-path config side by side.
 
 Usage:
-    python tools/benchmark_train.py [--pairs DEFAULT:FAST ...] [--iters 40]
-        [--data /tmp/fashionai_bench] [--work-dir /tmp/fashionai_bench_runs]
+    python tools/analysis_tools/benchmark_train.py [--pairs DEFAULT:FAST ...]
+        [--iters 40] [--data /tmp/fashionai_bench]
+        [--work-dir /tmp/fashionai_bench_runs]
 
 Each config runs through `mim train` (the real runner, real JPEGs from the
 synthetic generator, the real pipeline) for ``--iters`` iterations of an
@@ -31,7 +32,7 @@ from tabulate import tabulate
 from fashionai_core.cli import run_tool
 from fashionai_dataset.synthetic import generate_synthetic
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG_DIR = osp.join(REPO_ROOT, 'configs', 'fashionai')
 GPU_PAIRS = [
     'hrnet_w32_blouse:hrnet_w32_blouse_fast', 'res50_blouse:res50_blouse_fast'

@@ -1,8 +1,9 @@
 """Benchmark: the metric, tools/evaluate.py and the dataset at full size.
 
 Usage:
-    python tools/benchmark_load.py [--rows 54000] [--dataset-rows 64000]
-        [--work-dir /tmp/fashionai_load] [--source ANN_CSV]
+    python tools/analysis_tools/benchmark_load.py [--rows 54000]
+        [--dataset-rows 64000] [--work-dir /tmp/fashionai_load]
+        [--source ANN_CSV]
 
 Builds an annotation CSV of ``--rows`` rows (the rows of ``--source``
 repeated under new image ids, by default synthetic rows), a
@@ -34,7 +35,7 @@ from fashionai_dataset.evaluation import FashionAIMetric
 from fashionai_dataset.metainfo import fashionai_metainfo
 from fashionai_dataset.synthetic import synthetic_row
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def max_rss_mib() -> float:

@@ -1,7 +1,7 @@
 """NE per category of small models under one fixed CPU training budget.
 
 Usage:
-    python tools/benchmark_accuracy.py [--configs CONFIG ...]
+    python tools/analysis_tools/benchmark_accuracy.py [--configs CONFIG ...]
         [--sizes 128 192] [--epochs 5] [--data data/fashionai]
         [--work-dir work_dirs/benchmark_accuracy] [--json OUT.json]
 
@@ -53,7 +53,7 @@ from fashionai_core.keypoints import CATEGORIES
 from fashionai_core.submission_evaluation import evaluate_submission
 from fashionai_dataset.synthetic import NotSyntheticDataError, ensure_synthetic
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEFAULT_CONFIGS = [
     osp.join(REPO_ROOT, 'configs', 'fashionai', f'{name}.py')
     for name in ('res18_all_128_demo', 'hrnet_w16_all_128_demo')

@@ -2,8 +2,8 @@
 PyTorch, and onnxruntime on the exported network.
 
 Usage:
-    python tools/benchmark_inference.py [--configs CONFIG ...] [--size 256]
-        [--batches 1 8] [--seconds 10] [--device cpu]
+    python tools/analysis_tools/benchmark_inference.py [--configs CONFIG ...]
+        [--size 256] [--batches 1 8] [--seconds 10] [--device cpu]
         [--backends pytorch onnxruntime]
 
 Each config's model is built (no pretrained weights: speed does not depend
@@ -38,7 +38,7 @@ from fashionai_dataset.apis import ExportedNetwork
 from fashionai_dataset.apis.export_onnx import export_network
 from fashionai_deploy.metadata import CODEC_OUTPUTS
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG_DIR = osp.join(REPO_ROOT, 'configs', 'fashionai')
 DEFAULT_CONFIGS = [
     'rtmpose_t_blouse', 'rtmpose_s_blouse', 'rtmpose_m_blouse',

@@ -1,7 +1,7 @@
 """The error a perfect network would still have: codec round trips.
 
 Usage:
-    python tools/benchmark_codec.py [ANN_CSV] [--rows N]
+    python tools/analysis_tools/benchmark_codec.py [ANN_CSV] [--rows N]
 
 Each row of ANN_CSV (default: 1,200 synthetic rows, 240 per category, drawn
 from the shape model fitted to real annotations; images taken as 512x512 as
