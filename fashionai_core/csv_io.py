@@ -440,3 +440,24 @@ def write_submission(path: PathLike,
             cells.append(format_cell(x, y, 1 if defined else -1, decimals))
         rows.append([image_id, category] + cells)
     write_csv(path, ANNOTATION_HEADER, rows)
+
+
+def write_annotations(path: PathLike, image_ids: Sequence[str],
+                      categories: Sequence[str], keypoints: np.ndarray,
+                      visibility: np.ndarray) -> None:
+    """Write an annotation CSV (whole pixels, ``v`` per point), atomically.
+
+    Args:
+        path: Output file; replaced only once it is completely written.
+        image_ids, categories: One per row.
+        keypoints: (N, 24, 2) pixels, CSV order; rounded to whole pixels.
+        visibility: (N, 24) ``v`` in {1, 0, -1}; -1 writes ``-1_-1_-1``.
+    """
+    rows = []
+    for image_id, category, points, visible in zip(image_ids, categories,
+                                                   keypoints, visibility):
+        rows.append([image_id, category] + [
+            format_cell(round(float(x)), round(float(y)), int(v))
+            for (x, y), v in zip(points, visible)
+        ])
+    write_csv(path, ANNOTATION_HEADER, rows)
