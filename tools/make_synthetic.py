@@ -3,14 +3,18 @@
 Usage:
     python tools/make_synthetic.py [--out data/fashionai] [--train 300]
         [--val 40] [--test 40] [--seed 0] [--categories blouse skirt ...]
-        [--nproc 2] [--scenes]
+        [--nproc 2] [--scenes] [--download-layout DIR]
 
 Counts are images per category. ``--scenes`` renders images where a
 detector matters (the garment smaller, anywhere in a cluttered picture, half
 of the time beside a second, unlabelled garment of another category), into
 ``data/fashionai_scenes`` unless ``--out`` says otherwise. Prints how the
 training split compares to the real sample annotations (presence, occlusion,
-normalizer distances).
+normalizer distances). ``--download-layout DIR`` renders a tree shaped like
+the real download instead (``fashionai_dataset/synthetic/download.py``):
+round-1 and warm-up training folders sharing a few rows, a test list with its
+answers, one image cut short; ``tools/dataset_converters/prepare_data.py``
+turns it into the configs' layout.
 """
 import argparse
 import os.path as osp
@@ -38,7 +42,24 @@ def main() -> None:
         '--scenes',
         action='store_true',
         help='smaller garments among clutter, some beside a second garment')
+    parser.add_argument(
+        '--download-layout',
+        metavar='DIR',
+        help='a tree shaped like the real download instead: round-1 and '
+        'warm-up training folders (--train, --val images each), a test list '
+        'with answers (--test)')
     args = parser.parse_args()
+    if args.download_layout:
+        from fashionai_dataset.synthetic.download import write_download_layout
+        folders = write_download_layout(
+            args.download_layout,
+            dict(train=args.train, val=args.val, test=args.test),
+            seed=args.seed,
+            categories=args.categories,
+            nproc=args.nproc)
+        for name, folder in folders.items():
+            print(f'{name}: {folder}')
+        return
     if args.out is None:
         args.out = 'data/fashionai_scenes' if args.scenes else (
             'data/fashionai')

@@ -1,0 +1,343 @@
+"""From the FashionAI download to the configs' layout: find, check, merge,
+split.
+
+The competition released several folders (round-1 training, warm-up,
+round-2 training, test lists, later some answers); none has a validation
+split, and the same image can be in two of them. A *release folder* is one
+whose ``image_id`` paths are relative to it:
+
+* an **annotated** release holds ``Annotations/*.csv`` with the 24 keypoint
+  columns (``train.csv``, ``annotations.csv``, ...);
+* a **test** release holds ``test.csv`` (``image_id,image_category``);
+  any keypoint CSV beside it (in the folder or its ``Annotations/``) is that
+  list's answers.
+
+:func:`prepare` merges every annotated row into one pool (a row repeated
+verbatim in two releases counts once; the same image with other cells
+stops), holds out a validation split stratified by category, and writes
+``train/Annotations/train.csv``, ``val/Annotations/val.csv`` and the test
+lists with their images linked (or copied), into a temporary folder renamed
+into place only when everything is written.
+"""
+import glob
+import os
+import os.path as osp
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+from tqdm import tqdm
+
+from .csv_io import (IMAGE_LIST_HEADER, FashionAICSVError, FashionAIRecords,
+                     read_fashionai_csv, write_annotations, write_csv)
+from .image_check import FashionAIImageError, image_size
+from .keypoints import CATEGORIES
+
+#: The file that marks a folder as this module's output (``--force`` only
+#: replaces such a folder).
+MARKER = 'prepared_by_fashionai.txt'
+
+
+class ReleaseError(ValueError):
+    """The releases cannot be merged; the message names files and lines."""
+
+
+@dataclass
+class Release:
+    """One release folder: its annotated CSVs, or its test list and the
+    answers found beside it."""
+    root: str
+    annotations: List[str] = field(default_factory=list)
+    test_list: Optional[str] = None
+    answers: Optional[str] = None
+
+
+@dataclass
+class Row:
+    """One annotated row of the pool, and where it came from."""
+    root: str
+    source: str
+    line: int
+    image_id: str
+    category: str
+    keypoints: np.ndarray
+    visibility: np.ndarray
+
+
+@dataclass
+class Summary:
+    """What :func:`prepare` found and wrote."""
+    rows: Dict[str, Dict[str, int]]
+    duplicates: int
+    unusable: List[str]
+    leaks: int
+    outputs: Dict[str, str]
+
+
+def _has_keypoints(path: str) -> bool:
+    with open(path, encoding='utf-8-sig', errors='replace') as file:
+        header = file.readline().strip().split(',')
+    return len(header) > 2
+
+
+def find_release(root: str) -> Release:
+    """The annotated CSVs or the test list (and answers) in ``root``.
+
+    Raises:
+        ReleaseError: ``root`` is not a folder, or holds neither.
+    """
+    if not osp.isdir(root):
+        raise ReleaseError(f'{root}: not a folder; expected a FashionAI '
+                           'release folder')
+    release = Release(root=root)
+    test_list = osp.join(root, 'test.csv')
+    candidates = sorted(
+        glob.glob(osp.join(root, 'Annotations', '*.csv')) +
+        (glob.glob(osp.join(root, '*.csv')) if osp.isfile(test_list) else []))
+    if osp.isfile(test_list):
+        release.test_list = test_list
+        answers = [
+            p for p in candidates if p != test_list and _has_keypoints(p)
+        ]
+        if len(answers) > 1:
+            raise ReleaseError(
+                f'{root}: {len(answers)} answer files beside test.csv '
+                f'({", ".join(answers)}); expected at most one')
+        release.answers = answers[0] if answers else None
+    else:
+        release.annotations = [p for p in candidates if _has_keypoints(p)]
+    if not release.test_list and not release.annotations:
+        raise ReleaseError(
+            f'{root}: no Annotations/*.csv with keypoint columns and no '
+            'test.csv; expected a FashionAI release folder (the one '
+            'image_id paths start from)')
+    return release
+
+
+def _usable(root: str, records: FashionAIRecords,
+            unusable: List[str]) -> List[int]:
+    """Rows whose image exists and reads (header only); the others are
+    added to ``unusable``."""
+    kept = []
+    for row, image_id in enumerate(
+            tqdm(
+                records.image_ids,
+                desc=f'checking {osp.basename(osp.normpath(root))}',
+                leave=False)):
+        try:
+            image_size(osp.join(root, image_id))
+            kept.append(row)
+        except FashionAIImageError as error:
+            unusable.append(f'{records.path}, line {records.lines[row]}: '
+                            f'{error}')
+    return kept
+
+
+def merge(releases: List[Release],
+          unusable: List[str]) -> Tuple[List[Row], int]:
+    """Every usable annotated row once, in release and file order.
+
+    Returns:
+        tuple: The rows, and how many verbatim repeats were dropped.
+
+    Raises:
+        ReleaseError: The same ``image_id`` with other cells in two places,
+            naming both files and lines.
+        FashionAICSVError: A malformed CSV (the reader's located error).
+    """
+    pool: Dict[str, Row] = {}
+    duplicates = 0
+    for release in releases:
+        for path in release.annotations:
+            records = read_fashionai_csv(path, require_keypoints=True)
+            duplicates += len(records.repeated_lines)
+            for row in _usable(release.root, records, unusable):
+                item = Row(release.root, path, int(records.lines[row]),
+                           records.image_ids[row], records.categories[row],
+                           records.keypoints[row], records.visibility[row])
+                seen = pool.get(item.image_id)
+                if seen is None:
+                    pool[item.image_id] = item
+                elif (seen.category == item.category
+                      and np.array_equal(seen.visibility, item.visibility)
+                      and np.array_equal(seen.keypoints, item.keypoints)):
+                    duplicates += 1
+                else:
+                    raise ReleaseError(
+                        f'{item.image_id} is annotated differently in '
+                        f'{seen.source}, line {seen.line} and {item.source}, '
+                        f'line {item.line}; fix or remove one row')
+    return list(pool.values()), duplicates
+
+
+def split(rows: List[Row], val_fraction: float,
+          seed: int) -> Tuple[List[Row], List[Row]]:
+    """(train, val): per category, ``round(n * val_fraction)`` rows drawn
+    with ``seed``; the same rows for the same inputs."""
+    rng = np.random.default_rng(seed)
+    val_ids = set()
+    for category in CATEGORIES:
+        ids = sorted(r.image_id for r in rows if r.category == category)
+        count = int(round(len(ids) * val_fraction))
+        val_ids.update(ids[i] for i in rng.permutation(len(ids))[:count])
+    return ([r for r in rows if r.image_id not in val_ids],
+            [r for r in rows if r.image_id in val_ids])
+
+
+def _place(source: str, target: str, copy: bool) -> None:
+    os.makedirs(osp.dirname(target), exist_ok=True)
+    if copy:
+        shutil.copyfile(source, target)
+    else:
+        os.symlink(osp.abspath(source), target)
+
+
+def _write_split(folder: str, csv_name: str, rows: List[Row],
+                 copy: bool) -> str:
+    path = osp.join(folder, 'Annotations', csv_name)
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    write_annotations(path, [r.image_id for r in rows],
+                      [r.category for r in rows],
+                      np.stack([r.keypoints for r in rows]),
+                      np.stack([r.visibility for r in rows]))
+    for row in tqdm(rows, desc=f'linking {osp.basename(folder)}', leave=False):
+        _place(
+            osp.join(row.root, row.image_id), osp.join(folder, row.image_id),
+            copy)
+    return path
+
+
+def _write_test(folder: str, release: Release, copy: bool,
+                unusable: List[str]) -> Tuple[str, FashionAIRecords]:
+    records = read_fashionai_csv(release.test_list, require_keypoints=False)
+    usable = set(_usable(release.root, records, unusable))
+    os.makedirs(folder, exist_ok=True)
+    path = osp.join(folder, 'test.csv')
+    write_csv(path, IMAGE_LIST_HEADER,
+              [[i, c] for i, c in zip(records.image_ids, records.categories)])
+    for row, image_id in enumerate(records.image_ids):
+        if row in usable:
+            _place(
+                osp.join(release.root, image_id), osp.join(folder, image_id),
+                copy)
+    if release.answers:
+        answers = osp.join(folder, 'Annotations', 'test_answers.csv')
+        os.makedirs(osp.dirname(answers), exist_ok=True)
+        shutil.copyfile(release.answers, answers)
+    return path, records
+
+
+def _check_out(out: str, force: bool) -> None:
+    if not osp.exists(out):
+        return
+    if not osp.isdir(out):
+        raise ReleaseError(f'{out}: exists and is not a folder; pass '
+                           'another --out')
+    if not os.listdir(out):
+        return
+    if not force:
+        raise ReleaseError(f'{out}: not empty; pass another --out, or '
+                           '--force to replace what prepare_data.py wrote '
+                           'there')
+    if not osp.isfile(osp.join(out, MARKER)):
+        raise ReleaseError(
+            f'{out}: not made by prepare_data.py (no {MARKER}), so --force '
+            'leaves it as it is; pass another --out')
+
+
+def prepare(roots: List[str],
+            out: str,
+            val_fraction: float = 0.05,
+            seed: int = 0,
+            copy: bool = False,
+            force: bool = False) -> Summary:
+    """Write the configs' layout under ``out`` from release folders.
+
+    Raises:
+        ReleaseError: A folder that is not a release, conflicting rows,
+            no annotated release, ``out`` not empty (without ``force``, or
+            not made by this function).
+        FashionAICSVError: A malformed CSV, located.
+    """
+    if not 0 <= val_fraction < 1:
+        raise ReleaseError(f'--val-fraction {val_fraction}: expected a '
+                           'number in [0, 1)')
+    _check_out(out, force)
+    releases = [find_release(root) for root in roots]
+    if not any(r.annotations for r in releases):
+        raise ReleaseError('no annotated release among '
+                           f'{", ".join(roots)}; expected at least one '
+                           'folder with Annotations/*.csv')
+    unusable: List[str] = []
+    rows, duplicates = merge(releases, unusable)
+    train, val = split(rows, val_fraction, seed)
+    parent = osp.dirname(osp.abspath(out))
+    os.makedirs(parent, exist_ok=True)
+    building = tempfile.mkdtemp(
+        prefix=f'.{osp.basename(osp.abspath(out))}.', dir=parent)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(building, 0o777 & ~umask)  # mkdtemp's 0700 is for the build
+    try:
+        outputs = {
+            'train':
+            _write_split(
+                osp.join(building, 'train'), 'train.csv', train, copy)
+        }
+        if val:
+            outputs['val'] = _write_split(
+                osp.join(building, 'val'), 'val.csv', val, copy)
+        tests = [r for r in releases if r.test_list]
+        pooled = {r.image_id for r in rows}
+        leaks = 0
+        counts = {
+            'train': _per_category(r.category for r in train),
+            'val': _per_category(r.category for r in val)
+        }
+        for release in tests:
+            name = 'test' if len(tests) == 1 else osp.basename(
+                osp.normpath(release.root))
+            path, records = _write_test(
+                osp.join(building, name), release, copy, unusable)
+            outputs[name] = path
+            counts[name] = _per_category(records.categories)
+            leaks += sum(i in pooled for i in records.image_ids)
+        with open(osp.join(building, MARKER), 'w') as file:
+            file.write('made by tools/dataset_converters/prepare_data.py '
+                       'from: ' + ', '.join(osp.abspath(r)
+                                            for r in roots) + '\n')
+        if osp.isdir(out):
+            old = tempfile.mkdtemp(
+                prefix=f'.{osp.basename(out)}.old.', dir=parent)
+            os.rename(out, osp.join(old, 'previous'))
+            os.rename(building, out)
+            shutil.rmtree(old)
+        else:
+            os.rename(building, out)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    return Summary(
+        rows=counts,
+        duplicates=duplicates,
+        unusable=unusable,
+        leaks=leaks,
+        outputs={
+            k: osp.join(out, osp.relpath(v, building))
+            for k, v in outputs.items()
+        })
+
+
+def _per_category(categories) -> Dict[str, int]:
+    counts = {c: 0 for c in CATEGORIES}
+    for category in categories:
+        counts[category] += 1
+    return counts
+
+
+__all__ = [
+    'FashionAICSVError', 'MARKER', 'Release', 'ReleaseError', 'Summary',
+    'find_release', 'merge', 'prepare', 'split'
+]

@@ -1,0 +1,151 @@
+"""From a download-shaped tree to a scored submission, and every way the
+releases can be wrong (tools/dataset_converters/prepare_data.py)."""
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fashionai_core.csv_io import read_fashionai_csv
+from fashionai_dataset.synthetic.download import RELEASES
+from fixtures import BASE_CONFIG, REPO_ROOT, best_checkpoint, mim, tiny_config
+
+PREPARE = REPO_ROOT / 'tools' / 'dataset_converters' / 'prepare_data.py'
+
+
+def run(*args, cwd=REPO_ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, '-W', 'ignore'] + [str(a) for a in args],
+        capture_output=True,
+        text=True,
+        cwd=cwd)
+
+
+@pytest.fixture(scope='module')
+def download(tmp_path_factory) -> Path:
+    """Round 1, warm-up (2 rows shared with round 1) and a test list with
+    answers, blouse and skirt, one round-1 image cut short."""
+    root = tmp_path_factory.mktemp('download') / 'fashionAI'
+    result = run(REPO_ROOT / 'tools' / 'make_synthetic.py',
+                 '--download-layout', root, '--train', '8', '--val', '4',
+                 '--test', '3', '--categories', 'blouse', 'skirt')
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+def releases(download: Path):
+    return sorted(download.glob('*/*'))
+
+
+@pytest.mark.slow
+def test_the_whole_road(download, tmp_path):
+    """download -> prepare_data -> mim train with the config's own paths ->
+    predict on the test list -> evaluate against its answers."""
+    result = run(PREPARE, *releases(download), '--out',
+                 tmp_path / 'data' / 'fashionai', '--val-fraction', '0.25')
+    assert result.returncode == 0, result.stderr
+    assert 'repeated rows read once: 2' in result.stdout
+    assert 'unusable images left out: 1' in result.stdout
+    data = tmp_path / 'data' / 'fashionai'
+    train = read_fashionai_csv(data / 'train/Annotations/train.csv')
+    val = read_fashionai_csv(data / 'val/Annotations/val.csv')
+    # 16 + 8 (+2 repeated) rows, one unreadable: 23, a quarter held out
+    assert len(train) + len(val) == 23
+    assert {
+        c: val.categories.count(c)
+        for c in ('blouse', 'skirt')
+    } == {
+        'blouse': 3,
+        'skirt': 3
+    }
+    assert not set(train.image_ids) & set(val.image_ids)
+    config = tiny_config(
+        BASE_CONFIG, tmp_path / 'work', data_root=None, max_epochs=1)
+    mim('train', 'mmpose', config.name, cwd=tmp_path)
+    checkpoint = best_checkpoint(tmp_path / 'work')
+    test = data / 'test'
+    answers = test / 'Annotations' / 'test_answers.csv'
+    blouse_list = tmp_path / 'blouse_test.csv'
+    lines = (test / 'test.csv').read_text().splitlines()
+    blouse_list.write_text(
+        '\n'.join([lines[0]] + [line for line in lines if ',blouse' in line]) +
+        '\n')
+    submission = tmp_path / 'submission.csv'
+    result = run(REPO_ROOT / 'tools' / 'predict.py', blouse_list, test,
+                 submission, '--model', f'blouse={checkpoint}',
+                 '--num-workers', '0')
+    assert result.returncode == 0, result.stderr
+    result = run(REPO_ROOT / 'tools' / 'evaluate.py', answers, submission,
+                 '--category', 'blouse')
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith('NE: ')
+
+
+def test_the_same_inputs_give_the_same_split(download, tmp_path):
+    outputs = []
+    for name in ('a', 'b'):
+        result = run(PREPARE, *releases(download), '--out', tmp_path / name,
+                     '--seed', '3', '--val-fraction', '0.3')
+        assert result.returncode == 0, result.stderr
+        outputs.append(
+            (tmp_path / name / 'val/Annotations/val.csv').read_text())
+    assert outputs[0] == outputs[1]
+    # images are linked to the download, not copied
+    (image, ) = list((tmp_path / 'a' / 'test' / 'Images').glob('*/*'))[:1]
+    assert image.is_symlink()
+
+
+def test_conflicting_rows_stop_naming_both(download, tmp_path):
+    copy = tmp_path / 'download'
+    shutil.copytree(download, copy, symlinks=True)
+    warm_up = copy / RELEASES['warm_up'] / 'Annotations/annotations.csv'
+    lines = warm_up.read_text().splitlines()
+    cells = lines[-1].split(',')  # a row round 1 also has
+    cells[2] = '-1_-1_-1' if cells[2] != '-1_-1_-1' else '5_5_1'
+    lines[-1] = ','.join(cells)
+    warm_up.write_text('\n'.join(lines) + '\n')
+    out = tmp_path / 'out'
+    result = run(PREPARE, *releases(copy), '--out', out)
+    assert result.returncode == 1 and 'Traceback' not in result.stderr
+    line = result.stderr.splitlines()[-1]  # after the progress bars
+    assert line.startswith('error: ') and 'is annotated differently in' in line
+    assert 'train.csv, line' in line and 'annotations.csv, line' in line
+    assert not out.exists() and not list(tmp_path.glob('.out.*'))
+
+
+def test_what_is_not_a_release_or_not_ours_is_refused(download, tmp_path):
+    result = run(PREPARE, tmp_path, '--out', tmp_path / 'out')
+    assert 'no Annotations/*.csv with keypoint columns and no test.csv' in \
+        result.stderr and result.returncode == 1
+    mine = tmp_path / 'mine'
+    mine.mkdir()
+    (mine / 'notes.txt').write_text('keep')
+    for extra in ([], ['--force']):
+        result = run(PREPARE, *releases(download), '--out', mine, *extra)
+        assert result.returncode == 1, result.stderr
+    assert (mine / 'notes.txt').read_text() == 'keep'
+    # its own output is replaced with --force
+    ours = tmp_path / 'ours'
+    assert run(PREPARE, *releases(download), '--out', ours).returncode == 0
+    assert run(PREPARE, *releases(download), '--out', ours).returncode == 1
+    assert run(PREPARE, *releases(download), '--out', ours,
+               '--force').returncode == 0
+    assert (ours / 'train/Annotations/train.csv').exists()
+
+
+def test_a_test_image_in_the_training_pool_is_a_leak(download, tmp_path):
+    copy = tmp_path / 'download'
+    shutil.copytree(download, copy, symlinks=True)
+    test = copy / RELEASES['test']
+    round1 = copy / RELEASES['round1']
+    answer = (test / 'test_a_answers.csv').read_text().splitlines()[1]
+    image_id = answer.split(',')[0]
+    (round1 / image_id).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(test / image_id, round1 / image_id)
+    with open(round1 / 'Annotations/train.csv', 'a') as file:
+        file.write(answer + '\n')
+    result = run(PREPARE, *releases(copy), '--out', tmp_path / 'out')
+    assert result.returncode == 0, result.stderr
+    assert 'warning: 1 test images are also in the training pool' in \
+        result.stderr

@@ -1,0 +1,72 @@
+"""The FashionAI download (several release folders) in the configs' layout.
+
+Usage:
+    python tools/dataset_converters/prepare_data.py RELEASE_DIR \
+        [RELEASE_DIR ...] --out data/fashionai [--val-fraction 0.05] \
+        [--seed 0] [--copy] [--force]
+
+Each RELEASE_DIR is a folder its CSV's image_id paths start from: one with
+``Annotations/*.csv`` (keypoint columns: round-1 ``train.csv``, warm-up
+``annotations.csv``, ...) or with a ``test.csv`` list (a keypoint CSV
+beside it is its answers). Every listed image is checked (header only);
+unusable ones are listed and left out. All annotated rows become one pool
+(a row repeated verbatim in two releases counts once; the same image with
+other cells stops the run naming both files and lines), a validation split
+is held out per category (``--val-fraction``, ``--seed``), and OUT gets
+``train/Annotations/train.csv``, ``val/Annotations/val.csv`` and
+``test/test.csv`` (one folder per release for several test lists, with
+``Annotations/test_answers.csv`` where answers were found), images linked
+(``--copy`` copies), so the shipped configs train with no --cfg-options.
+A test image that is also in the training pool is a leak, counted. OUT is
+built in a temporary folder and renamed when complete; a non-empty OUT is
+refused unless ``--force`` and OUT is a folder this tool made.
+"""
+import argparse
+import sys
+
+from tabulate import tabulate
+
+from fashionai_core.cli import run_tool
+from fashionai_core.keypoints import CATEGORIES
+from fashionai_core.releases import prepare
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('releases', nargs='+', help='release folders')
+    parser.add_argument('--out', required=True, help='e.g. data/fashionai')
+    parser.add_argument('--val-fraction', type=float, default=0.05)
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument(
+        '--copy', action='store_true', help='copy images (default: link)')
+    parser.add_argument(
+        '--force',
+        action='store_true',
+        help='replace an OUT this tool wrote before')
+    args = parser.parse_args()
+    try:
+        summary = prepare(args.releases, args.out, args.val_fraction,
+                          args.seed, args.copy, args.force)
+    except (FileNotFoundError, ValueError) as error:
+        print(f'error: {error}', file=sys.stderr)
+        return 1
+    splits = list(summary.rows)
+    rows = [[c] + [summary.rows[s][c] for s in splits] for c in CATEGORIES]
+    rows.append(['all'] + [sum(summary.rows[s].values()) for s in splits])
+    print(tabulate(rows, headers=['category'] + splits, tablefmt='github'))
+    print(f'\nrepeated rows read once: {summary.duplicates}')
+    print(f'unusable images left out: {len(summary.unusable)}')
+    for line in summary.unusable[:10]:
+        print(f'  {line}')
+    if summary.leaks:
+        print(
+            f'warning: {summary.leaks} test images are also in the '
+            'training pool (a leak: their test NE is not a test)',
+            file=sys.stderr)
+    for name, path in summary.outputs.items():
+        print(f'{name}: {path}')
+    return 0
+
+
+if __name__ == '__main__':
+    run_tool(main)
