@@ -9,12 +9,15 @@ EXIT_PIPE_CLOSED = 141
 
 
 def run_tool(main: Callable[[], Optional[int]]) -> NoReturn:
-    """``sys.exit(main())``, ending quietly when the output pipe closes.
+    """``sys.exit(main())``, ending quietly when the output pipe closes, and
+    with one line when the file system refuses a path.
 
     ``tools/evaluate.py ... | head -1`` closes the pipe while the tool still
     prints; Python would end in a ``BrokenPipeError`` traceback, once from
     the print and again when it flushes ``stdout`` at exit. Here the tool
-    stops at once with :data:`EXIT_PIPE_CLOSED` and no message.
+    stops at once with :data:`EXIT_PIPE_CLOSED` and no message. Any other
+    ``OSError`` (a folder given where a file goes, a full disk) is printed
+    as ``error: ...`` (its message names the path) with exit 1.
     """
     try:
         status = main()
@@ -24,4 +27,7 @@ def run_tool(main: Callable[[], Optional[int]]) -> NoReturn:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(EXIT_PIPE_CLOSED)
+    except OSError as error:
+        print(f'error: {error}', file=sys.stderr)
+        sys.exit(1)
     sys.exit(status)

@@ -63,8 +63,11 @@ def _exif_orientation(exif: bytes) -> int:
         if start + 12 > len(tiff):
             break
         tag, kind = struct.unpack(order + 'HH', tiff[start:start + 4])
-        if tag == 0x0112 and kind == 3:  # SHORT
-            value = struct.unpack(order + 'H', tiff[start + 8:start + 10])[0]
+        if tag == 0x0112 and kind in (3, 4):  # SHORT, or LONG as OpenCV
+            code = 'H' if kind == 3 else 'I'
+            size = struct.calcsize(code)
+            value = struct.unpack(order + code,
+                                  tiff[start + 8:start + 8 + size])[0]
             return value if 1 <= value <= 8 else 1
     return 1
 
@@ -72,7 +75,7 @@ def _exif_orientation(exif: bytes) -> int:
 def _jpeg_size(head: bytes) -> Optional[Tuple[int, int, int]]:
     """(width, height, EXIF orientation) from a JPEG's first bytes, as
     stored; None if the frame header is not found there."""
-    offset, orientation = 2, 1
+    offset, orientation, first_app1 = 2, 1, True
     while offset + 9 <= len(head):
         if head[offset] != 0xFF:
             return None
@@ -81,14 +84,29 @@ def _jpeg_size(head: bytes) -> Optional[Tuple[int, int, int]]:
             offset += 1
             continue
         length = struct.unpack('>H', head[offset + 2:offset + 4])[0]
-        if marker == 0xE1 and head[offset + 4:offset + 10] == b'Exif\0\0':
-            orientation = _exif_orientation(head[offset + 4:offset + 2 +
-                                                 length])
+        # OpenCV reads the first APP1 segment only, if it is Exif
+        if marker == 0xE1 and first_app1:
+            first_app1 = False
+            if head[offset + 4:offset + 9] == b'Exif\0':
+                orientation = _exif_orientation(head[offset + 4:offset + 2 +
+                                                     length])
         if marker in _SOF_MARKERS:
             height, width = struct.unpack('>HH', head[offset + 5:offset + 9])
             return width, height, orientation
         offset += 2 + length
     return None
+
+
+def _pil_orientation(image: Image.Image) -> int:
+    """The EXIF orientation OpenCV applies to a JPEG or PNG; 1 for other
+    formats and where the EXIF block cannot be read."""
+    if image.format not in ('JPEG', 'PNG'):
+        return 1
+    try:
+        value = image.getexif().get(0x0112, 1)
+    except Exception:  # noqa: BLE001  (PIL's many EXIF parser errors)
+        return 1
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
 
 
 def _upright(path: str, width: int, height: int,
@@ -140,8 +158,7 @@ def image_size(path: str) -> Tuple[int, int]:
             with Image.open(path) as image:
                 width, height = image.size
                 _upright(path, width, height, 1)  # the limit, before EXIF
-                orientation = image.getexif().get(
-                    0x0112, 1) if (image.format in ('JPEG', 'PNG')) else 1
+                orientation = _pil_orientation(image)
     except FashionAIImageError:
         raise  # over the limit: already said
     except Image.DecompressionBombError:

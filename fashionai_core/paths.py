@@ -18,7 +18,8 @@ def image_id_problem(image_id: str) -> Optional[str]:
     """
     if '\0' in image_id:
         return 'holds a NUL character'
-    drive = len(image_id) > 1 and image_id[1] == ':'  # C:
+    # C:\ or C:/ (a Windows drive); "x:y.jpg" is a plain name here
+    drive = image_id[:1].isalpha() and image_id[1:3] in (':/', ':\\')
     if image_id.startswith(('/', '\\')) or drive:
         return 'is an absolute path'
     parts = image_id.replace('\\', '/').split('/')

@@ -19,6 +19,7 @@ A config file the user passes (``--config FILE``) is Python and runs, as in
 MMPose: that is the way to use a config one trusts.
 """
 import ast
+import importlib.util
 from typing import Any, Dict, Iterator, Tuple
 
 from mmengine.config import Config
@@ -30,6 +31,11 @@ IMPORTABLE_PACKAGES = ('fashionai_core', 'fashionai_dataset',
                        'fashionai_deploy', 'projects', 'mmpose', 'mmdet',
                        'mmpretrain', 'mmcv', 'mmengine')
 
+#: Registry scopes a stored config may name (``default_scope``,
+#: ``_scope_``, ``type='mmdet.CSPNeXt'``): building a registry of another
+#: scope imports a module of that name.
+OPENMMLAB_SCOPES = ('mmpose', 'mmdet', 'mmpretrain', 'mmengine', 'mmcv')
+
 #: Where a checkpoint may hold a config text: mmengine's runner writes the
 #: first two; ``--resume`` also reads the third (an older mmengine's key).
 CONFIG_TEXT_PATHS = (('meta', 'cfg'), ('message_hub', 'runtime_info', 'cfg'),
@@ -38,6 +44,9 @@ CONFIG_TEXT_PATHS = (('meta', 'cfg'), ('message_hub', 'runtime_info', 'cfg'),
 #: ``meta`` key under which :func:`drop_unsafe_configs` says why it dropped
 #: a stored config.
 REFUSED_KEY = 'stored_config_refused'
+
+#: Names MMEngine's ``Config`` keeps for itself.
+RESERVED_NAMES = ('filename', 'text', 'pretty_text', 'env_variables')
 
 _ADVICE = ('a checkpoint\'s config is read as data and never run; to use '
            'this checkpoint, pass a config file you trust (--config)')
@@ -100,11 +109,15 @@ def _construct(node: ast.AST) -> str:
     return f'a {type(node).__name__} expression'
 
 
-def _refuse(source: str, node: ast.AST, construct: str = '') -> None:
+def _refuse(source: str,
+            node: ast.AST,
+            construct: str = '',
+            because: str = 'which only code produces') -> None:
     line = getattr(node, 'lineno', '?')
     raise UnsafeConfigError(
         source, f'line {line} of its stored config holds '
-        f'{construct or _construct(node)}, which only code produces')
+        f'{construct or _construct(node)}' +
+        (f', {because}' if because else ''))
 
 
 def _value(node: ast.AST, source: str) -> Any:
@@ -126,17 +139,20 @@ def _value(node: ast.AST, source: str) -> Any:
     if isinstance(node, ast.Dict):
         if any(key is None for key in node.keys):  # {**other}
             _refuse(source, node, 'an unpacking')
-        return {
-            _key(key, source): _value(value, source)
-            for key, value in zip(node.keys, node.values)
-        }
+        return _checked_dict(
+            {
+                _key(key, source): _value(value, source)
+                for key, value in zip(node.keys, node.values)
+            }, node, source)
     if isinstance(node, ast.Call) and isinstance(
             node.func, ast.Name) and node.func.id == 'dict':
         if node.args or any(k.arg is None for k in node.keywords):
             _refuse(
                 source, node, 'a dict() call with positional arguments '
                 'or an unpacking')
-        return {k.arg: _value(k.value, source) for k in node.keywords}
+        return _checked_dict(
+            {k.arg: _value(k.value, source)
+             for k in node.keywords}, node, source)
     if isinstance(node, ast.JoinedStr) and all(
             isinstance(part, ast.Constant) for part in node.values):
         return ''.join(part.value for part in node.values)
@@ -145,9 +161,56 @@ def _value(node: ast.AST, source: str) -> Any:
 
 def _key(node: ast.AST, source: str) -> Any:
     key = _value(node, source)
+    try:
+        hash(key)
+    except TypeError:
+        _refuse(source, node, f'a {type(key).__name__} holding a list used '
+                'as a dict key')
     if not isinstance(key, (str, int, float, bool, type(None), tuple)):
         _refuse(source, node, f'a {type(key).__name__} used as a dict key')
     return key
+
+
+def _checked_dict(value: Dict[Any, Any], node: ast.AST,
+                  source: str) -> Dict[Any, Any]:
+    """``value``, once its ``type`` and ``_scope_`` are names a registry
+    resolves without importing anything.
+
+    MMEngine's ``Registry.get`` falls back to importing any string it does
+    not know (``type='subprocess.Popen'`` builds a process; an unknown plain
+    name imports the module of that name), so a type must be a plain name
+    that is no module, or ``scope.Name`` with an OpenMMLab scope.
+    """
+    scope = value.get('_scope_')
+    if scope is not None and scope not in OPENMMLAB_SCOPES:
+        _refuse(
+            source,
+            node, f'the registry scope {scope!r}, which is not an OpenMMLab '
+            'library',
+            because='')
+    name = value.get('type')
+    if isinstance(name, str):
+        prefix, dot, rest = name.partition('.')
+        if dot:
+            good = prefix in OPENMMLAB_SCOPES and rest.isidentifier()
+        else:
+            good = name.isidentifier() and not _is_module(name)
+        if not good:
+            _refuse(
+                source,
+                node, f'type={name!r}, which a registry would '
+                'import as code (a type is a registered name, or '
+                'SCOPE.Name with an OpenMMLab scope)',
+                because='')
+    return value
+
+
+def _is_module(name: str) -> bool:
+    """Whether ``name`` is an importable top-level module (found, not run)."""
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def _assignments(tree: ast.Module,
@@ -184,6 +247,9 @@ def parse_stored_config(text: str, source: str) -> Dict[str, Any]:
             'the text mmengine writes')
     try:
         tree = ast.parse(text)
+    except (RecursionError, MemoryError):
+        raise UnsafeConfigError(
+            source, 'its stored config is nested too deeply to read') from None
     except (SyntaxError, ValueError) as error:
         raise UnsafeConfigError(
             source, f'line {getattr(error, "lineno", "?")} of its stored '
@@ -192,8 +258,26 @@ def parse_stored_config(text: str, source: str) -> Dict[str, Any]:
     values = {}
     for name, node in _assignments(tree, source):
         if name == '_base_':
-            _refuse(source, node, '_base_, which would read other files')
-        values[name] = _value(node, source)
+            _refuse(
+                source,
+                node,
+                '_base_, which would read other files',
+                because='')
+        if name in RESERVED_NAMES:
+            _refuse(
+                source,
+                node,
+                f'the name {name}, which MMEngine\'s Config reserves',
+                because='')
+        try:
+            values[name] = _value(node, source)
+        except (RecursionError, MemoryError):
+            _refuse(source, node, 'values nested too deeply', because='')
+    scope = values.get('default_scope')
+    if scope is not None and scope not in OPENMMLAB_SCOPES:
+        raise UnsafeConfigError(
+            source, f'its stored config\'s default_scope {scope!r} is not '
+            'an OpenMMLab library')
     _check_custom_imports(values.get('custom_imports'), source)
     return values
 
@@ -228,10 +312,16 @@ def config_from_text(text: str, source: str) -> Config:
     values = parse_stored_config(text, source)
     custom_imports = values.get('custom_imports')
     if custom_imports:
-        import_modules_from_strings(
-            custom_imports['imports'],
-            allow_failed_imports=bool(
-                custom_imports.get('allow_failed_imports', False)))
+        try:
+            import_modules_from_strings(
+                custom_imports['imports'],
+                allow_failed_imports=bool(
+                    custom_imports.get('allow_failed_imports', False)))
+        except ImportError as error:
+            raise ValueError(
+                f'{source}: its stored config imports a module that is not '
+                f'installed here ({error}); install it, or pass --config'
+            ) from None
     return Config(values, cfg_text=text)
 
 
@@ -248,9 +338,6 @@ def drop_unsafe_configs(checkpoint: Any, source: str) -> None:
     """
     if not isinstance(checkpoint, dict):
         return
-    meta = checkpoint.get('meta')
-    if isinstance(meta, dict):
-        meta.pop(REFUSED_KEY, None)  # only this function says that
     for path in CONFIG_TEXT_PATHS:
         parent = checkpoint
         for key in path[:-1]:

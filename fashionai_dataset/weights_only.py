@@ -33,7 +33,7 @@ import torch
 from mmengine.logging import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
 
-from .stored_config import drop_unsafe_configs
+from .stored_config import REFUSED_KEY, drop_unsafe_configs
 
 TAG = '__fashionai_plain__'
 
@@ -70,24 +70,64 @@ def encode(value: Any) -> Any:
     return value
 
 
+#: dtype kinds an encoded array may have: bool, integers, floats, complex.
+_ARRAY_KINDS = 'biufc'
+
+
+def _scalar_key(key: Any) -> bool:
+    """Whether ``key`` is a plain value a decoded mapping may be keyed by."""
+    if isinstance(key, tuple):
+        return all(_scalar_key(k) for k in key)
+    return isinstance(key, (str, int, float, bool, type(None)))
+
+
 def decode(value: Any) -> Any:
-    """Invert :func:`encode`."""
+    """Invert :func:`encode`, checking what each tagged value holds.
+
+    The result holds no tagged value, so decoding it again changes nothing.
+
+    Raises:
+        ValueError: A tagged value that :func:`encode` cannot have written
+            (another kind, a dtype that is not a number, a Counter item
+            that is not ``[key, number]``, ...).
+    """
     if isinstance(value, dict):
         kind = value.get(TAG)
-        if kind == 'ndarray':
-            return np.array(
-                value['data'],
-                dtype=np.dtype(value['dtype'])).reshape(value['shape'])
-        if kind == 'HistoryBuffer':
-            return HistoryBuffer(
-                decode(value['log_history']), decode(value['count_history']),
-                value['max_length'])
-        if kind == 'Counter':
-            return Counter({k: v for k, v in value['items']})
-        return type(value)((k, decode(v)) for k, v in value.items())
+        if kind is not None:
+            return _decode_tagged(kind, value)
+        decoded = type(value)()
+        for key, item in value.items():
+            decoded[key] = decode(item)
+        return decoded
     if isinstance(value, (list, tuple)):
         return type(value)(decode(v) for v in value)
     return value
+
+
+def _decode_tagged(kind: Any, value: dict) -> Any:
+    if kind == 'ndarray':
+        dtype = np.dtype(value['dtype'])
+        shape = value['shape']
+        if dtype.kind not in _ARRAY_KINDS or not isinstance(
+                value['data'], list) or not isinstance(shape, list):
+            raise ValueError(f'an encoded array of dtype {dtype} or with '
+                             'data and shape that are not lists')
+        return np.array(value['data'], dtype=dtype).reshape(shape)
+    if kind == 'HistoryBuffer':
+        if not isinstance(value['max_length'], int):
+            raise ValueError('a HistoryBuffer whose max_length is not an int')
+        return HistoryBuffer(
+            decode(value['log_history']), decode(value['count_history']),
+            value['max_length'])
+    if kind == 'Counter':
+        counter = Counter()
+        for item in value['items']:
+            if not (isinstance(item, list) and len(item) == 2 and _scalar_key(
+                    item[0]) and isinstance(item[1], (int, float))):
+                raise ValueError('a Counter item that is not [key, number]')
+            counter[item[0]] = item[1]
+        return counter
+    raise ValueError(f'an encoded value of unknown kind {kind!r}')
 
 
 class CheckpointError(ValueError):
@@ -235,8 +275,13 @@ def load_from_weights_only(filename: str,
         reason = reason[0].split('. This is an internal miniz error')[0]
         if isinstance(error, RuntimeError) and not any(
                 marker in reason
-                for marker in ('PytorchStreamReader', 'inline_container')):
+                for marker in ('PytorchStreamReader', 'inline_container',
+                               'magic number')):
             raise  # not the file's bytes (a CUDA tensor on a CPU machine)
+        if 'magic number' in reason:
+            raise UnreadableCheckpointError(
+                f'{filename}: not a checkpoint: a pickle, but not one '
+                'torch.save wrote') from None
         if 'inline_container' in reason:
             raise UnreadableCheckpointError(
                 f'{filename}: not a checkpoint: a zip archive without the '
@@ -249,8 +294,19 @@ def load_from_weights_only(filename: str,
             f'{filename}: not a checkpoint: it holds a '
             f'{type(checkpoint).__name__}; expected the dict (weights, '
             'meta) that mim train writes')
+    try:
+        checkpoint = decode(checkpoint)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise UnreadableCheckpointError(
+            f'{filename}: corrupt: an encoded value cannot be restored '
+            f'({type(error).__name__}: {str(error)[:120]})') from None
+    # checked after decoding: a tagged value can hide a dict until then;
+    # only this loader may say a stored config was refused
+    meta = checkpoint.get('meta')
+    if isinstance(meta, dict):
+        meta.pop(REFUSED_KEY, None)
     drop_unsafe_configs(checkpoint, filename)
-    return decode(checkpoint)
+    return checkpoint
 
 
 def _one_line_checkpoint_errors(kind, error, traceback) -> None:

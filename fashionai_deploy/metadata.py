@@ -62,10 +62,13 @@ def _fail(source: str, message: str) -> None:
         f'{source}: {message}; export the model with tools/export_onnx.py')
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(
-        value,
-        (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+def _is_number(value: Any, limit: float = 1e6) -> bool:
+    """A finite number (not a bool) of magnitude at most ``limit``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    if isinstance(value, int):
+        return -limit <= value <= limit  # no float(): 10**400 overflows
+    return math.isfinite(value) and abs(value) <= limit
 
 
 def _is_size(value: Any) -> bool:
@@ -80,7 +83,8 @@ MAX_SIDE = 4096
 
 #: Field -> (test, what it must be), checked before any field is used.
 _TYPES = {
-    'format_version': (lambda v: isinstance(v, int), 'an integer'),
+    'format_version':
+    (lambda v: isinstance(v, int) and not isinstance(v, bool), 'an integer'),
     'category': (lambda v: isinstance(v, str), 'a string'),
     'keypoint_names':
     (lambda v: isinstance(v, list) and all(isinstance(n, str)
@@ -94,14 +98,15 @@ _TYPES = {
     (lambda v: _is_number(v) and 0.5 <= v <= 10, 'a number in [0.5, 10]'),
     'use_udp': (lambda v: isinstance(v, bool), 'true or false'),
     'mean': (lambda v: isinstance(v, list) and len(v) == 3 and all(
-        _is_number(x) for x in v), 'three finite numbers'),
+        _is_number(x, 1e4) for x in v), 'three numbers in [-1e4, 1e4]'),
     'std': (lambda v: isinstance(v, list) and len(v) == 3 and all(
-        _is_number(x) and x > 0 for x in v), 'three positive numbers'),
+        _is_number(x, 1e4) and x >= 1e-6
+        for x in v), 'three positive numbers in [1e-6, 1e4]'),
     'bgr_to_rgb': (lambda v: isinstance(v, bool), 'true or false'),
     'codec': (lambda v: isinstance(v, Mapping), 'an object'),
     'flip_test': (lambda v: isinstance(v, Mapping) and isinstance(
         v.get('enabled'), bool) and isinstance(v.get(
-            'shift_heatmap'), bool) and _is_number(v.get('simcc_x_shift')),
+            'shift_heatmap'), bool) and _is_number(v.get('simcc_x_shift'), 16),
                   'enabled and shift_heatmap (true or false), simcc_x_shift '
                   '(a number)'),
     'outputs':
@@ -159,7 +164,7 @@ def check_metadata(metadata: Mapping[str, Any], source: str) -> None:
             'with its mirror')
     codec = metadata['codec']
     kind = codec.get('type') if isinstance(codec, Mapping) else None
-    if kind not in CODEC_FIELDS:
+    if not isinstance(kind, str) or kind not in CODEC_FIELDS:
         _fail(
             source, f'metadata codec type {kind!r} is not one of '
             f'{", ".join(CODEC_FIELDS)}')
@@ -175,6 +180,11 @@ def check_metadata(metadata: Mapping[str, Any], source: str) -> None:
         _fail(
             source, f'metadata codec input_size {codec["input_size"]} is '
             f'not the input size {metadata["input_size"]}')
+    if 'heatmap_size' in codec and any(
+            h > i for h, i in zip(codec['heatmap_size'], codec['input_size'])):
+        _fail(
+            source, f'metadata codec heatmap_size {codec["heatmap_size"]} '
+            f'is larger than the input size {codec["input_size"]}')
     if list(metadata['outputs']) != CODEC_OUTPUTS[kind]:
         _fail(
             source, f'metadata outputs {metadata["outputs"]} are not '

@@ -53,22 +53,36 @@ def test_a_dump_reads_as_executing_it_would(demo_dump):
     assert parsed['joined'] == ('ab', 'c', [True, False, -1e-05])
 
 
-@pytest.mark.parametrize('line, construct', [
-    ("x = __import__('os').system('ls')", r"a call of __import__\('os'\)"
-     r'\.system\(\)'), ('x = open', 'the name open'),
-    ('x = os.environ', r'an attribute \(os\.environ\)'),
-    ('import os', 'an import'), ('x = lambda: 0', 'a lambda'),
-    ('x = [i for i in range(3)]', 'a comprehension'),
-    ("x = dict(a=1)['a']", r"a subscript \(dict\(a=1\)\['a'\]\)"),
-    ("x = f'{1 + 1}'", 'an f-string with expressions'),
-    ('x = 2 ** 1000', 'an operator'),
-    ('x = dict(**{})', 'a dict\\(\\) call with positional arguments '
-     'or an unpacking'), ('x = {**{}}', 'an unpacking'),
-    ('x = {1, 2}', 'a set'), ('print(1)', r'a statement \(Expr\)'),
-    ('x, y = 1, 2', 'a statement other than NAME = VALUE'),
-    ("_base_ = ['other.py']", '_base_, which would read other files'),
-    ("x = b'bytes'", 'a bytes constant')
-])
+@pytest.mark.parametrize(
+    'line, construct',
+    [
+        ("x = __import__('os').system('ls')", r"a call of __import__\('os'\)"
+         r'\.system\(\)'),
+        ('x = open', 'the name open'),
+        ('x = os.environ', r'an attribute \(os\.environ\)'),
+        ('import os', 'an import'),
+        ('x = lambda: 0', 'a lambda'),
+        ('x = [i for i in range(3)]', 'a comprehension'),
+        ("x = dict(a=1)['a']", r"a subscript \(dict\(a=1\)\['a'\]\)"),
+        ("x = f'{1 + 1}'", 'an f-string with expressions'),
+        ('x = 2 ** 1000', 'an operator'),
+        ('x = dict(**{})', 'a dict\\(\\) call with positional arguments '
+         'or an unpacking'),
+        ('x = {**{}}', 'an unpacking'),
+        ('x = {1, 2}', 'a set'),
+        ('print(1)', r'a statement \(Expr\)'),
+        ('x, y = 1, 2', 'a statement other than NAME = VALUE'),
+        ("_base_ = ['other.py']", '_base_, which would read other files'),
+        ("x = b'bytes'", 'a bytes constant'),
+        # data that MMEngine's registry would still import and call
+        ("x = dict(type='subprocess.Popen', args=['ls'])",
+         r"type='subprocess.Popen', which a registry would import as code"),
+        ("x = dict(type='antigravity')", "type='antigravity'"),
+        ("x = {'type': 'mmdet.os.system'}", "type='mmdet.os.system'"),
+        ("x = dict(_scope_='subprocess')", "the registry scope 'subprocess'"),
+        ("filename = 'a'", "the name filename, which MMEngine's Config"),
+        ('x = {(1, [2]): 3}', 'a tuple holding a list used as a dict key'),
+    ])
 def test_anything_but_data_is_refused_with_its_line(line, construct):
     text = 'a = dict(type=1)\n' + line + '\n'
     with pytest.raises(UnsafeConfigError) as error:
@@ -77,6 +91,40 @@ def test_anything_but_data_is_refused_with_its_line(line, construct):
     assert message.startswith('evil.pth: line 2 of its stored config holds ')
     assert re.search(construct, message), message
     assert message.endswith('pass a config file you trust (--config)')
+
+
+def test_a_registry_type_of_an_openmmlab_scope_is_data():
+    parsed = parse_stored_config(
+        "backbone = dict(type='mmdet.CSPNeXt', _scope_='mmdet')\n"
+        "default_scope = 'mmpose'\n", 'ok.pth')
+    assert parsed['backbone']['type'] == 'mmdet.CSPNeXt'
+    with pytest.raises(UnsafeConfigError, match="default_scope 'evil'"):
+        parse_stored_config("default_scope = 'evil'", 'x.pth')
+    with pytest.raises(UnsafeConfigError, match='nested too deeply'):
+        parse_stored_config('x = ' + '-' * 3000 + '1', 'x.pth')
+
+
+def test_an_encoded_value_cannot_hide_a_config_text(tmp_path, demo_dump):
+    """The checkpoint's own plain encoding of a Counter could carry a
+    config text past the check (it is a dict only once decoded)."""
+    marker = tmp_path / 'pwned'
+    tag = '__fashionai_plain__'
+    evil = tmp_path / 'counter.pth'
+    torch.save(
+        dict(
+            state_dict={},
+            meta={
+                tag: 'Counter',
+                'items': [['cfg', payload(marker) + demo_dump], ['epoch', 0]]
+            },
+            message_hub=dict(runtime_info={
+                tag: 'Counter',
+                'items': [['cfg', payload(marker)]]
+            })), evil)
+    with pytest.raises(
+            ValueError, match='an encoded value cannot be restored'):
+        _load_checkpoint(str(evil), map_location='cpu')
+    assert not marker.exists()
 
 
 def test_imports_outside_the_project_and_openmmlab_are_refused():

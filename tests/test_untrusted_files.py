@@ -69,10 +69,23 @@ def test_a_synthetic_folder_it_made_is_rendered_again(tmp_path):
     assert ensure_synthetic(str(tmp_path / 'data'), sizes)
     assert not ensure_synthetic(str(tmp_path / 'data'), sizes)
     assert ensure_synthetic(str(tmp_path / 'data'), dict(sizes, train=2))
-    (tmp_path / 'other').mkdir()
-    (tmp_path / 'other' / 'synthetic.json').write_text('not json')
+    # re-rendering removes only what the generator writes
+    (tmp_path / 'data' / 'notes.txt').write_text('mine')
+    assert ensure_synthetic(str(tmp_path / 'data'), sizes)
+    assert (tmp_path / 'data' / 'notes.txt').read_text() == 'mine'
+    # a synthetic.json the generator did not write is no stamp
+    for stamp in ('not json', '{"comment": "from a colleague"}'):
+        other = tmp_path / 'other'
+        (other / 'Images').mkdir(parents=True, exist_ok=True)
+        (other / 'Images' / 'photo.jpg').write_bytes(b'real')
+        (other / 'synthetic.json').write_text(stamp)
+        with pytest.raises(NotSyntheticDataError):
+            ensure_synthetic(str(other), sizes)
+        assert (other / 'Images' / 'photo.jpg').read_bytes() == b'real'
+    # nor is a link to someone's folder
+    (tmp_path / 'link').symlink_to(tmp_path / 'other')
     with pytest.raises(NotSyntheticDataError):
-        ensure_synthetic(str(tmp_path / 'other'), sizes)
+        ensure_synthetic(str(tmp_path / 'link'), sizes)
 
 
 # Image ids stay inside their root

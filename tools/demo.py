@@ -56,22 +56,25 @@ def mim(*args: str) -> List[str]:
     return [osp.join(osp.dirname(sys.executable), 'mim'), *args]
 
 
-def empty_work_dir(work: str) -> None:
-    """Start ``work`` afresh: a folder an earlier demo made (its marker
-    file) is deleted; one the demo did not make is refused, not touched.
-
-    Raises:
-        NotSyntheticDataError: ``work`` has contents and no marker.
-    """
-    marker = osp.join(work, DEMO_MARKER)
-    if osp.isfile(marker):
-        shutil.rmtree(work)
-    elif osp.exists(work) and (not osp.isdir(work) or os.listdir(work)):
+def check_work_dir(work: str) -> None:
+    """Raise NotSyntheticDataError unless ``work`` is missing, empty, or a
+    real folder an earlier demo made (its marker file)."""
+    ours = osp.isfile(osp.join(work, DEMO_MARKER))
+    if osp.islink(work) or (osp.exists(work) and not osp.isdir(work)) or (
+            osp.isdir(work) and os.listdir(work) and not ours):
         raise NotSyntheticDataError(
-            f'{work}: not a folder made by tools/demo.py (no {DEMO_MARKER}), '
-            'so it is left as it is; pass another --work-dir')
-    os.makedirs(work, exist_ok=True)
-    with open(marker, 'w') as file:
+            f'{work}: not a folder made by tools/demo.py (no {DEMO_MARKER}, '
+            'or a link), so it is left as it is; pass another --work-dir')
+
+
+def empty_work_dir(work: str) -> None:
+    """Start ``work`` afresh (after :func:`check_work_dir`): a folder an
+    earlier demo made is deleted, then made again with the marker."""
+    check_work_dir(work)
+    if osp.isdir(work):
+        shutil.rmtree(work)
+    os.makedirs(work)
+    with open(osp.join(work, DEMO_MARKER), 'w') as file:
         file.write('made by tools/demo.py, which deletes this folder when '
                    'it runs again\n')
 
@@ -85,6 +88,8 @@ def main() -> int:
     start = time.time()
     data, work = osp.abspath(args.data), osp.abspath(args.work_dir)
     try:
+        # both refusals come before anything is deleted
+        check_work_dir(work)
         ensure_synthetic(data, QUICK if args.quick else FULL, seed=0, nproc=2)
         empty_work_dir(work)
     except NotSyntheticDataError as error:

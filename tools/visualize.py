@@ -44,6 +44,8 @@ def main() -> int:
     parser.add_argument('--category', choices=CATEGORIES)
     parser.add_argument('--columns', type=int, default=4)
     args = parser.parse_args()
+    if args.columns < 1 or args.num < 1:
+        parser.error('--columns and --num must be at least 1')
     if not args.ann and not args.pred:
         parser.error('give --ann, --pred or both')
 
@@ -74,8 +76,9 @@ def main() -> int:
         try:
             drawings = unique_outputs(
                 (listing.image_ids[row] for row in rows),
-                lambda image_id: osp.join(args.out_dir,
-                                          osp.splitext(image_id)[0] + '.png'))
+                lambda image_id: osp.normpath(
+                    osp.join(args.out_dir,
+                             osp.splitext(image_id)[0] + '.png')))
         except ValueError as error:
             print(f'error: {error}', file=sys.stderr)
             return 1

@@ -24,7 +24,7 @@ from fashionai_core.predictions import check_models_cover, with_predictions
 from ..datasets import FashionAIDataset
 from ..metainfo import csv_columns, fashionai_metainfo
 from ..models import PoseEnsemble
-from ..stored_config import stored_config
+from ..stored_config import drop_unsafe_configs, stored_config
 from ..weights_only import decode
 
 
@@ -32,7 +32,9 @@ def _load_checkpoint_decoded(checkpoint: str) -> dict:
     """A checkpoint as mmengine saved it: local files load decoded already;
     one fetched by another scheme (``http://``) still holds the weights-only
     encoding."""
-    return decode(_load_checkpoint(checkpoint, map_location='cpu'))
+    state = decode(_load_checkpoint(checkpoint, map_location='cpu'))
+    drop_unsafe_configs(state, checkpoint)  # a no-op for local files
+    return state
 
 
 def config_from_checkpoint(checkpoint: str) -> Config:
@@ -82,7 +84,13 @@ def load_pose_model(checkpoint: str,
     model = MODELS.build(cfg.model) if tta else build_pose_estimator(cfg.model)
     weights = state.get('state_dict', state)
     _check_finite(weights, checkpoint)
-    load_state_dict(model.module if tta else model, weights, strict=True)
+    try:
+        load_state_dict(model.module if tta else model, weights, strict=True)
+    except RuntimeError as error:  # missing, unexpected or resized weights
+        raise ValueError(
+            f'{checkpoint}: its weights do not fit the config\'s model '
+            f'({str(error).splitlines()[0][:200]}); pass the config it was '
+            'trained with (--config)') from None
     # mmpose.apis.init_model would read a METAINFO class attribute, but a
     # FashionAI dataset's metainfo depends on its category; a checkpoint's
     # stored copy is checked against it, not believed

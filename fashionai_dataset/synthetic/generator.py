@@ -309,13 +309,18 @@ class NotSyntheticDataError(ValueError):
 
 
 def _read_stamp(stamp: str) -> Optional[dict]:
-    """The stamp's record, or None where there is no readable one."""
+    """The stamp's record, or None where there is none in the generator's
+    form (split counts and a seed, maybe ``scenes``)."""
     try:
         with open(stamp) as file:
             record = json.load(file)
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
-    return record if isinstance(record, dict) else None
+    if not isinstance(record, dict) or 'seed' not in record or not set(
+            record) <= set(SPLITS) | {'seed', 'scenes'} or not all(
+                isinstance(v, int) for v in record.values()):
+        return None
+    return record
 
 
 def ensure_synthetic(out_dir: str,
@@ -352,12 +357,22 @@ def ensure_synthetic(out_dir: str,
     if made_here == wanted:
         print(f'using the synthetic data already in {out_dir}')
         return False
-    if made_here is None and (osp.isfile(out_dir) or
-                              (osp.isdir(out_dir) and os.listdir(out_dir))):
+    if osp.islink(out_dir) or (made_here is None and
+                               (osp.isfile(out_dir) or
+                                (osp.isdir(out_dir) and os.listdir(out_dir)))):
         raise NotSyntheticDataError(
             f'{out_dir}: not a synthetic dataset made by make_synthetic (no '
-            'synthetic.json), so it is left as it is; pass another --data')
-    shutil.rmtree(out_dir, ignore_errors=True)
+            'synthetic.json, or a link), so it is left as it is; pass '
+            'another --data')
+    # only what the generator writes: a user's file beside it stays
+    for name in SPLITS:
+        path = osp.join(out_dir, name)
+        if osp.islink(path):
+            os.unlink(path)
+        elif osp.isdir(path):
+            shutil.rmtree(path)
+    if osp.exists(stamp):
+        os.remove(stamp)
     generate_synthetic(
         out_dir, images_per_category, seed=seed, nproc=nproc, scenes=scenes)
     with atomic_write(stamp) as file:
