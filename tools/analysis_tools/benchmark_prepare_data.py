@@ -1,0 +1,126 @@
+"""Wall time and peak memory of prepare_data.py on a download of the real
+size.
+
+Usage:
+    python tools/analysis_tools/benchmark_prepare_data.py
+        [--work-dir /tmp/fashionai_prepare] [--train 31600] [--warm-up 12500]
+        [--test 10000 10000] [--shared 1000]
+
+Writes a download-shaped tree of small images (one 64x64 JPEG, hard-linked
+for every row: the tool reads headers, not pixels): a round-1 folder with
+``--train`` rows, a warm-up folder with ``--warm-up`` rows of which
+``--shared`` repeat round-1 rows verbatim, and a test list per ``--test``
+count; then runs ``tools/dataset_converters/prepare_data.py`` on it once and
+prints its wall time and peak resident memory. A benchmark, not a test.
+"""
+import argparse
+import datetime
+import os
+import os.path as osp
+import resource
+import shutil
+import subprocess
+import sys
+import time
+
+import cv2
+import numpy as np
+from benchmark_accuracy import machine
+
+from fashionai_core.cli import run_tool
+from fashionai_core.csv_io import (ANNOTATION_HEADER, IMAGE_LIST_HEADER,
+                                   format_cell, write_csv)
+from fashionai_core.keypoints import (CATEGORIES, CATEGORY_KEYPOINTS,
+                                      KEYPOINT_NAMES)
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+SIZE = 64
+
+
+def annotation_row(rng: np.random.Generator, image_id: str,
+                   category: str) -> list:
+    cells = []
+    for name in KEYPOINT_NAMES:
+        if name in CATEGORY_KEYPOINTS[category]:
+            x, y = rng.integers(4, SIZE - 4, size=2)
+            cells.append(format_cell(int(x), int(y), 1))
+        else:
+            cells.append('-1_-1_-1')
+    return [image_id, category] + cells
+
+
+def write_release(root: str, image: str, rows: list, csv_path: str,
+                  header: list) -> None:
+    for row in rows:
+        target = osp.join(root, row[0])
+        os.makedirs(osp.dirname(target), exist_ok=True)
+        os.link(image, target)
+    write_csv(csv_path, header, rows)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--work-dir', default='/tmp/fashionai_prepare')
+    parser.add_argument('--train', type=int, default=31600)
+    parser.add_argument('--warm-up', type=int, default=12500)
+    parser.add_argument('--test', type=int, nargs='+', default=[10000, 10000])
+    parser.add_argument('--shared', type=int, default=1000)
+    args = parser.parse_args()
+    shutil.rmtree(args.work_dir, ignore_errors=True)
+    os.makedirs(args.work_dir)
+    image = osp.join(args.work_dir, 'one.jpg')
+    cv2.imwrite(image, np.full((SIZE, SIZE, 3), 128, np.uint8))
+    rng = np.random.default_rng(0)
+
+    def rows(prefix: str, count: int) -> list:
+        return [
+            annotation_row(rng, f'Images/{c}/{prefix}_{i:06d}.jpg', c)
+            for i in range(count) for c in [CATEGORIES[i % 5]]
+        ]
+
+    download = osp.join(args.work_dir, 'download')
+    round1 = rows('r1', args.train)
+    write_release(
+        osp.join(download, 'train'), image, round1,
+        osp.join(download, 'train', 'Annotations', 'train.csv'),
+        ANNOTATION_HEADER)
+    warm_up = round1[:args.shared] + rows('wu', args.warm_up - args.shared)
+    write_release(
+        osp.join(download, 'warm_up_train'), image, warm_up,
+        osp.join(download, 'warm_up_train', 'Annotations', 'annotations.csv'),
+        ANNOTATION_HEADER)
+    tests = []
+    for index, count in enumerate(args.test):
+        folder = osp.join(download, f'test_{index}')
+        write_release(folder, image, [r[:2] for r in rows(f't{index}', count)],
+                      osp.join(folder, 'test.csv'), IMAGE_LIST_HEADER)
+        tests.append(folder)
+    releases = [
+        osp.join(download, 'train'),
+        osp.join(download, 'warm_up_train')
+    ] + tests
+    start = time.time()
+    result = subprocess.run(
+        [
+            sys.executable,
+            osp.join(REPO_ROOT, 'tools', 'dataset_converters',
+                     'prepare_data.py')
+        ] + releases + ['--out', osp.join(args.work_dir, 'prepared')],
+        capture_output=True,
+        text=True)
+    wall = time.time() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    if result.returncode != 0:
+        print(result.stderr[-2000:], file=sys.stderr)
+        return 1
+    print(result.stdout)
+    annotated = args.train + args.warm_up
+    print(f'prepare_data.py on {annotated} annotated rows ({args.shared} '
+          f'repeated) and {sum(args.test)} test rows in {len(tests)} lists: '
+          f'{wall:.1f} s wall, {peak_mb:.0f} MB peak resident memory; '
+          f'{datetime.date.today()}, {machine()}')
+    return 0
+
+
+if __name__ == '__main__':
+    run_tool(main)
