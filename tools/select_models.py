@@ -36,6 +36,8 @@ def named_paths(pairs: List[str], option: str) -> Dict[str, str]:
         name, sep, path = pair.partition('=')
         if not sep or not name or not path:
             raise SystemExit(f'error: {option} takes NAME=PATH, got {pair!r}')
+        if name in result:
+            raise SystemExit(f'error: {option} names {name!r} twice')
         result[name] = path
     return result
 
@@ -115,6 +117,8 @@ def main() -> int:
     test_paths = named_paths(args.test_pred, '--test-pred')
     if bool(test_paths) != bool(args.out):
         parser.error('--test-pred and -o go together')
+    if args.max_members < 1:
+        parser.error('--max-members must be at least 1')
     try:
         annotations = read_fashionai_csv(
             args.annotations, require_keypoints=True)
@@ -167,8 +171,15 @@ def main() -> int:
         ]
         print('\ntools/predict.py arguments:\n  ' + ' '.join(arguments))
     if merged is not None:
-        write_submission(args.out, merged.image_ids, merged.categories,
-                         merged.keypoints)
+        try:
+            write_submission(args.out, merged.image_ids, merged.categories,
+                             merged.keypoints)
+        except ValueError as error:  # a --test-pred without every point
+            print(
+                f'error: {error}; expected --test-pred submissions with '
+                'every point of each image\'s category',
+                file=sys.stderr)
+            return 1
         print(f'\nmerged test submission written to {args.out}')
     return 0
 
