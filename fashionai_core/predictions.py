@@ -5,7 +5,8 @@ from typing import Iterable
 import numpy as np
 
 from .csv_io import FashionAIRecords
-from .keypoints import ALL_CATEGORIES, CATEGORY_DEFINES
+from .keypoints import (ALL_CATEGORIES, CATEGORY_DEFINES, CATEGORY_KEYPOINTS,
+                        check_category)
 
 
 def check_models_cover(records: FashionAIRecords, categories: Iterable[str],
@@ -19,6 +20,19 @@ def check_models_cover(records: FashionAIRecords, categories: Iterable[str],
     if uncovered:
         raise ValueError(f'{source} has {", ".join(uncovered)} images but no '
                          'model was given for them (nor an "all" model)')
+
+
+def check_model_category(source: str, model_category: str,
+                         category: str) -> None:
+    """Raise ValueError naming ``source`` and both categories unless a model
+    of ``model_category`` predicts ``category``'s points (its own category,
+    or all 24)."""
+    check_category(category)
+    if model_category not in (category, ALL_CATEGORIES):
+        raise ValueError(
+            f'{source} predicts {model_category} '
+            f'({len(CATEGORY_KEYPOINTS[model_category])} keypoints), not '
+            f'{category}')
 
 
 def with_predictions(records: FashionAIRecords,

@@ -19,10 +19,10 @@ from fashionai_core.atomic import atomic_write
 from fashionai_core.detections import Detections, box_in_image
 from fashionai_core.draw import draw_keypoints
 from fashionai_core.image_check import FashionAIImageError, read_image
-from fashionai_core.keypoints import (ALL_CATEGORIES, CATEGORY_KEYPOINTS,
-                                      NUM_KEYPOINTS, check_category,
+from fashionai_core.keypoints import (CATEGORY_KEYPOINTS, NUM_KEYPOINTS,
                                       keypoint_index)
 from fashionai_core.paths import unique_outputs
+from fashionai_core.predictions import check_model_category
 
 #: File name endings taken from a folder.
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')
@@ -51,16 +51,6 @@ def list_images(spec: str) -> List[str]:
         raise FileNotFoundError(f'{spec}: no image file, folder or glob '
                                 'match')
     return sorted(found)
-
-
-def check_model_category(model: Any, category: str) -> None:
-    """Raise ValueError unless ``model`` predicts ``category``'s points (its
-    own category, or all 24)."""
-    check_category(category)
-    if model.category not in (category, ALL_CATEGORIES):
-        raise ValueError(
-            f'{model.path} predicts {model.category} '
-            f'({len(model.keypoint_names)} keypoints), not {category}')
 
 
 def image_result(path: str,
@@ -163,7 +153,7 @@ def infer_images(model: Any,
             would write the same files (``a.jpg`` and ``a.png``), or a
             drawing would overwrite an input image; nothing is written.
     """
-    check_model_category(model, category)
+    check_model_category(model.path, model.category, category)
     names = list(model.keypoint_names)
     root = osp.commonpath([osp.dirname(osp.abspath(p)) for p in paths])
     _check_outputs(paths, root, out_dir)

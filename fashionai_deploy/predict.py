@@ -12,8 +12,8 @@ from fashionai_core.ensemble import normalized_weights
 from fashionai_core.image_check import read_image
 from fashionai_core.keypoints import (ALL_CATEGORIES, NUM_KEYPOINTS,
                                       keypoint_index)
-from fashionai_core.predictions import check_models_cover, with_predictions
-from .infer import check_model_category
+from fashionai_core.predictions import (check_model_category,
+                                        check_models_cover, with_predictions)
 from .onnx_model import OnnxPoseModel
 
 
@@ -87,7 +87,7 @@ def predict_csv_onnx(models: Dict[str, Sequence[OnnxPoseModel]],
     weights = weights or {}
     for category, members in models.items():
         for model in members:
-            check_model_category(model, category)
+            check_model_category(model.path, model.category, category)
     check_models_cover(records, models, test_csv)
     detections = best_boxes(bbox_file) if bbox_file else None
     predictions = np.full((len(records), NUM_KEYPOINTS, 2), np.nan)

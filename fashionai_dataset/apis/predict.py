@@ -18,9 +18,10 @@ from torch.utils.data import DataLoader
 
 from fashionai_core.csv_io import FashionAIRecords, read_fashionai_csv
 from fashionai_core.ensemble import normalized_weights
-from fashionai_core.keypoints import (ALL_CATEGORIES, CATEGORY_KEYPOINTS,
-                                      NUM_KEYPOINTS, check_category)
-from fashionai_core.predictions import check_models_cover, with_predictions
+from fashionai_core.keypoints import (ALL_CATEGORIES, NUM_KEYPOINTS,
+                                      check_category)
+from fashionai_core.predictions import (check_model_category,
+                                        check_models_cover, with_predictions)
 from ..datasets import FashionAIDataset
 from ..metainfo import csv_columns, fashionai_metainfo
 from ..models import PoseEnsemble
@@ -262,16 +263,6 @@ def _predict_category(model: nn.Module, test_csv: str, image_root: str,
     return points
 
 
-def _check_model_category(model: nn.Module, category: str) -> None:
-    """Raise ValueError unless ``model`` predicts ``category``'s points (its
-    own category, or all 24), naming its checkpoint and both categories."""
-    own = model_category(model)
-    if own not in (category, ALL_CATEGORIES):
-        raise ValueError(
-            f'{getattr(model, "checkpoint", "the model")} predicts {own} '
-            f'({len(CATEGORY_KEYPOINTS[own])} keypoints), not {category}')
-
-
 def predict_csv(models: Dict[str, Union[nn.Module, Sequence[nn.Module]]],
                 test_csv: str,
                 image_root: str,
@@ -317,7 +308,9 @@ def predict_csv(models: Dict[str, Union[nn.Module, Sequence[nn.Module]]],
         check_category(category)
         for member in (members
                        if isinstance(members, Sequence) else [members]):
-            _check_model_category(member, category)
+            check_model_category(
+                getattr(member, 'checkpoint', 'the model'),
+                model_category(member), category)
     check_models_cover(records, models, test_csv)
     predictions = np.full((len(records), NUM_KEYPOINTS, 2), np.nan)
     done = np.zeros(len(records), dtype=bool)
