@@ -196,6 +196,21 @@ work_dir = {str(work_dir)!r}
     return path
 
 
+def run_python(*args,
+               cwd: Path = REPO_ROOT,
+               env: Optional[Dict[str,
+                                  str]] = None) -> subprocess.CompletedProcess:
+    """Run the venv's Python on ``args`` (a tool and its arguments) as a
+    user would, from ``cwd``; output captured as text. ``-W ignore``: the
+    stack's deprecation warnings are not what the tests read."""
+    return subprocess.run(
+        [sys.executable, '-W', 'ignore'] + [str(a) for a in args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env)
+
+
 def mim(*args, cwd: Path, env: Optional[Dict[str, str]] = None) -> str:
     """Run the venv's `mim` and return its output; fail on a non-zero exit.
 

@@ -19,7 +19,7 @@ from mmengine.runner.checkpoint import _load_checkpoint
 from fashionai_core.cli import EXIT_PIPE_CLOSED
 from fashionai_dataset.weights_only import (MissingCheckpointError,
                                             UnreadableCheckpointError)
-from fixtures import MIM, REPO_ROOT, write_split
+from fixtures import MIM, REPO_ROOT, run_python, write_split
 
 #: kind -> (how the file is made from a good checkpoint's bytes, the
 #: message after "error: PATH: ")
@@ -55,15 +55,6 @@ def bad_file(kind: str, folder: Path, good: Path) -> Path:
     return path
 
 
-def run_tool(*args, cwd=REPO_ROOT) -> subprocess.CompletedProcess:
-    # -W ignore: the stack's deprecation warnings are not the message
-    return subprocess.run(
-        [sys.executable, '-W', 'ignore'] + [str(a) for a in args],
-        capture_output=True,
-        text=True,
-        cwd=cwd)
-
-
 @pytest.mark.parametrize('kind', sorted(BAD_FILES))
 def test_the_loader_says_what_is_wrong(kind, tmp_path, good_checkpoint):
     path = bad_file(kind, tmp_path, good_checkpoint)
@@ -93,7 +84,7 @@ def test_other_archives_and_missing_files(tmp_path):
 
 
 def test_the_loader_log_line_names_it(good_checkpoint):
-    result = run_tool(
+    result = run_python(
         '-c', 'import fashionai_dataset\n'
         'from mmengine.runner.checkpoint import _load_checkpoint\n'
         f'_load_checkpoint({str(good_checkpoint)!r})')
@@ -139,7 +130,7 @@ def test_the_tools_give_one_line_and_write_nothing(tmp_path, good_checkpoint):
          paths['missing'], csv, tmp_path / 'test', out / 'det.json'),
     }
     for (tool, kind), args in runs.items():
-        result = run_tool(*args)
+        result = run_python(*args)
         assert result.returncode == 1, (tool, kind, result.stderr)
         lines = result.stderr.splitlines()
         assert len(lines) == 1 and lines[0].startswith(
@@ -202,8 +193,8 @@ def test_a_closed_output_pipe_ends_quietly(tool, tmp_path):
     csv = write_split(
         tmp_path / 'val', ['blouse', 'skirt'], images_per_category=3)
     pred = tmp_path / 'pred.csv'
-    baseline = run_tool(REPO_ROOT / 'tools' / 'constant_baseline.py', csv, csv,
-                        pred)
+    baseline = run_python(REPO_ROOT / 'tools' / 'constant_baseline.py', csv,
+                          csv, pred)
     assert baseline.returncode == 0, baseline.stderr
     args = {
         'evaluate': [csv, pred],

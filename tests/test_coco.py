@@ -1,24 +1,14 @@
 """COCO keypoints both ways: tools/dataset_converters/fashionai2coco.py and
 coco2fashionai.py, as a user runs them."""
 import json
-import subprocess
-import sys
 
 import pytest
 from pycocotools.coco import COCO
 
 from fashionai_core.csv_io import read_fashionai_csv
-from fixtures import REPO_ROOT, write_split
+from fixtures import REPO_ROOT, run_python, write_split
 
 CONVERTERS = REPO_ROOT / 'tools' / 'dataset_converters'
-
-
-def run(*args) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable] + [str(a) for a in args],
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT)
 
 
 @pytest.fixture
@@ -33,7 +23,8 @@ def labelled(tmp_path):
     lines[1] = ','.join(cells)
     csv.write_text('\n'.join(lines) + '\n')
     out = tmp_path / 'coco.json'
-    result = run(CONVERTERS / 'fashionai2coco.py', csv, tmp_path / 'data', out)
+    result = run_python(CONVERTERS / 'fashionai2coco.py', csv,
+                        tmp_path / 'data', out)
     assert result.returncode == 0, result.stderr
     return csv, out
 
@@ -41,7 +32,7 @@ def labelled(tmp_path):
 def test_csv_to_coco_to_csv_is_exact(labelled, tmp_path):
     csv, coco = labelled
     back = tmp_path / 'back.csv'
-    result = run(CONVERTERS / 'coco2fashionai.py', coco, back)
+    result = run_python(CONVERTERS / 'coco2fashionai.py', coco, back)
     assert result.returncode == 0, result.stderr
     assert back.read_text() == csv.read_text()
     document = json.loads(coco.read_text())
@@ -118,9 +109,9 @@ def test_points_are_mapped_by_name_whatever_the_order(labelled, tmp_path):
     shuffled = tmp_path / 'tool.json'
     shuffled.write_text(json.dumps(document))
     back = tmp_path / 'back.csv'
-    result = run(CONVERTERS / 'coco2fashionai.py', shuffled, back, '--map',
-                 'waist L=waistband_left', '--map', 'hem R=hemline_right',
-                 '--map', 'mini skirt=skirt')
+    result = run_python(CONVERTERS / 'coco2fashionai.py', shuffled, back,
+                        '--map', 'waist L=waistband_left', '--map',
+                        'hem R=hemline_right', '--map', 'mini skirt=skirt')
     assert result.returncode == 0, result.stderr
     assert back.read_text() == csv.read_text()
 
@@ -150,7 +141,7 @@ def test_bad_coco_files_name_the_entry(labelled, tmp_path, change, message):
     bad = tmp_path / 'bad.json'
     bad.write_text(json.dumps(document))
     out = tmp_path / 'never.csv'
-    result = run(CONVERTERS / 'coco2fashionai.py', bad, out)
+    result = run_python(CONVERTERS / 'coco2fashionai.py', bad, out)
     assert result.returncode == 1
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith(f'error: {bad}, '), lines
@@ -171,7 +162,7 @@ def test_unreadable_inputs_are_one_line(tmp_path):
             CONVERTERS / 'fashionai2coco.py', tmp_path / 'none.csv', tmp_path,
             tmp_path / 'o.json'
     ]):
-        result = run(*args)
+        result = run_python(*args)
         assert result.returncode == 1
         assert len(result.stderr.splitlines()) == 1, result.stderr
         assert result.stderr.startswith('error: ')

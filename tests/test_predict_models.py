@@ -5,7 +5,6 @@ predicts through its views (what ``mim test`` of the same config writes).
 """
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,21 +12,16 @@ import pytest
 from test_deploy import RTMPOSE_CONFIG, TINY_RTMPOSE, make_checkpoint
 
 from fashionai_core.csv_io import read_fashionai_csv
-from fixtures import REPO_ROOT, mim, write_answered_test_split, write_test_list
+from fixtures import (REPO_ROOT, mim, run_python, write_answered_test_split,
+                      write_test_list)
 
 DEMO_TTA = REPO_ROOT / 'configs' / 'fashionai' / \
     'hrnet_w16_all_128_demo_tta.py'
 
 
 def predict(*args) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            sys.executable, '-W', 'ignore',
-            str(REPO_ROOT / 'tools' / 'predict.py')
-        ] + [str(a) for a in args] + ['--num-workers', '0'],
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT)
+    return run_python(REPO_ROOT / 'tools' / 'predict.py', *args,
+                      '--num-workers', '0')
 
 
 @pytest.fixture(scope='module')
@@ -130,13 +124,8 @@ def test_export_refuses_a_tta_config_with_the_reason(tmp_path):
         REPO_ROOT / 'configs' / 'fashionai' / 'hrnet_w16_all_128_demo.py',
         tmp_path / 'demo.pth')
     out = tmp_path / 'never.onnx'
-    result = subprocess.run([
-        sys.executable, '-W', 'ignore',
-        str(REPO_ROOT / 'tools' / 'export_onnx.py'), DEMO_TTA, checkpoint, out
-    ],
-                            capture_output=True,
-                            text=True,
-                            cwd=REPO_ROOT)
+    result = run_python(REPO_ROOT / 'tools' / 'export_onnx.py', DEMO_TTA,
+                        checkpoint, out)
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         f'error: {DEMO_TTA}: test-time augmentation (FashionAITTAModel) '
@@ -168,14 +157,9 @@ def test_the_readmes_two_ways_to_score_test_answers_agree(
     result = predict(test / 'test.csv', test, tmp_path / 'submission.csv',
                      '--model', f'blouse={trained_elsewhere.checkpoint}')
     assert result.returncode == 0, result.stderr
-    evaluation = subprocess.run([
-        sys.executable,
-        str(REPO_ROOT / 'tools' / 'evaluate.py'),
-        str(test / 'Annotations' / 'answers.csv'),
-        str(tmp_path / 'submission.csv')
-    ],
-                                capture_output=True,
-                                text=True)
+    evaluation = run_python(REPO_ROOT / 'tools' / 'evaluate.py',
+                            test / 'Annotations' / 'answers.csv',
+                            tmp_path / 'submission.csv')
     assert evaluation.returncode == 0, evaluation.stderr
     by_tools = float(
         re.search(r'^NE: (\d+\.\d+)', evaluation.stdout, re.M).group(1))

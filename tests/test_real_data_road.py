@@ -1,25 +1,16 @@
 """From a download-shaped tree to a scored submission, and every way the
 releases can be wrong (tools/dataset_converters/prepare_data.py)."""
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_dataset.synthetic.download import RELEASES
-from fixtures import BASE_CONFIG, REPO_ROOT, best_checkpoint, mim, tiny_config
+from fixtures import (BASE_CONFIG, REPO_ROOT, best_checkpoint, mim, run_python,
+                      tiny_config)
 
 PREPARE = REPO_ROOT / 'tools' / 'dataset_converters' / 'prepare_data.py'
-
-
-def run(*args, cwd=REPO_ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, '-W', 'ignore'] + [str(a) for a in args],
-        capture_output=True,
-        text=True,
-        cwd=cwd)
 
 
 @pytest.fixture(scope='module')
@@ -27,9 +18,9 @@ def download(tmp_path_factory) -> Path:
     """Round 1, warm-up (2 rows shared with round 1) and a test list with
     answers, blouse and skirt, one round-1 image cut short."""
     root = tmp_path_factory.mktemp('download') / 'fashionAI'
-    result = run(REPO_ROOT / 'tools' / 'make_synthetic.py',
-                 '--download-layout', root, '--train', '8', '--val', '4',
-                 '--test', '3', '--categories', 'blouse', 'skirt')
+    result = run_python(REPO_ROOT / 'tools' / 'make_synthetic.py',
+                        '--download-layout', root, '--train', '8', '--val',
+                        '4', '--test', '3', '--categories', 'blouse', 'skirt')
     assert result.returncode == 0, result.stderr
     return root
 
@@ -42,8 +33,9 @@ def releases(download: Path):
 def test_the_whole_road(download, tmp_path):
     """download -> prepare_data -> mim train with the config's own paths ->
     predict on the test list -> evaluate against its answers."""
-    result = run(PREPARE, *releases(download), '--out',
-                 tmp_path / 'data' / 'fashionai', '--val-fraction', '0.25')
+    result = run_python(PREPARE, *releases(download), '--out',
+                        tmp_path / 'data' / 'fashionai', '--val-fraction',
+                        '0.25')
     assert result.returncode == 0, result.stderr
     assert 'repeated rows read once: 2' in result.stdout
     assert 'unusable images left out: 1' in result.stdout
@@ -72,12 +64,12 @@ def test_the_whole_road(download, tmp_path):
         '\n'.join([lines[0]] + [line for line in lines if ',blouse' in line]) +
         '\n')
     submission = tmp_path / 'submission.csv'
-    result = run(REPO_ROOT / 'tools' / 'predict.py', blouse_list, test,
-                 submission, '--model', f'blouse={checkpoint}',
-                 '--num-workers', '0')
+    result = run_python(REPO_ROOT / 'tools' / 'predict.py', blouse_list, test,
+                        submission, '--model', f'blouse={checkpoint}',
+                        '--num-workers', '0')
     assert result.returncode == 0, result.stderr
-    result = run(REPO_ROOT / 'tools' / 'evaluate.py', answers, submission,
-                 '--category', 'blouse')
+    result = run_python(REPO_ROOT / 'tools' / 'evaluate.py', answers,
+                        submission, '--category', 'blouse')
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith('NE: ')
 
@@ -85,8 +77,9 @@ def test_the_whole_road(download, tmp_path):
 def test_the_same_inputs_give_the_same_split(download, tmp_path):
     outputs = []
     for name in ('a', 'b'):
-        result = run(PREPARE, *releases(download), '--out', tmp_path / name,
-                     '--seed', '3', '--val-fraction', '0.3')
+        result = run_python(PREPARE, *releases(download), '--out',
+                            tmp_path / name, '--seed', '3', '--val-fraction',
+                            '0.3')
         assert result.returncode == 0, result.stderr
         outputs.append(
             (tmp_path / name / 'val/Annotations/val.csv').read_text())
@@ -106,7 +99,7 @@ def test_conflicting_rows_stop_naming_both(download, tmp_path):
     lines[-1] = ','.join(cells)
     warm_up.write_text('\n'.join(lines) + '\n')
     out = tmp_path / 'out'
-    result = run(PREPARE, *releases(copy), '--out', out)
+    result = run_python(PREPARE, *releases(copy), '--out', out)
     assert result.returncode == 1 and 'Traceback' not in result.stderr
     line = result.stderr.splitlines()[-1]  # after the progress bars
     assert line.startswith('error: ') and 'is annotated differently in' in line
@@ -115,22 +108,25 @@ def test_conflicting_rows_stop_naming_both(download, tmp_path):
 
 
 def test_what_is_not_a_release_or_not_ours_is_refused(download, tmp_path):
-    result = run(PREPARE, tmp_path, '--out', tmp_path / 'out')
+    result = run_python(PREPARE, tmp_path, '--out', tmp_path / 'out')
     assert 'no Annotations/*.csv with keypoint columns and no test.csv' in \
         result.stderr and result.returncode == 1
     mine = tmp_path / 'mine'
     mine.mkdir()
     (mine / 'notes.txt').write_text('keep')
     for extra in ([], ['--force']):
-        result = run(PREPARE, *releases(download), '--out', mine, *extra)
+        result = run_python(PREPARE, *releases(download), '--out', mine,
+                            *extra)
         assert result.returncode == 1, result.stderr
     assert (mine / 'notes.txt').read_text() == 'keep'
     # its own output is replaced with --force
     ours = tmp_path / 'ours'
-    assert run(PREPARE, *releases(download), '--out', ours).returncode == 0
-    assert run(PREPARE, *releases(download), '--out', ours).returncode == 1
-    assert run(PREPARE, *releases(download), '--out', ours,
-               '--force').returncode == 0
+    assert run_python(PREPARE, *releases(download), '--out',
+                      ours).returncode == 0
+    assert run_python(PREPARE, *releases(download), '--out',
+                      ours).returncode == 1
+    assert run_python(PREPARE, *releases(download), '--out', ours,
+                      '--force').returncode == 0
     assert (ours / 'train/Annotations/train.csv').exists()
 
 
@@ -145,7 +141,7 @@ def test_a_test_image_in_the_training_pool_is_a_leak(download, tmp_path):
     shutil.copyfile(test / image_id, round1 / image_id)
     with open(round1 / 'Annotations/train.csv', 'a') as file:
         file.write(answer + '\n')
-    result = run(PREPARE, *releases(copy), '--out', tmp_path / 'out')
+    result = run_python(PREPARE, *releases(copy), '--out', tmp_path / 'out')
     assert result.returncode == 0, result.stderr
     assert 'warning: 1 test images are also in the training pool' in \
         result.stderr

@@ -7,8 +7,6 @@ that creates a marker file into that text and checks the marker never
 appears, through the tools as a user runs them.
 """
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,7 +17,7 @@ from mmengine.runner.checkpoint import _load_checkpoint
 from fashionai_dataset.apis import config_from_checkpoint
 from fashionai_dataset.stored_config import (REFUSED_KEY, UnsafeConfigError,
                                              parse_stored_config)
-from fixtures import REPO_ROOT, mim, write_split
+from fixtures import REPO_ROOT, mim, run_python, write_split
 
 DEMO_CONFIG = REPO_ROOT / 'configs' / 'fashionai' / 'hrnet_w16_all_128_demo.py'
 
@@ -27,15 +25,6 @@ DEMO_CONFIG = REPO_ROOT / 'configs' / 'fashionai' / 'hrnet_w16_all_128_demo.py'
 def payload(marker: Path) -> str:
     """A first config line that creates ``marker`` when executed."""
     return f"_x = __import__('os').system('touch {marker}')\n"
-
-
-def run_tool(*args) -> subprocess.CompletedProcess:
-    # -W ignore: the stack's deprecation warnings are not the message
-    return subprocess.run(
-        [sys.executable, '-W', 'ignore'] + [str(a) for a in args],
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT)
 
 
 @pytest.fixture(scope='module')
@@ -178,14 +167,14 @@ def test_payload_checkpoint_through_the_cli_tools(tmp_path, demo_dump):
                 "__import__('os').system(), which only code produces")
     runs = {
         'predict':
-        run_tool(REPO_ROOT / 'tools' / 'predict.py', csv, tmp_path / 'test',
-                 tmp_path / 'out.csv', '--model', f'all={evil}'),
+        run_python(REPO_ROOT / 'tools' / 'predict.py', csv, tmp_path / 'test',
+                   tmp_path / 'out.csv', '--model', f'all={evil}'),
         'infer':
-        run_tool(REPO_ROOT / 'tools' / 'infer.py', tmp_path / 'test',
-                 '--category', 'blouse', '--model', evil, '--out-dir',
-                 tmp_path / 'infer'),
+        run_python(REPO_ROOT / 'tools' / 'infer.py', tmp_path / 'test',
+                   '--category', 'blouse', '--model', evil, '--out-dir',
+                   tmp_path / 'infer'),
         'measure_stage1_error':
-        run_tool(
+        run_python(
             REPO_ROOT / 'projects' / 'cascade_refine' / 'tools' /
             'measure_stage1_error.py', evil),
     }
@@ -199,8 +188,8 @@ def test_payload_checkpoint_through_the_cli_tools(tmp_path, demo_dump):
     assert not (tmp_path / 'out.csv').exists()
     assert not (tmp_path / 'infer').exists()
     # merging keeps the weights and metainfo, never the stored config
-    merge = run_tool(REPO_ROOT / 'tools' / 'merge_checkpoints.py', evil, evil,
-                     '-o', tmp_path / 'merged.pth')
+    merge = run_python(REPO_ROOT / 'tools' / 'merge_checkpoints.py', evil,
+                       evil, '-o', tmp_path / 'merged.pth')
     assert merge.returncode == 0, merge.stderr
     merged = torch.load(tmp_path / 'merged.pth', weights_only=True)
     assert 'cfg' not in merged['meta'] and REFUSED_KEY not in merged['meta']
@@ -225,19 +214,19 @@ def test_a_trained_checkpoint_with_a_payload(trained_elsewhere, tmp_path):
     val_csv.write_text(
         ''.join(lines[:1] + [line
                              for line in lines[1:] if ',blouse,' in line]))
-    refused = run_tool(REPO_ROOT / 'tools' / 'predict.py', val_csv, val_root,
-                       tmp_path / 'refused.csv', '--model', f'blouse={evil}')
+    refused = run_python(REPO_ROOT / 'tools' / 'predict.py', val_csv, val_root,
+                         tmp_path / 'refused.csv', '--model', f'blouse={evil}')
     assert refused.returncode == 1 and 'line 1 of its stored config' in \
         refused.stderr, refused.stderr
     assert not (tmp_path / 'refused.csv').exists()
     config = trained_elsewhere.config
-    trusted = run_tool(REPO_ROOT / 'tools' / 'predict.py', val_csv, val_root,
-                       tmp_path / 'trusted.csv', '--model', f'blouse={evil}',
-                       '--config', f'blouse={config}')
+    trusted = run_python(REPO_ROOT / 'tools' / 'predict.py', val_csv, val_root,
+                         tmp_path / 'trusted.csv', '--model', f'blouse={evil}',
+                         '--config', f'blouse={config}')
     assert trusted.returncode == 0, trusted.stderr
     assert (tmp_path / 'trusted.csv').exists()
-    export = run_tool(REPO_ROOT / 'tools' / 'export_onnx.py', config, evil,
-                      tmp_path / 'model.onnx')
+    export = run_python(REPO_ROOT / 'tools' / 'export_onnx.py', config, evil,
+                        tmp_path / 'model.onnx')
     assert export.returncode == 0, export.stderr
     # the runner loads the weights, warns and never runs the text
     output = mim(

@@ -5,7 +5,6 @@ Each test feeds one kind of bad file to the tools as a user runs them.
 """
 import struct
 import subprocess
-import sys
 import zlib
 from pathlib import Path
 
@@ -21,18 +20,9 @@ from fashionai_core.image_check import (FashionAIImageError, image_size,
                                         read_image)
 from fashionai_core.predictions import with_predictions
 from fashionai_dataset.synthetic import NotSyntheticDataError, ensure_synthetic
-from fixtures import REPO_ROOT, write_split
+from fixtures import REPO_ROOT, run_python, write_split
 
 TOOLS = REPO_ROOT / 'tools'
-
-
-def run(*args, env=None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, '-W', 'ignore'] + [str(a) for a in args],
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT,
-        env=env)
 
 
 def one_error_line(result: subprocess.CompletedProcess) -> str:
@@ -49,8 +39,8 @@ def test_the_demo_never_replaces_a_folder_it_did_not_make(tmp_path):
     real = tmp_path / 'real'
     (real / 'train' / 'Annotations').mkdir(parents=True)
     (real / 'train' / 'Annotations' / 'train.csv').write_text('precious\n')
-    result = run(TOOLS / 'demo.py', '--quick', '--data', real, '--work-dir',
-                 tmp_path / 'work')
+    result = run_python(TOOLS / 'demo.py', '--quick', '--data', real,
+                        '--work-dir', tmp_path / 'work')
     line = one_error_line(result)
     assert 'not a synthetic dataset made by make_synthetic' in line
     assert (real / 'train/Annotations/train.csv').read_text() == 'precious\n'
@@ -58,8 +48,8 @@ def test_the_demo_never_replaces_a_folder_it_did_not_make(tmp_path):
     runs = tmp_path / 'my_runs'
     runs.mkdir()
     (runs / 'best.pth').write_bytes(b'weights')
-    result = run(TOOLS / 'demo.py', '--quick', '--data', tmp_path / 'data',
-                 '--work-dir', runs)
+    result = run_python(TOOLS / 'demo.py', '--quick', '--data',
+                        tmp_path / 'data', '--work-dir', runs)
     assert 'not a folder made by tools/demo.py' in one_error_line(result)
     assert (runs / 'best.pth').read_bytes() == b'weights'
 
@@ -122,7 +112,7 @@ def test_tools_refuse_such_ids_before_reading_anything(tmp_path):
             TOOLS / 'visualize.py', tmp_path / 'val', '--ann', bad,
             '--out-dir', tmp_path / 'drawn'
     ]):
-        line = one_error_line(run(*args))
+        line = one_error_line(run_python(*args))
         assert "line 2, column 1 (image_id): image_id '/etc/hostname' is " \
             'an absolute path' in line
     assert not (tmp_path / 'drawn').exists()
@@ -140,8 +130,8 @@ def test_visualize_refuses_two_images_writing_one_drawing(tmp_path):
     lines.append(lines[1].replace(image_id, png_id))
     csv.write_text('\n'.join(lines) + '\n')
     line = one_error_line(
-        run(TOOLS / 'visualize.py', tmp_path, '--ann', csv, '--out-dir',
-            tmp_path / 'drawn'))
+        run_python(TOOLS / 'visualize.py', tmp_path, '--ann', csv, '--out-dir',
+                   tmp_path / 'drawn'))
     assert f'{image_id} and {png_id} would both write' in line
     assert not (tmp_path / 'drawn').exists()
 
@@ -153,15 +143,15 @@ def test_visualize_draws_a_point_far_off_the_image(tmp_path):
     cells[ANNOTATION_HEADER.index('waistband_left')] = '99999999999.5_-1e15_1'
     pred = tmp_path / 'pred.csv'
     pred.write_text('\n'.join([lines[0], ','.join(cells)]) + '\n')
-    result = run(TOOLS / 'visualize.py', tmp_path, '--pred', pred, '--sheet',
-                 tmp_path / 'sheet.png')
+    result = run_python(TOOLS / 'visualize.py', tmp_path, '--pred', pred,
+                        '--sheet', tmp_path / 'sheet.png')
     assert result.returncode == 0, result.stderr
     assert cv2.imread(str(tmp_path / 'sheet.png')) is not None
     bad_header = tmp_path / 'header.csv'
     bad_header.write_text('image_id,category\n')
     assert 'line 1' in one_error_line(
-        run(TOOLS / 'visualize.py', tmp_path, '--ann', bad_header, '--sheet',
-            tmp_path / 'never.png'))
+        run_python(TOOLS / 'visualize.py', tmp_path, '--ann', bad_header,
+                   '--sheet', tmp_path / 'never.png'))
 
 
 # Text that breaks parsers
@@ -173,7 +163,7 @@ def test_a_cell_over_the_csv_field_limit_is_located(tmp_path):
     lines[2] = lines[2] + '"' + 'x' * 200_000 + '"'
     bad = tmp_path / 'long.csv'
     bad.write_text('\n'.join(lines) + '\n')
-    line = one_error_line(run(TOOLS / 'evaluate.py', answers, bad))
+    line = one_error_line(run_python(TOOLS / 'evaluate.py', answers, bad))
     assert f'{bad}, line 3: unreadable CSV' in line
 
 
@@ -185,11 +175,12 @@ def test_deep_json_and_out_of_range_results(tmp_path):
         results = tmp_path / f'results_{value}.json'
         results.write_text('{"NE/skirt": %s}' % value)
         line = one_error_line(
-            run(TOOLS / 'select_models.py', answers, '--model',
-                f'x={results}'))
+            run_python(TOOLS / 'select_models.py', answers, '--model',
+                       f'x={results}'))
         assert '(NE/skirt): expected a finite NE in [0, 10000]' in line
     line = one_error_line(
-        run(TOOLS / 'select_models.py', answers, '--model', f'x={deep}'))
+        run_python(TOOLS / 'select_models.py', answers, '--model',
+                   f'x={deep}'))
     assert 'not the JSON of tools/evaluate.py' in line
     from fashionai_core.detections import DetectionFileError, best_boxes
     with pytest.raises(DetectionFileError, match='nested too deeply'):
@@ -201,8 +192,8 @@ def test_a_dollar_in_an_image_id_is_plotted_as_text(tmp_path):
     text = answers.read_text().replace('Images/skirt/skirt_0_0000',
                                        'Images/skirt/$x^2$_0000')
     answers.write_text(text)
-    result = run(TOOLS / 'evaluate.py', answers, answers, '--plot',
-                 tmp_path / 'plot.png')
+    result = run_python(TOOLS / 'evaluate.py', answers, answers, '--plot',
+                        tmp_path / 'plot.png')
     assert result.returncode == 0, result.stderr
     assert cv2.imread(str(tmp_path / 'plot.png')) is not None
 
@@ -300,7 +291,7 @@ def test_a_checkpoint_with_nan_weights_is_refused(tmp_path):
             TOOLS / 'infer.py', tmp_path / 'test', '--category', 'skirt',
             '--model', checkpoint, '--out-dir', tmp_path / 'infer'
     ]):
-        line = one_error_line(run(*args))
+        line = one_error_line(run_python(*args))
         assert f'{checkpoint}: ' in line and f'of {head} are NaN' in line
     assert not (tmp_path / 'out.csv').exists()
     assert not (tmp_path / 'infer').exists()
@@ -318,9 +309,9 @@ def test_an_edited_stored_metainfo_is_refused_even_with_config(tmp_path):
     torch.save(state, checkpoint)
     write_split(tmp_path / 'images', ['skirt'], images_per_category=1)
     line = one_error_line(
-        run(TOOLS / 'infer.py', tmp_path / 'images', '--category', 'skirt',
-            '--model', checkpoint, '--config', config, '--out-dir',
-            tmp_path / 'infer'))
+        run_python(TOOLS / 'infer.py', tmp_path / 'images', '--category',
+                   'skirt', '--model', checkpoint, '--config', config,
+                   '--out-dir', tmp_path / 'infer'))
     assert 'its stored dataset_meta differs from the config\'s keypoints ' \
         'in the keypoint names' in line
     assert not (tmp_path / 'infer').exists()
