@@ -2,10 +2,13 @@
 # mode), so the tests import fixtures.py and each other by name.
 import functools
 import os
+import shutil
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Callable
 
 import pytest
+from filelock import FileLock
 from mmpose.utils import register_all_modules
 
 import fashionai_dataset  # noqa: F401  (closes the stack's gaps)
@@ -42,9 +45,65 @@ requires_shared = requires(
     '(they ship beside the repository in CI, not with a clone)')
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        '--with-demo',
+        action='store_true',
+        help="also run the tests marked demo (the full make demo's run, "
+        '12 minutes); make test-all passes it')
+
+
 def pytest_configure(config):
     config.addinivalue_line('markers',
                             'slow: drives the real mim train/test runners')
+    config.addinivalue_line(
+        'markers', 'demo: the full `make demo` run; deselected unless '
+        '--with-demo (make test-all, CI)')
+    config.addinivalue_line(
+        'markers', 'serial: needs the machine to itself (it races a running '
+        'process); make test runs these after the parallel part')
+
+
+def pytest_collection_modifyitems(config, items):
+    """Without --with-demo the demo tests are deselected (not skipped:
+    make test-all runs them); with it they come first, so that one
+    pytest-xdist worker starts the longest test while the other runs the
+    rest."""
+    demo = [item for item in items if item.get_closest_marker('demo')]
+    if not demo:
+        return
+    rest = [item for item in items if not item.get_closest_marker('demo')]
+    if config.getoption('--with-demo'):
+        items[:] = demo + rest
+        return
+    config.hook.pytest_deselected(items=demo)
+    items[:] = rest
+
+
+def built_once(tmp_path_factory, name: str, build: Callable[[Path],
+                                                            None]) -> Path:
+    """A folder that ``build(folder)`` fills once per test run, also when
+    pytest-xdist's workers all ask for it: the first builds it under a file
+    lock in the folder the workers share, the others wait and reuse it. A
+    build that failed is removed and retried by the next test that asks."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get('PYTEST_XDIST_WORKER'):
+        root = root.parent  # this run's folder, above each worker's own
+    folder = root / f'built_once_{name}'
+    with FileLock(str(root / f'built_once_{name}.lock')):
+        if not (folder / '.built').exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            build(folder)
+            (folder / '.built').touch()
+    return folder
+
+
+def _train_elsewhere(folder: Path) -> None:
+    write_data(folder / 'data' / 'fashionai')
+    config = tiny_config(
+        BASE_CONFIG, folder / 'work', data_root=None, max_epochs=1)
+    mim('train', 'mmpose', config.name, cwd=folder)
 
 
 @pytest.fixture(scope='session')
@@ -52,15 +111,13 @@ def trained_elsewhere(tmp_path_factory):
     """A tiny blouse model trained by `mim train` run from a folder outside
     the repository, on data in the configs' default relative layout
     (data/fashionai/{train,val}). Shared by the tests that need a trained
-    checkpoint."""
-    folder = tmp_path_factory.mktemp('elsewhere')
-    write_data(folder / 'data' / 'fashionai')
+    checkpoint; trained once per run, whatever the number of workers."""
+    folder = built_once(tmp_path_factory, 'trained_elsewhere',
+                        _train_elsewhere)
     work_dir = folder / 'work'
-    config = tiny_config(BASE_CONFIG, work_dir, data_root=None, max_epochs=1)
-    mim('train', 'mmpose', config.name, cwd=folder)
     return SimpleNamespace(
         folder=folder,
-        config=config,
+        config=work_dir.parent / f'tiny_{BASE_CONFIG.name}',
         checkpoint=best_checkpoint(work_dir),
         data=folder / 'data' / 'fashionai',
         val_csv=folder / 'data/fashionai/val/Annotations/val.csv')

@@ -12,12 +12,14 @@ same config, so honest checkpoints keep working with the safe reader.
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
 from mmengine.config import Config
 
 from fashionai_dataset.apis import config_from_checkpoint
+from conftest import built_once
 from fixtures import REPO_ROOT
 
 CONFIGS = sorted(
@@ -61,10 +63,16 @@ def dump_all(*machines: str) -> list:
     return dumps
 
 
-@pytest.fixture(scope='module')
-def dumps() -> tuple:
-    """Every config's dump without and with a GPU, by path."""
-    return tuple(dump_all('cpu', 'gpu'))
+def _write_dumps(folder: Path) -> None:
+    (folder / 'dumps.json').write_text(json.dumps(dump_all('cpu', 'gpu')))
+
+
+@pytest.fixture(scope='session')
+def dumps(tmp_path_factory) -> tuple:
+    """Every config's dump without and with a GPU, by path; made once per
+    run (two core-minutes), whichever worker asks first."""
+    folder = built_once(tmp_path_factory, 'config_dumps', _write_dumps)
+    return tuple(json.loads((folder / 'dumps.json').read_text()))
 
 
 def test_every_config_dumps_the_same_with_and_without_a_gpu(dumps):

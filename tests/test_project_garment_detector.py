@@ -18,6 +18,7 @@ from fashionai_core.keypoints import (CATEGORIES, CATEGORY_KEYPOINTS,
                                       KEYPOINT_NAMES)
 from projects.garment_detector.datasets import (FashionAIGarmentDataset,
                                                 garment_box)
+from conftest import built_once
 from fixtures import (REPO_ROOT, mim, write_answered_test_split, write_split,
                       write_test_list)
 
@@ -126,11 +127,7 @@ work_dir = {str(tmp_path / "work")!r}
     return path
 
 
-@pytest.fixture(scope='module')
-def tiny_detector(tmp_path_factory):
-    """RTMDet-tiny at 64 pixels trained 2 epochs by `mim train mmdet` on a
-    tiny five-category split; the training log and the best checkpoint."""
-    tmp_path = tmp_path_factory.mktemp('detector')
+def _train_detector(tmp_path: Path) -> None:
     data = tmp_path / 'data'
     write_split(data / 'train', CATEGORIES, images_per_category=3, seed=0)
     write_split(
@@ -141,9 +138,21 @@ def tiny_detector(tmp_path_factory):
         csv_name='Annotations/val.csv')
     config = tiny_detector_config(tmp_path, data)
     log = mim('train', 'mmdet', config, cwd=tmp_path)
+    (tmp_path / 'train.log').write_text(log)
+
+
+@pytest.fixture(scope='session')
+def tiny_detector(tmp_path_factory):
+    """RTMDet-tiny at 64 pixels trained 2 epochs by `mim train mmdet` on a
+    tiny five-category split, once per run; the training log and the best
+    checkpoint."""
+    tmp_path = built_once(tmp_path_factory, 'tiny_detector', _train_detector)
     checkpoints = sorted((tmp_path / 'work').glob('best_coco_bbox_mAP_*.pth'))
     return SimpleNamespace(
-        folder=tmp_path, config=config, log=log, checkpoints=checkpoints)
+        folder=tmp_path,
+        config=tmp_path / 'tiny_detector.py',
+        log=(tmp_path / 'train.log').read_text(),
+        checkpoints=checkpoints)
 
 
 @pytest.mark.slow

@@ -155,6 +155,7 @@ def test_quick_demo_runs_every_step(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.demo
 def test_demo_reaches_a_fifth_of_the_constant_baseline(tmp_path):
     """The README's promise for `make demo` (tools/demo.py without
     --quick: the full data and schedule, about 11 minutes here): the trained
