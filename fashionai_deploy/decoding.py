@@ -7,7 +7,6 @@ both on the same outputs. The flip-test merges repeat MMPose's
 ``flip_heatmaps`` / ``flip_vectors`` and this project's
 ``FlipAlignedRTMCCHead``.
 """
-from itertools import product
 from typing import Any, Dict, Sequence, Tuple
 
 import cv2
@@ -15,104 +14,126 @@ import numpy as np
 
 
 def heatmap_maximum(heatmaps: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-    """Argmax position (K, 2) float32 and value (K,) of heatmaps (K, H, W);
-    -1 where the maximum is not positive."""
-    count, height, width = heatmaps.shape
-    flat = heatmaps.reshape(count, -1)
-    y, x = np.unravel_index(np.argmax(flat, axis=1), shape=(height, width))
+    """Argmax position (N, K, 2) float32 and value (N, K) of heatmaps
+    (N, K, H, W); -1 where the maximum is not positive."""
+    count, keypoints, height, width = heatmaps.shape
+    flat = heatmaps.reshape(count, keypoints, -1)
+    y, x = np.unravel_index(np.argmax(flat, axis=-1), shape=(height, width))
     locations = np.stack((x, y), axis=-1).astype(np.float32)
-    values = np.amax(flat, axis=1)
+    values = np.amax(flat, axis=-1)
     locations[values <= 0.] = -1
     return locations, values
 
 
+#: OpenCV filters at most this many channels in one call (CV_CN_MAX).
+_MAX_CHANNELS = 512
+
+
 def gaussian_blur(heatmaps: np.ndarray, kernel: int) -> np.ndarray:
-    """Blur each heatmap (K, H, W) in place, keeping its maximum."""
-    border = (kernel - 1) // 2
-    count, height, width = heatmaps.shape
-    for k in range(count):
-        origin_max = np.max(heatmaps[k])
-        padded = np.zeros((height + 2 * border, width + 2 * border),
-                          dtype=np.float32)
-        padded[border:-border, border:-border] = heatmaps[k].copy()
-        padded = cv2.GaussianBlur(padded, (kernel, kernel), 0)
-        heatmaps[k] = padded[border:-border, border:-border].copy()
-        heatmaps[k] *= origin_max / np.max(heatmaps[k])
-    return heatmaps
+    """Blur heatmaps (N, K, H, W), each keeping its maximum; zeros outside
+    the map, as MMPose's zero padding. All maps in one OpenCV call per 512
+    (its channel limit)."""
+    count, keypoints, height, width = heatmaps.shape
+    planes = heatmaps.reshape(count * keypoints, height,
+                              width).transpose(1, 2, 0)
+    blurred = np.empty_like(planes)
+    for start in range(0, planes.shape[-1], _MAX_CHANNELS):
+        part = np.ascontiguousarray(planes[..., start:start + _MAX_CHANNELS])
+        blurred[..., start:start + part.shape[-1]] = cv2.GaussianBlur(
+            part, (kernel, kernel), 0,
+            borderType=cv2.BORDER_CONSTANT).reshape(part.shape)
+    blurred = blurred.transpose(2, 0, 1).reshape(heatmaps.shape)
+    blurred *= heatmaps.max(
+        axis=(2, 3), keepdims=True) / blurred.max(
+            axis=(2, 3), keepdims=True)
+    return blurred
 
 
 def refine_dark_udp(keypoints: np.ndarray, heatmaps: np.ndarray,
                     blur_kernel_size: int) -> np.ndarray:
-    """UDP's DARK refinement of argmax positions (1, K, 2) in heatmap
-    pixels; returns them refined."""
-    count, height, width = heatmaps.shape
+    """UDP's DARK refinement of argmax positions (N, K, 2) in the heatmap
+    pixels of heatmaps (N, K, H, W); returns them refined."""
+    count, channels, height, width = heatmaps.shape
     heatmaps = gaussian_blur(heatmaps, blur_kernel_size)
     np.clip(heatmaps, 1e-3, 50., heatmaps)
     np.log(heatmaps, heatmaps)
-    padded = np.pad(heatmaps, ((0, 0), (1, 1), (1, 1)), mode='edge').ravel()
-    for n in range(keypoints.shape[0]):
-        index = keypoints[n, :, 0] + 1 + (keypoints[n, :, 1] + 1) * (width + 2)
-        index += (width + 2) * (height + 2) * np.arange(0, count)
-        index = index.astype(int).reshape(-1, 1)
-        i_ = padded[index]
-        ix1 = padded[index + 1]
-        iy1 = padded[index + width + 2]
-        ix1y1 = padded[index + width + 3]
-        ix1_y1_ = padded[index - width - 3]
-        ix1_ = padded[index - 1]
-        iy1_ = padded[index - 2 - width]
-        dx = 0.5 * (ix1 - ix1_)
-        dy = 0.5 * (iy1 - iy1_)
-        derivative = np.concatenate([dx, dy], axis=1).reshape(count, 2, 1)
-        dxx = ix1 - 2 * i_ + ix1_
-        dyy = iy1 - 2 * i_ + iy1_
-        dxy = 0.5 * (ix1y1 - ix1 - iy1 + i_ + i_ - ix1_ - iy1_ + ix1_y1_)
-        hessian = np.concatenate([dxx, dxy, dxy, dyy],
-                                 axis=1).reshape(count, 2, 2)
-        hessian = np.linalg.inv(hessian + np.finfo(np.float32).eps * np.eye(2))
-        keypoints[n] -= np.einsum('imn,ink->imk', hessian,
-                                  derivative).squeeze()
-    return keypoints
+    padded = np.pad(
+        heatmaps, ((0, 0), (0, 0), (1, 1), (1, 1)), mode='edge').ravel()
+    index = keypoints[..., 0] + 1 + (keypoints[..., 1] + 1) * (width + 2)
+    index += (width + 2) * (height + 2) * np.arange(count * channels).reshape(
+        count, channels)
+    index = index.astype(int).reshape(-1, 1)
+    i_ = padded[index]
+    ix1 = padded[index + 1]
+    iy1 = padded[index + width + 2]
+    ix1y1 = padded[index + width + 3]
+    ix1_y1_ = padded[index - width - 3]
+    ix1_ = padded[index - 1]
+    iy1_ = padded[index - 2 - width]
+    dx = 0.5 * (ix1 - ix1_)
+    dy = 0.5 * (iy1 - iy1_)
+    derivative = np.concatenate([dx, dy], axis=1).reshape(-1, 2, 1)
+    dxx = ix1 - 2 * i_ + ix1_
+    dyy = iy1 - 2 * i_ + iy1_
+    dxy = 0.5 * (ix1y1 - ix1 - iy1 + i_ + i_ - ix1_ - iy1_ + ix1_y1_)
+    hessian = np.concatenate([dxx, dxy, dxy, dyy], axis=1).reshape(-1, 2, 2)
+    hessian = np.linalg.inv(hessian + np.finfo(np.float32).eps * np.eye(2))
+    return keypoints - np.einsum('imn,ink->imk', hessian, derivative).reshape(
+        keypoints.shape)
+
+
+def _at(heatmaps: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``heatmaps[n, k, y[n, k], x[n, k]]`` for every n, k."""
+    count, channels = x.shape
+    n, k = np.indices((count, channels))
+    return heatmaps[n, k, y, x]
 
 
 def refine_dark(keypoints: np.ndarray, heatmaps: np.ndarray,
                 blur_kernel_size: int) -> np.ndarray:
-    """DARK refinement (MSRAHeatmap ``unbiased``) of (1, K, 2) positions."""
-    count, height, width = heatmaps.shape
-    heatmaps = gaussian_blur(heatmaps, blur_kernel_size)
-    np.maximum(heatmaps, 1e-10, heatmaps)
-    np.log(heatmaps, heatmaps)
-    for n, k in product(range(keypoints.shape[0]), range(count)):
-        x, y = keypoints[n, k, :2].astype(int)
-        if 1 < x < width - 2 and 1 < y < height - 2:
-            hm = heatmaps[k]
-            dx = 0.5 * (hm[y, x + 1] - hm[y, x - 1])
-            dy = 0.5 * (hm[y + 1, x] - hm[y - 1, x])
-            dxx = 0.25 * (hm[y, x + 2] - 2 * hm[y, x] + hm[y, x - 2])
-            dxy = 0.25 * (
-                hm[y + 1, x + 1] - hm[y - 1, x + 1] - hm[y + 1, x - 1] +
-                hm[y - 1, x - 1])
-            dyy = 0.25 * (hm[y + 2, x] - 2 * hm[y, x] + hm[y - 2, x])
-            derivative = np.array([[dx], [dy]])
-            hessian = np.array([[dxx, dxy], [dxy, dyy]])
-            if dxx * dyy - dxy**2 != 0:
-                offset = -np.linalg.inv(hessian) @ derivative
-                keypoints[n, k, :2] += np.squeeze(np.array(offset.T), axis=0)
+    """DARK refinement (MSRAHeatmap ``unbiased``) of (N, K, 2) positions in
+    heatmaps (N, K, H, W): a Newton step on the log of the blurred map,
+    where the point is 2 pixels inside it and the Hessian is invertible."""
+    height, width = heatmaps.shape[2:]
+    hm = gaussian_blur(heatmaps, blur_kernel_size)
+    np.maximum(hm, 1e-10, hm)
+    np.log(hm, hm)
+    x, y = keypoints[..., 0].astype(int), keypoints[..., 1].astype(int)
+    inside = (1 < x) & (x < width - 2) & (1 < y) & (y < height - 2)
+    x, y = np.clip(x, 2, width - 3), np.clip(y, 2, height - 3)
+
+    def value(dx: int, dy: int) -> np.ndarray:
+        return _at(hm, x + dx, y + dy)
+
+    dx = 0.5 * (value(1, 0) - value(-1, 0))
+    dy = 0.5 * (value(0, 1) - value(0, -1))
+    dxx = 0.25 * (value(2, 0) - 2 * value(0, 0) + value(-2, 0))
+    dxy = 0.25 * (value(1, 1) - value(1, -1) - value(-1, 1) + value(-1, -1))
+    dyy = 0.25 * (value(0, 2) - 2 * value(0, 0) + value(0, -2))
+    determinant = dxx * dyy - dxy**2
+    moved = inside & (determinant != 0)
+    safe = np.where(moved, determinant, 1)
+    # -inverse(hessian) @ derivative, written out for 2 x 2
+    keypoints[..., 0] -= np.where(moved, (dyy * dx - dxy * dy) / safe, 0)
+    keypoints[..., 1] -= np.where(moved, (dxx * dy - dxy * dx) / safe, 0)
     return keypoints
 
 
 def refine_quarter(keypoints: np.ndarray, heatmaps: np.ndarray) -> np.ndarray:
     """MSRAHeatmap's plain refinement: a quarter pixel towards the higher
-    neighbour, (1, K, 2) positions."""
-    count, height, width = heatmaps.shape
-    for n, k in product(range(keypoints.shape[0]), range(count)):
-        x, y = keypoints[n, k, :2].astype(int)
-        dx = dy = 0.
-        if 1 < x < width - 1 and 0 < y < height:
-            dx = heatmaps[k, y, x + 1] - heatmaps[k, y, x - 1]
-        if 1 < y < height - 1 and 0 < x < width:
-            dy = heatmaps[k, y + 1, x] - heatmaps[k, y - 1, x]
-        keypoints[n, k] += np.sign([dx, dy], dtype=np.float32) * 0.25
+    neighbour, (N, K, 2) positions in heatmaps (N, K, H, W)."""
+    height, width = heatmaps.shape[2:]
+    x, y = keypoints[..., 0].astype(int), keypoints[..., 1].astype(int)
+    cx, cy = np.clip(x, 1, width - 2), np.clip(y, 1, height - 2)
+    along_x = (1 < x) & (x < width - 1) & (0 < y) & (y < height)
+    along_y = (1 < y) & (y < height - 1) & (0 < x) & (x < width)
+    yy = np.clip(y, 0, height - 1)
+    xx = np.clip(x, 0, width - 1)
+    dx = np.where(along_x,
+                  _at(heatmaps, cx + 1, yy) - _at(heatmaps, cx - 1, yy), 0)
+    dy = np.where(along_y,
+                  _at(heatmaps, xx, cy + 1) - _at(heatmaps, xx, cy - 1), 0)
+    keypoints += np.sign(np.stack([dx, dy], axis=-1)).astype(np.float32) * 0.25
     return keypoints
 
 
@@ -144,56 +165,54 @@ def refine_simcc_parabola(simcc: np.ndarray, peaks: np.ndarray) -> np.ndarray:
 
 def simcc_maximum(simcc_x: np.ndarray,
                   simcc_y: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-    """Argmax bins (K, 2) float32 and score (K,) (the lower of the two
-    maxima) of SimCC vectors (K, Wx), (K, Wy); -1 where not positive."""
-    x = np.argmax(simcc_x, axis=1)
-    y = np.argmax(simcc_y, axis=1)
+    """Argmax bins (N, K, 2) float32 and score (N, K) (the lower of the two
+    maxima) of SimCC vectors (N, K, Wx), (N, K, Wy); -1 where not
+    positive."""
+    x = np.argmax(simcc_x, axis=-1)
+    y = np.argmax(simcc_y, axis=-1)
     locations = np.stack((x, y), axis=-1).astype(np.float32)
-    values = np.minimum(np.amax(simcc_x, axis=1), np.amax(simcc_y, axis=1))
+    values = np.minimum(np.amax(simcc_x, axis=-1), np.amax(simcc_y, axis=-1))
     locations[values <= 0.] = -1
     return locations, values
 
 
 def decode(codec: Dict[str, Any],
            outputs: Sequence[np.ndarray]) -> Tuple[np.ndarray, np.ndarray]:
-    """One image's network outputs -> keypoints in input pixels (K, 2) and
-    scores (K,), as the codec named in the metadata decodes them.
+    """A batch's network outputs -> keypoints in input pixels (N, K, 2) and
+    scores (N, K), as the codec named in the metadata decodes them, with no
+    loop over images or keypoints.
 
     Args:
         codec: The metadata's ``codec`` (type and parameters).
-        outputs: ``[heatmaps (K, H, W)]`` or ``[simcc_x (K, Wx),
-            simcc_y (K, Wy)]``, float32.
+        outputs: ``[heatmaps (N, K, H, W)]`` or ``[simcc_x (N, K, Wx),
+            simcc_y (N, K, Wy)]``, float32.
     """
     kind = codec['type']
     if kind in ('UDPHeatmap', 'MSRAHeatmap'):
-        heatmaps = outputs[0].copy()
+        heatmaps = outputs[0]
         keypoints, scores = heatmap_maximum(heatmaps)
-        keypoints = keypoints[None]
         if kind == 'UDPHeatmap':
             keypoints = refine_dark_udp(keypoints, heatmaps,
                                         codec['blur_kernel_size'])
             width, height = codec['heatmap_size']
-            keypoints = keypoints / [width - 1, height - 1] * np.asarray(
-                codec['input_size'])
+            return keypoints / [width - 1, height - 1] * np.asarray(
+                codec['input_size']), scores
+        if codec['unbiased']:
+            keypoints = refine_dark(keypoints, heatmaps,
+                                    codec['blur_kernel_size'])
         else:
-            if codec['unbiased']:
-                keypoints = refine_dark(keypoints, heatmaps,
-                                        codec['blur_kernel_size'])
-            else:
-                keypoints = refine_quarter(keypoints, heatmaps)
-            keypoints = keypoints * (np.array(codec['input_size']) / np.array(
-                codec['heatmap_size'])).astype(np.float32)
-        return keypoints[0], scores
+            keypoints = refine_quarter(keypoints, heatmaps)
+        return keypoints * (np.array(codec['input_size']) / np.array(
+            codec['heatmap_size'])).astype(np.float32), scores
     simcc_x, simcc_y = outputs
     keypoints, scores = simcc_maximum(simcc_x, simcc_y)
     ratio = codec['simcc_split_ratio']
     if kind == 'SubpixelSimCCLabel':
-        keypoints = keypoints.astype(np.float64)
-        for axis, simcc in enumerate((simcc_x, simcc_y)):
-            keypoints[:,
-                      axis] = refine_simcc_parabola(simcc[None],
-                                                    keypoints[None, :,
-                                                              axis])[0]
+        keypoints = np.stack([
+            refine_simcc_parabola(simcc, keypoints[..., axis])
+            for axis, simcc in enumerate((simcc_x, simcc_y))
+        ],
+                             axis=-1)
     return keypoints / ratio, scores
 
 

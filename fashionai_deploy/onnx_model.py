@@ -160,12 +160,13 @@ class OnnxPoseModel:
         """
         meta = self.metadata
         input_size = meta['input_size']
-        warped, crops = [], []
+        warped, centers, scales = [], [], []
         for image, box in zip(images, boxes or [None] * len(images)):
             crop, center, scale = warp_image(image, meta['bbox_padding'],
                                              input_size, meta['use_udp'], box)
             warped.append(crop)
-            crops.append((center, scale))
+            centers.append(center)
+            scales.append(scale)
         inputs = normalize(
             np.stack(warped), meta['mean'], meta['std'], meta['bgr_to_rgb'])
         if self.flip_test:
@@ -175,10 +176,8 @@ class OnnxPoseModel:
                                     meta['flip_indices'], meta['flip_test'])
         else:
             outputs = self._run(inputs)
-        count = len(self.keypoint_names)
-        keypoints = np.zeros((len(images), count, 2))
-        scores = np.zeros((len(images), count))
-        for i, (center, scale) in enumerate(crops):
-            points, scores[i] = decode(meta['codec'], [o[i] for o in outputs])
-            keypoints[i] = to_image_pixels(points, center, scale, input_size)
-        return keypoints, scores
+        points, scores = decode(meta['codec'], outputs)
+        keypoints = to_image_pixels(points,
+                                    np.stack(centers)[:, None],
+                                    np.stack(scales)[:, None], input_size)
+        return keypoints.astype(np.float64), scores.astype(np.float64)

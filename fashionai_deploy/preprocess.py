@@ -110,12 +110,14 @@ def normalize(images: np.ndarray, mean: Sequence[float], std: Sequence[float],
     Returns:
         np.ndarray: (N, 3, h, w) float32.
     """
+    planes = images.transpose(0, 3, 1, 2)  # a view; the copy is the output
     if bgr_to_rgb:
-        images = images[..., ::-1]
-    planes = images.transpose(0, 3, 1, 2).astype(np.float32)
+        planes = planes[:, ::-1]
     mean = np.asarray(mean, dtype=np.float32).reshape(1, 3, 1, 1)
     std = np.asarray(std, dtype=np.float32).reshape(1, 3, 1, 1)
-    return np.ascontiguousarray((planes - mean) / std)
+    out = np.empty(planes.shape, dtype=np.float32)
+    np.subtract(planes, mean, out=out)
+    return np.divide(out, std, out=out)
 
 
 def to_image_pixels(keypoints: np.ndarray, center: np.ndarray,
@@ -124,12 +126,13 @@ def to_image_pixels(keypoints: np.ndarray, center: np.ndarray,
     """Input pixels -> image pixels, as ``TopdownPoseEstimator`` maps them.
 
     Args:
-        keypoints: (K, 2) in network input pixels.
-        center, scale: The box from :func:`warp_image`.
+        keypoints: (K, 2) in network input pixels, or (N, K, 2).
+        center, scale: The box from :func:`warp_image`, (2,), or (N, 1, 2)
+            for a batch.
         input_size: Network input (width, height).
 
     Returns:
-        np.ndarray: (K, 2) in image pixels.
+        np.ndarray: Image pixels, the shape of ``keypoints``.
     """
     input_size = np.asarray(input_size)
     return keypoints / input_size * scale + center - 0.5 * scale

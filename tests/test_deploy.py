@@ -170,26 +170,35 @@ def _codec_cases():
 
 @pytest.mark.parametrize('kind,codec,fields', _codec_cases())
 def test_decoding_matches_mmpose_codecs(kind, codec, fields):
+    """A batch of three images, decoded at once, against MMPose's decoder
+    on each image; one point lies on the border, where refinements stop."""
     rng = np.random.default_rng(2)
-    keypoints = rng.uniform([4, 4], [60, 44], (1, 13, 2))
-    encoded = codec.encode(keypoints, np.ones((1, 13)))
-    if 'heatmaps' in encoded:
-        outputs = [encoded['heatmaps'].astype(np.float32)]
-    else:
-        outputs = [
-            encoded['keypoint_x_labels'][0].astype(np.float32),
-            encoded['keypoint_y_labels'][0].astype(np.float32)
-        ]
-    # noise, so that refinements have something to do
-    outputs = [
-        o + rng.uniform(0, 0.05, o.shape).astype(np.float32) for o in outputs
-    ]
-    expected, expected_scores = codec.decode(
-        *[o.copy() if o.ndim == 3 else o[None].copy() for o in outputs])
+    batch = []
+    for _ in range(3):
+        keypoints = rng.uniform([4, 4], [60, 44], (1, 13, 2))
+        keypoints[0, 0] = (0, 20)
+        encoded = codec.encode(keypoints, np.ones((1, 13)))
+        if 'heatmaps' in encoded:
+            outputs = [encoded['heatmaps'].astype(np.float32)]
+        else:
+            outputs = [
+                encoded['keypoint_x_labels'][0].astype(np.float32),
+                encoded['keypoint_y_labels'][0].astype(np.float32)
+            ]
+        # noise, so that refinements have something to do
+        batch.append([
+            o + rng.uniform(0, 0.05, o.shape).astype(np.float32)
+            for o in outputs
+        ])
     points, scores = decode(
-        dict(type=kind, input_size=[64, 48], **fields), outputs)
-    np.testing.assert_allclose(points, expected[0], atol=1e-4)
-    np.testing.assert_allclose(scores, expected_scores[0], atol=1e-6)
+        dict(type=kind, input_size=[64, 48], **fields),
+        [np.stack(parts) for parts in zip(*batch)])
+    assert points.shape == (3, 13, 2) and scores.shape == (3, 13)
+    for i, outputs in enumerate(batch):
+        expected, expected_scores = codec.decode(
+            *[o.copy() if o.ndim == 3 else o[None].copy() for o in outputs])
+        np.testing.assert_allclose(points[i], expected[0], atol=1e-4)
+        np.testing.assert_allclose(scores[i], expected_scores[0], atol=1e-6)
 
 
 @pytest.mark.parametrize('shift_heatmap', [True, False])
