@@ -51,6 +51,9 @@ FIELDS: Dict[str, str] = {
     'flip_test': 'enabled, shift_heatmap, simcc_x_shift (bins)',
     'outputs': 'the network\'s output names, in order',
 }
+#: Optional fields: ``quantization`` (an int8 file: weights, activations,
+#: format, calibration method and images, float layers), absent in float
+#: files.
 
 
 class MetadataError(ValueError):
@@ -185,6 +188,13 @@ def check_metadata(metadata: Mapping[str, Any], source: str) -> None:
         _fail(
             source, f'metadata codec heatmap_size {codec["heatmap_size"]} '
             f'is larger than the input size {codec["input_size"]}')
+    quantization = metadata.get('quantization')
+    if quantization is not None and not (isinstance(quantization, Mapping)
+                                         and all(
+                                             isinstance(v, (str, int))
+                                             for v in quantization.values())):
+        _fail(source, 'metadata quantization is not an object of names and '
+              'numbers')
     if list(metadata['outputs']) != CODEC_OUTPUTS[kind]:
         _fail(
             source, f'metadata outputs {metadata["outputs"]} are not '

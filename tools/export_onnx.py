@@ -3,6 +3,9 @@
 Usage:
     python tools/export_onnx.py CONFIG CHECKPOINT OUT.onnx
         [--batch N | --dynamic-batch]
+        [--int8 --calib-images DIR_OR_CSV [--calib-count N]
+         [--calib-root DIR] [--calibration minmax|percentile|entropy]
+         [--float-layers K]]
 
 The network (backbone, neck, head; no decoding, no flip) goes through
 torch's ONNX exporter, is checked with onnx's checker and run once in
@@ -11,13 +14,44 @@ file holds, as metadata, what the predictor needs: input size, mean/std,
 codec and its parameters, category, keypoint names, flip pairs
 (docs/deployment.md). Any batch size by default; ``--batch N`` fixes it.
 The file is written only when every check passed.
+
+``--int8`` writes the network quantized to int8 instead (onnxruntime's
+static QDQ quantization, :mod:`fashionai_deploy.quantize`), calibrated on
+``--calib-count`` images of a folder or of a CSV's rows of the model's
+category; the last ``--float-layers`` weighted layers stay in float. It
+prints how far the int8 file's points are from the float network's on the
+calibration images.
 """
 import argparse
 import os.path as osp
 import sys
+import tempfile
+
+import numpy as np
+from mmengine.config import Config
 
 from fashionai_core.cli import run_tool
+from fashionai_core.image_check import FashionAIImageError, read_image
 from fashionai_dataset.apis import export_onnx, load_pose_model
+from fashionai_deploy import OnnxPoseModel
+from fashionai_deploy.quantize import (CALIBRATION_METHODS,
+                                       DEFAULT_CALIBRATION,
+                                       DEFAULT_FLOAT_LAYERS,
+                                       calibration_images, quantize_int8)
+
+
+def int8_point_difference(float_file: str, int8_file: str,
+                          images) -> np.ndarray:
+    """|int8 - float| point distances (N, K), image pixels, on images."""
+    float_model, int8_model = OnnxPoseModel(float_file), OnnxPoseModel(
+        int8_file)
+    distances = []
+    for path in images:
+        image = [read_image(path)]
+        expected, _ = float_model.predict(image)
+        actual, _ = int8_model.predict(image)
+        distances.append(np.linalg.norm(actual - expected, axis=-1)[0])
+    return np.stack(distances)
 
 
 def main() -> int:
@@ -34,24 +68,82 @@ def main() -> int:
         '--dynamic-batch',
         action='store_true',
         help='any batch size (the default)')
+    int8 = parser.add_argument_group('int8 quantization')
+    int8.add_argument(
+        '--int8',
+        action='store_true',
+        help='write the network quantized to int8 (static, QDQ)')
+    int8.add_argument(
+        '--calib-images',
+        metavar='DIR_OR_CSV',
+        help='calibration images: a folder, or a FashionAI CSV whose rows '
+        'of the model\'s category are used')
+    int8.add_argument(
+        '--calib-root',
+        help='the folder a CSV\'s image ids are relative to (default: the '
+        'one holding its Annotations folder)')
+    int8.add_argument(
+        '--calib-count',
+        type=int,
+        default=64,
+        help='calibration images, spread over the source (default 64)')
+    int8.add_argument(
+        '--calibration',
+        choices=sorted(CALIBRATION_METHODS),
+        default=DEFAULT_CALIBRATION,
+        help=f'activation range method (default {DEFAULT_CALIBRATION})')
+    int8.add_argument(
+        '--float-layers',
+        type=int,
+        default=DEFAULT_FLOAT_LAYERS,
+        help='weighted layers nearest the outputs kept in float '
+        f'(default {DEFAULT_FLOAT_LAYERS})')
     args = parser.parse_args()
     if args.batch is not None and args.batch < 1:
         parser.error('--batch must be at least 1')
+    if args.int8 != bool(args.calib_images):
+        parser.error('--int8 and --calib-images go together')
+    if args.float_layers < 0:
+        parser.error('--float-layers must be 0 or more')
     try:
+        if args.int8:  # the images are checked before the model is loaded
+            category = Config.fromfile(
+                args.config).test_dataloader.dataset.category
+            images = calibration_images(args.calib_images, category,
+                                        args.calib_count, args.calib_root)
         model = load_pose_model(args.checkpoint, args.config, device='cpu')
-        report = export_onnx(
-            model, args.out, batch=args.batch, source=args.config)
-    except (FileNotFoundError, ValueError) as error:
+        if args.int8:
+            with tempfile.TemporaryDirectory() as work:
+                float_file = osp.join(work, 'float.onnx')
+                report = export_onnx(
+                    model, float_file, batch=args.batch, source=args.config)
+                with open(float_file, 'rb') as file:
+                    quantized = quantize_int8(file.read(), args.out, images,
+                                              args.calibration,
+                                              args.float_layers, args.config)
+                distances = int8_point_difference(float_file, args.out, images)
+            report['metadata'] = quantized['metadata']
+        else:
+            report = export_onnx(
+                model, args.out, batch=args.batch, source=args.config)
+    except (FileNotFoundError, ValueError, FashionAIImageError) as error:
         print(f'error: {error}', file=sys.stderr)
         return 1
     meta = report['metadata']
     print(f'wrote {args.out} ({osp.getsize(args.out) / 1e6:.1f} MB): '
           f'{meta["category"]}, {len(meta["keypoint_names"])} keypoints, '
           f'input {meta["input_size"][0]}x{meta["input_size"][1]}, '
-          f'{meta["codec"]["type"]}, batch {args.batch or "any"}')
+          f'{meta["codec"]["type"]}, batch {args.batch or "any"}, '
+          f'{"int8" if args.int8 else "float32"}')
     print(f'outputs {", ".join(meta["outputs"])}: shapes '
           f'{report["output_shapes"]}; largest |onnxruntime - PyTorch| '
           f'{report["max_abs_difference"]:.2e}')
+    if args.int8:
+        print(f'int8: {args.calibration} calibration on {len(images)} '
+              f'images, {len(quantized["float_nodes"])} layers in float '
+              f'({", ".join(quantized["float_nodes"]) or "none"}); points '
+              f'vs the float network on them: mean {distances.mean():.3f} '
+              f'px, largest {distances.max():.3f} px')
     return 0
 
 

@@ -1,10 +1,12 @@
 """Network images per second at inference, batch 1 and 8, in one run:
-PyTorch, and onnxruntime on the exported network.
+PyTorch, and onnxruntime on the exported network, in float32 and int8;
+and the onnxruntime predictor's own time around the network.
 
 Usage:
     python tools/analysis_tools/benchmark_inference.py [--configs CONFIG ...]
         [--size 256] [--batches 1 8] [--seconds 10] [--device cpu]
-        [--backends pytorch onnxruntime]
+        [--backends pytorch onnxruntime onnxruntime-int8] [--predictor]
+        [--ne CONFIG CHECKPOINT --data DIR]
 
 Each config's model is built (no pretrained weights: speed does not depend
 on them), put in eval mode and timed on random input of ``--size`` pixels
@@ -15,13 +17,30 @@ about ``--seconds``. Torch uses all the cores it sees. Defaults: RTMPose-t,
 -s and -m, HRNet-W32, SimpleBaseline-R50 and the demo's small HRNet, all at
 256 pixels. ``onnxruntime`` times the same network exported as
 ``tools/export_onnx.py`` exports it (any batch size; CPU execution
-provider, its default threads: one per core). A benchmark, not a test:
-nothing is asserted.
+provider, its default threads: one per core). ``onnxruntime-int8`` times
+that network quantized as ``tools/export_onnx.py --int8`` quantizes it,
+calibrated on 8 random inputs (the ranges do not change the speed).
+
+``--predictor`` times ``OnnxPoseModel.predict`` on random 512x512 images,
+flip test on, at each config's own input size: the whole call, the network
+(both flips, in one batch) alone, and the rest (warp, normalisation,
+decoding, flip merge: the same call with the network's outputs given),
+float32 and int8.
+
+``--ne CONFIG CHECKPOINT --data DIR`` (instead of the timings) exports a
+trained model in float32 and in int8 with each calibration method and 0, 1
+and 2 float layers (calibrated on 64 images of ``DIR/train``), predicts
+``DIR/test`` (the synthetic layout of ``tools/make_synthetic.py``, flip
+test on) and prints each file's NE and how far its points are from the
+float file's. ``--backends`` with no name skips the network table. A
+benchmark, not a test: nothing is asserted.
 """
 import argparse
 import datetime
 import os.path as osp
+import tempfile
 import time
+from typing import List
 
 import numpy as np
 import torch
@@ -34,9 +53,15 @@ from tabulate import tabulate
 
 import fashionai_dataset  # noqa: F401  (registers, closes the stack's gaps)
 from fashionai_core.cli import run_tool
-from fashionai_dataset.apis import ExportedNetwork
+from fashionai_core.csv_io import read_fashionai_csv
+from fashionai_core.submission_evaluation import evaluate_submission
+from fashionai_dataset.apis import (ExportedNetwork, export_onnx,
+                                    load_pose_model)
 from fashionai_dataset.apis.export_onnx import export_network
+from fashionai_deploy import OnnxPoseModel, predict_csv_onnx
 from fashionai_deploy.metadata import CODEC_OUTPUTS
+from fashionai_deploy.quantize import (CALIBRATION_METHODS, calibration_images,
+                                       quantize_int8, quantize_network)
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG_DIR = osp.join(REPO_ROOT, 'configs', 'fashionai')
@@ -83,6 +108,70 @@ def onnxruntime_session(model: torch.nn.Module, size: int):
         proto.SerializeToString(), providers=['CPUExecutionProvider'])
 
 
+def int8_session(model: torch.nn.Module, size: int):
+    """onnxruntime's CPU session of the network quantized to int8."""
+    import onnxruntime
+    outputs = CODEC_OUTPUTS[type(model.head.decoder).__name__]
+    proto = export_network(
+        ExportedNetwork(model).eval(), torch.rand(2, 3, size, size), outputs,
+        None)
+    rng = np.random.default_rng(0)
+    batches = [
+        rng.standard_normal((1, 3, size, size), dtype=np.float32)
+        for _ in range(8)
+    ]
+    quantized, _ = quantize_network(proto.SerializeToString(), batches)
+    return onnxruntime.InferenceSession(
+        quantized.SerializeToString(), providers=['CPUExecutionProvider'])
+
+
+def exported_files(name: str, folder: str) -> List[str]:
+    """The config's untrained model exported as tools/export_onnx.py does,
+    float32 and int8 (calibrated on 8 random images)."""
+    cfg = Config.fromfile(config_path(name))
+    cfg.model.backbone.init_cfg = None
+    checkpoint = osp.join(folder, 'model.pth')
+    torch.save(
+        dict(state_dict=MODELS.build(cfg.model).state_dict()), checkpoint)
+    model = load_pose_model(checkpoint, config_path(name), device='cpu')
+    float_file = osp.join(folder, f'{name}.onnx')
+    export_onnx(model, float_file, source=name)
+    images = list(
+        np.random.default_rng(0).integers(
+            0, 255, (8, 512, 512, 3), dtype=np.uint8))
+    int8_file = osp.join(folder, f'{name}_int8.onnx')
+    with open(float_file, 'rb') as file:
+        quantize_int8(file.read(), int8_file, images, source=name)
+    return [float_file, int8_file]
+
+
+def predictor_ms(path: str, batch: int, seconds: float) -> List[float]:
+    """ms per image of the whole predict call, of its network, and of the
+    rest (the same call with the network's outputs given), flip test on,
+    on random 512x512 images."""
+    model = OnnxPoseModel(path, flip_test=True)
+    rng = np.random.default_rng(0)
+    images = list(rng.integers(0, 255, (batch, 512, 512, 3), dtype=np.uint8))
+    width, height = model.metadata['input_size']
+    inputs = rng.standard_normal((2 * batch, 3, height, width),
+                                 dtype=np.float32)
+
+    def timed(call) -> float:
+        for _ in range(3):
+            call()
+        done, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds / 3:
+            call()
+            done += batch
+        return 1000 * (time.perf_counter() - start) / done
+
+    whole = timed(lambda: model.predict(images))
+    network = timed(lambda: model._run(inputs))
+    outputs = model._run(inputs)
+    model._run = lambda _: outputs  # the predictor's own work alone
+    return [whole, network, timed(lambda: model.predict(images))]
+
+
 def onnxruntime_images_per_second(session, batch: int, size: int,
                                   seconds: float) -> float:
     inputs = {'input': np.random.rand(batch, 3, size, size).astype('float32')}
@@ -109,11 +198,35 @@ def main() -> None:
     parser.add_argument('--device', default='cpu')
     parser.add_argument(
         '--backends',
-        nargs='+',
-        choices=['pytorch', 'onnxruntime'],
+        nargs='*',
+        choices=['pytorch', 'onnxruntime', 'onnxruntime-int8'],
         default=['pytorch'])
+    parser.add_argument(
+        '--ne',
+        nargs=2,
+        metavar=('CONFIG', 'CHECKPOINT'),
+        help='NE of a trained model in float32 and int8 (needs --data)')
+    parser.add_argument(
+        '--data', help='a synthetic dataset (tools/make_synthetic.py)')
+    parser.add_argument(
+        '--predictor',
+        action='store_true',
+        help='also time OnnxPoseModel.predict around the network')
     args = parser.parse_args()
+    if bool(args.ne) != bool(args.data):
+        parser.error('--ne and --data go together')
     register_all_modules()
+    if args.ne:
+        ne_table(*args.ne, args.data)
+        return
+    if args.backends:
+        network_table(args)
+    if args.predictor:
+        predictor_table(args)
+
+
+def network_table(args: argparse.Namespace) -> None:
+    """Print the networks' images per second, per config and backend."""
     rows = []
     for name in args.configs:
         model = build(name, args.size, args.device)
@@ -125,7 +238,8 @@ def main() -> None:
                                       args.seconds) for batch in args.batches
                 ]
             else:
-                session = onnxruntime_session(model.cpu(), args.size)
+                session = (onnxruntime_session if backend == 'onnxruntime' else
+                           int8_session)(model.cpu(), args.size)
                 speeds = [
                     onnxruntime_images_per_second(session, batch, args.size,
                                                   args.seconds)
@@ -145,6 +259,85 @@ def main() -> None:
             rows,
             headers=['config', 'backend', 'M params'] +
             [f'batch {b}' for b in args.batches],
+            tablefmt='github'))
+
+
+def ne_table(config: str, checkpoint: str, data: str) -> None:
+    """Print NE and point differences of float32 and int8 files."""
+    answers_csv = osp.join(data, 'test', 'Annotations', 'test_answers.csv')
+    answers = read_fashionai_csv(answers_csv)
+    model = load_pose_model(checkpoint, config, device='cpu')
+    category = model.cfg.test_dataloader.dataset.category
+    images = calibration_images(
+        osp.join(data, 'train', 'Annotations', 'train.csv'), category, 64)
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        float_file = osp.join(folder, 'float.onnx')
+        export_onnx(model, float_file, source=config)
+        with open(float_file, 'rb') as file:
+            blob = file.read()
+
+        def submission(path: str):
+            return predict_csv_onnx({category: [OnnxPoseModel(path)]},
+                                    answers_csv, osp.join(data, 'test'))
+
+        expected = submission(float_file)
+        settings = [('float32', '', 0)] + [
+            ('int8', method, layers) for method in sorted(CALIBRATION_METHODS)
+            for layers in (0, 1, 2)
+        ]
+        for precision, method, layers in settings:
+            path = float_file
+            if precision == 'int8':
+                path = osp.join(folder, f'{method}_{layers}.onnx')
+                quantize_int8(blob, path, images, method, layers, config)
+            predicted = submission(path)
+            distances = np.linalg.norm(
+                predicted.keypoints - expected.keypoints, axis=-1)
+            distances = distances[np.isfinite(distances)]
+            ne = evaluate_submission(answers, predicted).summary['NE']
+            rows.append([
+                precision, method, layers if method else '', f'{ne:.2f}',
+                f'{distances.mean():.2f}',
+                f'{np.percentile(distances, 99):.1f}'
+            ])
+            print('  ' + '  '.join(map(str, rows[-1])), flush=True)
+    print(f'\nNE on {answers_csv} ({len(answers)} images, flip test), '
+          f'{osp.basename(config)}; {datetime.date.today()}, {machine()}:')
+    print(
+        tabulate(
+            rows,
+            headers=[
+                'precision', 'calibration', 'float layers', 'NE %',
+                'mean px from float32', '99th percentile px'
+            ],
+            tablefmt='github'))
+
+
+def predictor_table(args: argparse.Namespace) -> None:
+    """Print the predictor's time around the network, per config."""
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        for name in args.configs:
+            files = exported_files(name, folder)
+            size = OnnxPoseModel(files[0]).metadata['input_size']
+            for precision, path in zip(('float32', 'int8'), files):
+                for batch in args.batches:
+                    rows.append(
+                        [name, f'{size[0]}x{size[1]}', precision, batch] + [
+                            f'{ms:.2f}'
+                            for ms in predictor_ms(path, batch, args.seconds)
+                        ])
+                    print('  ' + '  '.join(map(str, rows[-1])), flush=True)
+    print('\nOnnxPoseModel.predict, ms per image, flip test on, random '
+          f'512x512 images; {datetime.date.today()}, {machine()}:')
+    print(
+        tabulate(
+            rows,
+            headers=[
+                'config', 'input', 'precision', 'batch', 'whole', 'network',
+                'the rest'
+            ],
             tablefmt='github'))
 
 
