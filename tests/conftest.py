@@ -50,7 +50,7 @@ def pytest_addoption(parser):
         '--with-demo',
         action='store_true',
         help="also run the tests marked demo (the full make demo's run, "
-        '12 minutes); make test-all passes it')
+        '12 minutes); make test-all runs them so, after make test')
 
 
 def pytest_configure(config):
@@ -66,18 +66,13 @@ def pytest_configure(config):
 
 def pytest_collection_modifyitems(config, items):
     """Without --with-demo the demo tests are deselected (not skipped:
-    make test-all runs them); with it they come first, so that one
-    pytest-xdist worker starts the longest test while the other runs the
-    rest."""
-    demo = [item for item in items if item.get_closest_marker('demo')]
-    if not demo:
-        return
-    rest = [item for item in items if not item.get_closest_marker('demo')]
+    make test-all runs them)."""
     if config.getoption('--with-demo'):
-        items[:] = demo + rest
         return
-    config.hook.pytest_deselected(items=demo)
-    items[:] = rest
+    demo = [item for item in items if item.get_closest_marker('demo')]
+    if demo:
+        config.hook.pytest_deselected(items=demo)
+        items[:] = [item for item in items if item not in demo]
 
 
 def built_once(tmp_path_factory, name: str, build: Callable[[Path],
