@@ -9,7 +9,7 @@ import numpy as np
 
 from .decoding import decode, merge_flipped
 from .metadata import MetadataError, metadata_from_props
-from .preprocess import normalize, to_image_pixels, warp_image
+from .preprocess import network_inputs, to_image_pixels
 
 
 class OnnxPoseModel:
@@ -159,16 +159,7 @@ class OnnxPoseModel:
             (N, K), K = ``len(self.keypoint_names)``.
         """
         meta = self.metadata
-        input_size = meta['input_size']
-        warped, centers, scales = [], [], []
-        for image, box in zip(images, boxes or [None] * len(images)):
-            crop, center, scale = warp_image(image, meta['bbox_padding'],
-                                             input_size, meta['use_udp'], box)
-            warped.append(crop)
-            centers.append(center)
-            scales.append(scale)
-        inputs = normalize(
-            np.stack(warped), meta['mean'], meta['std'], meta['bgr_to_rgb'])
+        inputs, centers, scales = network_inputs(images, meta, boxes)
         if self.flip_test:
             both = self._run(np.concatenate([inputs, inputs[..., ::-1]]))
             outputs = merge_flipped([o[:len(inputs)] for o in both],
@@ -177,7 +168,6 @@ class OnnxPoseModel:
         else:
             outputs = self._run(inputs)
         points, scores = decode(meta['codec'], outputs)
-        keypoints = to_image_pixels(points,
-                                    np.stack(centers)[:, None],
-                                    np.stack(scales)[:, None], input_size)
+        keypoints = to_image_pixels(points, centers[:, None], scales[:, None],
+                                    meta['input_size'])
         return keypoints.astype(np.float64), scores.astype(np.float64)

@@ -5,7 +5,7 @@ for one box (the whole image, or a detector's) and no rotation, step for
 step in the same dtypes, so that an exported network sees the pixels the
 PyTorch model sees.
 """
-from typing import Optional, Sequence, Tuple
+from typing import Any, Mapping, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -118,6 +118,37 @@ def normalize(images: np.ndarray, mean: Sequence[float], std: Sequence[float],
     out = np.empty(planes.shape, dtype=np.float32)
     np.subtract(planes, mean, out=out)
     return np.divide(out, std, out=out)
+
+
+def network_inputs(
+    images: Sequence[np.ndarray],
+    metadata: Mapping[str, Any],
+    boxes: Optional[Sequence[Optional[np.ndarray]]] = None
+) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Images -> the network's input, as an exported file's metadata says:
+    each box warped (:func:`warp_image`), then normalised together.
+
+    Args:
+        images: BGR images (H, W, 3), uint8, any sizes.
+        metadata: The file's metadata (:mod:`fashionai_deploy.metadata`).
+        boxes: ``[x1, y1, x2, y2]`` per image, or None for the whole image.
+
+    Returns:
+        tuple: inputs (N, 3, h, w) float32, and the boxes' centres (N, 2)
+        and scales (N, 2) that map input pixels back to each image.
+    """
+    warped, centers, scales = [], [], []
+    for image, box in zip(images, boxes or [None] * len(images)):
+        crop, center, scale = warp_image(image, metadata['bbox_padding'],
+                                         metadata['input_size'],
+                                         metadata['use_udp'], box)
+        warped.append(crop)
+        centers.append(center)
+        scales.append(scale)
+    inputs = normalize(
+        np.stack(warped), metadata['mean'], metadata['std'],
+        metadata['bgr_to_rgb'])
+    return inputs, np.stack(centers), np.stack(scales)
 
 
 def to_image_pixels(keypoints: np.ndarray, center: np.ndarray,

@@ -3,8 +3,7 @@
 onnxruntime's QDQ format: int8 weights (one scale per tensor), uint8
 activations (the u8 x s8 pair its x86 kernels run), activation ranges
 calibrated on real images fed through the file's own preprocessing
-(:func:`~fashionai_deploy.preprocess.warp_image` and
-:func:`~fashionai_deploy.preprocess.normalize`, mirrored too when the
+(:func:`~fashionai_deploy.preprocess.network_inputs`, mirrored too when the
 metadata's flip test is on, as the predictor feeds the network). The last
 weighted layers before the outputs can stay in float: they place the
 heatmap peak or SimCC bin, where sub-pixel precision is decided.
@@ -27,7 +26,7 @@ from fashionai_core.image_check import FashionAIImageError, read_image
 from fashionai_core.keypoints import ALL_CATEGORIES
 from .infer import list_images
 from .metadata import METADATA_KEY, metadata_from_props
-from .preprocess import normalize, warp_image
+from .preprocess import network_inputs
 
 #: ``--calibration`` choices -> onnxruntime's CalibrationMethod names.
 CALIBRATION_METHODS = {
@@ -108,10 +107,7 @@ def calibration_inputs(images: Sequence[Union[str, np.ndarray]],
     for image in images:
         if isinstance(image, str):
             image = read_image(image)
-        crop, _, _ = warp_image(image, metadata['bbox_padding'],
-                                metadata['input_size'], metadata['use_udp'])
-        inputs = normalize(crop[None], metadata['mean'], metadata['std'],
-                           metadata['bgr_to_rgb'])
+        inputs, _, _ = network_inputs([image], metadata)
         if metadata['flip_test']['enabled']:
             inputs = np.concatenate([inputs, inputs[..., ::-1]])
         if batch is None:

@@ -13,7 +13,7 @@ from mmpose.utils import register_all_modules
 
 import fashionai_dataset  # noqa: F401  (closes the stack's gaps)
 from fixtures import (BASE_CONFIG, SHARED_ANNOTATIONS, best_checkpoint, mim,
-                      tiny_config, write_data)
+                      tiny_config, tiny_config_path, write_data)
 
 # As MMPose's own tests do: build pipelines and models in the mmpose scope.
 register_all_modules()
@@ -112,7 +112,7 @@ def trained_elsewhere(tmp_path_factory):
     work_dir = folder / 'work'
     return SimpleNamespace(
         folder=folder,
-        config=work_dir.parent / f'tiny_{BASE_CONFIG.name}',
+        config=tiny_config_path(BASE_CONFIG, work_dir),
         checkpoint=best_checkpoint(work_dir),
         data=folder / 'data' / 'fashionai',
         val_csv=folder / 'data/fashionai/val/Annotations/val.csv')

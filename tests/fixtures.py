@@ -190,10 +190,15 @@ default_hooks = dict(
 randomness = dict(seed=0)
 work_dir = {str(work_dir)!r}
 ''' + extra
-    work_dir.parent.mkdir(parents=True, exist_ok=True)
-    path = work_dir.parent / f'tiny_{base_config.name}'
+    path = tiny_config_path(base_config, work_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     return path
+
+
+def tiny_config_path(base_config: Path, work_dir: Path) -> Path:
+    """Where :func:`tiny_config` writes its config: beside ``work_dir``."""
+    return work_dir.parent / f'tiny_{base_config.name}'
 
 
 def run_python(*args,

@@ -54,6 +54,7 @@ from tabulate import tabulate
 import fashionai_dataset  # noqa: F401  (registers, closes the stack's gaps)
 from fashionai_core.cli import run_tool
 from fashionai_core.csv_io import read_fashionai_csv
+from fashionai_core.image_check import read_image
 from fashionai_core.submission_evaluation import evaluate_submission
 from fashionai_dataset.apis import (ExportedNetwork, export_onnx,
                                     load_pose_model)
@@ -97,30 +98,31 @@ def images_per_second(model: torch.nn.Module, batch: int, size: int,
     return done / (time.perf_counter() - start)
 
 
+def exported_network(model: torch.nn.Module, size: int) -> bytes:
+    """The model's network exported as tools/export_onnx.py exports it
+    (any batch size), serialized."""
+    outputs = CODEC_OUTPUTS[type(model.head.decoder).__name__]
+    return export_network(
+        ExportedNetwork(model).eval(), torch.rand(2, 3, size, size), outputs,
+        None).SerializeToString()
+
+
 def onnxruntime_session(model: torch.nn.Module, size: int):
     """onnxruntime's CPU session of the model's exported network."""
     import onnxruntime
-    outputs = CODEC_OUTPUTS[type(model.head.decoder).__name__]
-    proto = export_network(
-        ExportedNetwork(model).eval(), torch.rand(2, 3, size, size), outputs,
-        None)
     return onnxruntime.InferenceSession(
-        proto.SerializeToString(), providers=['CPUExecutionProvider'])
+        exported_network(model, size), providers=['CPUExecutionProvider'])
 
 
 def int8_session(model: torch.nn.Module, size: int):
     """onnxruntime's CPU session of the network quantized to int8."""
     import onnxruntime
-    outputs = CODEC_OUTPUTS[type(model.head.decoder).__name__]
-    proto = export_network(
-        ExportedNetwork(model).eval(), torch.rand(2, 3, size, size), outputs,
-        None)
     rng = np.random.default_rng(0)
     batches = [
         rng.standard_normal((1, 3, size, size), dtype=np.float32)
         for _ in range(8)
     ]
-    quantized, _ = quantize_network(proto.SerializeToString(), batches)
+    quantized, _ = quantize_network(exported_network(model, size), batches)
     return onnxruntime.InferenceSession(
         quantized.SerializeToString(), providers=['CPUExecutionProvider'])
 
@@ -268,8 +270,11 @@ def ne_table(config: str, checkpoint: str, data: str) -> None:
     answers = read_fashionai_csv(answers_csv)
     model = load_pose_model(checkpoint, config, device='cpu')
     category = model.cfg.test_dataloader.dataset.category
-    images = calibration_images(
-        osp.join(data, 'train', 'Annotations', 'train.csv'), category, 64)
+    # read once for the nine int8 files
+    images = [
+        read_image(path) for path in calibration_images(
+            osp.join(data, 'train', 'Annotations', 'train.csv'), category, 64)
+    ]
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         float_file = osp.join(folder, 'float.onnx')
