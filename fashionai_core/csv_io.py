@@ -76,6 +76,8 @@ class FashionAIRecords:
             shape (N, 24), int8; ``None`` for a test list.
         repeated_lines: Lines that repeated an earlier row verbatim; they
             are not in the other fields.
+        scores: A predictor's confidence in each point, shape (N, 24), NaN
+            for points the category does not define; ``None`` for a file.
     """
     path: str
     image_ids: List[str]
@@ -84,6 +86,7 @@ class FashionAIRecords:
     keypoints: Optional[np.ndarray] = None
     visibility: Optional[np.ndarray] = None
     repeated_lines: List[int] = field(default_factory=list)
+    scores: Optional[np.ndarray] = None
 
     def __len__(self) -> int:
         return len(self.image_ids)

@@ -1,7 +1,7 @@
 """Submissions from exported models, without torch: the onnxruntime
 counterpart of ``fashionai_dataset.apis.predict_csv``."""
 import os.path as osp
-from typing import Dict, Optional, Sequence
+from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 from tqdm import tqdm
@@ -24,9 +24,10 @@ def csv_columns(model: OnnxPoseModel) -> np.ndarray:
 
 def _predict_rows(model: OnnxPoseModel, rows: Sequence[int],
                   records: FashionAIRecords, image_root: str, batch_size: int,
-                  detections: Optional[Detections],
-                  bbox_score_thr: float) -> Dict[int, np.ndarray]:
-    """Row -> points (24, 2) in image pixels, NaN outside the model's."""
+                  detections: Optional[Detections], bbox_score_thr: float
+                  ) -> Dict[int, Tuple[np.ndarray, np.ndarray]]:
+    """Row -> points (24, 2) in image pixels and their scores (24,), NaN
+    outside the model's keypoints."""
     columns = csv_columns(model)
     points = {}
     with tqdm(total=len(rows), desc=osp.basename(model.path)) as progress:
@@ -40,10 +41,14 @@ def _predict_rows(model: OnnxPoseModel, rows: Sequence[int],
                     detections, image_id, records.categories[row],
                     images[-1].shape[1], images[-1].shape[0], bbox_score_thr)
                 boxes.append(found.bbox if found else None)
-            keypoints, _ = model.predict(images, boxes)
-            for row, predicted in zip(batch, keypoints):
-                points[row] = np.full((NUM_KEYPOINTS, 2), np.nan)
-                points[row][columns] = predicted
+            keypoints, scores = model.predict(images, boxes)
+            for row, predicted, predicted_scores in zip(
+                    batch, keypoints, scores):
+                row_points = np.full((NUM_KEYPOINTS, 2), np.nan)
+                row_points[columns] = predicted
+                row_scores = np.full(NUM_KEYPOINTS, np.nan)
+                row_scores[columns] = predicted_scores
+                points[row] = row_points, row_scores
             progress.update(len(batch))
     return points
 
@@ -74,7 +79,8 @@ def predict_csv_onnx(models: Dict[str, Sequence[OnnxPoseModel]],
 
     Returns:
         FashionAIRecords: The test rows in file order; ``keypoints`` holds
-        the predictions (N, 24, 2) in original-image pixels, NaN for points
+        the predictions (N, 24, 2) in original-image pixels and ``scores``
+        their confidence (N, 24; the models' weighted mean), NaN for points
         the image's category does not define.
 
     Raises:
@@ -88,9 +94,10 @@ def predict_csv_onnx(models: Dict[str, Sequence[OnnxPoseModel]],
     for category, members in models.items():
         for model in members:
             check_model_category(model.path, model.category, category)
-    check_models_cover(records, models, test_csv)
+    check_models_cover(records.categories, models, test_csv)
     detections = best_boxes(bbox_file) if bbox_file else None
     predictions = np.full((len(records), NUM_KEYPOINTS, 2), np.nan)
+    scores = np.full((len(records), NUM_KEYPOINTS), np.nan)
     done = np.zeros(len(records), dtype=bool)
     categories = np.asarray(records.categories)
     # category models first, so an 'all' model only fills what is left
@@ -106,10 +113,13 @@ def predict_csv_onnx(models: Dict[str, Sequence[OnnxPoseModel]],
         except ValueError as error:
             raise ValueError(f'--weights {category}: {error}') from None
         total = np.zeros((len(rows), NUM_KEYPOINTS, 2))
+        total_scores = np.zeros((len(rows), NUM_KEYPOINTS))
         for model, weight in zip(members, member_weights):
             points = _predict_rows(model, list(rows), records, image_root,
                                    batch_size, detections, bbox_score_thr)
-            total += weight * np.stack([points[row] for row in rows])
+            total += weight * np.stack([points[row][0] for row in rows])
+            total_scores += weight * np.stack([points[row][1] for row in rows])
         predictions[rows] = total
+        scores[rows] = total_scores
         done[rows] = True
-    return with_predictions(records, predictions)
+    return with_predictions(records, predictions, scores)

@@ -39,7 +39,7 @@ store it).
 import argparse
 import os.path as osp
 import sys
-from typing import Dict, List
+from typing import Dict, List, Optional, Tuple
 
 from fashionai_core.cli import run_tool
 from fashionai_core.csv_io import FashionAIRecords, write_submission
@@ -47,6 +47,10 @@ from fashionai_core.detections import (DetectionFileError, best_boxes,
                                        count_without_box)
 from fashionai_core.image_check import FashionAIImageError, image_size
 from fashionai_core.keypoints import check_category
+
+#: What bad input raises on the way to a prediction (printed as one line).
+PREDICTION_ERRORS = (DetectionFileError, FashionAIImageError,
+                     FileNotFoundError, ValueError)
 
 
 def key_values(pairs: List[str], what: str) -> Dict[str, List[str]]:
@@ -92,7 +96,8 @@ def predict_pytorch(args: argparse.Namespace, checkpoints: Dict[str,
                 checkpoint,
                 configs[category][index] if category in configs else None,
                 device=device,
-                flip_test=not args.no_flip)
+                flip_test=not args.no_flip,
+                tta=getattr(args, 'tta', False))
             for index, checkpoint in enumerate(paths)
         ]
         for category, paths in checkpoints.items()
@@ -138,11 +143,9 @@ def run_detector(args: argparse.Namespace) -> str:
     return path
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('test_csv', help='image_id,image_category list')
-    parser.add_argument('image_root', help='folder image_id is relative to')
-    parser.add_argument('out_csv', help='submission to write')
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options that choose the models and how they predict (shared with
+    ``tools/pseudo_label.py``)."""
     parser.add_argument(
         '--model',
         action='append',
@@ -189,13 +192,18 @@ def main() -> int:
         type=float,
         help='lowest detection score used (default: each checkpoint\'s '
         'config\'s test bbox_score_thr; 0 for ONNX files)')
-    args = parser.parse_args()
+
+
+def model_options(
+    parser: argparse.ArgumentParser, args: argparse.Namespace
+) -> Tuple[Dict[str, List[str]], Dict[str, List[str]], Dict[str, List[float]]]:
+    """Check the options of :func:`add_model_arguments`; return the
+    checkpoints, configs and weights per category."""
     if bool(args.det_config) != bool(args.det_checkpoint):
         parser.error('--det-config and --det-checkpoint go together')
     if args.det_config and args.bbox_file:
         parser.error('--bbox-file gives detections made before; with '
                      '--det-config the detector makes them: give one')
-
     checkpoints = key_values(args.model, 'model')
     configs = key_values(args.config, 'config')
     weights = category_weights(args.weights)
@@ -207,25 +215,39 @@ def main() -> int:
     if args.backend == 'onnxruntime' and configs:
         parser.error('--config applies to checkpoints, not ONNX files (their '
                      'settings are in the file)')
+    return checkpoints, configs, weights
+
+
+def predict_records(args: argparse.Namespace, checkpoints: Dict[str,
+                                                                List[str]],
+                    configs: Dict[str, List[str]], weights: Dict[str,
+                                                                 List[float]]
+                    ) -> Tuple[FashionAIRecords, Optional[int]]:
+    """Predict ``args.test_csv`` with the chosen backend (the detector
+    first, if asked); the records and how many images had no box (``None``
+    without detections).
+
+    Raises:
+        DetectionFileError, FashionAIImageError, FileNotFoundError,
+        ValueError: Bad input, with the message to print.
+    """
     predict = predict_onnxruntime if args.backend == 'onnxruntime' else (
         predict_pytorch)
-    try:
-        if args.det_config:
-            args.bbox_file = run_detector(args)
-        records = predict(args, checkpoints, configs, weights)
-        without_box = args.bbox_file and count_without_box(
-            best_boxes(args.bbox_file),
-            ((image_id, category,
-              *image_size(osp.join(args.image_root, image_id)))
-             for image_id, category in zip(
-                 records.image_ids, records.categories)), args.bbox_score_thr)
-    except (DetectionFileError, FashionAIImageError, FileNotFoundError,
-            ValueError) as error:
-        print(f'error: {error}', file=sys.stderr)
-        return 1
-    write_submission(args.out_csv, records.image_ids, records.categories,
-                     records.keypoints)
-    print(f'{len(records)} predictions written to {args.out_csv}')
+    if args.det_config:
+        args.bbox_file = run_detector(args)
+    records = predict(args, checkpoints, configs, weights)
+    without_box = args.bbox_file and count_without_box(
+        best_boxes(args.bbox_file),
+        ((image_id, category, *image_size(osp.join(args.image_root, image_id)))
+         for image_id, category in zip(records.image_ids, records.categories)),
+        args.bbox_score_thr)
+    return records, (without_box if args.bbox_file else None)
+
+
+def print_summary(args: argparse.Namespace, records: FashionAIRecords,
+                  checkpoints: Dict[str, List[str]],
+                  without_box: Optional[int]) -> None:
+    """Models per category, and the images predicted without a box."""
     print('models per category: ' +
           ', '.join(f'{category} {len(paths)}'
                     for category, paths in checkpoints.items()))
@@ -233,6 +255,26 @@ def main() -> int:
         print(f'boxes from {args.bbox_file}: {without_box} of {len(records)} '
               'images had no box of their category scoring '
               f'{args.bbox_score_thr:g} or more and were predicted whole')
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('test_csv', help='image_id,image_category list')
+    parser.add_argument('image_root', help='folder image_id is relative to')
+    parser.add_argument('out_csv', help='submission to write')
+    add_model_arguments(parser)
+    args = parser.parse_args()
+    checkpoints, configs, weights = model_options(parser, args)
+    try:
+        records, without_box = predict_records(args, checkpoints, configs,
+                                               weights)
+    except PREDICTION_ERRORS as error:
+        print(f'error: {error}', file=sys.stderr)
+        return 1
+    write_submission(args.out_csv, records.image_ids, records.categories,
+                     records.keypoints)
+    print(f'{len(records)} predictions written to {args.out_csv}')
+    print_summary(args, records, checkpoints, without_box)
     return 0
 
 

@@ -1,6 +1,6 @@
 """Predict FashionAI keypoints for a test CSV with one or more models."""
 import os.path as osp
-from typing import Dict, Optional, Sequence, Union
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -52,7 +52,8 @@ def default_device(device: Optional[str] = None) -> str:
 def load_pose_model(checkpoint: str,
                     config: Optional[str] = None,
                     device: str = 'cpu',
-                    flip_test: bool = True) -> nn.Module:
+                    flip_test: bool = True,
+                    tta: bool = False) -> nn.Module:
     """Build a pose model from a config (or the checkpoint's own) and weights.
 
     Args:
@@ -60,6 +61,8 @@ def load_pose_model(checkpoint: str,
         config: Config file; defaults to the config stored in ``checkpoint``.
         device: ``'cpu'``, ``'cuda'``, ``'cuda:1'``, ...
         flip_test: Average with the prediction on the mirrored image.
+        tta: Test on the config's ``tta_pipeline`` views, as its ``*_tta.py``
+            config does (a ``*_tta`` config already does).
 
     Returns:
         nn.Module: The model in eval mode, with ``model.cfg``.
@@ -67,12 +70,14 @@ def load_pose_model(checkpoint: str,
     Raises:
         ValueError: The config's test pipeline warps to another input size
             than its codec decodes (a codec changed without rebuilding the
-            pipeline).
+            pipeline), or ``tta`` for a config without ``tta_pipeline``.
     """
     state = _load_checkpoint_decoded(checkpoint)
     meta = state.get('meta', {})
     cfg = Config.fromfile(config) if config else stored_config(
         meta, checkpoint)
+    if tta and not _is_tta(cfg.model):
+        cfg = _with_tta(cfg, config or checkpoint)
     _check_codec_matches_pipeline(cfg, config or checkpoint)
     init_default_scope(cfg.get('default_scope', 'mmpose'))
     tta = _is_tta(cfg.model)
@@ -136,6 +141,17 @@ def _check_stored_metainfo(stored: Optional[dict], expected: dict,
                 f'{checkpoint}: its stored dataset_meta differs from the '
                 f'config\'s keypoints in {what} ({key}); the file was edited '
                 'or belongs to another config')
+
+
+def _with_tta(cfg: Config, source: str) -> Config:
+    """``cfg`` as its ``*_tta.py`` config: the model inside
+    ``FashionAITTAModel``, tested on the config's ``tta_pipeline``."""
+    if 'tta_pipeline' not in cfg:
+        raise ValueError(f'{source}: its config has no tta_pipeline (the '
+                         'views to test on); pass a *_tta config instead')
+    cfg.model = dict(type='FashionAITTAModel', module=cfg.model)
+    cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+    return cfg
 
 
 def _is_tta(model_cfg: dict) -> bool:
@@ -239,8 +255,9 @@ def ensemble(members: Sequence[nn.Module],
 def _predict_category(model: nn.Module, test_csv: str, image_root: str,
                       category: str, batch_size: int, num_workers: int,
                       bbox_file: Optional[str], bbox_score_thr: Optional[float]
-                      ) -> Dict[int, np.ndarray]:
-    """Row index -> points (24, 2) of one model on one category's rows."""
+                      ) -> Dict[int, Tuple[np.ndarray, np.ndarray]]:
+    """Row index -> points (24, 2) and their scores (24,) of one model on
+    one category's rows (NaN outside the model's keypoints)."""
     dataset = _dataset_for(model, test_csv, image_root, category, bbox_file,
                            bbox_score_thr)
     columns = csv_columns(dataset.metainfo)
@@ -257,7 +274,9 @@ def _predict_category(model: nn.Module, test_csv: str, image_root: str,
                 row = sample.metainfo['raw_ann_info']['row_index']
                 predicted = np.full((NUM_KEYPOINTS, 2), np.nan)
                 predicted[columns] = sample.pred_instances.keypoints[0]
-                points[row] = predicted
+                scores = np.full(NUM_KEYPOINTS, np.nan)
+                scores[columns] = sample.pred_instances.keypoint_scores[0]
+                points[row] = predicted, scores
                 progress.update()
     print()
     return points
@@ -295,7 +314,8 @@ def predict_csv(models: Dict[str, Union[nn.Module, Sequence[nn.Module]]],
 
     Returns:
         FashionAIRecords: The test rows in file order; ``keypoints`` holds
-        the predictions (N, 24, 2) in original-image pixels, NaN for points
+        the predictions (N, 24, 2) in original-image pixels and ``scores``
+        their confidence (N, 24; the models' weighted mean), NaN for points
         the image's category does not define.
 
     Raises:
@@ -311,8 +331,9 @@ def predict_csv(models: Dict[str, Union[nn.Module, Sequence[nn.Module]]],
             check_model_category(
                 getattr(member, 'checkpoint', 'the model'),
                 model_category(member), category)
-    check_models_cover(records, models, test_csv)
+    check_models_cover(records.categories, models, test_csv)
     predictions = np.full((len(records), NUM_KEYPOINTS, 2), np.nan)
+    scores = np.full((len(records), NUM_KEYPOINTS), np.nan)
     done = np.zeros(len(records), dtype=bool)
     # category models first, so an 'all' model only fills what is left
     for category in sorted(models, key=lambda c: c == ALL_CATEGORIES):
@@ -329,14 +350,17 @@ def predict_csv(models: Dict[str, Union[nn.Module, Sequence[nn.Module]]],
                 isinstance(m, BaseTTAModel) for m in members):
             members, member_weights = [ensemble(members, member_weights)], [1]
         rows_points: Dict[int, np.ndarray] = {}
+        rows_scores: Dict[int, np.ndarray] = {}
         for member, weight in zip(members, member_weights):
-            for row, points in _predict_category(member, test_csv, image_root,
-                                                 category, batch_size,
-                                                 num_workers, bbox_file,
-                                                 bbox_score_thr).items():
+            for row, (points, point_scores) in _predict_category(
+                    member, test_csv, image_root, category, batch_size,
+                    num_workers, bbox_file, bbox_score_thr).items():
                 rows_points[row] = rows_points.get(row, 0) + weight * points
+                rows_scores[row] = rows_scores.get(row,
+                                                   0) + weight * point_scores
         for row, points in rows_points.items():
             if not done[row]:
                 predictions[row] = points
+                scores[row] = rows_scores[row]
                 done[row] = True
-    return with_predictions(records, predictions)
+    return with_predictions(records, predictions, scores)
