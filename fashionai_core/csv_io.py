@@ -445,21 +445,28 @@ def write_submission(path: PathLike,
     write_csv(path, ANNOTATION_HEADER, rows)
 
 
-def write_annotations(path: PathLike, image_ids: Sequence[str],
-                      categories: Sequence[str], keypoints: np.ndarray,
-                      visibility: np.ndarray) -> None:
-    """Write an annotation CSV (whole pixels, ``v`` per point), atomically.
+def write_annotations(path: PathLike,
+                      image_ids: Sequence[str],
+                      categories: Sequence[str],
+                      keypoints: np.ndarray,
+                      visibility: np.ndarray,
+                      decimals: Optional[int] = None) -> None:
+    """Write an annotation CSV (``v`` per point), atomically.
 
     Args:
         path: Output file; replaced only once it is completely written.
         image_ids, categories: One per row.
-        keypoints: (N, 24, 2) pixels, CSV order; rounded to whole pixels.
+        keypoints: (N, 24, 2) pixels, CSV order.
         visibility: (N, 24) ``v`` in {1, 0, -1}; -1 writes ``-1_-1_-1``.
+        decimals: Digits after the decimal point; ``None`` rounds to whole
+            pixels, as the competition's annotations are (pseudo-labels keep
+            their sub-pixel part: read them with ``allow_decimal``).
     """
     rows = []
     for image_id, category, points, visible in zip(image_ids, categories,
                                                    keypoints, visibility):
         rows.append([image_id, category] + [
+            format_cell(x, y, int(v), decimals) if decimals is not None else
             format_cell(round(float(x)), round(float(y)), int(v))
             for (x, y), v in zip(points, visible)
         ])

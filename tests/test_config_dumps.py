@@ -87,7 +87,11 @@ def test_every_config_dumps_the_same_with_and_without_a_gpu(dumps):
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.stem)
 def test_top_level_pipelines_are_the_ones_that_run(path):
     cfg = Config.fromfile(str(path))
-    assert cfg.train_dataloader.dataset.pipeline == cfg.train_pipeline
+    train_dataset = cfg.train_dataloader.dataset
+    if train_dataset.type == 'PseudoLabelConcatDataset':  # *_pseudo configs
+        assert train_dataset.pseudo_labelled.pipeline == cfg.train_pipeline
+        train_dataset = train_dataset.labelled
+    assert train_dataset.pipeline == cfg.train_pipeline
     if 'test_pipeline' in cfg:  # the cascade's: stage 2 crops the original
         assert cfg.val_dataloader.dataset.pipeline == cfg.test_pipeline
         assert cfg.test_dataloader.dataset.pipeline == cfg.test_pipeline

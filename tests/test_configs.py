@@ -65,6 +65,8 @@ def test_no_stray_configs():
            for f in ('hrnet_w32', 'res50')
            for c in CATEGORIES}
         | {f'{DEMO_CONFIG}_tta', f'{SMALL_HRNET_CONFIG}_tta'}
+        | {f'hrnet_w32_{c}_pseudo'
+           for c in CATEGORIES} | {f'{SMALL_HRNET_CONFIG}_pseudo'}
         | {'ensemble_hrnet_w32_res50_blouse'}
         | set(RTMPOSE_CONFIGS) | set(SEED_BACKBONE_CONFIGS)
         | set(HRNET_W48_CONFIGS) | set(POSE_START_CONFIGS))
@@ -249,3 +251,28 @@ def test_full_size_model_builds_and_runs(family, category):
     assert tuple(heatmaps.shape) == (1, num_category_keypoints(category),
                                      size[1], size[0])
     assert torch.isfinite(heatmaps).all()
+
+
+@pytest.mark.parametrize('name',
+                         [f'hrnet_w32_{c}_pseudo' for c in CATEGORIES] +
+                         [f'{SMALL_HRNET_CONFIG}_pseudo'])
+def test_pseudo_label_configs_add_pseudo_rows_to_their_plain_config(name):
+    """Each *_pseudo config trains its plain config's labelled set plus
+    the pseudo-labelled one (same category and pipeline, decimal pixels,
+    half weight), and differs from it in nothing else."""
+    cfg = Config.fromfile(str(CONFIG_DIR / f'{name}.py'))
+    plain = Config.fromfile(str(CONFIG_DIR / f'{name[:-len("_pseudo")]}.py'))
+    dataset = cfg.train_dataloader.dataset
+    assert dataset.type == 'PseudoLabelConcatDataset'
+    assert dataset.pseudo_labelled_share == 0.5
+    assert dataset.labelled == plain.train_dataloader.dataset
+    pseudo = dataset.pseudo_labelled
+    assert pseudo.category == plain.train_dataloader.dataset.category
+    assert pseudo.pipeline == plain.train_pipeline
+    assert (pseudo.allow_decimal, pseudo.keypoint_weight) == (True, 0.5)
+    assert pseudo.data_root == 'data/fashionai/unlabelled/'
+    (target, ) = [s for s in pseudo.pipeline if s.type == 'GenerateTarget']
+    assert target.use_dataset_keypoint_weights
+    for key in ('model', 'val_dataloader', 'test_dataloader', 'train_cfg',
+                'optim_wrapper', 'param_scheduler'):
+        assert cfg[key] == plain[key], key

@@ -36,8 +36,9 @@ def parse_args() -> argparse.Namespace:
 def main() -> int:
     args = parse_args()
     try:
+        # pseudo-labels (tools/pseudo_label.py) are decimal ground truth
         annotations = read_fashionai_csv(
-            args.annotations, require_keypoints=True)
+            args.annotations, allow_decimal=True, require_keypoints=True)
         predictions = read_fashionai_csv(
             args.predictions, allow_decimal=True, require_keypoints=True)
         result = evaluate_submission(annotations, predictions, args.category)

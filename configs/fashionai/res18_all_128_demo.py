@@ -34,7 +34,11 @@ train_pipeline = [
     dict(type='RandomBBoxTransform', rotate_factor=30.0),
     dict(type='TopdownAffine', input_size=codec['input_size'], use_udp=False),
     dict(type='ZeroWeightOutsideInput'),
-    dict(type='GenerateTarget', encoder=codec),
+    # a dataset's keypoint_weight (pseudo-labels) reaches the loss
+    dict(
+        type='GenerateTarget',
+        encoder=codec,
+        use_dataset_keypoint_weights=True),
     dict(type='PackPoseInputs')
 ]
 val_pipeline = [

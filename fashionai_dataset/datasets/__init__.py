@@ -1,8 +1,9 @@
 from .fashionai_dataset import FashionAIDataset
+from .pseudo_label_dataset import PseudoLabelConcatDataset
 from .transforms import (RandomGaussianBlur, RandomGaussianNoise,
                          ZeroWeightOutsideInput)
 
 __all__ = [
-    'FashionAIDataset', 'RandomGaussianBlur', 'RandomGaussianNoise',
-    'ZeroWeightOutsideInput'
+    'FashionAIDataset', 'PseudoLabelConcatDataset', 'RandomGaussianBlur',
+    'RandomGaussianNoise', 'ZeroWeightOutsideInput'
 ]

@@ -6,6 +6,7 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 from mmengine.logging import print_log
 from mmpose.datasets.datasets.base import BaseCocoStyleDataset
+from mmpose.datasets.transforms import GenerateTarget
 from mmpose.registry import DATASETS
 
 from fashionai_core.csv_io import (FashionAICSVError, FashionAIRecords,
@@ -60,6 +61,14 @@ class FashionAIDataset(BaseCocoStyleDataset):
             image as its box; those are counted in ``num_box_fallbacks``
             and logged. Defaults to None (boxes from ``bbox_mode``).
         bbox_score_thr (float): Lowest detection score used. Defaults to 0.
+        allow_decimal (bool): Accept decimal pixel coordinates, as
+            pseudo-labels (``tools/pseudo_label.py``) have them; the
+            competition's annotations are integers. Defaults to False.
+        keypoint_weight (float): Loss weight of every point of this
+            dataset's samples, relative to 1 for the others (e.g. less for
+            pseudo-labels beside labelled data); it reaches the loss through
+            ``GenerateTarget(use_dataset_keypoint_weights=True)``, which the
+            pipeline must have when it is not 1. Defaults to 1.
         data_root (str): The split folder; ``image_id`` is relative to it.
         data_prefix (dict): ``dict(img='')``: folder of the images relative
             to ``data_root``.
@@ -76,6 +85,8 @@ class FashionAIDataset(BaseCocoStyleDataset):
                  bbox_padding: float = 0.1,
                  bbox_file: Optional[str] = None,
                  bbox_score_thr: float = 0.0,
+                 allow_decimal: bool = False,
+                 keypoint_weight: float = 1.0,
                  metainfo: Optional[dict] = None,
                  **kwargs) -> None:
         self.category = check_category(category)
@@ -93,9 +104,33 @@ class FashionAIDataset(BaseCocoStyleDataset):
         self.detection_file = bbox_file
         self.bbox_score_thr = bbox_score_thr
         self.num_box_fallbacks = 0
+        self.allow_decimal = allow_decimal
+        if not (np.isfinite(keypoint_weight) and keypoint_weight >= 0):
+            raise ValueError('FashionAIDataset: keypoint_weight must be a '
+                             f'number >= 0, got {keypoint_weight!r}')
+        self.keypoint_weight = float(keypoint_weight)
         if metainfo is None:
             metainfo = fashionai_metainfo(category)
         super().__init__(ann_file=ann_file, metainfo=metainfo, **kwargs)
+        if self.keypoint_weight != 1:
+            self._check_weights_reach_loss()
+            self._metainfo['dataset_keypoint_weights'] = (
+                self._metainfo['dataset_keypoint_weights'] *
+                self.keypoint_weight)
+
+    def _check_weights_reach_loss(self) -> None:
+        """Raise unless a target generator applies ``keypoint_weight``."""
+        if self.test_mode:
+            return
+        if not any(
+                isinstance(step, GenerateTarget)
+                and step.use_dataset_keypoint_weights
+                for step in self.pipeline.transforms):
+            raise ValueError(
+                f'FashionAIDataset({self.ann_file}): keypoint_weight='
+                f'{self.keypoint_weight:g} changes nothing unless the '
+                'pipeline has GenerateTarget(use_dataset_keypoint_weights='
+                'True)')
 
     def _load_annotations(self) -> Tuple[List[dict], List[dict]]:
         """Read the CSV; one instance per row of ``self.category``.
@@ -105,7 +140,7 @@ class FashionAIDataset(BaseCocoStyleDataset):
         listed image needs a prediction). A point outside its image stops
         loading in both modes.
         """
-        records = read_fashionai_csv(self.ann_file)
+        records = read_fashionai_csv(self.ann_file, self.allow_decimal)
         if self.bbox_mode == 'keypoints' and not records.has_keypoints:
             raise ValueError(
                 f'{self.ann_file}: bbox_mode="keypoints" needs keypoint '
@@ -216,6 +251,12 @@ class FashionAIDataset(BaseCocoStyleDataset):
         if self.test_mode:
             return instance_list
         kept = [info for info in instance_list if info['num_keypoints'] > 0]
+        if not kept:
+            raise ValueError(
+                f'{self.ann_file}: none of its {len(instance_list)} '
+                f'{self.category} images has an annotated point (v of 0 or '
+                '1); nothing to train on (pseudo-labels: a lower '
+                '--min-score keeps more points)')
         if len(kept) < len(instance_list):
             print_log(
                 f'FashionAIDataset({self.category}): skipped '

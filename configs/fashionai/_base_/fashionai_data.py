@@ -73,5 +73,21 @@ val_dataloader = dict(
     ))
 test_dataloader = val_dataloader
 
+# Pseudo-labels (tools/pseudo_label.py) of unlabelled images, used by the
+# *_pseudo.py configs beside the labelled training set: decimal pixels, and
+# half the loss weight of a labelled point (pseudo-labels are a model's
+# guesses). The configs README says how to point it at another file.
+pseudo_labelled_dataset = dict(
+    type=dataset_type,
+    category='all',
+    data_root=data_root + 'unlabelled/',
+    data_mode=data_mode,
+    ann_file='Annotations/pseudo_labels.csv',
+    data_prefix=dict(img=''),
+    allow_decimal=True,
+    keypoint_weight=0.5,
+    pipeline=[],
+)
+
 val_evaluator = dict(type='FashionAIMetric')
 test_evaluator = val_evaluator

@@ -40,7 +40,12 @@ train_pipeline = [
     dict(type='RandomGaussianNoise', prob=0.1),
     # points the shift/scale/rotation pushed off the input get no target
     dict(type='ZeroWeightOutsideInput'),
-    dict(type='GenerateTarget', encoder=codec),
+    # a dataset's keypoint_weight (pseudo-labels, *_pseudo.py) reaches the
+    # loss; labelled datasets weigh 1
+    dict(
+        type='GenerateTarget',
+        encoder=codec,
+        use_dataset_keypoint_weights=True),
     dict(type='PackPoseInputs')
 ]
 val_pipeline = [
