@@ -313,6 +313,12 @@ def test_a_model_that_misses_a_category_stops_before_any_work(tmp_path):
     assert result.returncode == 1
     assert 'has skirt images but no model was given' in result.stderr
     assert not out.exists()
+    before = image_list.read_text()
+    result = pseudo_label(image_list, tmp_path, image_list,
+                          '--model=all=x.pth')
+    assert result.returncode == 2 and 'would replace the image list' in (
+        result.stderr)
+    assert image_list.read_text() == before
     result = pseudo_label(image_list, tmp_path, out, '--model=all=x.onnx',
                           '--backend', 'onnxruntime', '--tta')
     assert result.returncode == 2 and '--tta applies to checkpoints' in (

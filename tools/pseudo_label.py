@@ -49,7 +49,7 @@ from fashionai_core.image_check import FashionAIImageError, read_image
 from fashionai_core.keypoints import CATEGORIES
 from fashionai_core.predictions import check_models_cover
 from fashionai_core.pseudo_labels import (KEPT_TABLE_HEADER, kept_table,
-                                          pseudo_label_visibility,
+                                          pseudo_label_visibility, scores_path,
                                           write_pseudo_labels)
 from fashionai_deploy.infer import list_images
 
@@ -131,6 +131,11 @@ def main() -> int:
     if args.tta and args.backend == 'onnxruntime':
         parser.error('--tta applies to checkpoints; an ONNX file predicts '
                      'one view (export a model per view instead)')
+    for output in (args.out_csv, scores_path(args.out_csv)):
+        if osp.realpath(output) == osp.realpath(args.image_list):
+            parser.error(f'{output} would replace the image list '
+                         f'{args.image_list}; write the pseudo-labels to '
+                         'another file')
     checkpoints, configs, weights = model_options(parser, args)
     try:
         rows = listed_rows(args)
