@@ -28,6 +28,23 @@ class FashionAIImageError(ValueError):
     """An image listed in a CSV is missing or unusable."""
 
 
+def inside_image(points: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Where points lie in their image: ``0 <= x <= width`` and
+    ``0 <= y <= height``, borders included (the sample annotations put
+    border points at 512 on 512-pixel images); NaN is outside.
+
+    Args:
+        points: Pixels, shape (..., 2).
+        sizes: ``(width, height)`` of each point's image, broadcastable to
+            ``points``.
+
+    Returns:
+        np.ndarray: Boolean, shape ``points.shape[:-1]``.
+    """
+    with np.errstate(invalid='ignore'):
+        return ((points >= 0) & (points <= sizes)).all(axis=-1)
+
+
 def max_image_pixels() -> int:
     """The largest image (width x height) the tools decode:
     ``FASHIONAI_MAX_IMAGE_PIXELS``, default :data:`DEFAULT_MAX_IMAGE_PIXELS`.

@@ -13,6 +13,7 @@ import numpy as np
 
 from .csv_io import (IMAGE_LIST_HEADER, FashionAIRecords, write_annotations,
                      write_csv)
+from .image_check import inside_image
 from .keypoints import CATEGORY_DEFINES, KEYPOINT_NAMES
 
 #: Digits after the decimal point of pseudo-label coordinates.
@@ -40,12 +41,10 @@ def pseudo_label_visibility(records: FashionAIRecords,
             heatmap peak for heatmap models); ``None`` keeps every score.
         image_sizes: Each image's (width, height) in pixels, shape (N, 2).
     """
-    defined = CATEGORY_DEFINES[records.category_ids]
-    with np.errstate(invalid='ignore'):  # NaN: undefined points
-        inside = ((records.keypoints >= 0) &
-                  (records.keypoints <= image_sizes[:, None, :])).all(-1)
-        kept = defined & inside
-        if min_score is not None:
+    kept = CATEGORY_DEFINES[records.category_ids] & inside_image(
+        records.keypoints, image_sizes[:, None, :])
+    if min_score is not None:
+        with np.errstate(invalid='ignore'):  # NaN: undefined points
             kept &= records.scores >= min_score
     return np.where(kept, 1, -1).astype(np.int8)
 

@@ -12,7 +12,8 @@ from mmpose.registry import DATASETS
 from fashionai_core.csv_io import (FashionAICSVError, FashionAIRecords,
                                    read_fashionai_csv)
 from fashionai_core.detections import best_boxes, box_in_image, garment_box
-from fashionai_core.image_check import FashionAIImageError, image_size
+from fashionai_core.image_check import (FashionAIImageError, image_size,
+                                        inside_image)
 from fashionai_core.keypoints import (ALL_CATEGORIES, KEYPOINT_NAMES,
                                       check_category)
 from ..metainfo import csv_columns, fashionai_metainfo
@@ -268,16 +269,11 @@ class FashionAIDataset(BaseCocoStyleDataset):
 
 def _check_inside(records: FashionAIRecords, row: int, width: int,
                   height: int) -> None:
-    """Raise if an annotated point of ``row`` lies outside its image.
-
-    Coordinates from 0 to the width/height inclusive are inside (the sample
-    annotations put border points at 512 on 512-pixel images).
-    """
+    """Raise if an annotated point of ``row`` lies outside its image
+    (:func:`~fashionai_core.image_check.inside_image`)."""
     points = records.keypoints[row]
-    outside = (records.visibility[row] >= 0) & ((points[:, 0] < 0) |
-                                                (points[:, 0] > width) |
-                                                (points[:, 1] < 0) |
-                                                (points[:, 1] > height))
+    outside = (records.visibility[row]
+               >= 0) & ~inside_image(points, np.array([width, height]))
     if outside.any():
         point = int(np.flatnonzero(outside)[0])
         x, y = points[point]
