@@ -8,6 +8,7 @@ from types import SimpleNamespace
 from typing import Callable
 
 import pytest
+import torch
 from filelock import FileLock
 from mmpose.utils import register_all_modules
 
@@ -53,7 +54,22 @@ def pytest_addoption(parser):
         '12 minutes); make test-all runs them so, after make test')
 
 
+def _one_share_of_the_cores() -> None:
+    """Under pytest-xdist give each worker, and every process it starts,
+    its share of the cores: torch's OpenMP threads otherwise each take all
+    of them, and on two cores two workers' four threads spin waiting for
+    one another (measured: the same tests 18% slower, a fifth more CPU)."""
+    workers = os.environ.get('PYTEST_XDIST_WORKER_COUNT')
+    if not workers:
+        return
+    threads = max(1, (os.cpu_count() or 1) // int(workers))
+    for variable in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
+        os.environ.setdefault(variable, str(threads))
+    torch.set_num_threads(int(os.environ['OMP_NUM_THREADS']))
+
+
 def pytest_configure(config):
+    _one_share_of_the_cores()
     config.addinivalue_line('markers',
                             'slow: drives the real mim train/test runners')
     config.addinivalue_line(
