@@ -3,15 +3,19 @@
 Images are real JPEG files and the CSVs use the competition's exact format,
 so the dataset, pipeline, runner and metric run unchanged on them.
 """
+import atexit
 import csv
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Dict, Iterable, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
+from warm_python import WarmPython
 
 from fashionai_core import csv_io
 from fashionai_core.csv_io import (ANNOTATION_HEADER, IMAGE_LIST_HEADER,
@@ -201,19 +205,27 @@ def tiny_config_path(base_config: Path, work_dir: Path) -> Path:
     return work_dir.parent / f'tiny_{base_config.name}'
 
 
+def _stop_warm_python() -> None:
+    WARM_PYTHON.close()
+    shutil.rmtree(WARM_PYTHON.folder, ignore_errors=True)
+
+
+#: This process's tool runner (tests/warm_python.py).
+WARM_PYTHON = WarmPython(Path(tempfile.mkdtemp(prefix='warm_python_')))
+atexit.register(_stop_warm_python)
+
+
 def run_python(*args,
                cwd: Path = REPO_ROOT,
-               env: Optional[Dict[str,
-                                  str]] = None) -> subprocess.CompletedProcess:
-    """Run the venv's Python on ``args`` (a tool and its arguments) as a
-    user would, from ``cwd``; output captured as text. ``-W ignore``: the
-    stack's deprecation warnings are not what the tests read."""
-    return subprocess.run(
-        [sys.executable, '-W', 'ignore'] + [str(a) for a in args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env)
+               env: Optional[Dict[str, str]] = None,
+               ignore_warnings: bool = True) -> subprocess.CompletedProcess:
+    """Run the venv's Python on ``args`` (a tool and its arguments, or
+    ``-c CODE``) as a user would, from ``cwd``; output captured as text.
+    ``ignore_warnings`` adds ``-W ignore``: the stack's deprecation
+    warnings are not what most tests read. Through :data:`WARM_PYTHON`: a
+    fork of an interpreter that has imported the third-party stack."""
+    flags = ['-W', 'ignore'] if ignore_warnings else []
+    return WARM_PYTHON.run(flags + list(args), cwd=cwd, env=env)
 
 
 def mim(*args, cwd: Path, env: Optional[Dict[str, str]] = None) -> str:

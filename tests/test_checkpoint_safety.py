@@ -11,7 +11,7 @@ from mmengine.runner.checkpoint import _load_checkpoint
 
 from fashionai_dataset.weights_only import (UnsafeCheckpointError, decode,
                                             encode, load_from_weights_only)
-from fixtures import REPO_ROOT, mim
+from fixtures import REPO_ROOT, mim, run_python
 
 
 class RunsCode:
@@ -99,17 +99,9 @@ def test_predict_refuses_an_unsafe_checkpoint_in_one_line(tmp_path):
     marker = tmp_path / 'pwned'
     evil = tmp_path / 'evil.pth'
     torch.save(dict(meta=RunsCode(marker)), evil)
-    result = subprocess.run(
-        # -W ignore: the stack's deprecation warnings are not the message
-        [
-            sys.executable, '-W', 'ignore',
-            str(REPO_ROOT / 'tools' / 'predict.py'),
-            str(tmp_path / 'test.csv'),
-            str(tmp_path),
-            str(tmp_path / 'p.csv'), '--model', f'blouse={evil}'
-        ],
-        capture_output=True,
-        text=True)
+    result = run_python(REPO_ROOT / 'tools' / 'predict.py',
+                        tmp_path / 'test.csv', tmp_path, tmp_path / 'p.csv',
+                        '--model', f'blouse={evil}')
     assert result.returncode == 1
     errors = result.stderr.splitlines()
     assert len(errors) == 1 and errors[0].startswith(
@@ -141,15 +133,14 @@ def test_mim_test_refuses_an_unsafe_checkpoint(trained_elsewhere, tmp_path):
             evil,
             cwd=trained_elsewhere.folder)
     assert not marker.exists()
-    predict = subprocess.run([
-        sys.executable,
-        str(REPO_ROOT / 'tools' / 'predict.py'),
-        str(trained_elsewhere.val_csv),
-        str(trained_elsewhere.data / 'val'),
-        str(tmp_path / 'p.csv'), '--model', f'all={evil}'
-    ],
-                             capture_output=True,
-                             text=True)
+    predict = run_python(
+        REPO_ROOT / 'tools' / 'predict.py',
+        trained_elsewhere.val_csv,
+        trained_elsewhere.data / 'val',
+        tmp_path / 'p.csv',
+        '--model',
+        f'all={evil}',
+        ignore_warnings=False)
     assert predict.returncode != 0 and 'refused to load' in predict.stderr
     assert not marker.exists()
 

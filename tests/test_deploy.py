@@ -32,8 +32,8 @@ from fashionai_deploy import MetadataError, OnnxPoseModel
 from fashionai_deploy.decoding import decode, merge_flipped
 from fashionai_deploy.metadata import METADATA_KEY
 from fashionai_deploy.preprocess import normalize, warp_image
-from fixtures import (REPO_ROOT, write_answered_test_split, write_split,
-                      write_test_list)
+from fixtures import (REPO_ROOT, run_python, write_answered_test_split,
+                      write_split, write_test_list)
 
 TOOLS = REPO_ROOT / 'tools'
 RTMPOSE_CONFIG = REPO_ROOT / 'configs' / 'fashionai' / 'rtmpose_t_blouse.py'
@@ -58,12 +58,7 @@ val_dataloader = test_dataloader = dict(
 def run_tool(name: str,
              *args,
              env: Dict[str, str] = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, str(TOOLS / name)] + [str(a) for a in args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO_ROOT)
+    return run_python(TOOLS / name, *args, env=env, ignore_warnings=False)
 
 
 def make_checkpoint(config: Path, path: Path, seed: int = 0) -> Path:

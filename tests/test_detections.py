@@ -1,8 +1,6 @@
 """Detection files, keypoint datasets on detector boxes, and the lost-point
 count against MMPose's own crop."""
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -14,7 +12,7 @@ from fashionai_core.detections import (DetectionFileError, best_boxes,
                                        detection_entries, write_detections)
 from fashionai_dataset.datasets import FashionAIDataset
 from projects.garment_detector.evaluation import lost_point_rates
-from fixtures import REPO_ROOT, write_split
+from fixtures import REPO_ROOT, run_python, write_split
 
 
 def write_json(path, value):
@@ -180,16 +178,9 @@ def test_lost_points_are_the_points_mmposes_crop_cuts_off(tmp_path, padding):
 def test_lost_points_tool_names_a_bad_detection_file_in_one_line(tmp_path):
     csv = write_split(tmp_path, ['skirt'], images_per_category=2)
     bad = write_json(tmp_path / 'det.json', [{'image_id': 'a.jpg'}])
-    result = subprocess.run([
-        sys.executable, '-W', 'ignore',
-        str(REPO_ROOT / 'projects' / 'garment_detector' / 'tools' /
-            'lost_points.py'),
-        str(csv),
-        str(tmp_path), '--bbox-file',
-        str(bad)
-    ],
-                            capture_output=True,
-                            text=True)
+    result = run_python(
+        REPO_ROOT / 'projects' / 'garment_detector' / 'tools' /
+        'lost_points.py', csv, tmp_path, '--bbox-file', bad)
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         f"error: {bad}, entry 1: missing field 'category'; each entry needs "

@@ -2,8 +2,6 @@
 files: identities, means, choices, and located errors with nothing written."""
 import json
 import re
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -11,7 +9,7 @@ import pytest
 from fashionai_core.csv_io import (ANNOTATION_HEADER, read_fashionai_csv,
                                    write_submission)
 from fashionai_core.ensemble import mean_submission
-from fixtures import REPO_ROOT, write_csv
+from fixtures import REPO_ROOT, run_python, write_csv
 from test_csv_io import BLOUSE_ROW, SKIRT_ROW
 
 ENSEMBLE = REPO_ROOT / 'tools' / 'ensemble_submissions.py'
@@ -19,10 +17,7 @@ SELECT = REPO_ROOT / 'tools' / 'select_models.py'
 
 
 def run(tool, *args):
-    return subprocess.run(
-        [sys.executable, str(tool)] + [str(a) for a in args],
-        capture_output=True,
-        text=True)
+    return run_python(tool, *args, ignore_warnings=False)
 
 
 @pytest.fixture

@@ -8,8 +8,6 @@ files, ONNX metadata and images with. The examples are few and fixed per
 run (``derandomize``), so the suite stays fast and a failure repeats.
 """
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import cv2
@@ -23,7 +21,7 @@ from fashionai_core.image_check import (FashionAIImageError, image_size,
                                         read_image)
 from fashionai_deploy.metadata import (METADATA_KEY, MetadataError,
                                        metadata_from_props)
-from fixtures import REPO_ROOT, write_split
+from fixtures import REPO_ROOT, run_python, write_split
 
 FUZZ = settings(
     max_examples=30,
@@ -72,16 +70,13 @@ def test_damaged_submissions_through_evaluate(answers, tmp_path_factory):
         prediction.write_bytes(data)
         out = folder / 'out'
         out.mkdir()
-        result = subprocess.run([
-            sys.executable,
-            str(REPO_ROOT / 'tools' / 'evaluate.py'),
-            str(answers),
-            str(prediction), '--json',
-            str(out / 'ne.json')
-        ],
-                                capture_output=True,
-                                text=True,
-                                errors='replace')
+        result = run_python(
+            REPO_ROOT / 'tools' / 'evaluate.py',
+            answers,
+            prediction,
+            '--json',
+            out / 'ne.json',
+            ignore_warnings=False)
         assert 'Traceback' not in result.stderr, result.stderr
         if result.returncode == 0:
             assert result.stdout.startswith('NE: ')

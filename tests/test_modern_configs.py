@@ -5,8 +5,6 @@ runs forward; a checkpoint in MMPose's model-zoo layout (17-keypoint head)
 loads into the backbone and leaves the category's head to start fresh.
 """
 import copy
-import subprocess
-import sys
 
 import pytest
 import torch
@@ -18,8 +16,8 @@ from test_configs import (CONFIG_DIR, HRNET_W48_CONFIGS, POSE_START_CONFIGS,
 from test_train_test_e2e import NE_PATTERN
 
 from fashionai_core.keypoints import CATEGORIES, num_category_keypoints
-from fixtures import (REPO_ROOT, best_checkpoint, mim, tiny_config, write_data,
-                      write_test_list)
+from fixtures import (REPO_ROOT, best_checkpoint, mim, run_python, tiny_config,
+                      write_data, write_test_list)
 
 MODEL_ZOO = 'https://download.openmmlab.com/'
 #: CSPNeXt depth and width of RTMPose-t, -s and -m (MMPose's)
@@ -250,11 +248,8 @@ def test_rtmpose_trains_switches_pipeline_and_tests(tmp_path):
                          submission, '--model', f'blouse={best}', '--config',
                          f'blouse={config}', '--num-workers', '0'),
                         ('evaluate.py', val_csv, submission)):
-        result = subprocess.run(
-            [sys.executable, str(REPO_ROOT / 'tools' / tool)] +
-            [str(a) for a in args],
-            capture_output=True,
-            text=True)
+        result = run_python(
+            REPO_ROOT / 'tools' / tool, *args, ignore_warnings=False)
         assert result.returncode == 0, result.stderr[-3000:]
     tool_ne = float(result.stdout.splitlines()[0].split()[1])
     assert tool_ne == pytest.approx(test_ne, abs=0.01)

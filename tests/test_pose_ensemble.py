@@ -2,8 +2,6 @@
 their mean (heatmaps or points), through predict.py and mim test."""
 import copy
 import re
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -14,7 +12,7 @@ from mmpose.registry import DATASETS, MODELS
 
 from fashionai_core.csv_io import IMAGE_LIST_HEADER, read_fashionai_csv
 from fashionai_dataset.models import PoseEnsemble, can_average_heatmaps
-from fixtures import REPO_ROOT, mim, write_csv, write_split
+from fixtures import REPO_ROOT, mim, run_python, write_csv, write_split
 
 CONFIG_DIR = REPO_ROOT / 'configs' / 'fashionai'
 TINY_BACKBONE = dict(type='ResNet', depth=18, base_channels=8, init_cfg=None)
@@ -166,16 +164,10 @@ model = dict(head=dict(decoder=dict(
 ''')
     checkpoint = tmp_path / 'empty.pth'
     torch.save(dict(state_dict={}), checkpoint)
-    result = subprocess.run([
-        sys.executable, '-W', 'ignore',
-        str(REPO_ROOT / 'tools' / 'predict.py'),
-        str(tmp_path / 'test.csv'),
-        str(tmp_path),
-        str(tmp_path / 'out.csv'), '--model', f'blouse={checkpoint}',
-        '--config', f'blouse={config}'
-    ],
-                            capture_output=True,
-                            text=True)
+    result = run_python(REPO_ROOT / 'tools' / 'predict.py',
+                        tmp_path / 'test.csv', tmp_path, tmp_path / 'out.csv',
+                        '--model', f'blouse={checkpoint}', '--config',
+                        f'blouse={config}')
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         f'error: {config}: the test pipeline warps images to (256, 256) but '
@@ -197,31 +189,25 @@ def test_ensembles_through_predict_and_mim_test(trained_elsewhere, tmp_path):
     for name, models in (('one', [checkpoint]), ('two',
                                                  [checkpoint, checkpoint])):
         out = tmp_path / f'{name}.csv'
-        result = subprocess.run(
-            [
-                sys.executable,
-                str(REPO_ROOT / 'tools' / 'predict.py'),
-                str(test_list),
-                str(trained_elsewhere.data / 'val'),
-                str(out), '--num-workers', '0'
-            ] + [f'--model=blouse={m}' for m in models] +
-            (['--weights', 'blouse=3,1'] if name == 'two' else []),
-            capture_output=True,
-            text=True)
+        result = run_python(
+            REPO_ROOT / 'tools' / 'predict.py',
+            test_list,
+            trained_elsewhere.data / 'val',
+            out,
+            '--num-workers',
+            '0',
+            *[f'--model=blouse={m}' for m in models],
+            *(['--weights', 'blouse=3,1'] if name == 'two' else []),
+            ignore_warnings=False)
         assert result.returncode == 0, result.stderr[-2000:]
         assert f'models per category: blouse {len(models)}' in result.stdout
         outputs[name] = out.read_text()
     assert outputs['two'] == outputs['one']
 
     merged = tmp_path / 'ensemble.pth'
-    subprocess.run([
-        sys.executable,
-        str(REPO_ROOT / 'tools' / 'merge_checkpoints.py'),
-        str(checkpoint),
-        str(checkpoint), '-o',
-        str(merged)
-    ],
-                   check=True)
+    merging = run_python(REPO_ROOT / 'tools' / 'merge_checkpoints.py',
+                         checkpoint, checkpoint, '-o', merged)
+    assert merging.returncode == 0, merging.stderr
     config = trained_elsewhere.folder / 'tiny_ensemble.py'
     config.write_text(f'''
 _base_ = [{str(trained_elsewhere.config)!r}]

@@ -1,8 +1,6 @@
 """projects/cascade_refine: training crops never cut a point, and the two
 stages run as one model through `mim test` and tools/predict.py."""
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,8 +9,8 @@ from mmengine.config import Config
 
 from fashionai_core.csv_io import read_fashionai_csv
 from projects.cascade_refine.datasets import CascadeCropJitter, crop_box
-from fixtures import (REPO_ROOT, best_checkpoint, mim, tiny_config, write_data,
-                      write_test_list)
+from fixtures import (REPO_ROOT, best_checkpoint, mim, run_python, tiny_config,
+                      write_data, write_test_list)
 
 PROJECT = REPO_ROOT / 'projects' / 'cascade_refine'
 CASCADE_CONFIG = PROJECT / 'configs' / 'cascade_res18_all_128_demo.py'
@@ -129,22 +127,18 @@ def test_two_stages_train_test_and_predict_as_one(tmp_path):
     stage1_ckpt = best_checkpoint(tmp_path / 'stage1' / 'work')
     stage2_ckpt = best_checkpoint(tmp_path / 'stage2' / 'work')
 
-    error = subprocess.run([
-        sys.executable, PROJECT / 'tools' / 'measure_stage1_error.py',
-        stage1_ckpt
-    ],
-                           cwd=tmp_path,
-                           capture_output=True,
-                           text=True)
+    error = run_python(
+        PROJECT / 'tools' / 'measure_stage1_error.py',
+        stage1_ckpt,
+        cwd=tmp_path,
+        ignore_warnings=False)
     assert error.returncode == 0, error.stderr[-3000:]
     assert re.search(r'stage1_error = \d+\.\d{3}', error.stdout)
 
     merged = tmp_path / 'cascade.pth'
-    subprocess.run([
-        sys.executable, PROJECT / 'tools' / 'merge_stage_checkpoints.py',
-        stage1_ckpt, stage2_ckpt, merged
-    ],
-                   check=True)
+    merging = run_python(PROJECT / 'tools' / 'merge_stage_checkpoints.py',
+                         stage1_ckpt, stage2_ckpt, merged)
+    assert merging.returncode == 0, merging.stderr[-3000:]
     cascade = tiny_cascade_config(stage1, tmp_path / 'cascade.py')
     log = mim('test', 'mmpose', cascade, '--checkpoint', merged, cwd=tmp_path)
     (cascade_ne, ) = NE_PATTERN.findall(log)
@@ -156,13 +150,19 @@ def test_two_stages_train_test_and_predict_as_one(tmp_path):
     test_list = write_test_list(data / 'val' / 'Annotations' / 'val.csv',
                                 tmp_path / 'test.csv')
     submission = tmp_path / 'submission.csv'
-    subprocess.run([
-        sys.executable, REPO_ROOT / 'tools' / 'predict.py', test_list,
-        data / 'val', submission, '--model', f'all={merged}', '--config',
-        f'all={cascade}', '--num-workers', '0'
-    ],
-                   check=True,
-                   cwd=tmp_path)
+    predicting = run_python(
+        REPO_ROOT / 'tools' / 'predict.py',
+        test_list,
+        data / 'val',
+        submission,
+        '--model',
+        f'all={merged}',
+        '--config',
+        f'all={cascade}',
+        '--num-workers',
+        '0',
+        cwd=tmp_path)
+    assert predicting.returncode == 0, predicting.stderr[-3000:]
     predicted = read_fashionai_csv(submission, allow_decimal=True)
     assert predicted.image_ids == read_fashionai_csv(test_list).image_ids
     expected, replaced = cascade_by_hand(stage1, stage1_ckpt, stage2_ckpt,

@@ -3,7 +3,6 @@ RTMDet-tiny trained and tested through mmdet's own runner."""
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -19,8 +18,8 @@ from fashionai_core.keypoints import (CATEGORIES, CATEGORY_KEYPOINTS,
 from projects.garment_detector.datasets import (FashionAIGarmentDataset,
                                                 garment_box)
 from conftest import built_once
-from fixtures import (REPO_ROOT, mim, write_answered_test_split, write_split,
-                      write_test_list)
+from fixtures import (REPO_ROOT, mim, run_python, write_answered_test_split,
+                      write_split, write_test_list)
 
 PROJECT = REPO_ROOT / 'projects' / 'garment_detector'
 CONFIG = PROJECT / 'configs' / 'rtmdet_tiny_garment_320.py'
@@ -161,16 +160,14 @@ def test_rtmdet_trains_and_tests_through_mmdet(tiny_detector, tmp_path):
     assert log.count('Switch pipeline now!') == 1
     assert len(MAP_PATTERN.findall(log)) == 2  # validated after each epoch
     assert len(tiny_detector.checkpoints) == 1
-    tested = subprocess.run([
-        sys.executable,
-        str(PROJECT / 'tools' / 'test.py'),
-        str(tiny_detector.config),
-        str(tiny_detector.checkpoints[0]), '--work-dir',
-        str(tmp_path / 'test')
-    ],
-                            cwd=tiny_detector.folder,
-                            capture_output=True,
-                            text=True)
+    tested = run_python(
+        PROJECT / 'tools' / 'test.py',
+        tiny_detector.config,
+        tiny_detector.checkpoints[0],
+        '--work-dir',
+        tmp_path / 'test',
+        cwd=tiny_detector.folder,
+        ignore_warnings=False)
     assert tested.returncode == 0, tested.stderr[-3000:]
     (value, ) = MAP_PATTERN.findall(tested.stdout + tested.stderr)
     assert -1.0 <= float(value) <= 1.0
@@ -179,11 +176,7 @@ def test_rtmdet_trains_and_tests_through_mmdet(tiny_detector, tmp_path):
 
 
 def run_tool(script: Path, *args) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        [sys.executable, str(script)] + [str(a) for a in args],
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT)
+    result = run_python(script, *args, ignore_warnings=False)
     assert result.returncode == 0, result.stderr[-3000:]
     return result
 

@@ -11,18 +11,15 @@ import pytest
 
 from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_core.keypoints import CATEGORIES, KEYPOINT_NAMES
-from fixtures import REPO_ROOT, write_csv, write_split, write_test_list
+from fixtures import (REPO_ROOT, run_python, write_csv, write_split,
+                      write_test_list)
 
 TOOLS = REPO_ROOT / 'tools'
 
 
 def tool(name, *args, cwd=None, ok=True):
-    result = subprocess.run(
-        [sys.executable, str(TOOLS / name)] + [str(a) for a in args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=900)
+    result = run_python(
+        TOOLS / name, *args, cwd=cwd or REPO_ROOT, ignore_warnings=False)
     if ok:
         assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
     return result

@@ -6,13 +6,11 @@ is tested from its best checkpoint, and resumed; once from the repository
 root and once from another folder with the default relative data layout.
 """
 import re
-import subprocess
-import sys
 
 import pytest
 
 from fashionai_core.csv_io import read_fashionai_csv
-from fixtures import (BASE_CONFIG, REPO_ROOT, best_checkpoint, mim,
+from fixtures import (BASE_CONFIG, REPO_ROOT, best_checkpoint, mim, run_python,
                       tiny_config, write_data)
 
 NE_PATTERN = re.compile(r'fashionai/NE: (\d+\.\d+)')
@@ -73,15 +71,14 @@ def test_train_and_test_from_another_folder(trained_elsewhere):
     assert predictions.image_ids == blouses
 
     # the submission evaluates with the same NE as the runner printed
-    evaluate = subprocess.run([
-        sys.executable,
-        str(REPO_ROOT / 'tools' / 'evaluate.py'),
-        str(trained_elsewhere.val_csv),
-        str(submission), '--category', 'blouse'
-    ],
-                              capture_output=True,
-                              text=True,
-                              cwd=folder)
+    evaluate = run_python(
+        REPO_ROOT / 'tools' / 'evaluate.py',
+        trained_elsewhere.val_csv,
+        submission,
+        '--category',
+        'blouse',
+        cwd=folder,
+        ignore_warnings=False)
     assert evaluate.returncode == 0, evaluate.stderr
     tool_ne = float(evaluate.stdout.splitlines()[0].split()[1])
     assert tool_ne == pytest.approx(float(NE_PATTERN.search(log)[1]), abs=0.01)

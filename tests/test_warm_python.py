@@ -1,0 +1,100 @@
+"""The warm tool runner (tests/warm_python.py) behaves as a fresh
+interpreter: each probe runs both ways and must print, write and exit the
+same; only the preloaded third-party modules may differ."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from warm_python import FRESH_VARIABLE
+
+from fixtures import REPO_ROOT, WARM_PYTHON, run_python
+
+PROBE = '''
+import atexit, os, sys, threading, time
+print(sys.argv, sys.path[0], os.getcwd(), os.environ.get('PROBE_VALUE'))
+print(__name__, __file__ if '__file__' in globals() else None)
+print(sorted(m for m in ('mmpose', 'mmcv', 'mmdet', 'fashionai_core',
+                         'fashionai_dataset') if m in sys.modules))
+atexit.register(lambda: print('atexit ran'))
+threading.Thread(target=lambda: (time.sleep(0.2), print('thread done'))
+                 ).start()
+print('to stderr', file=sys.stderr)
+ENDING
+'''
+
+ENDINGS = {
+    'exit 3':
+    'sys.exit(3)',
+    'falls off the end':
+    'pass',
+    'exits with a message':
+    "raise SystemExit('gave up')",
+    'raises':
+    "raise ValueError('bad value')",
+    'own excepthook':
+    "sys.excepthook = lambda *a: print('one line', "
+    "file=sys.stderr)\nraise KeyError('x')",
+}
+
+
+def fresh(args, cwd, env=None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, '-W', 'ignore'] + [str(a) for a in args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env)
+
+
+@pytest.mark.parametrize('ending', sorted(ENDINGS))
+@pytest.mark.parametrize('how', ['script', '-c'])
+def test_a_probe_runs_as_in_a_fresh_interpreter(how, ending, tmp_path):
+    code = PROBE.replace('ENDING', ENDINGS[ending])
+    script = tmp_path / 'tools' / 'probe.py'
+    script.parent.mkdir()
+    script.write_text(code)
+    args = [script, 'one', 'two'] if how == 'script' else ['-c', code, 'x']
+    env = dict(os.environ, PROBE_VALUE='42')
+    warm = run_python(*args, cwd=tmp_path, env=env)
+    expected = fresh(args, cwd=tmp_path, env=env)
+    assert (warm.returncode, warm.stdout,
+            warm.stderr) == (expected.returncode, expected.stdout,
+                             expected.stderr)
+    assert 'thread done' in warm.stdout and 'atexit ran' in warm.stdout
+
+
+def test_it_is_warm_unless_the_start_would_differ(tmp_path, monkeypatch):
+    if not WARM_PYTHON.warm():
+        pytest.skip('tools start fresh here: ' +
+                    (WARM_PYTHON.why_fresh or f'{FRESH_VARIABLE}=1'))
+    check = '-c', "import sys; print('torch' in sys.modules)"
+    assert run_python(*check).stdout == 'True\n'
+    # a variable read at start-up gets a fresh interpreter, as asked
+    env = dict(os.environ, PYTHONPATH=str(tmp_path))
+    assert run_python(*check, env=env).stdout == 'False\n'
+    monkeypatch.setenv(FRESH_VARIABLE, '1')
+    assert run_python(*check).stdout == 'False\n'
+
+
+def test_a_tool_imports_the_project_itself(tmp_path):
+    """A tool that uses MMPose without importing the plugin fails warm as
+    it fails fresh: nothing of MMPose or this project is preloaded."""
+    code = 'from mmpose.apis import init_model'
+    warm = run_python('-c', code, cwd=tmp_path)
+    expected = fresh(['-c', code], cwd=tmp_path)
+    assert warm.returncode == expected.returncode == 1
+    assert warm.stderr.splitlines()[-1] == expected.stderr.splitlines()[-1]
+    assert "No module named 'mmcv._ext'" in warm.stderr
+
+
+def test_a_killed_tool_reports_the_signal(tmp_path):
+    code = 'import os, signal; os.kill(os.getpid(), signal.SIGTERM)'
+    assert run_python('-c', code).returncode == -15 == fresh(
+        ['-c', code], cwd=tmp_path).returncode
+
+
+def test_the_servers_live_in_their_own_folder():
+    assert Path(WARM_PYTHON.folder).is_dir()
+    assert not list(REPO_ROOT.glob('*.sock'))
