@@ -19,12 +19,12 @@ venv:
 lint: venv
 	$(PYTHON) -m flake8 $(LINTED)
 	$(PYTHON) -m isort --check-only --diff $(LINTED)
-	$(PYTHON) -m yapf --diff --recursive $(LINTED)
+	$(PYTHON) -m yapf --diff --recursive --parallel $(LINTED)
 
 # Rewrites the sources in place the way `make lint` wants them.
 format: venv
 	$(PYTHON) -m isort $(LINTED)
-	$(PYTHON) -m yapf --in-place --recursive $(LINTED)
+	$(PYTHON) -m yapf --in-place --recursive --parallel $(LINTED)
 
 test: lint
 	$(PYTHON) -m pytest tests $(PARALLEL) -m "not serial"
