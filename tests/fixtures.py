@@ -218,14 +218,17 @@ atexit.register(_stop_warm_python)
 def run_python(*args,
                cwd: Path = REPO_ROOT,
                env: Optional[Dict[str, str]] = None,
-               ignore_warnings: bool = True) -> subprocess.CompletedProcess:
+               ignore_warnings: bool = True,
+               timeout: Optional[float] = None) -> subprocess.CompletedProcess:
     """Run the venv's Python on ``args`` (a tool and its arguments, or
     ``-c CODE``) as a user would, from ``cwd``; output captured as text.
     ``ignore_warnings`` adds ``-W ignore``: the stack's deprecation
     warnings are not what most tests read. Through :data:`WARM_PYTHON`: a
-    fork of an interpreter that has imported the third-party stack."""
+    fork of an interpreter that has imported the third-party stack.
+    ``timeout``: seconds before the run is killed (``TimeoutExpired``)."""
     flags = ['-W', 'ignore'] if ignore_warnings else []
-    return WARM_PYTHON.run(flags + list(args), cwd=cwd, env=env)
+    return WARM_PYTHON.run(
+        flags + list(args), cwd=cwd, env=env, timeout=timeout)
 
 
 def mim(*args, cwd: Path, env: Optional[Dict[str, str]] = None) -> str:

@@ -19,7 +19,11 @@ TOOLS = REPO_ROOT / 'tools'
 
 def tool(name, *args, cwd=None, ok=True):
     result = run_python(
-        TOOLS / name, *args, cwd=cwd or REPO_ROOT, ignore_warnings=False)
+        TOOLS / name,
+        *args,
+        cwd=cwd or REPO_ROOT,
+        ignore_warnings=False,
+        timeout=900)
     if ok:
         assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
     return result

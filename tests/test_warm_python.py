@@ -95,6 +95,15 @@ def test_a_killed_tool_reports_the_signal(tmp_path):
         ['-c', code], cwd=tmp_path).returncode
 
 
+def test_a_run_past_its_timeout_is_killed():
+    code = 'import time; print("started", flush=True); time.sleep(60)'
+    with pytest.raises(subprocess.TimeoutExpired) as expired:
+        run_python('-c', code, timeout=3)
+    assert expired.value.output == 'started\n'
+    # the server serves the next run
+    assert run_python('-c', 'print(1)').stdout == '1\n'
+
+
 def test_the_servers_live_in_their_own_folder():
     assert Path(WARM_PYTHON.folder).is_dir()
     assert not list(REPO_ROOT.glob('*.sock'))

@@ -18,6 +18,7 @@ forks one child per request received on its Unix socket.
 """
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -66,10 +67,12 @@ class WarmPython:
     def run(self,
             args: Sequence[str],
             cwd: Path,
-            env: Optional[Dict[str,
-                               str]] = None) -> subprocess.CompletedProcess:
+            env: Optional[Dict[str, str]] = None,
+            timeout: Optional[float] = None) -> subprocess.CompletedProcess:
         """``subprocess.run([sys.executable, *args], capture_output=True,
-        text=True, cwd=cwd, env=env)``, through a warm server when it would
+        text=True, cwd=cwd, env=env, timeout=timeout)`` (a run past
+        ``timeout`` seconds is killed and raises ``TimeoutExpired``),
+        through a warm server when it would
         behave the same: ``args`` are ``[-W ignore] SCRIPT|-c CODE ...``,
         ``env`` (default: this process's) agrees with the server's on
         :data:`STARTUP_VARIABLES`, and ``FASHIONAI_TESTS_FRESH_PYTHON`` is
@@ -88,7 +91,8 @@ class WarmPython:
                 capture_output=True,
                 text=True,
                 cwd=cwd,
-                env=env)
+                env=env,
+                timeout=timeout)
         with self.lock, tempfile.TemporaryFile() as out, \
                 tempfile.TemporaryFile() as err, \
                 open(os.devnull, 'rb') as null, \
@@ -99,7 +103,17 @@ class WarmPython:
                             [null.fileno(),
                              out.fileno(),
                              err.fileno()])
-            status = int(conn.recv(64))
+            pid = int(conn.recv(64))
+            conn.settimeout(timeout)
+            try:
+                status = int(conn.recv(64))
+            except socket.timeout:
+                os.kill(pid, signal.SIGKILL)
+                conn.settimeout(None)
+                conn.recv(64)  # the server has waited for it
+                raise subprocess.TimeoutExpired([sys.executable] + args,
+                                                timeout, _text(out),
+                                                _text(err)) from None
             stdout, stderr = (_text(file) for file in (out, err))
         return subprocess.CompletedProcess([sys.executable] + args,
                                            os.waitstatus_to_exitcode(status),
@@ -178,6 +192,7 @@ def _serve(path: str) -> None:
             _run_child(json.loads(message), fds)
         for fd in fds:
             os.close(fd)
+        conn.send(str(pid).encode())
         _, status = os.waitpid(pid, 0)
         conn.send(str(status).encode())
         conn.close()
