@@ -4,6 +4,7 @@ same; only the preloaded third-party modules may differ."""
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -25,17 +26,14 @@ ENDING
 '''
 
 ENDINGS = {
-    'exit 3':
-    'sys.exit(3)',
-    'falls off the end':
-    'pass',
-    'exits with a message':
-    "raise SystemExit('gave up')",
-    'raises':
-    "raise ValueError('bad value')",
-    'own excepthook':
-    "sys.excepthook = lambda *a: print('one line', "
+    'exit 3': 'sys.exit(3)',
+    'falls off the end': 'pass',
+    'exits with a message': "raise SystemExit('gave up')",
+    'raises': "raise ValueError('bad value')",
+    'own excepthook': "sys.excepthook = lambda *a: print('one line', "
     "file=sys.stderr)\nraise KeyError('x')",
+    'interrupted': 'raise KeyboardInterrupt',
+    'exit -1': 'sys.exit(-1)',
 }
 
 
@@ -89,6 +87,47 @@ def test_a_tool_imports_the_project_itself(tmp_path):
     assert "No module named 'mmcv._ext'" in warm.stderr
 
 
+END_OF_RUN = '''
+import os, pickle, subprocess, sys, tempfile
+import numpy, torch
+class Record:
+    pass
+print(tempfile.gettempdir(), numpy.random.randint(1 << 30),
+      torch.initial_seed())
+log = open(sys.argv[1], 'w')
+log.write('written at exit')  # never flushed: the shutdown must do it
+kept = tempfile.NamedTemporaryFile(dir=sys.argv[2])
+import atexit
+atexit.register(lambda: print(len(pickle.dumps(Record())) > 0))
+subprocess.Popen(['sleep', '1'])  # holds the output pipes one second
+'''
+
+
+def test_the_end_of_a_run_is_a_fresh_interpreters(tmp_path):
+    """Unflushed files are written, temporary files deleted, classes of
+    the tool still pickle at exit, the run's TMPDIR counts, seeds differ
+    from run to run, and a child left running holds the output open, as
+    it holds subprocess.run's."""
+    script = tmp_path / 'end.py'
+    script.write_text(END_OF_RUN)
+    scratch = tmp_path / 'tmp'
+    scratch.mkdir()
+    env = dict(os.environ, TMPDIR=str(scratch))
+    runs = []
+    for number in range(2):
+        started = time.monotonic()
+        result = run_python(
+            script, tmp_path / f'log{number}', scratch, env=env)
+        assert time.monotonic() - started >= 1, 'the sleep was not waited'
+        assert result.returncode == 0, result.stderr
+        runs.append(result.stdout.split())
+        assert (tmp_path / f'log{number}').read_text() == 'written at exit'
+    assert [run[0] for run in runs] == [str(scratch)] * 2
+    assert runs[0][1:3] != runs[1][1:3], 'two runs drew the same seeds'
+    assert [run[3] for run in runs] == ['True'] * 2
+    assert not list(scratch.iterdir())
+
+
 def test_a_killed_tool_reports_the_signal(tmp_path):
     code = 'import os, signal; os.kill(os.getpid(), signal.SIGTERM)'
     assert run_python('-c', code).returncode == -15 == fresh(
@@ -99,7 +138,7 @@ def test_a_run_past_its_timeout_is_killed():
     code = 'import time; print("started", flush=True); time.sleep(60)'
     with pytest.raises(subprocess.TimeoutExpired) as expired:
         run_python('-c', code, timeout=3)
-    assert expired.value.output == 'started\n'
+    assert expired.value.output == b'started\n'  # bytes, as subprocess
     # the server serves the next run
     assert run_python('-c', 'print(1)').stdout == '1\n'
 

@@ -17,12 +17,12 @@ Run as a script, this module is the server: it imports the stack, then
 forks one child per request received on its Unix socket.
 """
 import json
+import locale
 import os
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import warnings
 from pathlib import Path
@@ -93,31 +93,50 @@ class WarmPython:
                 cwd=cwd,
                 env=env,
                 timeout=timeout)
-        with self.lock, tempfile.TemporaryFile() as out, \
-                tempfile.TemporaryFile() as err, \
-                open(os.devnull, 'rb') as null, \
+        if not os.path.isdir(cwd):  # as subprocess raises it
+            raise FileNotFoundError(f'No such directory: {str(cwd)!r}')
+        command = [sys.executable] + args
+        with self.lock, open(os.devnull, 'rb') as null, \
                 socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as conn:
             conn.connect(server[1])
             request = json.dumps(dict(argv=program, cwd=str(cwd), env=env))
+            # pipes, as subprocess: the output ends when every process
+            # holding them (the tool's own children too) has closed them
+            pipes = [os.pipe(), os.pipe()]
+            readers = [_Reader(read) for read, _ in pipes]
             socket.send_fds(conn, [request.encode()],
-                            [null.fileno(),
-                             out.fileno(),
-                             err.fileno()])
-            pid = int(conn.recv(64))
+                            [null.fileno()] + [write for _, write in pipes])
+            for _, write in pipes:
+                os.close(write)
+            pid = conn.recv(64)
+            if not pid:
+                raise RuntimeError('warm_python: the server died; see '
+                                   f'{self.folder}')
+            pid = int(pid)
             conn.settimeout(timeout)
             try:
-                status = int(conn.recv(64))
+                status = conn.recv(64)
+                for reader in readers:
+                    reader.join(timeout)
             except socket.timeout:
-                os.kill(pid, signal.SIGKILL)
-                conn.settimeout(None)
-                conn.recv(64)  # the server has waited for it
-                raise subprocess.TimeoutExpired([sys.executable] + args,
-                                                timeout, _text(out),
-                                                _text(err)) from None
-            stdout, stderr = (_text(file) for file in (out, err))
-        return subprocess.CompletedProcess([sys.executable] + args,
-                                           os.waitstatus_to_exitcode(status),
-                                           stdout, stderr)
+                status = None
+            if status is None or any(r.is_alive() for r in readers):
+                if status is None:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass  # it ended as the time ran out
+                    conn.settimeout(None)
+                    conn.recv(64)  # the server has waited for it
+                # bytes, as subprocess.run gives them on a timeout
+                raise subprocess.TimeoutExpired(
+                    command, timeout, *[b''.join(r.chunks) for r in readers])
+        if not status:
+            raise RuntimeError(f'warm_python: the server died; see '
+                               f'{self.folder}')
+        return subprocess.CompletedProcess(
+            command, os.waitstatus_to_exitcode(int(status)),
+            *[reader.text() for reader in readers])
 
     def _server(self, flags: tuple) -> Optional[tuple]:
         """The running server for ``flags``, started if need be; ``None``
@@ -158,11 +177,26 @@ class WarmPython:
                 server[0].wait()
 
 
-def _text(file) -> str:
-    file.seek(0)
-    # as subprocess's text mode: the locale's encoding, universal newlines
-    return file.read().decode(
-        errors='replace').replace('\r\n', '\n').replace('\r', '\n')
+class _Reader(threading.Thread):
+    """Reads one pipe to its end, as ``subprocess.run`` does."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__(daemon=True)
+        self.fd = fd
+        self.chunks: List[bytes] = []
+        self.start()
+
+    def run(self) -> None:
+        with open(self.fd, 'rb', buffering=0) as pipe:
+            for chunk in iter(lambda: pipe.read(1 << 16), b''):
+                self.chunks.append(chunk)
+
+    def text(self) -> str:
+        """What was read, decoded as subprocess's text mode decodes: the
+        locale's encoding (strict), universal newlines."""
+        return b''.join(self.chunks).decode(
+            locale.getpreferredencoding(False)).replace('\r\n', '\n').replace(
+                '\r', '\n')
 
 
 def _serve(path: str) -> None:
@@ -192,9 +226,15 @@ def _serve(path: str) -> None:
             _run_child(json.loads(message), fds)
         for fd in fds:
             os.close(fd)
-        conn.send(str(pid).encode())
+        try:
+            conn.send(str(pid).encode())
+        except OSError:
+            pass
         _, status = os.waitpid(pid, 0)
-        conn.send(str(status).encode())
+        try:
+            conn.send(str(status).encode())
+        except OSError:
+            pass  # a client that gave up on the run
         conn.close()
 
 
@@ -202,27 +242,48 @@ def _run_child(request: dict, fds: List[int]) -> None:
     """Become ``python [flags] ARGV`` in the request's folder and
     environment; never returns."""
     import atexit
-    import runpy
+    import builtins
+    import importlib.machinery
+    import io
+    import random
+    import tempfile
     import types
+
+    import numpy
+    import torch
     for target, fd in enumerate(fds):
         os.dup2(fd, target)
         os.close(fd)
     os.chdir(request['cwd'])
     os.environ.clear()
     os.environ.update(request['env'])
+    tempfile.tempdir = None  # the run's TMPDIR, not the server's
+    # each fresh interpreter draws its own seeds (mmengine's unseeded runs
+    # take theirs from numpy)
+    random.seed()
+    numpy.random.seed()
+    torch.seed()
     argv = request['argv']
-    code = 0
+    sys.orig_argv = [sys.executable] + sys.orig_argv[1:-2] + argv
+    main = types.ModuleType('__main__')
+    main.__builtins__ = builtins
+    sys.modules['__main__'] = main
+    code, interrupted = 0, False
     try:
         if argv[0] == '-c':
             sys.argv = ['-c'] + argv[2:]
             sys.path[0] = ''
-            main = types.ModuleType('__main__')
-            sys.modules['__main__'] = main
-            exec(compile(argv[1], '<string>', 'exec'), main.__dict__)
+            source, filename = argv[1], '<string>'
         else:
             sys.argv = argv
+            filename = os.path.abspath(argv[0])
             sys.path[0] = os.path.dirname(os.path.realpath(argv[0]))
-            runpy.run_path(argv[0], run_name='__main__')
+            main.__file__ = filename
+            main.__loader__ = importlib.machinery.SourceFileLoader(
+                '__main__', filename)
+            with io.open_code(filename) as file:
+                source = file.read()
+        exec(compile(source, filename, 'exec'), main.__dict__)
     except SystemExit as exit:
         if exit.code is None or isinstance(exit.code, int):
             code = exit.code or 0
@@ -233,21 +294,28 @@ def _run_child(request: dict, fds: List[int]) -> None:
         # the default hook prints the exception's own traceback
         error.__traceback__ = _tool_frames(error.__traceback__)
         sys.excepthook(type(error), error, error.__traceback__)
+        # an interrupted Python ends killed by SIGINT, as the shell expects
         code = 1
+        interrupted = isinstance(error, KeyboardInterrupt)
     try:
         threading._shutdown()  # as the interpreter waits for its threads
         atexit._run_exitfuncs()
+        # as the interpreter's shutdown: the tool's globals go, and with
+        # them its open files (flushed) and temporary files (deleted)
+        main.__dict__.clear()
         sys.stdout.flush()
         sys.stderr.flush()
     finally:
+        if interrupted:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGINT)
         os._exit(code)
 
 
 def _tool_frames(traceback):
-    """``traceback`` without the frames of this module and runpy, which a
-    fresh interpreter's traceback would not have."""
-    import runpy
-    ours = {__file__, runpy.__file__, '<frozen runpy>'}
+    """``traceback`` without this module's frames, which a fresh
+    interpreter's traceback would not have."""
+    ours = {__file__}
     while traceback and traceback.tb_frame.f_code.co_filename in ours:
         traceback = traceback.tb_next
     return traceback
