@@ -26,7 +26,7 @@ import sys
 import threading
 import warnings
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Mapping, Optional, Sequence
 
 #: Imported once by the server; none of them starts a thread (which a fork
 #: would not copy) or imports mmcv, MMPose or this project.
@@ -43,7 +43,7 @@ STARTUP_VARIABLES = ('PYTHON', 'OMP_', 'MKL_', 'OPENBLAS_', 'KMP_', 'TORCH',
 FRESH_VARIABLE = 'FASHIONAI_TESTS_FRESH_PYTHON'
 
 
-def _startup_environment(env: Dict[str, str]) -> Dict[str, str]:
+def _startup_environment(env: Mapping[str, str]) -> Dict[str, str]:
     return {k: v for k, v in env.items() if k.startswith(STARTUP_VARIABLES)}
 
 
@@ -72,12 +72,13 @@ class WarmPython:
         """``subprocess.run([sys.executable, *args], capture_output=True,
         text=True, cwd=cwd, env=env, timeout=timeout)`` (a run past
         ``timeout`` seconds is killed and raises ``TimeoutExpired``),
-        through a warm server when it would
-        behave the same: ``args`` are ``[-W ignore] SCRIPT|-c CODE ...``,
-        ``env`` (default: this process's) agrees with the server's on
-        :data:`STARTUP_VARIABLES`, and ``FASHIONAI_TESTS_FRESH_PYTHON`` is
-        not 1. Otherwise a fresh interpreter runs it."""
+        through a warm server when it would behave the same: ``args`` are
+        ``[-W ignore] SCRIPT|-c CODE ...``, ``env`` (default: this
+        process's) agrees with the server's on :data:`STARTUP_VARIABLES`,
+        and ``FASHIONAI_TESTS_FRESH_PYTHON`` is not 1. Otherwise a fresh
+        interpreter runs it."""
         args = [str(a) for a in args]
+        command = [sys.executable] + args
         env = dict(os.environ if env is None else env)
         flags = tuple(args[:2]) if args[:2] == ['-W', 'ignore'] else ()
         program = args[len(flags):]
@@ -87,7 +88,7 @@ class WarmPython:
         server = self._server(flags) if warm else None
         if server is None or _startup_environment(env) != server[2]:
             return subprocess.run(
-                [sys.executable] + args,
+                command,
                 capture_output=True,
                 text=True,
                 cwd=cwd,
@@ -95,7 +96,6 @@ class WarmPython:
                 timeout=timeout)
         if not os.path.isdir(cwd):  # as subprocess raises it
             raise FileNotFoundError(f'No such directory: {str(cwd)!r}')
-        command = [sys.executable] + args
         with self.lock, open(os.devnull, 'rb') as null, \
                 socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as conn:
             conn.connect(server[1])
@@ -108,35 +108,36 @@ class WarmPython:
                             [null.fileno()] + [write for _, write in pipes])
             for _, write in pipes:
                 os.close(write)
-            pid = conn.recv(64)
-            if not pid:
-                raise RuntimeError('warm_python: the server died; see '
-                                   f'{self.folder}')
-            pid = int(pid)
+            pid = self._receive(conn)
             conn.settimeout(timeout)
             try:
-                status = conn.recv(64)
+                status = self._receive(conn)
                 for reader in readers:
                     reader.join(timeout)
             except socket.timeout:
                 status = None
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass  # it ended as the time ran out
+                conn.settimeout(None)
+                self._receive(conn)  # the server has waited for it
             if status is None or any(r.is_alive() for r in readers):
-                if status is None:
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass  # it ended as the time ran out
-                    conn.settimeout(None)
-                    conn.recv(64)  # the server has waited for it
                 # bytes, as subprocess.run gives them on a timeout
                 raise subprocess.TimeoutExpired(
                     command, timeout, *[b''.join(r.chunks) for r in readers])
-        if not status:
-            raise RuntimeError(f'warm_python: the server died; see '
-                               f'{self.folder}')
         return subprocess.CompletedProcess(
-            command, os.waitstatus_to_exitcode(int(status)),
+            command, os.waitstatus_to_exitcode(status),
             *[reader.text() for reader in readers])
+
+    def _receive(self, conn: socket.socket) -> int:
+        """The server's next number for this run: the child's pid, then
+        its wait status."""
+        answer = conn.recv(64)
+        if not answer:
+            raise RuntimeError(
+                f'warm_python: the server died; see {self.folder}')
+        return int(answer)
 
     def _server(self, flags: tuple) -> Optional[tuple]:
         """The running server for ``flags``, started if need be; ``None``
@@ -167,7 +168,7 @@ class WarmPython:
                 if answer == 'threads' else f'no server (see {log.name})')
             warnings.warn(f'warm_python: tools start fresh: {self.why_fresh}')
             return None
-        return process, path, _startup_environment(dict(os.environ))
+        return process, path, _startup_environment(os.environ)
 
     def close(self) -> None:
         """Stop the servers (their children have all been waited for)."""
@@ -294,8 +295,8 @@ def _run_child(request: dict, fds: List[int]) -> None:
         # the default hook prints the exception's own traceback
         error.__traceback__ = _tool_frames(error.__traceback__)
         sys.excepthook(type(error), error, error.__traceback__)
-        # an interrupted Python ends killed by SIGINT, as the shell expects
         code = 1
+        # an interrupted Python ends killed by SIGINT, as the shell expects
         interrupted = isinstance(error, KeyboardInterrupt)
     try:
         threading._shutdown()  # as the interpreter waits for its threads
@@ -315,8 +316,7 @@ def _run_child(request: dict, fds: List[int]) -> None:
 def _tool_frames(traceback):
     """``traceback`` without this module's frames, which a fresh
     interpreter's traceback would not have."""
-    ours = {__file__}
-    while traceback and traceback.tb_frame.f_code.co_filename in ours:
+    while traceback and traceback.tb_frame.f_code.co_filename == __file__:
         traceback = traceback.tb_next
     return traceback
 
