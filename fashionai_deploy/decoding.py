@@ -7,6 +7,7 @@ both on the same outputs. The flip-test merges repeat MMPose's
 ``flip_heatmaps`` / ``flip_vectors`` and this project's
 ``FlipAlignedRTMCCHead``.
 """
+import functools
 from typing import Any, Dict, Sequence, Tuple
 
 import cv2
@@ -49,37 +50,170 @@ def gaussian_blur(heatmaps: np.ndarray, kernel: int) -> np.ndarray:
     return blurred
 
 
+@functools.lru_cache(maxsize=None)
+def blur_band(kernel: int, radius: int) -> np.ndarray:
+    """(2 * radius + 1, 2 * radius + kernel) float32: row i holds OpenCV's
+    Gaussian kernel of ``kernel`` taps for float32 images (the sigma
+    ``cv2.GaussianBlur`` derives from the size) from column i, so that
+    ``band @ window @ band.T`` blurs a window at its central pixels."""
+    band = np.zeros((2 * radius + 1, 2 * radius + kernel), dtype=np.float32)
+    taps = cv2.getGaussianKernel(kernel, 0, ktype=cv2.CV_32F).ravel()
+    for row in range(2 * radius + 1):
+        band[row, row:row + kernel] = taps
+    band.flags.writeable = False
+    return band
+
+
+def _clamp(index: np.ndarray, size: int) -> np.ndarray:
+    """Integer positions moved into [0, size - 1] (``np.clip``'s result,
+    without its Python-level overhead on small arrays)."""
+    return np.minimum(np.maximum(index, 0), size - 1)
+
+
+def blurred_patches(heatmaps: np.ndarray, x: np.ndarray, y: np.ndarray,
+                    kernel: int, radius: int) -> np.ndarray:
+    """The blur of :func:`gaussian_blur`, before its rescaling, only at the
+    points (x + dx, y + dy), |dx|, |dy| <= radius, of each map.
+
+    Args:
+        heatmaps: (N, K, H, W) maps.
+        x, y: (N, K) integer centres inside the maps.
+        kernel: The Gaussian's size, odd.
+        radius: Half the patch's side.
+
+    Returns:
+        np.ndarray: (N, K, 2 * radius + 1, 2 * radius + 1) float32, zeros
+        outside the maps blurred in as ``cv2.BORDER_CONSTANT`` does.
+    """
+    count, channels, height, width = heatmaps.shape
+    side = 2 * radius + kernel
+    offsets = np.arange(side) - side // 2
+    rows = y.reshape(-1, 1) + offsets
+    cols = x.reshape(-1, 1) + offsets
+    # the window's pixels outside the map count as zeros
+    inside = (((rows >= 0) & (rows < height))[:, :, None]
+              & ((cols >= 0) & (cols < width))[:, None, :])
+    rows = _clamp(rows, height) + (height * np.arange(count * channels))[:,
+                                                                         None]
+    windows = heatmaps.reshape(-1, width)[rows[:, :, None],
+                                          _clamp(cols, width)[:, None, :]]
+    windows *= inside
+    band = blur_band(kernel, radius)
+    return (band @ windows @ band.T).reshape(count, channels, 2 * radius + 1,
+                                             2 * radius + 1)
+
+
+def _stencil(radius: int, *terms: Tuple[int, int, float]) -> np.ndarray:
+    """A finite difference as a row over a square patch's pixels (side
+    2 * radius + 1, row by row), from (dx, dy, weight) terms."""
+    side = 2 * radius + 1
+    row = np.zeros(side * side)
+    for dx, dy, weight in terms:
+        row[(radius + dy) * side + radius + dx] += weight
+    return row
+
+
+#: UDP's dx, dy, dxx, dyy, dxy of the log (columns) from its 3 x 3 patch
+#: around the peak (rows: the patch's pixels), as MMPose writes them.
+_UDP_DERIVATIVES = np.stack([
+    _stencil(1, (1, 0, 0.5), (-1, 0, -0.5)),
+    _stencil(1, (0, 1, 0.5), (0, -1, -0.5)),
+    _stencil(1, (1, 0, 1.), (0, 0, -2.), (-1, 0, 1.)),
+    _stencil(1, (0, 1, 1.), (0, 0, -2.), (0, -1, 1.)),
+    _stencil(1, (1, 1, 0.5), (1, 0, -0.5), (0, 1, -0.5), (0, 0, 1.),
+             (-1, 0, -0.5), (0, -1, -0.5), (-1, -1, 0.5)),
+], 1)
+
+#: DARK's (MSRAHeatmap ``unbiased``), from the 5 x 5 patch.
+_DARK_DERIVATIVES = np.stack([
+    _stencil(2, (1, 0, 0.5), (-1, 0, -0.5)),
+    _stencil(2, (0, 1, 0.5), (0, -1, -0.5)),
+    _stencil(2, (2, 0, 0.25), (0, 0, -0.5), (-2, 0, 0.25)),
+    _stencil(2, (0, 2, 0.25), (0, 0, -0.5), (0, -2, 0.25)),
+    _stencil(2, (1, 1, 0.25), (1, -1, -0.25), (-1, 1, -0.25), (-1, -1, 0.25)),
+], 1)
+
+#: MMPose adds float32's epsilon to the Hessian's diagonal for UDP.
+_EPS = float(np.finfo(np.float32).eps)
+
+
+def _newton_steps(logs: np.ndarray, derivatives: np.ndarray,
+                  diagonal: float) -> Tuple[np.ndarray, np.ndarray]:
+    """``inverse(hessian) @ gradient`` of log patches (N, K, side, side)
+    as (N, K, 2), and where the Hessian (plus ``diagonal``) is invertible
+    (N, K); zero steps elsewhere."""
+    dx, dy, dxx, dyy, dxy = np.moveaxis(
+        logs.reshape(*logs.shape[:2], -1).astype(np.float64) @ derivatives, -1,
+        0)
+    dxx += diagonal
+    dyy += diagonal
+    determinant = dxx * dyy - dxy**2
+    invertible = determinant != 0
+    safe = np.where(invertible, determinant, 1)
+    steps = np.stack([dyy * dx - dxy * dy, dxx * dy - dxy * dx], axis=-1)
+    return steps / safe[..., None] * invertible[..., None], invertible
+
+
 def refine_dark_udp(keypoints: np.ndarray, heatmaps: np.ndarray,
                     blur_kernel_size: int) -> np.ndarray:
     """UDP's DARK refinement of argmax positions (N, K, 2) in the heatmap
-    pixels of heatmaps (N, K, H, W); returns them refined."""
+    pixels of heatmaps (N, K, H, W); returns them refined (float64).
+
+    MMPose blurs every map, rescales it to its old maximum, clips it to
+    [1e-3, 50] and takes its log; the step then uses only differences of
+    the log at the 3 x 3 pixels around the peak, where the rescaling
+    cancels. So the blur is computed in those pixels only
+    (:func:`blurred_patches`), and the whole maps are blurred only for the
+    points where the clip could change a value (a peak not above 0 or
+    above 50, a neighbour blurred below 1e-3). A singular Hessian leaves
+    the point where it is (MMPose's ``np.linalg.inv`` raises).
+    """
     count, channels, height, width = heatmaps.shape
-    heatmaps = gaussian_blur(heatmaps, blur_kernel_size)
-    np.clip(heatmaps, 1e-3, 50., heatmaps)
-    np.log(heatmaps, heatmaps)
+    found = keypoints[..., 0] >= 0
+    x = np.maximum(keypoints[..., 0], 0).astype(int)
+    y = np.maximum(keypoints[..., 1], 0).astype(int)
+    patches = blurred_patches(heatmaps, x, y, blur_kernel_size, 1)
+    peaks = heatmaps.reshape(count, channels, -1).max(axis=-1)
+    # margins for float rounding of the blur and of MMPose's rescaling
+    exact = found & (peaks <= 50 * (1 - 1e-4)) & (
+        patches.min(axis=(2, 3)) >= 1e-3 * (1 + 1e-4))
+    # MMPose's edge padding: a neighbour outside the map is its edge pixel
+    steps = np.arange(-1, 2)
+    rows = _clamp(y[..., None] + steps, height) - y[..., None] + 1
+    cols = _clamp(x[..., None] + steps, width) - x[..., None] + 1
+    pixels = (rows[..., :, None] * 3 +
+              cols[..., None, :]).reshape(count, channels, 9)
+    logs = np.log(
+        np.take_along_axis(
+            np.minimum(np.maximum(patches, 1e-3),
+                       50.).reshape(count, channels, 9),
+            pixels,
+            axis=-1))
+    if not exact.all():
+        logs = np.where(exact[..., None], logs,
+                        _udp_logs_whole(keypoints, heatmaps, blur_kernel_size))
+    offsets, _ = _newton_steps(logs, _UDP_DERIVATIVES, _EPS)
+    return keypoints - offsets
+
+
+def _udp_logs_whole(keypoints: np.ndarray, heatmaps: np.ndarray,
+                    blur_kernel_size: int) -> np.ndarray:
+    """MMPose's log of the blurred, rescaled, clipped whole maps at the
+    3 x 3 pixels around each point (N, K, 9), read from the edge-padded
+    maps by flat index as MMPose reads them (so a point at -1 reads what
+    MMPose reads)."""
+    count, channels, height, width = heatmaps.shape
+    blurred = gaussian_blur(heatmaps, blur_kernel_size)
+    np.clip(blurred, 1e-3, 50., blurred)
+    np.log(blurred, blurred)
     padded = np.pad(
-        heatmaps, ((0, 0), (0, 0), (1, 1), (1, 1)), mode='edge').ravel()
+        blurred, ((0, 0), (0, 0), (1, 1), (1, 1)), mode='edge').ravel()
     index = keypoints[..., 0] + 1 + (keypoints[..., 1] + 1) * (width + 2)
     index += (width + 2) * (height + 2) * np.arange(count * channels).reshape(
         count, channels)
-    index = index.astype(int).reshape(-1, 1)
-    i_ = padded[index]
-    ix1 = padded[index + 1]
-    iy1 = padded[index + width + 2]
-    ix1y1 = padded[index + width + 3]
-    ix1_y1_ = padded[index - width - 3]
-    ix1_ = padded[index - 1]
-    iy1_ = padded[index - 2 - width]
-    dx = 0.5 * (ix1 - ix1_)
-    dy = 0.5 * (iy1 - iy1_)
-    derivative = np.concatenate([dx, dy], axis=1).reshape(-1, 2, 1)
-    dxx = ix1 - 2 * i_ + ix1_
-    dyy = iy1 - 2 * i_ + iy1_
-    dxy = 0.5 * (ix1y1 - ix1 - iy1 + i_ + i_ - ix1_ - iy1_ + ix1_y1_)
-    hessian = np.concatenate([dxx, dxy, dxy, dyy], axis=1).reshape(-1, 2, 2)
-    hessian = np.linalg.inv(hessian + np.finfo(np.float32).eps * np.eye(2))
-    return keypoints - np.einsum('imn,ink->imk', hessian, derivative).reshape(
-        keypoints.shape)
+    steps = np.arange(-1, 2)
+    offsets = (steps[:, None] * (width + 2) + steps[None, :]).ravel()
+    return padded[index.astype(int)[..., None] + offsets]
 
 
 def _at(heatmaps: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -93,29 +227,32 @@ def refine_dark(keypoints: np.ndarray, heatmaps: np.ndarray,
                 blur_kernel_size: int) -> np.ndarray:
     """DARK refinement (MSRAHeatmap ``unbiased``) of (N, K, 2) positions in
     heatmaps (N, K, H, W): a Newton step on the log of the blurred map,
-    where the point is 2 pixels inside it and the Hessian is invertible."""
+    where the point is 2 pixels inside it and the Hessian is invertible.
+
+    As in :func:`refine_dark_udp`, the step uses differences of the log
+    only, in the 5 x 5 pixels around the point, so the blur is computed
+    there; the whole maps only where MMPose's floor of 1e-10 could change
+    a value.
+    """
     height, width = heatmaps.shape[2:]
-    hm = gaussian_blur(heatmaps, blur_kernel_size)
-    np.maximum(hm, 1e-10, hm)
-    np.log(hm, hm)
     x, y = keypoints[..., 0].astype(int), keypoints[..., 1].astype(int)
     inside = (1 < x) & (x < width - 2) & (1 < y) & (y < height - 2)
     x, y = np.clip(x, 2, width - 3), np.clip(y, 2, height - 3)
-
-    def value(dx: int, dy: int) -> np.ndarray:
-        return _at(hm, x + dx, y + dy)
-
-    dx = 0.5 * (value(1, 0) - value(-1, 0))
-    dy = 0.5 * (value(0, 1) - value(0, -1))
-    dxx = 0.25 * (value(2, 0) - 2 * value(0, 0) + value(-2, 0))
-    dxy = 0.25 * (value(1, 1) - value(1, -1) - value(-1, 1) + value(-1, -1))
-    dyy = 0.25 * (value(0, 2) - 2 * value(0, 0) + value(0, -2))
-    determinant = dxx * dyy - dxy**2
-    moved = inside & (determinant != 0)
-    safe = np.where(moved, determinant, 1)
-    # -inverse(hessian) @ derivative, written out for 2 x 2
-    keypoints[..., 0] -= np.where(moved, (dyy * dx - dxy * dy) / safe, 0)
-    keypoints[..., 1] -= np.where(moved, (dxx * dy - dxy * dx) / safe, 0)
+    patches = blurred_patches(heatmaps, x, y, blur_kernel_size, 2)
+    exact = ~inside | (patches.min(axis=(2, 3)) >= 1e-10 * (1 + 1e-4))
+    logs = np.log(np.maximum(patches, 1e-10))
+    if not exact.all():
+        whole = gaussian_blur(heatmaps, blur_kernel_size)
+        np.maximum(whole, 1e-10, whole)
+        np.log(whole, whole)
+        steps = np.arange(-2, 3)
+        n, k = np.indices(x.shape)
+        around = whole[n[..., None, None], k[..., None, None],
+                       (y[..., None] + steps)[..., :, None],
+                       (x[..., None] + steps)[..., None, :]]
+        logs = np.where(exact[..., None, None], logs, around)
+    offsets, invertible = _newton_steps(logs, _DARK_DERIVATIVES, 0.)
+    keypoints -= offsets * (inside & invertible)[..., None]
     return keypoints
 
 
@@ -148,19 +285,18 @@ def refine_simcc_parabola(simcc: np.ndarray, peaks: np.ndarray) -> np.ndarray:
     Returns:
         np.ndarray: Peak positions in bins, shape (N, K), float.
     """
-    refined = peaks.astype(np.float64)
     bins = simcc.shape[-1]
-    index = np.clip(np.round(peaks).astype(np.int64), 1, bins - 2)[..., None]
-    left, centre, right = (
-        np.take_along_axis(simcc, index + step, axis=-1)[..., 0]
-        for step in (-1, 0, 1))
+    index = _clamp(np.round(peaks).astype(np.int64), bins - 1)
+    index = np.maximum(index, 1).reshape(-1, 1) + np.arange(-1, 2)
+    left, centre, right = np.moveaxis(
+        simcc.reshape(-1, bins)[np.arange(index.shape[0])[:, None],
+                                index].reshape(*peaks.shape, 3), -1, 0)
     curvature = 2 * centre - left - right
     inside = (peaks >= 1) & (peaks <= bins - 2) & (curvature > 0)
-    offset = np.zeros_like(refined)
+    offset = np.zeros(peaks.shape)
     np.divide(0.5 * (right - left), curvature, out=offset, where=inside)
-    # a fit that leaves the peak bin is noise, not a peak
-    refined[inside] += np.clip(offset[inside], -0.5, 0.5)
-    return refined
+    # a fit that leaves the peak bin is noise, not a peak (0 outside)
+    return peaks + np.minimum(np.maximum(offset, -0.5), 0.5)
 
 
 def simcc_maximum(simcc_x: np.ndarray,

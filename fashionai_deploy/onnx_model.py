@@ -159,11 +159,13 @@ class OnnxPoseModel:
             (N, K), K = ``len(self.keypoint_names)``.
         """
         meta = self.metadata
-        inputs, centers, scales = network_inputs(images, meta, boxes)
+        inputs, centers, scales = network_inputs(images, meta, boxes,
+                                                 self.flip_test)
         if self.flip_test:
-            both = self._run(np.concatenate([inputs, inputs[..., ::-1]]))
-            outputs = merge_flipped([o[:len(inputs)] for o in both],
-                                    [o[len(inputs):] for o in both],
+            count = len(centers)
+            both = self._run(inputs)
+            outputs = merge_flipped([o[:count] for o in both],
+                                    [o[count:] for o in both],
                                     meta['flip_indices'], meta['flip_test'])
         else:
             outputs = self._run(inputs)

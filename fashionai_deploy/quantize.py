@@ -107,11 +107,10 @@ def calibration_inputs(images: Sequence[Union[str, np.ndarray]],
     for image in images:
         if isinstance(image, str):
             image = read_image(image)
-        inputs, _, _ = network_inputs([image], metadata)
-        if metadata['flip_test']['enabled']:
-            inputs = np.concatenate([inputs, inputs[..., ::-1]])
+        inputs, _, _ = network_inputs(
+            [image], metadata, mirrored=metadata['flip_test']['enabled'])
         if batch is None:
-            yield np.ascontiguousarray(inputs)
+            yield inputs
             continue
         pending.extend(inputs)
         while len(pending) >= batch:

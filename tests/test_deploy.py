@@ -29,7 +29,7 @@ from fashionai_dataset.metainfo import fashionai_metainfo
 from fashionai_dataset.models import shift_bins_left as torch_shift_bins
 from fashionai_dataset.weights_only import encode
 from fashionai_deploy import MetadataError, OnnxPoseModel
-from fashionai_deploy.decoding import decode, merge_flipped
+from fashionai_deploy.decoding import blurred_patches, decode, merge_flipped
 from fashionai_deploy.metadata import METADATA_KEY
 from fashionai_deploy.preprocess import normalize, warp_image
 from fixtures import (REPO_ROOT, run_python, write_answered_test_split,
@@ -141,6 +141,14 @@ def test_normalize_matches_data_preprocessor():
             data_samples=[PoseDataSample() for _ in images]),
         training=False)['inputs'].numpy()
     assert np.array_equal(normalize(images, mean, std, True), expected)
+    # the flip test's inputs: the images, then their mirrors
+    assert np.array_equal(
+        normalize(images, mean, std, True, mirrored=True),
+        np.concatenate([expected, expected[..., ::-1]]))
+    assert np.array_equal(
+        normalize(images, mean, std, False),
+        (images.transpose(0, 3, 1, 2) - np.float32(mean).reshape(3, 1, 1)) /
+        np.float32(std).reshape(3, 1, 1))
 
 
 def _codec_cases():
@@ -164,14 +172,22 @@ def _codec_cases():
 
 
 @pytest.mark.parametrize('kind,codec,fields', _codec_cases())
-def test_decoding_matches_mmpose_codecs(kind, codec, fields):
+@pytest.mark.parametrize(
+    'noise,gain', [((0, 0.05), 1.), ((-1., 0.), 1.), ((0, 0.05), 0.002)],
+    ids=['peaks', 'negative-around', 'faint'])
+def test_decoding_matches_mmpose_codecs(kind, codec, fields, noise, gain):
     """A batch of three images, decoded at once, against MMPose's decoder
-    on each image; one point lies on the border, where refinements stop."""
+    on each image; two points lie on the borders, where refinements stop.
+    The negative and faint maps reach MMPose's clip of the blurred log
+    (below 1e-3 for UDP, 1e-10 for DARK) around the peaks, where the
+    decoder blurs the whole maps; one map is negative everywhere (no
+    point: its position is not compared)."""
     rng = np.random.default_rng(2)
     batch = []
     for _ in range(3):
         keypoints = rng.uniform([4, 4], [60, 44], (1, 13, 2))
         keypoints[0, 0] = (0, 20)
+        keypoints[0, 1] = (63, 47)  # the last bins but one of SimCC
         encoded = codec.encode(keypoints, np.ones((1, 13)))
         if 'heatmaps' in encoded:
             outputs = [encoded['heatmaps'].astype(np.float32)]
@@ -180,11 +196,15 @@ def test_decoding_matches_mmpose_codecs(kind, codec, fields):
                 encoded['keypoint_x_labels'][0].astype(np.float32),
                 encoded['keypoint_y_labels'][0].astype(np.float32)
             ]
-        # noise, so that refinements have something to do
+        # noise (relative to the peak), so that refinements have something
+        # to do
         batch.append([
-            o + rng.uniform(0, 0.05, o.shape).astype(np.float32)
-            for o in outputs
+            (o + rng.uniform(*noise, o.shape).astype(np.float32) * o.max()) *
+            np.float32(gain) for o in outputs
         ])
+    if noise[0] < 0:
+        for output in batch[1]:
+            output[5] = -np.abs(output[5]) - 0.1
     points, scores = decode(
         dict(type=kind, input_size=[64, 48], **fields),
         [np.stack(parts) for parts in zip(*batch)])
@@ -192,8 +212,33 @@ def test_decoding_matches_mmpose_codecs(kind, codec, fields):
     for i, outputs in enumerate(batch):
         expected, expected_scores = codec.decode(
             *[o.copy() if o.ndim == 3 else o[None].copy() for o in outputs])
-        np.testing.assert_allclose(points[i], expected[0], atol=1e-4)
+        found = expected_scores[0] > 0
+        assert found.sum() >= 11 and not (i == 1 and noise[0] < 0 and found[5])
+        np.testing.assert_allclose(
+            points[i][found], expected[0][found], atol=1e-4)
         np.testing.assert_allclose(scores[i], expected_scores[0], atol=1e-6)
+
+
+@pytest.mark.parametrize('radius', [1, 2])
+def test_blurred_patches_are_the_whole_maps_blur(radius):
+    """The blur around a point is the whole map's blur there (before
+    MMPose's rescaling), zeros outside the map included."""
+    heatmaps = np.random.default_rng(5).random((2, 3, 12, 16),
+                                               dtype=np.float32)
+    x = np.array([[0, 7, 15], [radius, 3, 14]])
+    y = np.array([[0, 5, 11], [11, radius, 6]])
+    patches = blurred_patches(heatmaps, x, y, 11, radius)
+    for n, k in np.ndindex(2, 3):
+        whole = cv2.GaussianBlur(
+            np.pad(heatmaps[n, k], 30), (11, 11),
+            0,
+            borderType=cv2.BORDER_CONSTANT)[30 - radius:-30 + radius,
+                                            30 - radius:-30 + radius]
+        np.testing.assert_allclose(
+            patches[n, k],
+            whole[y[n, k]:y[n, k] + 2 * radius + 1,
+                  x[n, k]:x[n, k] + 2 * radius + 1],
+            atol=1e-6)
 
 
 @pytest.mark.parametrize('shift_heatmap', [True, False])

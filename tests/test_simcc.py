@@ -13,6 +13,7 @@ from test_transforms import MIRROR
 from fashionai_core.keypoints import CATEGORY_KEYPOINTS
 from fashionai_dataset.metainfo import fashionai_metainfo
 from fashionai_dataset.models import shift_bins_left
+from fashionai_deploy.decoding import refine_simcc_parabola
 from fixtures import REPO_ROOT
 
 CODEC = dict(
@@ -56,6 +57,24 @@ def test_subpixel_decoder_ignores_offset_and_scale(ratio):
     shifted, _ = codec.decode(3.0 * x + 0.5, 3.0 * y + 0.5)
     np.testing.assert_allclose(plain, points, atol=0.01)
     np.testing.assert_allclose(shifted, plain, atol=1e-4)
+
+
+def test_parabola_finds_the_vertex_in_every_bin():
+    """A parabola sampled at the bins is refined to its vertex wherever the
+    peak bin has two neighbours, the first and last bins included; a peak
+    in the end bins, or not found (-1), stays where it is."""
+    bins = 16
+    vertices = np.arange(bins)[:, None] + np.array([-0.3, 0., 0.4])
+    vertices = np.clip(vertices, 0, bins - 1).reshape(1, -1)
+    vectors = -(np.arange(bins) - vertices[..., None])**2
+    peaks = np.argmax(vectors, axis=-1).astype(np.float32)
+    refined = refine_simcc_parabola(vectors, peaks)
+    inner = (peaks >= 1) & (peaks <= bins - 2)
+    assert inner.sum() == 3 * (bins - 2)
+    np.testing.assert_allclose(refined[inner], vertices[inner], atol=1e-9)
+    np.testing.assert_array_equal(refined[~inner], peaks[~inner])
+    missing = refine_simcc_parabola(vectors[:, :2], np.full((1, 2), -1.))
+    np.testing.assert_array_equal(missing, [[-1., -1.]])
 
 
 def test_subpixel_codec_refuses_what_it_does_not_do():
