@@ -26,6 +26,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 #: The config the end-to-end tests shrink with tiny_config().
 BASE_CONFIG = REPO_ROOT / 'configs' / 'fashionai' / 'hrnet_w32_blouse.py'
 MIM = Path(sys.executable).parent / 'mim'
+WARM_MIM = Path(__file__).parent / 'warm_mim.py'
 SHARED_ANNOTATIONS = REPO_ROOT.parent / 'shared' / 'fashionai' / 'annotations'
 
 
@@ -231,18 +232,35 @@ def run_python(*args,
         flags + list(args), cwd=cwd, env=env, timeout=timeout)
 
 
-def mim(*args, cwd: Path, env: Optional[Dict[str, str]] = None) -> str:
-    """Run the venv's `mim` and return its output; fail on a non-zero exit.
-
-    ``env`` adds to (or overrides) this process's environment.
-    """
-    result = subprocess.run(
-        [str(MIM)] + [str(a) for a in args],
+def run_mim(*args,
+            cwd: Path,
+            env: Optional[Dict[str, str]] = None,
+            timeout: Optional[float] = None) -> subprocess.CompletedProcess:
+    """Run the venv's `mim` on ``args`` from ``cwd`` as a user would; output
+    captured as text. ``env`` adds to (or overrides) this process's
+    environment. MIM and the Python scripts it starts run warm where
+    :data:`WARM_PYTHON` would run a tool warm (``tests/warm_mim.py``)."""
+    env = dict(os.environ, **(env or {}))
+    socket_path = WARM_PYTHON.serving(env)
+    if socket_path is None:
+        return subprocess.run(
+            [str(MIM)] + [str(a) for a in args],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout)
+    return WARM_PYTHON.run(
+        [str(WARM_MIM), socket_path, str(MIM)] + [str(a) for a in args],
         cwd=cwd,
-        env=dict(os.environ, **(env or {})),
-        capture_output=True,
-        text=True,
-        timeout=900)
+        env=env,
+        timeout=timeout)
+
+
+def mim(*args, cwd: Path, env: Optional[Dict[str, str]] = None) -> str:
+    """Run the venv's `mim` (:func:`run_mim`) and return its output; fail
+    on a non-zero exit."""
+    result = run_mim(*args, cwd=cwd, env=env, timeout=900)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
     return output

@@ -146,3 +146,55 @@ def test_a_run_past_its_timeout_is_killed():
 def test_the_servers_live_in_their_own_folder():
     assert Path(WARM_PYTHON.folder).is_dir()
     assert not list(REPO_ROOT.glob('*.sock'))
+
+
+# MIM's scripts (tests/warm_mim.py), with a stand-in that starts them as
+# MIM does: check_output for `-h`, then check_call with MIM's environment
+
+STAND_IN_MIM = '''
+import os, subprocess, sys
+script = sys.argv[1]
+print('help:', subprocess.check_output([sys.executable, script, '-h']))
+env = dict(os.environ, MASTER_PORT='1234')
+try:
+    print('exit', subprocess.check_call([sys.executable, script, 'run'],
+                                        env=env))
+except subprocess.CalledProcessError as error:
+    print('failed with', error.returncode)
+print(subprocess.check_output([sys.executable, '-c', 'print(6 * 7)']))
+'''
+
+SCRIPT = '''
+import os, sys
+print(sys.argv[1:], os.getcwd(), os.environ.get('MASTER_PORT'))
+print('warm' if 'torch' in sys.modules else 'fresh')
+print('to stderr', file=sys.stderr)
+sys.exit(int(os.environ.get('EXIT', 0)) if sys.argv[1] == 'run' else 0)
+'''
+
+
+@pytest.mark.parametrize('exit_code', [0, 3])
+def test_the_scripts_mim_starts_run_warm(tmp_path, exit_code):
+    """Python scripts MIM starts run in the warm server, with MIM's folder,
+    environment, streams and exit status; other commands start as MIM
+    starts them (a fresh interpreter here)."""
+    socket_path = WARM_PYTHON.serving()
+    if socket_path is None:
+        pytest.skip('tools start fresh here: ' +
+                    (WARM_PYTHON.why_fresh or f'{FRESH_VARIABLE}=1'))
+    (tmp_path / 'mim').write_text(STAND_IN_MIM)
+    (tmp_path / 'train.py').write_text(SCRIPT)
+    env = dict(os.environ, EXIT=str(exit_code))
+    result = WARM_PYTHON.run([
+        REPO_ROOT / 'tests' / 'warm_mim.py', socket_path, tmp_path / 'mim',
+        'train.py'
+    ],
+                             cwd=tmp_path,
+                             env=env)
+    assert result.returncode == 0, result.stderr
+    help_output = f"['-h'] {tmp_path} None\nwarm\n".encode()
+    assert result.stdout.splitlines() == [
+        f'help: {help_output!r}', f"['run'] {tmp_path} 1234", 'warm',
+        f'failed with {exit_code}' if exit_code else 'exit 0', "b'42\\n'"
+    ]
+    assert result.stderr == 'to stderr\n' * 2

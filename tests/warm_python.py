@@ -64,6 +64,24 @@ class WarmPython:
         return (os.environ.get(FRESH_VARIABLE) != '1' and self._server(
             ('-W', 'ignore')) is not None)
 
+    def serving(self,
+                env: Optional[Mapping[str, str]] = None) -> Optional[str]:
+        """The socket of the server for runs without interpreter flags, if
+        a run with ``env`` (default: this process's) would go to it."""
+        if os.environ.get(FRESH_VARIABLE) == '1':
+            return None
+        server = self._server(())
+        if server is None or _startup_environment(os.environ if env is
+                                                  None else env) != server[2]:
+            return None
+        return server[1]
+
+    def connect(self, path: str) -> None:
+        """Send runs without interpreter flags to the running server at
+        ``path`` (another client's), whose start-up environment this
+        process has."""
+        self.servers[()] = (None, path, _startup_environment(os.environ))
+
     def run(self,
             args: Sequence[str],
             cwd: Path,
@@ -77,6 +95,21 @@ class WarmPython:
         process's) agrees with the server's on :data:`STARTUP_VARIABLES`,
         and ``FASHIONAI_TESTS_FRESH_PYTHON`` is not 1. Otherwise a fresh
         interpreter runs it."""
+        result = self.run_bytes(args, cwd, env, timeout)
+        return subprocess.CompletedProcess(
+            result.args, result.returncode,
+            *[_decoded(output) for output in (result.stdout, result.stderr)])
+
+    def run_bytes(self,
+                  args: Sequence[str],
+                  cwd: Path,
+                  env: Optional[Dict[str, str]] = None,
+                  timeout: Optional[float] = None,
+                  stdout: Optional[int] = None,
+                  stderr: Optional[int] = None) -> subprocess.CompletedProcess:
+        """:meth:`run` with bytes; ``stdout`` / ``stderr``: a file
+        descriptor the run writes to instead of being captured (its output
+        is then ``None``), as ``subprocess.run``'s."""
         args = [str(a) for a in args]
         command = [sys.executable] + args
         env = dict(os.environ if env is None else env)
@@ -89,8 +122,9 @@ class WarmPython:
         if server is None or _startup_environment(env) != server[2]:
             return subprocess.run(
                 command,
-                capture_output=True,
-                text=True,
+                stdout=subprocess.PIPE if stdout is None else stdout,
+                stderr=subprocess.PIPE if stderr is None else stderr,
+                stdin=subprocess.DEVNULL,
                 cwd=cwd,
                 env=env,
                 timeout=timeout)
@@ -102,12 +136,19 @@ class WarmPython:
             request = json.dumps(dict(argv=program, cwd=str(cwd), env=env))
             # pipes, as subprocess: the output ends when every process
             # holding them (the tool's own children too) has closed them
-            pipes = [os.pipe(), os.pipe()]
-            readers = [_Reader(read) for read, _ in pipes]
-            socket.send_fds(conn, [request.encode()],
-                            [null.fileno()] + [write for _, write in pipes])
-            for _, write in pipes:
-                os.close(write)
+            pipes = [
+                None if fd is not None else os.pipe()
+                for fd in (stdout, stderr)
+            ]
+            readers = [pipe and _Reader(pipe[0]) for pipe in pipes]
+            socket.send_fds(conn, [request.encode()], [null.fileno()] + [
+                fd if pipe is None else pipe[1]
+                for fd, pipe in zip((stdout, stderr), pipes)
+            ])
+            for pipe in pipes:
+                if pipe:
+                    os.close(pipe[1])
+            readers = [reader for reader in readers if reader]
             pid = self._receive(conn)
             conn.settimeout(timeout)
             try:
@@ -122,13 +163,17 @@ class WarmPython:
                     pass  # it ended as the time ran out
                 conn.settimeout(None)
                 self._receive(conn)  # the server has waited for it
+            outputs = iter([b''.join(reader.chunks) for reader in readers])
+            outputs = [
+                None if fd is not None else next(outputs)
+                for fd in (stdout, stderr)
+            ]
             if status is None or any(r.is_alive() for r in readers):
                 # bytes, as subprocess.run gives them on a timeout
-                raise subprocess.TimeoutExpired(
-                    command, timeout, *[b''.join(r.chunks) for r in readers])
-        return subprocess.CompletedProcess(
-            command, os.waitstatus_to_exitcode(status),
-            *[reader.text() for reader in readers])
+                raise subprocess.TimeoutExpired(command, timeout, *outputs)
+        return subprocess.CompletedProcess(command,
+                                           os.waitstatus_to_exitcode(status),
+                                           *outputs)
 
     def _receive(self, conn: socket.socket) -> int:
         """The server's next number for this run: the child's pid, then
@@ -173,7 +218,7 @@ class WarmPython:
     def close(self) -> None:
         """Stop the servers (their children have all been waited for)."""
         for server in self.servers.values():
-            if server:
+            if server and server[0]:
                 server[0].kill()
                 server[0].wait()
 
@@ -192,16 +237,19 @@ class _Reader(threading.Thread):
             for chunk in iter(lambda: pipe.read(1 << 16), b''):
                 self.chunks.append(chunk)
 
-    def text(self) -> str:
-        """What was read, decoded as subprocess's text mode decodes: the
-        locale's encoding (strict), universal newlines."""
-        return b''.join(self.chunks).decode(
-            locale.getpreferredencoding(False)).replace('\r\n', '\n').replace(
-                '\r', '\n')
+
+def _decoded(output: Optional[bytes]) -> Optional[str]:
+    """Output decoded as subprocess's text mode decodes it: the locale's
+    encoding (strict), universal newlines."""
+    if output is None:
+        return None
+    return output.decode(locale.getpreferredencoding(False)).replace(
+        '\r\n', '\n').replace('\r', '\n')
 
 
 def _serve(path: str) -> None:
     import importlib
+    import select
     for name in PRELOADED:
         importlib.import_module(name)
     if len(os.listdir('/proc/self/task')) != 1:
@@ -210,20 +258,38 @@ def _serve(path: str) -> None:
     server = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     server.bind(path)
     server.listen()
-    server.settimeout(2.0)
+    # several runs at once (a warm `mim` asks for its own train.py): an
+    # ended child wakes the loop through a pipe
+    woken, wake = os.pipe()
+    os.set_blocking(woken, False)
+    os.set_blocking(wake, False)
+    signal.set_wakeup_fd(wake)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    running: Dict[int, socket.socket] = {}
     client = os.getppid()
     print('ready', flush=True)
     sys.stderr.flush()
     while os.getppid() == client:  # a client that died leaves no server
-        try:
-            conn, _ = server.accept()
-        except socket.timeout:
+        ready, _, _ = select.select([server, woken], [], [], 2.0)
+        if woken in ready:
+            while True:
+                try:
+                    os.read(woken, 512)
+                except BlockingIOError:
+                    break
+        _report_ended(running)
+        if server not in ready:
             continue
+        conn, _ = server.accept()
         message, fds, _, _ = socket.recv_fds(conn, 1 << 20, 3)
         pid = os.fork()
         if pid == 0:
-            server.close()
-            conn.close()
+            signal.set_wakeup_fd(-1)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            for end in [server, conn, *running.values()]:
+                end.close()
+            os.close(woken)
+            os.close(wake)
             _run_child(json.loads(message), fds)
         for fd in fds:
             os.close(fd)
@@ -231,7 +297,17 @@ def _serve(path: str) -> None:
             conn.send(str(pid).encode())
         except OSError:
             pass
-        _, status = os.waitpid(pid, 0)
+        running[pid] = conn
+        _report_ended(running)
+
+
+def _report_ended(running: Dict[int, socket.socket]) -> None:
+    """Send each ended child's wait status to its client."""
+    for pid in list(running):
+        ended, status = os.waitpid(pid, os.WNOHANG)
+        if not ended:
+            continue
+        conn = running.pop(pid)
         try:
             conn.send(str(status).encode())
         except OSError:
