@@ -19,7 +19,7 @@ from mmengine.runner.checkpoint import _load_checkpoint
 from fashionai_core.cli import EXIT_PIPE_CLOSED
 from fashionai_dataset.weights_only import (MissingCheckpointError,
                                             UnreadableCheckpointError)
-from fixtures import MIM, REPO_ROOT, run_python, write_split
+from fixtures import REPO_ROOT, run_mim, run_python, write_split
 
 #: kind -> (how the file is made from a good checkpoint's bytes, the
 #: message after "error: PATH: ")
@@ -162,12 +162,7 @@ def test_runner_paths_give_the_same_line(trained_elsewhere, tmp_path):
                      f'work_dir={resume_dir}'),
     }
     for name, args in commands.items():
-        result = subprocess.run(
-            [str(MIM)] + [str(a) for a in args],
-            cwd=trained_elsewhere.folder,
-            capture_output=True,
-            text=True,
-            timeout=600)
+        result = run_mim(*args, cwd=trained_elsewhere.folder, timeout=600)
         assert result.returncode != 0, name
         before, line, after = result.stderr.partition(
             f'error: {missing}: no such file' if 'missing' in
