@@ -81,10 +81,17 @@ def blurred_patches(heatmaps: np.ndarray, x: np.ndarray, y: np.ndarray,
         kernel: The Gaussian's size, odd.
         radius: Half the patch's side.
 
+    Raises:
+        ValueError: ``kernel`` is not odd and positive (MMPose's blur
+            refuses it too).
+
     Returns:
         np.ndarray: (N, K, 2 * radius + 1, 2 * radius + 1) float32, zeros
         outside the maps blurred in as ``cv2.BORDER_CONSTANT`` does.
     """
+    if kernel < 1 or kernel % 2 != 1:
+        raise ValueError(f'the blur kernel must have an odd size, not '
+                         f'{kernel}')
     count, channels, height, width = heatmaps.shape
     side = 2 * radius + kernel
     offsets = np.arange(side) - side // 2
@@ -103,55 +110,33 @@ def blurred_patches(heatmaps: np.ndarray, x: np.ndarray, y: np.ndarray,
                                              2 * radius + 1)
 
 
-def _stencil(radius: int, *terms: Tuple[int, int, float]) -> np.ndarray:
-    """A finite difference as a row over a square patch's pixels (side
-    2 * radius + 1, row by row), from (dx, dy, weight) terms."""
-    side = 2 * radius + 1
-    row = np.zeros(side * side)
-    for dx, dy, weight in terms:
-        row[(radius + dy) * side + radius + dx] += weight
-    return row
-
-
-#: UDP's dx, dy, dxx, dyy, dxy of the log (columns) from its 3 x 3 patch
-#: around the peak (rows: the patch's pixels), as MMPose writes them.
-_UDP_DERIVATIVES = np.stack([
-    _stencil(1, (1, 0, 0.5), (-1, 0, -0.5)),
-    _stencil(1, (0, 1, 0.5), (0, -1, -0.5)),
-    _stencil(1, (1, 0, 1.), (0, 0, -2.), (-1, 0, 1.)),
-    _stencil(1, (0, 1, 1.), (0, 0, -2.), (0, -1, 1.)),
-    _stencil(1, (1, 1, 0.5), (1, 0, -0.5), (0, 1, -0.5), (0, 0, 1.),
-             (-1, 0, -0.5), (0, -1, -0.5), (-1, -1, 0.5)),
-], 1)
-
-#: DARK's (MSRAHeatmap ``unbiased``), from the 5 x 5 patch.
-_DARK_DERIVATIVES = np.stack([
-    _stencil(2, (1, 0, 0.5), (-1, 0, -0.5)),
-    _stencil(2, (0, 1, 0.5), (0, -1, -0.5)),
-    _stencil(2, (2, 0, 0.25), (0, 0, -0.5), (-2, 0, 0.25)),
-    _stencil(2, (0, 2, 0.25), (0, 0, -0.5), (0, -2, 0.25)),
-    _stencil(2, (1, 1, 0.25), (1, -1, -0.25), (-1, 1, -0.25), (-1, -1, 0.25)),
-], 1)
-
 #: MMPose adds float32's epsilon to the Hessian's diagonal for UDP.
 _EPS = float(np.finfo(np.float32).eps)
 
 
-def _newton_steps(logs: np.ndarray, derivatives: np.ndarray,
+def _newton_steps(gradient: Tuple[np.ndarray, np.ndarray],
+                  hessian: Tuple[np.ndarray, np.ndarray, np.ndarray],
                   diagonal: float) -> Tuple[np.ndarray, np.ndarray]:
-    """``inverse(hessian) @ gradient`` of log patches (N, K, side, side)
-    as (N, K, 2), and where the Hessian (plus ``diagonal``) is invertible
-    (N, K); zero steps elsewhere."""
-    dx, dy, dxx, dyy, dxy = np.moveaxis(
-        logs.reshape(*logs.shape[:2], -1).astype(np.float64) @ derivatives, -1,
-        0)
-    dxx += diagonal
-    dyy += diagonal
+    """``inverse(hessian + diagonal * I) @ gradient`` (N, K, 2), in the
+    arrays' dtype (the 2 x 2 inverse written out), and where that Hessian
+    is invertible (N, K); the steps are 0 elsewhere (a NaN stays NaN where
+    the Hessian is, as MMPose's).
+
+    Args:
+        gradient: dx, dy, each (N, K).
+        hessian: dxx, dyy, dxy, each (N, K).
+        diagonal: Added to dxx and dyy.
+    """
+    dx, dy = gradient
+    dxx, dyy, dxy = hessian
+    dxx = dxx + diagonal
+    dyy = dyy + diagonal
     determinant = dxx * dyy - dxy**2
     invertible = determinant != 0
     safe = np.where(invertible, determinant, 1)
     steps = np.stack([dyy * dx - dxy * dy, dxx * dy - dxy * dx], axis=-1)
-    return steps / safe[..., None] * invertible[..., None], invertible
+    return np.where(invertible[..., None], steps / safe[..., None],
+                    0), invertible
 
 
 def refine_dark_udp(keypoints: np.ndarray, heatmaps: np.ndarray,
@@ -189,11 +174,53 @@ def refine_dark_udp(keypoints: np.ndarray, heatmaps: np.ndarray,
                        50.).reshape(count, channels, 9),
             pixels,
             axis=-1))
+    offsets, sensitivity = _udp_steps(logs)
+    # where MMPose's float32 rounding of the rescaled log could move the
+    # point (a Hessian close to singular), its own arithmetic decides
+    exact &= sensitivity < _ROUNDING_TOLERANCE
     if not exact.all():
-        logs = np.where(exact[..., None], logs,
-                        _udp_logs_whole(keypoints, heatmaps, blur_kernel_size))
-    offsets, _ = _newton_steps(logs, _UDP_DERIVATIVES, _EPS)
+        whole, _ = _udp_steps(
+            _udp_logs_whole(keypoints, heatmaps, blur_kernel_size))
+        offsets = np.where(exact[..., None], offsets, whole)
     return keypoints - offsets
+
+
+#: Heatmap pixels a float32 rounding of the log patch may move a point
+#: before the decoder repeats MMPose's whole-map arithmetic for it.
+_ROUNDING_TOLERANCE = 5e-5
+
+
+def _udp_steps(logs: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """UDP's Newton steps (N, K, 2) from the log's 3 x 3 patches (N, K, 9),
+    in MMPose's float32 expressions, and how far (heatmap pixels) a
+    rounding of the logs by a few float32 units could move each (N, K)."""
+    (ix1_y1_, iy1_, _, ix1_, i_, ix1, _, iy1, ix1y1) = np.moveaxis(logs, -1, 0)
+    dx = 0.5 * (ix1 - ix1_)
+    dy = 0.5 * (iy1 - iy1_)
+    dxx = ix1 - 2 * i_ + ix1_
+    dyy = iy1 - 2 * i_ + iy1_
+    dxy = 0.5 * (ix1y1 - ix1 - iy1 + i_ + i_ - ix1_ - iy1_ + ix1_y1_)
+    # MMPose inverts (hessian + eps * I) in float64
+    hessian = [d.astype(np.float64) for d in (dxx, dyy, dxy)]
+    offsets, _ = _newton_steps((dx, dy), hessian, _EPS)
+    return offsets, _sensitivity(hessian, offsets, logs, _EPS)
+
+
+def _sensitivity(hessian: Sequence[np.ndarray], offsets: np.ndarray,
+                 logs: np.ndarray, diagonal: float) -> np.ndarray:
+    """A bound (N, K) on how far a Newton step moves when its log values
+    change by 4 float32 units: ``|H^-1| (|dg| + |dH| |step|)``."""
+    dxx, dyy, dxy = hessian
+    dxx, dyy = dxx + diagonal, dyy + diagonal
+    norm = np.abs(dxx) + np.abs(dyy) + 2 * np.abs(dxy)
+    determinant = np.abs(dxx * dyy - dxy**2)
+    noise = 4 * float(np.finfo(np.float32).eps) * np.maximum(
+        1,
+        np.abs(logs).reshape(*logs.shape[:2], -1).max(axis=-1))
+    with np.errstate(divide='ignore', invalid='ignore'):
+        bound = norm / determinant * noise * (1 +
+                                              4 * np.abs(offsets).max(axis=-1))
+    return np.where(np.isnan(bound), np.inf, bound)
 
 
 def _udp_logs_whole(keypoints: np.ndarray, heatmaps: np.ndarray,
@@ -232,28 +259,55 @@ def refine_dark(keypoints: np.ndarray, heatmaps: np.ndarray,
     As in :func:`refine_dark_udp`, the step uses differences of the log
     only, in the 5 x 5 pixels around the point, so the blur is computed
     there; the whole maps only where MMPose's floor of 1e-10 could change
-    a value.
+    a value or its float32 rounding could move the point.
     """
     height, width = heatmaps.shape[2:]
     x, y = keypoints[..., 0].astype(int), keypoints[..., 1].astype(int)
     inside = (1 < x) & (x < width - 2) & (1 < y) & (y < height - 2)
     x, y = np.clip(x, 2, width - 3), np.clip(y, 2, height - 3)
     patches = blurred_patches(heatmaps, x, y, blur_kernel_size, 2)
-    exact = ~inside | (patches.min(axis=(2, 3)) >= 1e-10 * (1 + 1e-4))
-    logs = np.log(np.maximum(patches, 1e-10))
+    exact = patches.min(axis=(2, 3)) >= 1e-10 * (1 + 1e-4)
+    offsets, moved, sensitivity = _dark_steps(
+        np.log(np.maximum(patches, 1e-10)))
+    exact = ~inside | (exact & (sensitivity < _ROUNDING_TOLERANCE))
     if not exact.all():
         whole = gaussian_blur(heatmaps, blur_kernel_size)
         np.maximum(whole, 1e-10, whole)
         np.log(whole, whole)
         steps = np.arange(-2, 3)
         n, k = np.indices(x.shape)
-        around = whole[n[..., None, None], k[..., None, None],
-                       (y[..., None] + steps)[..., :, None],
-                       (x[..., None] + steps)[..., None, :]]
-        logs = np.where(exact[..., None, None], logs, around)
-    offsets, invertible = _newton_steps(logs, _DARK_DERIVATIVES, 0.)
-    keypoints -= offsets * (inside & invertible)[..., None]
+        whole_offsets, whole_moved, _ = _dark_steps(whole[n[..., None,
+                                                            None], k[..., None,
+                                                                     None],
+                                                          (y[..., None] +
+                                                           steps)[..., :,
+                                                                  None],
+                                                          (x[..., None] +
+                                                           steps)[...,
+                                                                  None, :]])
+        offsets = np.where(exact[..., None], offsets, whole_offsets)
+        moved = np.where(exact, moved, whole_moved)
+    keypoints -= np.where((inside & moved)[..., None], offsets, 0)
     return keypoints
+
+
+def _dark_steps(logs: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """DARK's Newton steps (N, K, 2) from the log's 5 x 5 patches
+    (N, K, 5, 5), in MMPose's float32 expressions; where MMPose moves the
+    point (a non-zero determinant) (N, K); and the rounding bound of
+    :func:`_sensitivity` (N, K)."""
+
+    def value(dx: int, dy: int) -> np.ndarray:
+        return logs[..., 2 + dy, 2 + dx]
+
+    dx = 0.5 * (value(1, 0) - value(-1, 0))
+    dy = 0.5 * (value(0, 1) - value(0, -1))
+    dxx = 0.25 * (value(2, 0) - 2 * value(0, 0) + value(-2, 0))
+    dxy = 0.25 * (value(1, 1) - value(1, -1) - value(-1, 1) + value(-1, -1))
+    dyy = 0.25 * (value(0, 2) - 2 * value(0, 0) + value(0, -2))
+    offsets, _ = _newton_steps((dx, dy), (dxx, dyy, dxy), 0.)
+    return (offsets, dxx * dyy - dxy**2
+            != 0, _sensitivity((dxx, dyy, dxy), offsets, logs, 0.))
 
 
 def refine_quarter(keypoints: np.ndarray, heatmaps: np.ndarray) -> np.ndarray:
@@ -286,6 +340,8 @@ def refine_simcc_parabola(simcc: np.ndarray, peaks: np.ndarray) -> np.ndarray:
         np.ndarray: Peak positions in bins, shape (N, K), float.
     """
     bins = simcc.shape[-1]
+    if bins < 3:  # no bin has two neighbours
+        return peaks.astype(np.float64)
     index = _clamp(np.round(peaks).astype(np.int64), bins - 1)
     index = np.maximum(index, 1).reshape(-1, 1) + np.arange(-1, 2)
     left, centre, right = np.moveaxis(

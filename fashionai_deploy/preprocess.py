@@ -104,12 +104,13 @@ def normalize(images: np.ndarray,
               mirrored: bool = False) -> np.ndarray:
     """Network input from warped images, as ``PoseDataPreprocessor``.
 
-    Each channel goes through a 256-entry table of ``(value - mean) / std``
-    computed in float32, which gives the preprocessor's float32 subtraction
-    and division exactly, in one pass per plane.
+    Each channel of uint8 images goes through a 256-entry table of
+    ``(value - mean) / std`` computed in float32, which gives the
+    preprocessor's float32 subtraction and division exactly, in one pass
+    per plane; other dtypes get that arithmetic itself.
 
     Args:
-        images: BGR images (N, h, w, 3), uint8.
+        images: BGR images (N, h, w, 3), uint8 (or another real dtype).
         mean: Per-channel mean, in the network's channel order.
         std: Per-channel divisor.
         bgr_to_rgb: Reverse the channels first.
@@ -119,7 +120,21 @@ def normalize(images: np.ndarray,
     Returns:
         np.ndarray: (N, 3, h, w) float32, or (2N, 3, h, w) with
         ``mirrored``.
+
+    Raises:
+        ValueError: ``images`` is not (N, h, w, 3) (a grayscale image).
     """
+    if images.ndim != 4 or images.shape[-1] != 3:
+        raise ValueError(f'normalize takes BGR images (N, h, w, 3), not an '
+                         f'array of shape {images.shape}')
+    if images.dtype != np.uint8:  # no table: the preprocessor's arithmetic
+        planes = images.transpose(0, 3, 1, 2)
+        planes = planes[:, ::-1] if bgr_to_rgb else planes
+        out = (planes - np.asarray(mean, dtype=np.float32).reshape(
+            1, 3, 1, 1)) / np.asarray(
+                std, dtype=np.float32).reshape(1, 3, 1, 1)
+        out = out.astype(np.float32)
+        return np.concatenate([out, out[..., ::-1]]) if mirrored else out
     count, height, width = images.shape[:3]
     tables = (np.arange(256, dtype=np.float32) -
               np.asarray(mean, dtype=np.float32)[:, None]) / np.asarray(

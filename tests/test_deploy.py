@@ -128,6 +128,19 @@ def test_warp_matches_mmpose_pipeline(use_udp, size, box):
     assert np.array_equal(scale, expected['input_scale'])
 
 
+def test_normalize_refuses_grayscale_and_computes_other_dtypes():
+    with pytest.raises(ValueError, match=r'\(N, h, w, 3\).*\(1, 4, 4\)'):
+        normalize(np.zeros((1, 4, 4), np.uint8), [0] * 3, [1] * 3, False)
+    images = np.random.default_rng(6).integers(0, 256, (2, 3, 5, 3))
+    mean, std = [1., 2., 3.], [2., 4., 8.]
+    expected = normalize(images.astype(np.uint8), mean, std, True, True)
+    for dtype in (np.float32, np.int64):
+        np.testing.assert_allclose(
+            normalize(images.astype(dtype), mean, std, True, True),
+            expected,
+            rtol=1e-6)
+
+
 def test_normalize_matches_data_preprocessor():
     from mmpose.models.data_preprocessors import PoseDataPreprocessor
     from mmpose.structures import PoseDataSample
@@ -173,15 +186,18 @@ def _codec_cases():
 
 @pytest.mark.parametrize('kind,codec,fields', _codec_cases())
 @pytest.mark.parametrize(
-    'noise,gain', [((0, 0.05), 1.), ((-1., 0.), 1.), ((0, 0.05), 0.002)],
-    ids=['peaks', 'negative-around', 'faint'])
+    'noise,gain', [((0, 0.05), 1.), ((-1., 0.), 1.), ((0, 0.05), 0.002),
+                   ((0, 2.), 1.)],
+    ids=['peaks', 'negative-around', 'faint', 'noisy'])
 def test_decoding_matches_mmpose_codecs(kind, codec, fields, noise, gain):
     """A batch of three images, decoded at once, against MMPose's decoder
     on each image; two points lie on the borders, where refinements stop.
     The negative and faint maps reach MMPose's clip of the blurred log
-    (below 1e-3 for UDP, 1e-10 for DARK) around the peaks, where the
-    decoder blurs the whole maps; one map is negative everywhere (no
-    point: its position is not compared)."""
+    (below 1e-3 for UDP, 1e-10 for DARK) around the peaks, and the noisy
+    ones have nearly flat peaks whose Newton step is sensitive to float32
+    rounding: there the decoder repeats MMPose's whole-map arithmetic. One
+    map is negative everywhere (no point: its position is not
+    compared)."""
     rng = np.random.default_rng(2)
     batch = []
     for _ in range(3):

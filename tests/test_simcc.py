@@ -75,6 +75,8 @@ def test_parabola_finds_the_vertex_in_every_bin():
     np.testing.assert_array_equal(refined[~inner], peaks[~inner])
     missing = refine_simcc_parabola(vectors[:, :2], np.full((1, 2), -1.))
     np.testing.assert_array_equal(missing, [[-1., -1.]])
+    two_bins = refine_simcc_parabola(np.ones((1, 2, 2)), np.array([[0, 1.]]))
+    np.testing.assert_array_equal(two_bins, [[0., 1.]])
 
 
 def test_subpixel_codec_refuses_what_it_does_not_do():
