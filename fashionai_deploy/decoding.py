@@ -187,7 +187,7 @@ def refine_dark_udp(keypoints: np.ndarray, heatmaps: np.ndarray,
 
 #: Heatmap pixels a float32 rounding of the log patch may move a point
 #: before the decoder repeats MMPose's whole-map arithmetic for it.
-_ROUNDING_TOLERANCE = 5e-5
+_ROUNDING_TOLERANCE = 1e-4
 
 
 def _udp_steps(logs: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:

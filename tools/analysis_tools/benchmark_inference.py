@@ -25,7 +25,8 @@ calibrated on 8 random inputs (the ranges do not change the speed).
 flip test on, at each config's own input size: the whole call, the network
 (both flips, in one batch) alone, the rest (warp, normalisation,
 decoding, flip merge: the same call with outputs given that are shaped as a
-trained model's, one Gaussian peak per keypoint), and the warp alone (one
+trained model's, one Gaussian peak per keypoint, the mirrored image's the
+same points mirrored), and the warp alone (one
 ``cv2.warpAffine`` per image), float32 and int8.
 
 ``--ne CONFIG CHECKPOINT --data DIR`` (instead of the timings) exports a
@@ -197,7 +198,14 @@ def predictor_ms(path: str, batch: int, seconds: float) -> List[float]:
 
     whole = timed(lambda: model.predict(images))
     network = timed(lambda: model._run(inputs))
-    outputs = trained_like_outputs(model.metadata, 2 * batch, rng)
+    outputs = trained_like_outputs(model.metadata, batch, rng)
+    # the mirrored images' outputs: the same points, mirrored, as a model
+    # that has learned left and right gives them
+    flip = model.metadata['flip_indices']
+    outputs = [
+        np.concatenate([o, o[:, flip, ..., ::-1] if i == 0 else o[:, flip]])
+        for i, o in enumerate(outputs)
+    ]
     model._run = lambda _: outputs  # the predictor's own work alone
     rest = timed(lambda: model.predict(images))
     meta = model.metadata
