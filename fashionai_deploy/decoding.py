@@ -110,7 +110,8 @@ def blurred_patches(heatmaps: np.ndarray, x: np.ndarray, y: np.ndarray,
                                              2 * radius + 1)
 
 
-#: MMPose adds float32's epsilon to the Hessian's diagonal for UDP.
+#: float32's epsilon: what MMPose adds to UDP's Hessian diagonal, and the
+#: unit of the rounding bound in :func:`_sensitivity`.
 _EPS = float(np.finfo(np.float32).eps)
 
 
@@ -150,8 +151,10 @@ def refine_dark_udp(keypoints: np.ndarray, heatmaps: np.ndarray,
     cancels. So the blur is computed in those pixels only
     (:func:`blurred_patches`), and the whole maps are blurred only for the
     points where the clip could change a value (a peak not above 0 or
-    above 50, a neighbour blurred below 1e-3). A singular Hessian leaves
-    the point where it is (MMPose's ``np.linalg.inv`` raises).
+    above 50, a neighbour blurred below 1e-3) or where the step is so
+    sensitive that MMPose's float32 rounding could move the point by
+    :data:`_ROUNDING_TOLERANCE`. A singular Hessian leaves the point where
+    it is (MMPose's ``np.linalg.inv`` raises).
     """
     count, channels, height, width = heatmaps.shape
     found = keypoints[..., 0] >= 0
@@ -214,7 +217,7 @@ def _sensitivity(hessian: Sequence[np.ndarray], offsets: np.ndarray,
     dxx, dyy = dxx + diagonal, dyy + diagonal
     norm = np.abs(dxx) + np.abs(dyy) + 2 * np.abs(dxy)
     determinant = np.abs(dxx * dyy - dxy**2)
-    noise = 4 * float(np.finfo(np.float32).eps) * np.maximum(
+    noise = 4 * _EPS * np.maximum(
         1,
         np.abs(logs).reshape(*logs.shape[:2], -1).max(axis=-1))
     with np.errstate(divide='ignore', invalid='ignore'):
@@ -276,15 +279,11 @@ def refine_dark(keypoints: np.ndarray, heatmaps: np.ndarray,
         np.log(whole, whole)
         steps = np.arange(-2, 3)
         n, k = np.indices(x.shape)
-        whole_offsets, whole_moved, _ = _dark_steps(whole[n[..., None,
-                                                            None], k[..., None,
-                                                                     None],
-                                                          (y[..., None] +
-                                                           steps)[..., :,
-                                                                  None],
-                                                          (x[..., None] +
-                                                           steps)[...,
-                                                                  None, :]])
+        rows = (y[..., None] + steps)[..., :, None]
+        cols = (x[..., None] + steps)[..., None, :]
+        whole_offsets, whole_moved, _ = _dark_steps(whole[n[..., None, None],
+                                                          k[..., None,
+                                                            None], rows, cols])
         offsets = np.where(exact[..., None], offsets, whole_offsets)
         moved = np.where(exact, moved, whole_moved)
     keypoints -= np.where((inside & moved)[..., None], offsets, 0)
@@ -305,9 +304,9 @@ def _dark_steps(logs: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     dxx = 0.25 * (value(2, 0) - 2 * value(0, 0) + value(-2, 0))
     dxy = 0.25 * (value(1, 1) - value(1, -1) - value(-1, 1) + value(-1, -1))
     dyy = 0.25 * (value(0, 2) - 2 * value(0, 0) + value(0, -2))
-    offsets, _ = _newton_steps((dx, dy), (dxx, dyy, dxy), 0.)
-    return (offsets, dxx * dyy - dxy**2
-            != 0, _sensitivity((dxx, dyy, dxy), offsets, logs, 0.))
+    offsets, invertible = _newton_steps((dx, dy), (dxx, dyy, dxy), 0.)
+    return offsets, invertible, _sensitivity((dxx, dyy, dxy), offsets, logs,
+                                             0.)
 
 
 def refine_quarter(keypoints: np.ndarray, heatmaps: np.ndarray) -> np.ndarray:
