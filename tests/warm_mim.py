@@ -37,32 +37,31 @@ def main() -> None:
     socket_path, mim_script, *args = sys.argv[1:]
     warm = WarmPython(Path(socket_path).parent)
     warm.connect(socket_path)
-    check_call, check_output = subprocess.check_call, subprocess.check_output
 
-    def warm_check_call(command, **kwargs):
-        if not forwarded(command, kwargs):
-            return check_call(command, **kwargs)
-        sys.stdout.flush()
-        sys.stderr.flush()
-        result = warm.run_bytes(
-            command[1:], os.getcwd(), kwargs.get('env'), stdout=1, stderr=2)
-        if result.returncode:
-            raise subprocess.CalledProcessError(result.returncode, command)
-        return 0
+    def forwarding(start, captured: bool):
+        """``start`` (check_call, or check_output when ``captured``) with
+        the Python scripts it would start sent to the warm server."""
 
-    def warm_check_output(command, **kwargs):
-        if not forwarded(command, kwargs):
-            return check_output(command, **kwargs)
-        sys.stderr.flush()
-        result = warm.run_bytes(
-            command[1:], os.getcwd(), kwargs.get('env'), stderr=2)
-        if result.returncode:
-            raise subprocess.CalledProcessError(result.returncode, command,
-                                                result.stdout)
-        return result.stdout
+        def call(command, **kwargs):
+            if not forwarded(command, kwargs):
+                return start(command, **kwargs)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            result = warm.run_bytes(
+                command[1:],
+                os.getcwd(),
+                kwargs.get('env'),
+                stdout=None if captured else 1,
+                stderr=2)
+            if result.returncode:
+                raise subprocess.CalledProcessError(result.returncode, command,
+                                                    result.stdout)
+            return result.stdout if captured else 0
 
-    subprocess.check_call = warm_check_call
-    subprocess.check_output = warm_check_output
+        return call
+
+    subprocess.check_call = forwarding(subprocess.check_call, False)
+    subprocess.check_output = forwarding(subprocess.check_output, True)
     sys.argv = [mim_script] + args
     sys.path[0] = os.path.dirname(os.path.realpath(mim_script))
     runpy.run_path(mim_script, run_name='__main__')
