@@ -20,9 +20,10 @@ MMPose: that is the way to use a config one trusts.
 """
 import ast
 import importlib.util
-from typing import Any, Dict, Iterator, Tuple
+from typing import Any, Dict, Iterator, List, Set, Tuple
 
 from mmengine.config import Config
+from mmengine.registry import Registry
 from mmengine.utils import import_modules_from_strings
 
 #: Top-level packages a stored ``custom_imports`` may import: this project's
@@ -36,6 +37,11 @@ IMPORTABLE_PACKAGES = ('fashionai_core', 'fashionai_dataset',
 #: scope imports a module of that name.
 OPENMMLAB_SCOPES = ('mmpose', 'mmdet', 'mmpretrain', 'mmengine', 'mmcv')
 
+#: Types that no registry holds but an OpenMMLab config names: the NMS
+#: kinds of MMDetection's ``test_cfg.nms``, which mmcv's ``batched_nms``
+#: looks up among its own functions.
+NMS_TYPES = ('nms', 'soft_nms')
+
 #: Where a checkpoint may hold a config text: mmengine's runner writes the
 #: first two; ``--resume`` also reads the third (an older mmengine's key).
 CONFIG_TEXT_PATHS = (('meta', 'cfg'), ('message_hub', 'runtime_info', 'cfg'),
@@ -47,6 +53,10 @@ REFUSED_KEY = 'stored_config_refused'
 
 #: Names MMEngine's ``Config`` keeps for itself.
 RESERVED_NAMES = ('filename', 'text', 'pretty_text', 'env_variables')
+
+#: Dicts of a stored config that name a registry ``type`` or ``_scope_``,
+#: with the node each was read from (for its line).
+TypedDicts = List[Tuple[ast.AST, Dict[Any, Any]]]
 
 _ADVICE = ('a checkpoint\'s config is read as data and never run; to use '
            'this checkpoint, pass a config file you trust (--config)')
@@ -120,7 +130,7 @@ def _refuse(source: str,
         (f', {because}' if because else ''))
 
 
-def _value(node: ast.AST, source: str) -> Any:
+def _value(node: ast.AST, source: str, typed: TypedDicts) -> Any:
     """The value of a data-only expression; refuses everything else."""
     if isinstance(node, ast.Constant):
         if isinstance(node.value, (str, int, float, bool, type(None))):
@@ -133,17 +143,17 @@ def _value(node: ast.AST, source: str) -> Any:
         value = node.operand.value
         return -value if isinstance(node.op, ast.USub) else value
     if isinstance(node, ast.List):
-        return [_value(item, source) for item in node.elts]
+        return [_value(item, source, typed) for item in node.elts]
     if isinstance(node, ast.Tuple):
-        return tuple(_value(item, source) for item in node.elts)
+        return tuple(_value(item, source, typed) for item in node.elts)
     if isinstance(node, ast.Dict):
         if any(key is None for key in node.keys):  # {**other}
             _refuse(source, node, 'an unpacking')
         return _checked_dict(
             {
-                _key(key, source): _value(value, source)
+                _key(key, source, typed): _value(value, source, typed)
                 for key, value in zip(node.keys, node.values)
-            }, node, source)
+            }, node, source, typed)
     if isinstance(node, ast.Call) and isinstance(
             node.func, ast.Name) and node.func.id == 'dict':
         if node.args or any(k.arg is None for k in node.keywords):
@@ -151,16 +161,16 @@ def _value(node: ast.AST, source: str) -> Any:
                 source, node, 'a dict() call with positional arguments '
                 'or an unpacking')
         return _checked_dict(
-            {k.arg: _value(k.value, source)
-             for k in node.keywords}, node, source)
+            {k.arg: _value(k.value, source, typed)
+             for k in node.keywords}, node, source, typed)
     if isinstance(node, ast.JoinedStr) and all(
             isinstance(part, ast.Constant) for part in node.values):
         return ''.join(part.value for part in node.values)
     _refuse(source, node)
 
 
-def _key(node: ast.AST, source: str) -> Any:
-    key = _value(node, source)
+def _key(node: ast.AST, source: str, typed: TypedDicts) -> Any:
+    key = _value(node, source, typed)
     try:
         hash(key)
     except TypeError:
@@ -171,38 +181,76 @@ def _key(node: ast.AST, source: str) -> Any:
     return key
 
 
-def _checked_dict(value: Dict[Any, Any], node: ast.AST,
-                  source: str) -> Dict[Any, Any]:
-    """``value``, once its ``type`` and ``_scope_`` are names a registry
-    resolves without importing anything.
+def _checked_dict(value: Dict[Any, Any], node: ast.AST, source: str,
+                  typed: TypedDicts) -> Dict[Any, Any]:
+    """``value``, noted in ``typed`` with its node when it names a registry
+    ``type`` or ``_scope_`` (checked by :func:`_check_registry_names` once
+    the whole config is read)."""
+    if 'type' in value or '_scope_' in value:
+        typed.append((node, value))
+    return value
 
-    MMEngine's ``Registry.get`` falls back to importing any string it does
-    not know (``type='subprocess.Popen'`` builds a process; an unknown plain
-    name imports the module of that name), so a type must be a plain name
-    that is no module, or ``scope.Name`` with an OpenMMLab scope.
+
+def registered_names(scope: str) -> Set[str]:
+    """Every name registered in a scope's registries and their parents,
+    after importing the modules those registries name for themselves
+    (``locations``), as ``Registry.get`` would; nothing else is imported.
+    A scope whose package is not installed has none."""
+    try:
+        module = importlib.import_module(f'{scope}.registry')
+    except ImportError:
+        return set()
+    names = set()
+    for registry in vars(module).values():
+        if isinstance(registry, Registry):
+            registry.import_from_location()
+            while registry is not None:
+                names.update(registry.module_dict)
+                registry = registry.parent
+    return names
+
+
+def _check_registry_names(values: Dict[str, Any], typed: TypedDicts,
+                          source: str) -> None:
+    """Refuse every ``type`` and ``_scope_`` that MMEngine's registries would
+    not find among their registered names.
+
+    ``Registry.get`` falls back to importing any string it does not know
+    (``type='subprocess.Popen'`` builds a process, ``type='mmdet.this'``
+    imports the module ``this``), so a type must be a name registered in
+    the config's scopes (``default_scope``, every ``_scope_``, MMEngine's),
+    or ``SCOPE.Name`` with ``Name`` registered in ``SCOPE``, which must be
+    an OpenMMLab library.
     """
-    scope = value.get('_scope_')
-    if scope is not None and scope not in OPENMMLAB_SCOPES:
-        _refuse(
-            source,
-            node, f'the registry scope {scope!r}, which is not an OpenMMLab '
-            'library',
-            because='')
-    name = value.get('type')
-    if isinstance(name, str):
+    scopes = {values.get('default_scope') or 'mmpose', 'mmengine'}
+    for node, value in typed:
+        scope = value.get('_scope_')
+        if scope is not None and scope not in OPENMMLAB_SCOPES:
+            _refuse(
+                source,
+                node, f'the registry scope {scope!r}, which is not an '
+                'OpenMMLab library',
+                because='')
+        scopes.add(scope)
+    plain_names = set().union(*(registered_names(s) for s in scopes if s))
+    for node, value in typed:
+        name = value.get('type')
+        if not isinstance(name, str):
+            continue
         prefix, dot, rest = name.partition('.')
         if dot:
-            good = prefix in OPENMMLAB_SCOPES and rest.isidentifier()
+            good = prefix in OPENMMLAB_SCOPES and rest in registered_names(
+                prefix)
         else:
-            good = name.isidentifier() and not _is_module(name)
+            good = (name in plain_names
+                    or name in NMS_TYPES) and not _is_module(name)
         if not good:
             _refuse(
                 source,
-                node, f'type={name!r}, which a registry would '
-                'import as code (a type is a registered name, or '
-                'SCOPE.Name with an OpenMMLab scope)',
+                node, f'type={name!r}, which a registry would import as '
+                'code (a type is a name registered in the config\'s '
+                'scopes, or SCOPE.Name with an OpenMMLab scope)',
                 because='')
-    return value
 
 
 def _is_module(name: str) -> bool:
@@ -231,6 +279,10 @@ def parse_stored_config(text: str, source: str) -> Dict[str, Any]:
         text: A config as MMEngine's ``Config.pretty_text`` writes it.
         source: What to name in errors (the checkpoint's path).
 
+    Its ``custom_imports`` are imported (they may name only this
+    project's and OpenMMLab's packages), then every ``type`` must be a name
+    registered in the config's scopes (:func:`_check_registry_names`).
+
     Returns:
         dict: Name -> value (dicts, lists, tuples, str, int, float, bool,
         None), as executing the text would give for an honest dump.
@@ -239,7 +291,8 @@ def parse_stored_config(text: str, source: str) -> Dict[str, Any]:
         UnsafeConfigError: The text is not Python, or holds anything but
             data (a call other than ``dict``, a name, an attribute, an
             import, a lambda, a comprehension, a subscript, an f-string with
-            expressions, an operator, ``_base_``), naming its line.
+            expressions, an operator, ``_base_``), or a ``type`` no
+            registry holds, naming its line.
     """
     if not isinstance(text, str):
         raise UnsafeConfigError(
@@ -255,7 +308,7 @@ def parse_stored_config(text: str, source: str) -> Dict[str, Any]:
             source, f'line {getattr(error, "lineno", "?")} of its stored '
             f'config is not valid Python ({getattr(error, "msg", error)})'
         ) from None
-    values = {}
+    values, typed = {}, []
     for name, node in _assignments(tree, source):
         if name == '_base_':
             _refuse(
@@ -270,7 +323,7 @@ def parse_stored_config(text: str, source: str) -> Dict[str, Any]:
                 f'the name {name}, which MMEngine\'s Config reserves',
                 because='')
         try:
-            values[name] = _value(node, source)
+            values[name] = _value(node, source, typed)
         except (RecursionError, MemoryError):
             _refuse(source, node, 'values nested too deeply', because='')
     scope = values.get('default_scope')
@@ -278,11 +331,15 @@ def parse_stored_config(text: str, source: str) -> Dict[str, Any]:
         raise UnsafeConfigError(
             source, f'its stored config\'s default_scope {scope!r} is not '
             'an OpenMMLab library')
-    _check_custom_imports(values.get('custom_imports'), source)
+    _import_custom_imports(values.get('custom_imports'), source)
+    _check_registry_names(values, typed, source)
     return values
 
 
-def _check_custom_imports(custom_imports: Any, source: str) -> None:
+def _import_custom_imports(custom_imports: Any, source: str) -> None:
+    """Import a stored ``custom_imports`` (as ``Config.fromstring`` would,
+    and so that the types they register can be checked), once every module
+    it names is this project's or OpenMMLab's."""
     if custom_imports is None:
         return
     modules = custom_imports.get('imports') if isinstance(
@@ -299,30 +356,26 @@ def _check_custom_imports(custom_imports: Any, source: str) -> None:
             raise UnsafeConfigError(
                 source, f'its stored config imports {module!r}, which is '
                 'neither part of fashionai-mmpose nor an OpenMMLab library')
+    try:
+        import_modules_from_strings(
+            modules,
+            allow_failed_imports=bool(
+                custom_imports.get('allow_failed_imports', False)))
+    except ImportError as error:
+        raise UnsafeConfigError(
+            source, 'its stored config imports a module that is not '
+            f'installed here ({error}), so its types cannot be checked; '
+            'install it') from None
 
 
 def config_from_text(text: str, source: str) -> Config:
     """A :class:`~mmengine.config.Config` from a stored config text, built
-    without running it; its allowed ``custom_imports`` are imported, as
-    ``Config.fromstring`` would.
+    without running it (:func:`parse_stored_config`).
 
     Raises:
         UnsafeConfigError: See :func:`parse_stored_config`.
     """
-    values = parse_stored_config(text, source)
-    custom_imports = values.get('custom_imports')
-    if custom_imports:
-        try:
-            import_modules_from_strings(
-                custom_imports['imports'],
-                allow_failed_imports=bool(
-                    custom_imports.get('allow_failed_imports', False)))
-        except ImportError as error:
-            raise ValueError(
-                f'{source}: its stored config imports a module that is not '
-                f'installed here ({error}); install it, or pass --config'
-            ) from None
-    return Config(values, cfg_text=text)
+    return Config(parse_stored_config(text, source), cfg_text=text)
 
 
 def drop_unsafe_configs(checkpoint: Any, source: str) -> None:

@@ -7,6 +7,8 @@ that creates a marker file into that text and checks the marker never
 appears, through the tools as a user runs them.
 """
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -111,7 +113,7 @@ def test_an_encoded_value_cannot_hide_a_config_text(tmp_path, demo_dump):
                 'items': [['cfg', payload(marker)]]
             })), evil)
     with pytest.raises(
-            ValueError, match='an encoded value cannot be restored'):
+            ValueError, match='corrupt: its data cannot be restored'):
         _load_checkpoint(str(evil), map_location='cpu')
     assert not marker.exists()
 
@@ -242,3 +244,44 @@ def test_a_trained_checkpoint_with_a_payload(trained_elsewhere, tmp_path):
     with pytest.raises(ValueError, match='Cannot find the config'):
         Pose2DInferencer(model=None, weights=str(evil), device='cpu')
     assert not marker.exists()
+
+
+def test_a_type_must_be_a_registered_name():
+    """Checked without importing: the module ``this`` prints the Zen of
+    Python when imported, so a fresh interpreter shows whether it was."""
+    names = ['mmdet.this', 'mmpose.this', 'this', 'mmdet.json', 'mmengine.os']
+    code = (
+        'import sys, fashionai_dataset\n'
+        'from fashionai_dataset.stored_config import parse_stored_config\n'
+        f'for name in {names!r}:\n'
+        '    try:\n'
+        '        parse_stored_config(f"x = dict(type={name!r})", "e.pth")\n'
+        '    except ValueError as error:\n'
+        '        print(error)\n'
+        'print("this" in sys.modules)\n')
+    result = subprocess.run([sys.executable, '-W', 'ignore', '-c', code],
+                            capture_output=True,
+                            text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-len(names) - 1:] == [
+        f"e.pth: line 1 of its stored config holds type={name!r}, "
+        'which a registry would import as code (a type is a name '
+        "registered in the config's scopes, or SCOPE.Name with an "
+        "OpenMMLab scope); a checkpoint's config is read as data and never "
+        'run; to use this checkpoint, pass a config file you trust '
+        '(--config)' for name in names
+    ] + ['False'], result.stdout
+    assert 'Zen of Python' not in result.stdout
+
+
+def test_registered_names_of_every_scope_are_data():
+    parsed = parse_stored_config(
+        "default_scope = 'mmpose'\n"
+        "model = dict(type='TopdownPoseEstimator', backbone=dict("
+        "_scope_='mmdet', type='CSPNeXt'), head=dict(type='mmdet.CSPNeXt'))\n"
+        "dataset = dict(type='FashionAIDataset')\n"
+        "test_cfg = dict(nms=dict(type='nms', iou_threshold=0.6))\n"
+        "optim_wrapper = dict(optimizer=dict(type='AdamW'))\n", 'ok.pth')
+    assert parsed['model']['backbone']['type'] == 'CSPNeXt'
+    with pytest.raises(UnsafeConfigError, match="type='mmdet.CSPNext'"):
+        parse_stored_config("x = dict(type='mmdet.CSPNext')", 'typo.pth')
