@@ -22,16 +22,24 @@ Checkpoints written by this project's training load: the
 mmengine objects as plain values. A checkpoint whose pickle refers to any
 other Python object (which could run code when unpickled) is refused.
 """
+import logging
+import os
 import os.path as osp
 import pickle
 import sys
 from collections import Counter
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Dict, List, Optional, Union
+from urllib.parse import urlparse
 
 import numpy as np
 import torch
-from mmengine.logging import HistoryBuffer
-from mmengine.runner.checkpoint import CheckpointLoader
+from mmengine.dist import get_dist_info
+from mmengine.logging import HistoryBuffer, print_log
+from mmengine.runner.checkpoint import (CheckpointLoader, _get_mmengine_home,
+                                        _process_mmcls_checkpoint,
+                                        get_deprecated_model_names,
+                                        get_external_models, get_mmcls_models,
+                                        get_torchvision_models)
 
 from .stored_config import REFUSED_KEY, drop_unsafe_configs
 
@@ -81,26 +89,65 @@ def _scalar_key(key: Any) -> bool:
     return isinstance(key, (str, int, float, bool, type(None)))
 
 
+#: Deepest nesting a checkpoint's data may have (mmengine's is under ten
+#: levels); deeper data, or data that refers to itself, is a damaged or
+#: hostile file.
+MAX_DEPTH = 100
+#: Most dicts, lists and values a checkpoint's data may hold, tensors
+#: counted as one each (a trained HRNet-W48's: about 3,000).
+MAX_ITEMS = 1_000_000
+
+
+class NotPlainData:
+    """What an object of a published checkpoint's metadata that is not plain
+    data (numpy arrays and scalars, old MMCV and MMEngine objects) becomes
+    while unpickling: never built as what it stands for, and left out by
+    :func:`decode`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def __setstate__(self, state: Any) -> None:
+        pass
+
+
 def decode(value: Any) -> Any:
     """Invert :func:`encode`, checking what each tagged value holds.
 
     The result holds no tagged value, so decoding it again changes nothing.
+    A :class:`NotPlainData` is left out: a dict loses its key, a list or
+    tuple holds None in its place.
 
     Raises:
         ValueError: A tagged value that :func:`encode` cannot have written
             (another kind, a dtype that is not a number, a Counter item
-            that is not ``[key, number]``, ...).
+            that is not ``[key, number]``, ...), data nested deeper than
+            :data:`MAX_DEPTH` (or referring to itself), or more than
+            :data:`MAX_ITEMS` values.
     """
+    return _decode(value, 0, [MAX_ITEMS])
+
+
+def _decode(value: Any, depth: int, budget: list) -> Any:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise ValueError(f'more than {MAX_ITEMS:,} values')
+    if depth > MAX_DEPTH:
+        raise ValueError(f'data nested more than {MAX_DEPTH} levels deep '
+                         'or referring to itself')
+    if isinstance(value, NotPlainData):
+        return None
     if isinstance(value, dict):
         kind = value.get(TAG)
         if kind is not None:
             return _decode_tagged(kind, value)
         decoded = type(value)()
         for key, item in value.items():
-            decoded[key] = decode(item)
+            if not isinstance(item, NotPlainData):
+                decoded[key] = _decode(item, depth + 1, budget)
         return decoded
     if isinstance(value, (list, tuple)):
-        return type(value)(decode(v) for v in value)
+        return type(value)(_decode(v, depth + 1, budget) for v in value)
     return value
 
 
@@ -154,6 +201,9 @@ PICKLE_MAGIC = b'\x80'
 #: A zip archive ends with this record (within its last 64 KiB + 22 bytes).
 ZIP_END_MAGIC = b'PK\x05\x06'
 _COPY_AGAIN = 'copy it again'
+_CONVERT = ('Checkpoints written by this project\'s training load safely; '
+            'if you trust this file, convert it once with '
+            'torch.load(weights_only=False) and save only its state_dict.')
 #: Words of torch's safe unpickler when a pickle asks for an object that is
 #: not plain data; its other refusals (``Unsupported operand``, ...) are
 #: damaged bytes.
@@ -184,38 +234,41 @@ def _zip_is_complete(filename: str, size: int) -> bool:
         return ZIP_END_MAGIC in file.read()
 
 
-def _check_readable(filename: str) -> None:
+def _check_readable(filename: str, name: str) -> None:
     """Raise for a missing, empty, truncated or non-checkpoint file."""
     if not osp.exists(filename):
         raise MissingCheckpointError(
-            f'{filename}: no such file; expected a checkpoint written by '
+            f'{name}: no such file; expected a checkpoint written by '
             'mim train')
     if not osp.isfile(filename):
         raise UnreadableCheckpointError(
-            f'{filename}: not a file; expected a checkpoint written by '
+            f'{name}: not a file; expected a checkpoint written by '
             'mim train')
     size = osp.getsize(filename)
     if size == 0:
         raise UnreadableCheckpointError(
-            f'{filename}: empty (0 bytes); expected a checkpoint written by '
+            f'{name}: empty (0 bytes); expected a checkpoint written by '
             f'mim train; {_COPY_AGAIN}')
     with open(filename, 'rb') as file:
         head = file.read(64)
     if head.startswith(ZIP_MAGIC):
         if not _zip_is_complete(filename, size):
             raise UnreadableCheckpointError(
-                f'{filename}: truncated: the file ends ({size} bytes) before '
+                f'{name}: truncated: the file ends ({size} bytes) before '
                 f'its archive does; {_COPY_AGAIN}')
     elif not head.startswith(PICKLE_MAGIC):
         raise UnreadableCheckpointError(
-            f'{filename}: not a checkpoint: {_describe_start(head)}; '
+            f'{name}: not a checkpoint: {_describe_start(head)}; '
             'expected a file written by torch.save (a zip archive)')
 
 
 def load_from_weights_only(filename: str,
-                           map_location: Optional[Union[str, Callable]] = None
-                           ) -> Any:
+                           map_location: Optional[Union[str, Callable]] = None,
+                           source: Optional[str] = None) -> Any:
     """Load a local checkpoint with ``torch.load(weights_only=True)``.
+
+    ``source`` is what messages name the file by (a downloaded file's URL);
+    by default its path.
 
     (Named ``load_from_...`` because mmengine logs a loader by its name
     after that prefix: "Loads checkpoint by weights_only backend".)
@@ -237,12 +290,18 @@ def load_from_weights_only(filename: str,
     A stored config text that is not plain data (which mmengine's
     inferencer or ``--resume`` would run) is removed unread
     (:func:`~fashionai_dataset.stored_config.drop_unsafe_configs`).
+    Objects of :data:`PUBLISHED_OBJECT_MODULES` (published checkpoints'
+    numpy metadata, old MMCV objects) are left out and logged, never built.
     """
     filename = osp.expanduser(filename)
-    _check_readable(filename)
+    name = source or filename
+    _check_readable(filename, name)
+    left_out = _pickled_objects(filename, name)
     try:
-        checkpoint = torch.load(
-            filename, map_location=map_location, weights_only=True)
+        with torch.serialization.safe_globals([(NotPlainData, name)
+                                               for name in left_out]):
+            checkpoint = torch.load(
+                filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as error:
         # torch words it differently with TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD
         lines = [
@@ -257,18 +316,15 @@ def load_from_weights_only(filename: str,
                   or ['not plain data'])[0]
         if not unsafe:
             raise UnreadableCheckpointError(
-                f'{filename}: corrupt: its data cannot be unpickled '
+                f'{name}: corrupt: its data cannot be unpickled '
                 f'({reason[:120]}); {_COPY_AGAIN}') from None
         raise UnsafeCheckpointError(
-            f'{filename}: refused to load: the checkpoint holds Python '
+            f'{name}: refused to load: the checkpoint holds Python '
             f'objects that could run code when unpickled ({reason}). '
-            'Checkpoints written by this project\'s training load safely; '
-            'if you trust this file, convert it once with '
-            'torch.load(weights_only=False) and save only its state_dict.'
-        ) from None
+            f'{_CONVERT}') from None
     except EOFError:
         raise UnreadableCheckpointError(
-            f'{filename}: truncated: the file ends before its data does; '
+            f'{name}: truncated: the file ends before its data does; '
             f'{_COPY_AGAIN}') from None
     except (RuntimeError, KeyError, IndexError, ValueError) as error:
         reason = str(error).strip().splitlines() or [type(error).__name__]
@@ -280,33 +336,192 @@ def load_from_weights_only(filename: str,
             raise  # not the file's bytes (a CUDA tensor on a CPU machine)
         if 'magic number' in reason:
             raise UnreadableCheckpointError(
-                f'{filename}: not a checkpoint: a pickle, but not one '
+                f'{name}: not a checkpoint: a pickle, but not one '
                 'torch.save wrote') from None
         if 'inline_container' in reason:
             raise UnreadableCheckpointError(
-                f'{filename}: not a checkpoint: a zip archive without the '
+                f'{name}: not a checkpoint: a zip archive without the '
                 'layout torch.save writes') from None
         raise UnreadableCheckpointError(
-            f'{filename}: corrupt: torch cannot read it ({reason[:120]}); '
+            f'{name}: corrupt: torch cannot read it ({reason[:120]}); '
             f'{_COPY_AGAIN}') from None
     if not isinstance(checkpoint, dict):
         raise UnreadableCheckpointError(
-            f'{filename}: not a checkpoint: it holds a '
+            f'{name}: not a checkpoint: it holds a '
             f'{type(checkpoint).__name__}; expected the dict (weights, '
             'meta) that mim train writes')
     try:
         checkpoint = decode(checkpoint)
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise UnreadableCheckpointError(
-            f'{filename}: corrupt: an encoded value cannot be restored '
+            f'{name}: corrupt: its data cannot be restored '
             f'({type(error).__name__}: {str(error)[:120]})') from None
+    if left_out:
+        print_log(
+            f'{name}: left out what its data holds that is not plain '
+            f'data ({", ".join(left_out)}); the weights are loaded',
+            logger='current',
+            level=logging.WARNING)
     # checked after decoding: a tagged value can hide a dict until then;
     # only this loader may say a stored config was refused
     meta = checkpoint.get('meta')
     if isinstance(meta, dict):
         meta.pop(REFUSED_KEY, None)
-    drop_unsafe_configs(checkpoint, filename)
+    drop_unsafe_configs(checkpoint, name)
     return checkpoint
+
+
+#: Top-level modules whose objects published OpenMMLab and torchvision
+#: checkpoints keep in their ``meta`` (numpy arrays and scalars, MMCV and
+#: MMEngine objects), and the two builtins their pickles use with them:
+#: loaded as :class:`NotPlainData` and left out, so that the weights of such
+#: a file still load. Any other object a pickle names is refused.
+PUBLISHED_OBJECT_MODULES = ('numpy', 'mmcv', 'mmengine', 'mmcls', 'mmdet',
+                            'mmpose', 'mmpretrain')
+PUBLISHED_OBJECT_BUILTINS = ('builtins.bytes', 'builtins.getattr')
+
+
+def _pickled_objects(filename: str, name: str) -> List[str]:
+    """The objects (``module.name``) beyond torch's plain data that the
+    checkpoint's pickle refers to and that may be left out.
+
+    Found by reading the pickle's instructions, not by running them; a
+    file torch cannot list (the legacy format, damaged bytes) gets none,
+    and ``torch.load`` says what is wrong with it.
+
+    Raises:
+        UnsafeCheckpointError: The pickle refers to any other object.
+    """
+    try:
+        found = torch.serialization.get_unsafe_globals_in_checkpoint(filename)
+    except Exception:  # noqa: BLE001  (torch.load names the damage)
+        return []
+    found = sorted(set(found))
+    refused = [
+        obj for obj in found
+        if obj.split('.')[0] not in PUBLISHED_OBJECT_MODULES
+        and obj not in PUBLISHED_OBJECT_BUILTINS
+    ]
+    if refused:
+        raise UnsafeCheckpointError(
+            f'{name}: refused to load: the checkpoint holds Python objects '
+            f'that could run code when unpickled ({", ".join(refused[:3])}). '
+            f'{_CONVERT}')
+    return found
+
+
+def _download(url: str) -> str:
+    """The local copy of ``url`` in torch's hub cache, downloaded if absent.
+
+    The cache folder, file name and hash check are those of
+    ``torch.hub.load_state_dict_from_url`` (which MMEngine's own ``http://``
+    loader calls): ``$TORCH_HOME/hub/checkpoints/NAME``, and a name like
+    ``resnet50-0676ba61.pth`` must be a file whose SHA256 begins so.
+    """
+    name = osp.basename(urlparse(url).path)
+    if name in ('', '.', '..'):
+        raise UnreadableCheckpointError(
+            f'{url}: names no file (expected a URL ending in the '
+            'checkpoint\'s file name)')
+    folder = osp.join(torch.hub.get_dir(), 'checkpoints')
+    os.makedirs(folder, exist_ok=True)
+    cached = osp.join(folder, name)
+    if not osp.exists(cached):
+        print_log(f'Downloading {url} to {cached}', logger='current')
+        match = torch.hub.HASH_REGEX.search(name)
+        try:
+            torch.hub.download_url_to_file(
+                url,
+                cached,
+                match.group(1) if match else None,
+                progress=os.isatty(0))
+        except (OSError, ValueError, RuntimeError) as error:
+            # HTTPError (with a code), URLError and timeouts are OSErrors;
+            # RuntimeError: the hash check
+            reason = str(error) if hasattr(error, 'code') else str(
+                getattr(error, 'reason', None) or error)
+            raise UnreadableCheckpointError(
+                f'{url}: cannot download: {reason.splitlines()[0][:200]}; '
+                'without internet, download the file elsewhere and give its '
+                'local path instead') from None
+    return cached
+
+
+def load_from_url_weights_only(url: str,
+                               map_location: Optional[Union[str,
+                                                            Callable]] = None
+                               ) -> Any:
+    """Download a checkpoint into torch's hub cache and load it as
+    :func:`load_from_weights_only` loads a local file.
+
+    In a distributed run rank 0 downloads first and the other ranks read
+    its copy, as MMEngine's ``http://`` loader does.
+    """
+    rank, world_size = get_dist_info()
+    if rank == 0:
+        cached = _download(url)
+    if world_size > 1:
+        torch.distributed.barrier()
+        if rank > 0:
+            cached = _download(url)
+    return load_from_weights_only(cached, map_location,
+                                  f'{url} (saved as {cached})')
+
+
+def _model_url(names: Dict[str, str], name: str, filename: str) -> str:
+    if name not in names:
+        raise UnreadableCheckpointError(
+            f'{filename}: unknown model name {name!r}; MMEngine knows '
+            f'{len(names)} names under this prefix (e.g. '
+            f'{", ".join(sorted(names)[:3])})')
+    return names[name]
+
+
+def load_from_model_zoo_weights_only(
+        filename: str,
+        map_location: Optional[Union[str, Callable]] = None) -> Any:
+    """``torchvision://NAME``, ``open-mmlab://NAME`` and ``mmcls://NAME``:
+    the URL MMEngine's model lists give for NAME, loaded by
+    :func:`load_from_url_weights_only` (a name that MMEngine's list maps
+    to a file under its home folder, by :func:`load_from_weights_only`)."""
+    prefix, name = filename.split('://', 1)
+    if prefix in ('torchvision', 'modelzoo'):
+        url = _model_url(get_torchvision_models(), name, filename)
+    elif prefix == 'mmcls':
+        url = _model_url(get_mmcls_models(), name, filename)
+    else:
+        name = get_deprecated_model_names().get(name, name)
+        url = _model_url(get_external_models(), name, filename)
+        if not url.startswith(URL_PREFIXES):
+            return load_from_weights_only(
+                osp.join(_get_mmengine_home(), url), map_location)
+    checkpoint = load_from_url_weights_only(url, map_location)
+    if prefix == 'mmcls':
+        checkpoint = _process_mmcls_checkpoint(checkpoint)
+    return checkpoint
+
+
+#: Where checkpoints load from: a local path, or one of these prefixes.
+URL_PREFIXES = ('http://', 'https://')
+MODEL_ZOO_PREFIXES = ('torchvision://', 'modelzoo://', 'open-mmlab://',
+                      'openmmlab://', 'mmcls://')
+#: MMEngine's other schemes (which need services this project does not
+#: install, and read with a plain ``torch.load``), and any other
+#: ``SCHEME://``: refused by :func:`load_from_unsupported_scheme`.
+UNSUPPORTED_PREFIXES = ('pavi://', r'(\S+\:)?s3://', r'(\S+\:)?petrel://',
+                        r'[A-Za-z][A-Za-z0-9+.-]*://')
+
+
+def load_from_unsupported_scheme(filename: str,
+                                 map_location: Optional[Union[str,
+                                                              Callable]] = None
+                                 ) -> Any:
+    """Refuse a checkpoint whose scheme the project does not read."""
+    scheme = filename.split('://', 1)[0].rsplit(':', 1)[-1]
+    raise UnreadableCheckpointError(
+        f'{filename}: checkpoints cannot be read from {scheme}:// here; '
+        'give a local path, or an http://, https://, '
+        f'{", ".join(MODEL_ZOO_PREFIXES)} name')
 
 
 def _one_line_checkpoint_errors(kind, error, traceback) -> None:
@@ -326,11 +541,17 @@ def install_weights_only_loading() -> None:
     :func:`load_from_weights_only`, and an uncaught :class:`CheckpointError`
     end as one line (exit 1) instead of a traceback.
 
-    Idempotent; replaces mmengine's default scheme for paths without a
-    prefix (``http://`` and ``torchvision://`` keep theirs).
+    Idempotent; replaces every scheme mmengine registers: local paths,
+    :data:`URL_PREFIXES` and :data:`MODEL_ZOO_PREFIXES` load weights-only,
+    :data:`UNSUPPORTED_PREFIXES` are refused.
     """
-    CheckpointLoader.register_scheme(
-        prefixes='', loader=load_from_weights_only, force=True)
+    for prefixes, loader in (('', load_from_weights_only),
+                             (URL_PREFIXES, load_from_url_weights_only),
+                             (MODEL_ZOO_PREFIXES,
+                              load_from_model_zoo_weights_only),
+                             (UNSUPPORTED_PREFIXES,
+                              load_from_unsupported_scheme)):
+        CheckpointLoader.register_scheme(prefixes, loader, force=True)
     global _previous_excepthook
     if sys.excepthook is not _one_line_checkpoint_errors:
         _previous_excepthook = sys.excepthook

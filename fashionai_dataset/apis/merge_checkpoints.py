@@ -5,7 +5,7 @@ import torch
 from mmengine.runner.checkpoint import _load_checkpoint
 
 from fashionai_core.atomic import atomic_write
-from ..weights_only import decode, encode
+from ..weights_only import encode
 
 
 def merge_checkpoints(parts: Dict[str, str], out: str) -> int:
@@ -23,8 +23,7 @@ def merge_checkpoints(parts: Dict[str, str], out: str) -> int:
     """
     state_dict, meta = {}, {}
     for prefix, path in parts.items():
-        # local files load decoded; other schemes still need it
-        checkpoint = decode(_load_checkpoint(path, map_location='cpu'))
+        checkpoint = _load_checkpoint(path, map_location='cpu')
         weights = checkpoint.get('state_dict', checkpoint)
         state_dict.update({
             f'{prefix}.{key}': value

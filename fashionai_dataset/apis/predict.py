@@ -25,23 +25,14 @@ from fashionai_core.predictions import (check_model_category,
 from ..datasets import FashionAIDataset
 from ..metainfo import csv_columns, fashionai_metainfo
 from ..models import PoseEnsemble
-from ..stored_config import drop_unsafe_configs, stored_config
-from ..weights_only import decode
-
-
-def _load_checkpoint_decoded(checkpoint: str) -> dict:
-    """A checkpoint as mmengine saved it: local files load decoded already;
-    one fetched by another scheme (``http://``) still holds the weights-only
-    encoding."""
-    state = decode(_load_checkpoint(checkpoint, map_location='cpu'))
-    drop_unsafe_configs(state, checkpoint)  # a no-op for local files
-    return state
+from ..stored_config import stored_config
 
 
 def config_from_checkpoint(checkpoint: str) -> Config:
     """The training config stored in a checkpoint written by ``mim train``."""
     return stored_config(
-        _load_checkpoint_decoded(checkpoint).get('meta', {}), checkpoint)
+        _load_checkpoint(checkpoint, map_location='cpu').get('meta', {}),
+        checkpoint)
 
 
 def default_device(device: Optional[str] = None) -> str:
@@ -72,7 +63,7 @@ def load_pose_model(checkpoint: str,
             than its codec decodes (a codec changed without rebuilding the
             pipeline), or ``tta`` for a config without ``tta_pipeline``.
     """
-    state = _load_checkpoint_decoded(checkpoint)
+    state = _load_checkpoint(checkpoint, map_location='cpu')
     meta = state.get('meta', {})
     cfg = Config.fromfile(config) if config else stored_config(
         meta, checkpoint)
