@@ -37,6 +37,13 @@ IMPORTABLE_PACKAGES = ('fashionai_core', 'fashionai_dataset',
 #: scope imports a module of that name.
 OPENMMLAB_SCOPES = ('mmpose', 'mmdet', 'mmpretrain', 'mmengine', 'mmcv')
 
+#: Endings of config files that MMEngine's ``Config.fromfile`` runs (a
+#: ``.py`` file) or reads with PyYAML's full loader, which builds Python
+#: objects: registered models take such paths (MMDetection's distillation
+#: ``teacher_config``, MMPose's ``DWPoseDistiller``), and so does a
+#: dataset's ``metainfo=dict(from_file=...)``. A stored config names none.
+CONFIG_FILE_ENDINGS = ('.py', '.yaml', '.yml')
+
 #: Types that no registry holds but an OpenMMLab config names: the NMS
 #: kinds of MMDetection's ``test_cfg.nms``, which mmcv's ``batched_nms``
 #: looks up among its own functions.
@@ -133,6 +140,13 @@ def _refuse(source: str,
 def _value(node: ast.AST, source: str, typed: TypedDicts) -> Any:
     """The value of a data-only expression; refuses everything else."""
     if isinstance(node, ast.Constant):
+        if isinstance(node.value, str) and node.value.strip().lower().endswith(
+                CONFIG_FILE_ENDINGS):
+            _refuse(
+                source,
+                node, f'the config file name {node.value!r}, which a model '
+                'or metainfo built from it would read and run',
+                because='')
         if isinstance(node.value, (str, int, float, bool, type(None))):
             return node.value
         _refuse(source, node)
@@ -185,9 +199,21 @@ def _checked_dict(value: Dict[Any, Any], node: ast.AST, source: str,
                   typed: TypedDicts) -> Dict[Any, Any]:
     """``value``, noted in ``typed`` with its node when it names a registry
     ``type`` or ``_scope_`` (checked by :func:`_check_registry_names` once
-    the whole config is read)."""
+    the whole config is read); a ``.json`` config file under a key that
+    names a config is refused (see :data:`CONFIG_FILE_ENDINGS`)."""
     if 'type' in value or '_scope_' in value:
         typed.append((node, value))
+    for key, item in value.items():
+        # a JSON config may hold _base_ naming a .py file, which runs
+        if isinstance(key, str) and (
+                'config' in key
+                or 'cfg' in key or key == 'from_file') and isinstance(
+                    item, str) and item.strip().lower().endswith('.json'):
+            _refuse(
+                source,
+                node, f'{key}={item!r}, a config file name, which a model '
+                'built from it would read and run',
+                because='')
     return value
 
 

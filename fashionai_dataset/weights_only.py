@@ -22,13 +22,15 @@ Checkpoints written by this project's training load: the
 mmengine objects as plain values. A checkpoint whose pickle refers to any
 other Python object (which could run code when unpickled) is refused.
 """
+import http.client
 import logging
 import os
 import os.path as osp
 import pickle
+import socket
 import sys
 from collections import Counter
-from typing import Any, Callable, Dict, List, Optional, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 from urllib.parse import urlparse
 
 import numpy as np
@@ -326,13 +328,16 @@ def load_from_weights_only(filename: str,
         raise UnreadableCheckpointError(
             f'{name}: truncated: the file ends before its data does; '
             f'{_COPY_AGAIN}') from None
-    except (RuntimeError, KeyError, IndexError, ValueError) as error:
+    except (RuntimeError, KeyError, IndexError, ValueError, TypeError,
+            AttributeError) as error:
+        # TypeError, AttributeError: an allowed function called with
+        # arguments it cannot take
         reason = str(error).strip().splitlines() or [type(error).__name__]
         reason = reason[0].split('. This is an internal miniz error')[0]
         if isinstance(error, RuntimeError) and not any(
                 marker in reason
                 for marker in ('PytorchStreamReader', 'inline_container',
-                               'magic number')):
+                               'magic number', 'storage')):
             raise  # not the file's bytes (a CUDA tensor on a CPU machine)
         if 'magic number' in reason:
             raise UnreadableCheckpointError(
@@ -345,11 +350,14 @@ def load_from_weights_only(filename: str,
         raise UnreadableCheckpointError(
             f'{name}: corrupt: torch cannot read it ({reason[:120]}); '
             f'{_COPY_AGAIN}') from None
-    if not isinstance(checkpoint, dict):
+    if not isinstance(checkpoint, dict) or not isinstance(
+            checkpoint.get('state_dict', {}), dict):
+        what = checkpoint.get('state_dict') if isinstance(checkpoint,
+                                                          dict) else checkpoint
         raise UnreadableCheckpointError(
-            f'{name}: not a checkpoint: it holds a '
-            f'{type(checkpoint).__name__}; expected the dict (weights, '
-            'meta) that mim train writes')
+            f'{name}: not a checkpoint: it holds a {type(what).__name__}'
+            f'{" as its state_dict" if what is not checkpoint else ""}; '
+            'expected the dict (weights, meta) that mim train writes')
     try:
         checkpoint = decode(checkpoint)
     except (KeyError, TypeError, ValueError, AttributeError) as error:
@@ -410,15 +418,24 @@ def _pickled_objects(filename: str, name: str) -> List[str]:
     return found
 
 
-def _download(url: str) -> str:
-    """The local copy of ``url`` in torch's hub cache, downloaded if absent.
+def _download(url: str) -> Tuple[str, bool]:
+    """The local copy of ``url`` in torch's hub cache, downloaded if absent,
+    and whether it was downloaded now.
 
     The cache folder, file name and hash check are those of
     ``torch.hub.load_state_dict_from_url`` (which MMEngine's own ``http://``
     loader calls): ``$TORCH_HOME/hub/checkpoints/NAME``, and a name like
-    ``resnet50-0676ba61.pth`` must be a file whose SHA256 begins so.
+    ``resnet50-0676ba61.pth`` must be a file whose SHA256 begins so. A
+    server that sends nothing for :data:`DOWNLOAD_TIMEOUT` seconds ends the
+    download.
     """
-    name = osp.basename(urlparse(url).path)
+    advice = ('without internet, download the file elsewhere and give its '
+              'local path instead')
+    try:
+        name = osp.basename(urlparse(url).path)
+    except ValueError as error:
+        raise UnreadableCheckpointError(
+            f'{url}: not a URL ({error})') from None
     if name in ('', '.', '..'):
         raise UnreadableCheckpointError(
             f'{url}: names no file (expected a URL ending in the '
@@ -426,25 +443,30 @@ def _download(url: str) -> str:
     folder = osp.join(torch.hub.get_dir(), 'checkpoints')
     os.makedirs(folder, exist_ok=True)
     cached = osp.join(folder, name)
-    if not osp.exists(cached):
-        print_log(f'Downloading {url} to {cached}', logger='current')
-        match = torch.hub.HASH_REGEX.search(name)
-        try:
-            torch.hub.download_url_to_file(
-                url,
-                cached,
-                match.group(1) if match else None,
-                progress=os.isatty(0))
-        except (OSError, ValueError, RuntimeError) as error:
-            # HTTPError (with a code), URLError and timeouts are OSErrors;
-            # RuntimeError: the hash check
-            reason = str(error) if hasattr(error, 'code') else str(
-                getattr(error, 'reason', None) or error)
-            raise UnreadableCheckpointError(
-                f'{url}: cannot download: {reason.splitlines()[0][:200]}; '
-                'without internet, download the file elsewhere and give its '
-                'local path instead') from None
-    return cached
+    if osp.exists(cached):
+        return cached, False
+    print_log(f'Downloading {url} to {cached}', logger='current')
+    match = torch.hub.HASH_REGEX.search(name)
+    timeout = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT)  # urllib waits for ever
+    try:
+        torch.hub.download_url_to_file(
+            url,
+            cached,
+            match.group(1) if match else None,
+            progress=os.isatty(0))
+    except (OSError, ValueError, RuntimeError,
+            http.client.HTTPException) as error:
+        # HTTPError (with a code), URLError and timeouts are OSErrors;
+        # RuntimeError: the hash check; HTTPException: a broken answer
+        reason = str(error) if hasattr(error, 'code') else str(
+            getattr(error, 'reason', None) or error or type(error).__name__)
+        raise UnreadableCheckpointError(
+            f'{url}: cannot download: {reason.splitlines()[0][:200]}; '
+            f'{advice}') from None
+    finally:
+        socket.setdefaulttimeout(timeout)
+    return cached, True
 
 
 def load_from_url_weights_only(url: str,
@@ -455,17 +477,23 @@ def load_from_url_weights_only(url: str,
     :func:`load_from_weights_only` loads a local file.
 
     In a distributed run rank 0 downloads first and the other ranks read
-    its copy, as MMEngine's ``http://`` loader does.
+    its copy, as MMEngine's ``http://`` loader does. A file downloaded now
+    and refused is deleted, so that a later run downloads it again.
     """
     rank, world_size = get_dist_info()
     if rank == 0:
-        cached = _download(url)
+        cached, downloaded = _download(url)
     if world_size > 1:
         torch.distributed.barrier()
         if rank > 0:
-            cached = _download(url)
-    return load_from_weights_only(cached, map_location,
-                                  f'{url} (saved as {cached})')
+            cached, downloaded = _download(url)
+    try:
+        return load_from_weights_only(cached, map_location,
+                                      f'{url} (saved as {cached})')
+    except CheckpointError:
+        if downloaded:  # a refused download is not kept to be used again
+            os.remove(cached)
+        raise
 
 
 def _model_url(names: Dict[str, str], name: str, filename: str) -> str:
@@ -500,6 +528,9 @@ def load_from_model_zoo_weights_only(
         checkpoint = _process_mmcls_checkpoint(checkpoint)
     return checkpoint
 
+
+#: Seconds a download may wait for the server before it ends.
+DOWNLOAD_TIMEOUT = 60
 
 #: Where checkpoints load from: a local path, or one of these prefixes.
 URL_PREFIXES = ('http://', 'https://')

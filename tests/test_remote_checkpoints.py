@@ -9,6 +9,7 @@ writes the user's cache or reaches the internet.
 import functools
 import hashlib
 import http.server
+import socket
 import struct
 import subprocess
 import threading
@@ -26,6 +27,7 @@ from mmpose.models import build_pose_estimator
 from test_checkpoint_safety import RunsCode
 from test_deploy import make_checkpoint
 
+from fashionai_dataset import weights_only
 from fashionai_dataset.weights_only import (UnreadableCheckpointError,
                                             UnsafeCheckpointError)
 from fixtures import (REPO_ROOT, mim, run_python, write_answered_test_split,
@@ -309,3 +311,46 @@ def test_deep_or_self_referring_metadata_is_one_corrupt_line(tmp_path):
             UnreadableCheckpointError,
             match='nested more than 100 levels deep or referring'):
         _load_checkpoint(str(tmp_path / 'loop.pth'))
+
+
+def test_a_refused_download_is_not_kept(tmp_path, served, hub_cache):
+    """A payload (or a cut-short file) downloaded now and refused is
+    deleted: once the server has the right file, the next run gets it."""
+    folder, base = served
+    url = serve_payload(served, 'replaced.pth', tmp_path / 'pwned')
+    with pytest.raises(UnsafeCheckpointError):
+        _load_checkpoint(url)
+    assert not (hub_cache / 'replaced.pth').exists()
+    torch.save({'state_dict': {'w': torch.ones(1)}}, folder / 'replaced.pth')
+    assert torch.equal(_load_checkpoint(url)['state_dict']['w'], torch.ones(1))
+
+
+def test_a_silent_server_ends_the_download(hub_cache, monkeypatch):
+    listener = socket.create_server(('127.0.0.1', 0))
+    monkeypatch.setattr(weights_only, 'DOWNLOAD_TIMEOUT', 1)
+    url = f'http://127.0.0.1:{listener.getsockname()[1]}/silent.pth'
+    try:  # it accepts the connection and never answers
+        with pytest.raises(
+                UnreadableCheckpointError, match='cannot download: timed out'):
+            _load_checkpoint(url)
+    finally:
+        listener.close()
+    assert not hub_cache.exists() or not list(hub_cache.iterdir())
+
+
+def test_allowed_functions_called_wrongly_are_corrupt(tmp_path):
+    """``OrderedDict(1)``: a function torch allows, with arguments it cannot
+    take, is damage (one line), not a traceback."""
+    torch.save(dict(meta=dict(d='PLACEHOLDER')), tmp_path / 'odd.tmp')
+    with zipfile.ZipFile(tmp_path / 'odd.tmp') as source, \
+            zipfile.ZipFile(tmp_path / 'odd.pth', 'w') as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename.endswith('data.pkl'):
+                data = data.replace(b'X\x0b\x00\x00\x00PLACEHOLDER',
+                                    b'ccollections\nOrderedDict\nK\x01\x85R')
+            target.writestr(info, data)
+    with pytest.raises(
+            UnreadableCheckpointError,
+            match='odd.pth: corrupt: torch cannot read it'):
+        _load_checkpoint(str(tmp_path / 'odd.pth'))

@@ -72,6 +72,15 @@ def test_a_dump_reads_as_executing_it_would(demo_dump):
         ("x = {'type': 'mmdet.os.system'}", "type='mmdet.os.system'"),
         ("x = dict(_scope_='subprocess')", "the registry scope 'subprocess'"),
         ("filename = 'a'", "the name filename, which MMEngine's Config"),
+        # registered models that run the config file they are given
+        ("x = dict(_scope_='mmdet', type='KnowledgeDistillationSingleStage"
+         "Detector', teacher_config='/tmp/t.py')",
+         "the config file name '/tmp/t.py', which a model or metainfo"),
+        ("x = dict(teacher_cfg='t.YAML ')", "the config file name 't.YAML '"),
+        ("x = dict(teacher_config='t.json')", "teacher_config='t.json', a "
+         'config file name'),
+        ("x = dict(metainfo=dict(from_file='coco.json'))",
+         "from_file='coco.json'"),
         ('x = {(1, [2]): 3}', 'a tuple holding a list used as a dict key'),
     ])
 def test_anything_but_data_is_refused_with_its_line(line, construct):
