@@ -43,7 +43,10 @@ Detections = Dict[Tuple[str, str], Detection]
 
 
 def _check_entry(path: str, number: int,
-                 entry: object) -> Tuple[str, str, Detection]:
+                 entry: object) -> Tuple[str, str, Optional[Detection]]:
+    """An entry's image id, category and box; None for a box without area
+    (width or height 0, as weak detectors and older detect.py wrote), which
+    counts as no box for its image."""
     where = f'{path}, entry {number}'
     if not isinstance(entry, dict):
         raise DetectionFileError(f'{where}: expected an object with '
@@ -62,15 +65,17 @@ def _check_entry(path: str, number: int,
     box = entry['bbox']
     if (not isinstance(box, list) or len(box) != 4 or not all(
             isinstance(v, (int, float)) and math.isfinite(v) for v in box)
-            or box[2] <= 0 or box[3] <= 0):
+            or box[2] < 0 or box[3] < 0):
         raise DetectionFileError(
             f'{where} (bbox): expected [x, y, width, height] with finite '
-            f'numbers and width, height > 0, got {box!r}')
+            f'numbers and width, height >= 0, got {box!r}')
     score = entry['score']
     if not isinstance(score, (int, float)) or not 0 <= score <= 1:
         raise DetectionFileError(
             f'{where} (score): expected a number in [0, 1], got {score!r}')
     x, y, width, height = (float(v) for v in box)
+    if width == 0 or height == 0:
+        return image_id, category, None
     return image_id, category, Detection(
         np.array([x, y, x + width, y + height], dtype=np.float32),
         float(score))
@@ -122,6 +127,8 @@ def best_of_entries(entries: Sequence[object], source: str) -> Detections:
     for number, entry in enumerate(entries, start=1):
         image_id, category, detection = _check_entry(source, number, entry)
         kept = best.get((image_id, category))
+        if detection is None:
+            continue
         if kept is None or detection.score > kept.score:
             best[(image_id, category)] = detection
     return best

@@ -9,6 +9,10 @@ from typing import Callable, Dict, Iterable, Optional, TypeVar
 
 Source = TypeVar('Source')
 
+#: First characters that make a spreadsheet run a cell as a formula (CSV
+#: injection); FashionAI ids are relative image paths, never so.
+FORMULA_STARTS = ('=', '+', '-', '@')
+
 
 def image_id_problem(image_id: str) -> Optional[str]:
     """Why ``image_id`` is not a relative path inside its root, or None.
@@ -16,8 +20,13 @@ def image_id_problem(image_id: str) -> Optional[str]:
     The reason is the same whether or not the path exists, so an error
     message tells nothing about the machine.
     """
-    if '\0' in image_id:
-        return 'holds a NUL character'
+    control = [c for c in image_id if ord(c) < 32 or ord(c) == 127]
+    if control:
+        return (f'holds the control character {control[0]!r} (a line break '
+                'or NUL in a file name breaks the CSVs written from it)')
+    if image_id.startswith(FORMULA_STARTS):
+        return (f'begins with {image_id[0]!r}, which makes a spreadsheet '
+                'read the cell as a formula')
     # C:\ or C:/ (a Windows drive); "x:y.jpg" is a plain name here
     drive = image_id[:1].isalpha() and image_id[1:3] in (':/', ':\\')
     if image_id.startswith(('/', '\\')) or drive:

@@ -34,6 +34,7 @@ from .csv_io import (IMAGE_LIST_HEADER, FashionAICSVError, FashionAIRecords,
                      read_fashionai_csv, write_annotations, write_csv)
 from .image_check import FashionAIImageError, image_size
 from .keypoints import CATEGORIES
+from .outputs import inside
 
 #: The file that marks a folder as this module's output (``--force`` only
 #: replaces such a folder).
@@ -93,9 +94,11 @@ def find_release(root: str) -> Release:
                            'release folder')
     release = Release(root=root)
     test_list = osp.join(root, 'test.csv')
+    # regular files only: a FIFO named like a CSV would block its reader
     candidates = sorted(
-        glob.glob(osp.join(root, 'Annotations', '*.csv')) +
-        (glob.glob(osp.join(root, '*.csv')) if osp.isfile(test_list) else []))
+        p for p in glob.glob(osp.join(root, 'Annotations', '*.csv')) +
+        (glob.glob(osp.join(root, '*.csv')) if osp.isfile(test_list) else [])
+        if osp.isfile(p))
     if osp.isfile(test_list):
         release.test_list = test_list
         answers = [
@@ -126,8 +129,15 @@ def _usable(root: str, records: FashionAIRecords,
                 records.image_ids,
                 desc=f'checking {osp.basename(osp.normpath(root))}',
                 leave=False)):
+        path = osp.join(root, image_id)
         try:
-            image_size(osp.join(root, image_id))
+            if not inside(path, root):
+                raise FashionAIImageError(
+                    f'{path}: a link to {osp.realpath(path)}, outside its '
+                    'release (only files inside the release are used)')
+            if not osp.isfile(path):
+                raise FashionAIImageError(f'{path}: not a regular file')
+            image_size(path)
             kept.append(row)
         except FashionAIImageError as error:
             unusable.append(f'{records.path}, line {records.lines[row]}: '
@@ -223,15 +233,32 @@ def _write_test(folder: str, release: Release, copy: bool,
                 osp.join(release.root, image_id), osp.join(folder, image_id),
                 copy)
     if release.answers:
-        answers = osp.join(folder, 'Annotations', 'test_answers.csv')
-        os.makedirs(osp.dirname(answers), exist_ok=True)
-        shutil.copyfile(release.answers, answers)
+        answers = read_fashionai_csv(release.answers, require_keypoints=True)
+        unlisted = set(answers.image_ids) - set(records.image_ids)
+        if unlisted:
+            raise ReleaseError(
+                f'{release.answers}: {len(unlisted)} rows answer images that '
+                f'{release.test_list} does not list (e.g. '
+                f'{sorted(unlisted)[0]}); not answers of that list')
+        write_annotations(
+            osp.join(folder, 'Annotations',
+                     'test_answers.csv'), answers.image_ids,
+            answers.categories, answers.keypoints, answers.visibility)
     return path, records
 
 
-def _check_out(out: str, force: bool) -> None:
-    if not osp.exists(out):
+def _check_out(out: str, force: bool, roots: List[str]) -> None:
+    """Refuse an OUT that is, holds or lies inside a release, or one that
+    is not empty (without ``force``, or without this tool's marker)."""
+    for root in roots:
+        if inside(out, root) or inside(root, out):
+            raise ReleaseError(
+                f'{out}: is, holds or lies inside the release {root}; '
+                'pass an --out outside every release')
+    if not osp.lexists(out):
         return
+    if osp.islink(out):
+        raise ReleaseError(f'{out}: is a link; pass another --out')
     if not osp.isdir(out):
         raise ReleaseError(f'{out}: exists and is not a folder; pass '
                            'another --out')
@@ -264,8 +291,8 @@ def prepare(roots: List[str],
     if not 0 <= val_fraction < 1:
         raise ReleaseError(f'--val-fraction {val_fraction}: expected a '
                            'number in [0, 1)')
-    _check_out(out, force)
     releases = [find_release(root) for root in roots]
+    _check_out(out, force, roots)
     if not any(r.annotations for r in releases):
         raise ReleaseError('no annotated release among '
                            f'{", ".join(roots)}; expected at least one '
@@ -296,9 +323,7 @@ def prepare(roots: List[str],
             'train': _per_category(r.category for r in train),
             'val': _per_category(r.category for r in val)
         }
-        for release in tests:
-            name = 'test' if len(tests) == 1 else osp.basename(
-                osp.normpath(release.root))
+        for release, name in zip(tests, list_names(tests)):
             path, records = _write_test(
                 osp.join(building, name), release, copy, unusable)
             outputs[name] = path
@@ -308,13 +333,22 @@ def prepare(roots: List[str],
             file.write('made by tools/dataset_converters/prepare_data.py '
                        'from: ' + ', '.join(osp.abspath(r)
                                             for r in roots) + '\n')
-        if osp.isdir(out):
+        # OUT may have appeared or changed since the start: checked again
+        _check_out(out, force, roots)
+        if osp.isdir(out) and os.listdir(out):
             old = tempfile.mkdtemp(
                 prefix=f'.{osp.basename(out)}.old.', dir=parent)
             os.rename(out, osp.join(old, 'previous'))
             os.rename(building, out)
-            shutil.rmtree(old)
+            if osp.isfile(osp.join(old, 'previous', MARKER)):
+                shutil.rmtree(old)
+            else:  # swapped in after the check: kept, and said
+                raise ReleaseError(
+                    f'{out}: changed while this tool ran; what was there '
+                    f'is kept in {old}/previous')
         else:
+            if osp.isdir(out):
+                os.rmdir(out)  # empty
             os.rename(building, out)
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
@@ -330,6 +364,29 @@ def prepare(roots: List[str],
         })
 
 
+def list_names(tests: List[Release]) -> List[str]:
+    """The folder name of each test list under OUT: ``test`` for one list;
+    for several, the part of each release's path that tells them apart
+    (``fashionAI_key_points_test_a_20180227`` for ``.../test_a.../test``
+    beside ``.../test_b.../test``), or the parts below it joined by ``_``.
+
+    Raises:
+        ReleaseError: Two lists from one folder.
+    """
+    if len(tests) < 2:
+        return ['test'] * len(tests)
+    paths = [osp.realpath(r.root).split(os.sep) for r in tests]
+    for depth in range(1, max(len(p) for p in paths) + 1):
+        parts = [p[-depth] if depth <= len(p) else '' for p in paths]
+        if len(set(parts)) == len(parts) and all(parts):
+            return parts
+        suffixes = ['_'.join(p[-depth:]) for p in paths]
+        if len(set(suffixes)) == len(suffixes):
+            return suffixes
+    raise ReleaseError('two test lists from one folder: ' +
+                       ', '.join(r.root for r in tests))
+
+
 def _per_category(categories) -> Dict[str, int]:
     counts = {c: 0 for c in CATEGORIES}
     for category in categories:
@@ -339,5 +396,5 @@ def _per_category(categories) -> Dict[str, int]:
 
 __all__ = [
     'FashionAICSVError', 'MARKER', 'Release', 'ReleaseError', 'Summary',
-    'find_release', 'merge', 'prepare', 'split'
+    'find_release', 'list_names', 'merge', 'prepare', 'split'
 ]

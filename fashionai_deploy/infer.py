@@ -5,6 +5,7 @@ and ``predict(images) -> (keypoints (N, K, 2), scores (N, K))``: an
 :class:`~fashionai_deploy.OnnxPoseModel`, or the PyTorch
 ``fashionai_dataset.apis.CheckpointPoseModel``.
 """
+import contextlib
 import glob
 import json
 import os
@@ -21,11 +22,9 @@ from fashionai_core.draw import draw_keypoints
 from fashionai_core.image_check import FashionAIImageError, read_image
 from fashionai_core.keypoints import (CATEGORY_KEYPOINTS, NUM_KEYPOINTS,
                                       keypoint_index)
+from fashionai_core.outputs import IMAGE_EXTENSIONS, OutputFolder
 from fashionai_core.paths import unique_outputs
 from fashionai_core.predictions import check_model_category
-
-#: File name endings taken from a folder.
-IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')
 
 
 def list_images(spec: str) -> List[str]:
@@ -103,26 +102,39 @@ def _outputs(path: str, root: str, out_dir: str) -> Tuple[str, str]:
                      stem + '.json'), osp.join(out_dir, stem + '.jpg'))
 
 
-def _check_outputs(paths: Sequence[str], root: str, out_dir: str) -> None:
-    """Raise ValueError if two images would write the same files
-    (``a.jpg`` and ``a.png``), or an image's drawing would overwrite an
-    input image, naming both."""
-    inputs = {osp.realpath(p): p for p in paths}
+def output_folder(paths: Sequence[str],
+                  out_dir: str,
+                  inputs: Sequence[str] = ()) -> OutputFolder:
+    """The folder :func:`infer_images` writes into, every output checked
+    before anything is written: two images that would share files
+    (``a.jpg`` and ``a.png``), and the rules of
+    :mod:`fashionai_core.outputs` (an input image, a file the tools did not
+    write).
+
+    Raises:
+        ValueError: Naming the output and what it would replace.
+    """
+    root = _root(paths)
     for index in range(2):  # the JSON, then the drawing
-        claimed = unique_outputs(
+        unique_outputs(
             paths, lambda p: osp.realpath(
                 _outputs(osp.abspath(p), root, out_dir)[index]))
-        for output, path in claimed.items():
-            if output in inputs:
-                raise ValueError(
-                    f'the results for {path} would overwrite the image '
-                    f'{inputs[output]}; choose another --out-dir')
+    folder = OutputFolder(out_dir, list(paths) + list(inputs))
+    folder.check(
+        output for path in paths
+        for output in _outputs(osp.abspath(path), root, out_dir))
+    return folder
+
+
+def _root(paths: Sequence[str]) -> str:
+    """The common folder of the images, which the outputs mirror."""
+    return osp.commonpath([osp.dirname(osp.abspath(p)) for p in paths])
 
 
 def infer_images(model: Any,
                  paths: Sequence[str],
                  category: str,
-                 out_dir: str,
+                 outputs: OutputFolder,
                  batch_size: int = 8,
                  detections: Optional[Detections] = None,
                  bbox_score_thr: float = 0.0) -> Tuple[int, List[str]]:
@@ -135,7 +147,7 @@ def infer_images(model: Any,
         model: See the module docstring.
         paths: Image files.
         category: The garment each image shows.
-        out_dir: Where the files go.
+        outputs: Where the files go (:func:`output_folder`, checked).
         batch_size: Images per forward pass.
         detections: ``(path, category)`` -> the garment's box
             (:func:`fashionai_core.detections.best_boxes` of a file made
@@ -149,16 +161,15 @@ def infer_images(model: Any,
         each skipped one.
 
     Raises:
-        ValueError: The model does not predict ``category``, two images
-            would write the same files (``a.jpg`` and ``a.png``), or a
-            drawing would overwrite an input image; nothing is written.
+        ValueError: The model does not predict ``category``; nothing is
+            written.
     """
     check_model_category(model.path, model.category, category)
     names = list(model.keypoint_names)
-    root = osp.commonpath([osp.dirname(osp.abspath(p)) for p in paths])
-    _check_outputs(paths, root, out_dir)
+    root = _root(paths)
     written, skipped = 0, []
-    with tqdm(total=len(paths), desc='images') as progress:
+    with tqdm(total=len(paths), desc='images') as progress, \
+            contextlib.closing(outputs):
         for start in range(0, len(paths), batch_size):
             batch, images, boxes = [], [], []
             for path in paths[start:start + batch_size]:
@@ -178,12 +189,14 @@ def infer_images(model: Any,
                 result = image_result(path, image, category, names,
                                       keypoints[i], scores[i], boxes[i])
                 json_path, drawing_path = _outputs(
-                    osp.abspath(path), root, out_dir)
+                    osp.abspath(path), root, outputs.folder)
                 with atomic_write(json_path) as file:
                     json.dump(result, file, indent=1)
                 _, encoded = cv2.imencode('.jpg', draw_result(image, result))
                 with atomic_write(drawing_path, 'wb') as file:
                     file.write(encoded.tobytes())
+                outputs.record(json_path)
+                outputs.record(drawing_path)
                 written += 1
             progress.update(len(paths[start:start + batch_size]))
     return written, skipped

@@ -121,12 +121,26 @@ class OnnxPoseModel:
                 nodes do not fit together), naming the file.
         """
         try:
-            return self._run_chunks(inputs)
+            outputs = self._run_chunks(inputs)
         except Exception as error:  # onnxruntime raises its own types
             raise MetadataError(
                 f'{self.path}: onnxruntime cannot run the network '
                 f'({str(error).splitlines()[0][:200]}); export the model '
                 'again with tools/export_onnx.py') from None
+        # a graph can declare one shape and compute another
+        count = len(self.metadata['keypoint_names'])
+        if len(outputs) != len(self.metadata['outputs']):
+            raise MetadataError(
+                f'{self.path}: the network gave {len(outputs)} outputs, the '
+                f'metadata names {list(self.metadata["outputs"])}')
+        for name, output in zip(self.metadata['outputs'], outputs):
+            expected = [len(inputs), count] + self._expected_output_dims(name)
+            if list(output.shape) != expected:
+                raise MetadataError(
+                    f'{self.path}: output {name} came out '
+                    f'{list(output.shape)}, the metadata says {expected}; '
+                    'the graph computes other shapes than it declares')
+        return outputs
 
     def _run_chunks(self, inputs: np.ndarray) -> List[np.ndarray]:
         name = self.session.get_inputs()[0].name

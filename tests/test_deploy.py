@@ -548,6 +548,50 @@ def test_a_graph_that_fails_in_onnxruntime_is_one_line(exported_blouse,
     assert not out.exists()
 
 
+def test_a_graph_whose_outputs_are_not_what_it_declares(
+        exported_blouse, blouse_test_split, tmp_path):
+    """Declared (N, 13, 16, 16), computed 8x8 maps or 3 channels: one
+    located line, nothing written (only declared shapes were checked)."""
+
+    def sliced(name, axes, ends):
+        """The heatmaps cut to ``ends`` along ``axes`` by a Slice whose
+        ends are computed from the data (0 * min + ends), so that no shape
+        inference sees them: the graph still declares 13 x 16 x 16."""
+        proto = onnx.load(str(exported_blouse))
+        (node, ) = [n for n in proto.graph.node if 'heatmaps' in n.output]
+        node.output[list(node.output).index('heatmaps')] = 'raw'
+        for key, value, dtype in (('zero', [0.0], np.float32), ('ends_f', ends,
+                                                                np.float32),
+                                  ('starts', [0] * len(axes),
+                                   np.int64), ('axes', axes, np.int64)):
+            proto.graph.initializer.append(
+                onnx.numpy_helper.from_array(np.array(value, dtype), key))
+        make = onnx.helper.make_node
+        proto.graph.node.extend([
+            make('ReduceMin', ['raw'], ['low'], keepdims=0),
+            make('Mul', ['low', 'zero'], ['nothing']),
+            make('Add', ['nothing', 'ends_f'], ['ends_sum']),
+            make('Cast', ['ends_sum'], ['ends'], to=onnx.TensorProto.INT64),
+            make('Slice', ['raw', 'starts', 'ends', 'axes'], ['heatmaps'])
+        ])
+        path = tmp_path / f'{name}.onnx'
+        onnx.save(proto, str(path))
+        return path
+
+    for path, shape in ((sliced('small', [2, 3], [8, 8]), '[20, 13, 8, 8]'),
+                        (sliced('few', [1], [3]), '[20, 3, 16, 16]')):
+        out = tmp_path / 'never.csv'
+        result = run_tool('predict.py', blouse_test_split / 'test.csv',
+                          blouse_test_split, out, '--backend', 'onnxruntime',
+                          '--model', f'blouse={path}')
+        assert result.returncode == 1, result.stderr
+        assert result.stderr.splitlines()[-1] == (
+            f'error: {path}: output heatmaps came out {shape}, the metadata '
+            'says [20, 13, 16, 16]; the graph computes other shapes than it '
+            'declares'), result.stderr
+        assert not out.exists()
+
+
 def test_predict_refuses_a_model_of_another_category(exported_blouse,
                                                      blouse_test_split,
                                                      tmp_path):
@@ -654,7 +698,7 @@ def test_infer_writes_json_and_drawings_and_skips_unreadable_images(
         assert '4 of 6 images' in result.stdout
         assert '2 skipped' in result.stdout
         assert 'notes.png' in result.stdout and 'cut.jpg' in result.stdout
-        assert sorted(p.relative_to(out) for p in out.rglob('*.json')) == [
+        assert sorted(p.relative_to(out) for p in out.rglob('[!.]*.json')) == [
             Path('photo_0.json'),
             Path('photo_1.json'),
             Path('photo_2.json'),
@@ -711,7 +755,8 @@ def test_infer_refuses_outputs_that_collide_or_overwrite_inputs(
     result = run_tool('infer.py', folder, '--category', 'blouse', '--model',
                       exported_blouse, '--out-dir', folder)
     assert result.returncode == 1
-    assert 'would overwrite the image' in result.stderr, result.stderr
+    assert (f'error: {folder / "a.jpg"}: would replace the input '
+            f'{folder / "a.jpg"}; choose another --out-dir') in result.stderr
     assert (folder / 'a.jpg').read_bytes() == before
     assert sorted(p.name for p in folder.iterdir()) == ['a.jpg']
 

@@ -14,6 +14,7 @@ import argparse
 import sys
 
 from fashionai_core.cli import run_tool
+from fashionai_core.outputs import check_output
 
 
 def main() -> int:
@@ -32,6 +33,9 @@ def main() -> int:
 
     from fashionai_dataset.apis.detect import write_csv_detections
     try:
+        check_output(args.out_json,
+                     [args.det_config, args.det_checkpoint, args.csv],
+                     [args.image_root])
         count = write_csv_detections(args.det_config, args.det_checkpoint,
                                      args.csv, args.image_root, args.out_json,
                                      args.device, args.batch_size,

@@ -16,6 +16,7 @@ from fashionai_core.cli import run_tool
 from fashionai_core.csv_io import (FashionAICSVError, read_fashionai_csv,
                                    write_submission)
 from fashionai_core.ensemble import mean_submission
+from fashionai_core.outputs import check_output
 
 
 def main() -> int:
@@ -29,17 +30,18 @@ def main() -> int:
         help='one weight per submission (default: equal)')
     args = parser.parse_args()
     try:
+        check_output(args.out, args.submissions)
         records = [
             read_fashionai_csv(
                 path, allow_decimal=True, require_keypoints=True)
             for path in args.submissions
         ]
         merged = mean_submission(records, args.weights)
+        write_submission(args.out, merged.image_ids, merged.categories,
+                         merged.keypoints)
     except (FashionAICSVError, FileNotFoundError, ValueError) as error:
         print(f'error: {error}', file=sys.stderr)
         return 1
-    write_submission(args.out, merged.image_ids, merged.categories,
-                     merged.keypoints)
     weights = args.weights or [1] * len(records)
     print(f'{len(merged)} rows, the mean of {len(records)} submissions '
           f'(weights {weights}), written to {args.out}')

@@ -14,6 +14,7 @@ from fashionai_core.atomic import atomic_write
 from fashionai_core.cli import run_tool
 from fashionai_core.csv_io import FashionAICSVError, read_fashionai_csv
 from fashionai_core.keypoints import CATEGORIES
+from fashionai_core.outputs import OutputError, check_output
 from fashionai_core.report import format_summary
 from fashionai_core.submission_evaluation import evaluate_submission
 
@@ -36,13 +37,16 @@ def parse_args() -> argparse.Namespace:
 def main() -> int:
     args = parse_args()
     try:
+        for output in (args.json, args.plot):
+            if output:
+                check_output(output, [args.annotations, args.predictions])
         # pseudo-labels (tools/pseudo_label.py) are decimal ground truth
         annotations = read_fashionai_csv(
             args.annotations, allow_decimal=True, require_keypoints=True)
         predictions = read_fashionai_csv(
             args.predictions, allow_decimal=True, require_keypoints=True)
         result = evaluate_submission(annotations, predictions, args.category)
-    except (FashionAICSVError, FileNotFoundError) as error:
+    except (FashionAICSVError, FileNotFoundError, OutputError) as error:
         print(f'error: {error}', file=sys.stderr)
         return 1
     print(format_summary(result.summary))

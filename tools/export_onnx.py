@@ -32,6 +32,7 @@ from mmengine.config import Config
 
 from fashionai_core.cli import run_tool
 from fashionai_core.image_check import FashionAIImageError, read_image
+from fashionai_core.outputs import check_output
 from fashionai_dataset.apis import export_onnx, load_pose_model
 from fashionai_deploy import OnnxPoseModel
 from fashionai_deploy.quantize import (CALIBRATION_METHODS,
@@ -106,6 +107,9 @@ def main() -> int:
     if args.float_layers < 0:
         parser.error('--float-layers must be 0 or more')
     try:
+        check_output(args.out,
+                     [args.config, args.checkpoint, args.calib_images],
+                     [args.calib_root])
         if args.int8:  # the images are checked before the model is loaded
             category = Config.fromfile(
                 args.config).test_dataloader.dataset.category

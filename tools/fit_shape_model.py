@@ -9,15 +9,17 @@ instead of raw rows; ``--out`` is required so that a trial fit never
 replaces it by accident: name that file to replace it.
 """
 import argparse
+import sys
 
 from fashionai_core.cli import run_tool
 from fashionai_core.csv_io import read_fashionai_csv
+from fashionai_core.outputs import check_output
 from fashionai_dataset.synthetic.shape_model import (DEFAULT_SHAPE_MODEL,
                                                      fit_shape_model,
                                                      save_shape_model)
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('annotations', help='real annotation CSV')
     parser.add_argument(
@@ -26,8 +28,13 @@ def main() -> None:
         help=f'the JSON to write; the generator reads {DEFAULT_SHAPE_MODEL}')
     parser.add_argument('--modes', type=int, default=6)
     args = parser.parse_args()
-    records = read_fashionai_csv(args.annotations, require_keypoints=True)
-    model = fit_shape_model(records, num_modes=args.modes)
+    try:
+        check_output(args.out, [args.annotations])
+        records = read_fashionai_csv(args.annotations, require_keypoints=True)
+        model = fit_shape_model(records, num_modes=args.modes)
+    except (FileNotFoundError, ValueError) as error:
+        print(f'error: {error}', file=sys.stderr)
+        return 1
     save_shape_model(model, args.out)
     for category, item in model.items():
         stats = item['real_stats']
@@ -35,6 +42,7 @@ def main() -> None:
               f'{len(item["presence_patterns"]):2d} presence patterns, '
               f'median normalizer {stats["s_median"]:.0f} px')
     print(f'written to {args.out}')
+    return 0
 
 
 if __name__ == '__main__':

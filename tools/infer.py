@@ -29,7 +29,7 @@ from fashionai_core.detections import (Detections, best_of_entries,
 from fashionai_core.image_check import (FashionAIImageError, image_size,
                                         read_image)
 from fashionai_core.keypoints import CATEGORIES
-from fashionai_deploy.infer import infer_images, list_images
+from fashionai_deploy.infer import infer_images, list_images, output_folder
 from fashionai_deploy.metadata import MetadataError
 
 
@@ -103,13 +103,16 @@ def main() -> int:
         parser.error('--det-config and --det-checkpoint go together')
     try:
         paths = list_images(args.images)
+        outputs = output_folder(
+            paths, args.out_dir,
+            [args.model, args.config, args.det_config, args.det_checkpoint])
         model = load_model(args)
         detections = detect(args, paths) if args.det_config else None
         if args.bbox_score_thr is None:
             args.bbox_score_thr = getattr(model, 'bbox_score_thr', 0.0)
-        written, skipped = infer_images(model, paths, args.category,
-                                        args.out_dir, args.batch_size,
-                                        detections, args.bbox_score_thr)
+        written, skipped = infer_images(model, paths, args.category, outputs,
+                                        args.batch_size, detections,
+                                        args.bbox_score_thr)
     except (FileNotFoundError, MetadataError, ValueError) as error:
         print(f'error: {error}', file=sys.stderr)
         return 1

@@ -15,6 +15,7 @@ import argparse
 import sys
 
 from fashionai_core.cli import run_tool
+from fashionai_core.outputs import check_output
 from fashionai_dataset.apis import merge_checkpoints
 
 
@@ -24,6 +25,7 @@ def main() -> int:
     parser.add_argument('-o', '--out', required=True)
     args = parser.parse_args()
     try:
+        check_output(args.out, args.checkpoints)
         count = merge_checkpoints(
             {
                 f'members.{i}': path

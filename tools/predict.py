@@ -47,6 +47,7 @@ from fashionai_core.detections import (DetectionFileError, best_boxes,
                                        count_without_box)
 from fashionai_core.image_check import FashionAIImageError, image_size
 from fashionai_core.keypoints import check_category
+from fashionai_core.outputs import check_output
 
 #: What bad input raises on the way to a prediction (printed as one line).
 PREDICTION_ERRORS = (DetectionFileError, FashionAIImageError,
@@ -218,6 +219,15 @@ def model_options(
     return checkpoints, configs, weights
 
 
+def model_inputs(args: argparse.Namespace, checkpoints: Dict[str, List[str]],
+                 configs: Dict[str, List[str]]) -> List[str]:
+    """The files the model options name: none may be an output."""
+    return [
+        path for paths in list(checkpoints.values()) + list(configs.values())
+        for path in paths
+    ] + [args.det_config, args.det_checkpoint, args.bbox_file]
+
+
 def predict_records(args: argparse.Namespace, checkpoints: Dict[str,
                                                                 List[str]],
                     configs: Dict[str, List[str]], weights: Dict[str,
@@ -266,13 +276,16 @@ def main() -> int:
     args = parser.parse_args()
     checkpoints, configs, weights = model_options(parser, args)
     try:
+        check_output(args.out_csv, [args.test_csv] +
+                     model_inputs(args, checkpoints, configs),
+                     [args.image_root])
         records, without_box = predict_records(args, checkpoints, configs,
                                                weights)
+        write_submission(args.out_csv, records.image_ids, records.categories,
+                         records.keypoints)
     except PREDICTION_ERRORS as error:
         print(f'error: {error}', file=sys.stderr)
         return 1
-    write_submission(args.out_csv, records.image_ids, records.categories,
-                     records.keypoints)
     print(f'{len(records)} predictions written to {args.out_csv}')
     print_summary(args, records, checkpoints, without_box)
     return 0

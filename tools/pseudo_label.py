@@ -37,8 +37,8 @@ import tempfile
 from typing import Dict, List, Tuple
 
 import numpy as np
-from predict import (PREDICTION_ERRORS, add_model_arguments, model_options,
-                     predict_records, print_summary)
+from predict import (PREDICTION_ERRORS, add_model_arguments, model_inputs,
+                     model_options, predict_records, print_summary)
 from tabulate import tabulate
 from tqdm import tqdm
 
@@ -47,6 +47,7 @@ from fashionai_core.csv_io import (IMAGE_LIST_HEADER, FashionAICSVError,
                                    read_fashionai_csv, write_csv)
 from fashionai_core.image_check import FashionAIImageError, read_image
 from fashionai_core.keypoints import CATEGORIES
+from fashionai_core.outputs import check_output
 from fashionai_core.predictions import check_models_cover
 from fashionai_core.pseudo_labels import (KEPT_TABLE_HEADER, kept_table,
                                           pseudo_label_visibility, scores_path,
@@ -131,13 +132,12 @@ def main() -> int:
     if args.tta and args.backend == 'onnxruntime':
         parser.error('--tta applies to checkpoints; an ONNX file predicts '
                      'one view (export a model per view instead)')
-    for output in (args.out_csv, scores_path(args.out_csv)):
-        if osp.realpath(output) == osp.realpath(args.image_list):
-            parser.error(f'{output} would replace the image list '
-                         f'{args.image_list}; write the pseudo-labels to '
-                         'another file')
     checkpoints, configs, weights = model_options(parser, args)
     try:
+        for output in (args.out_csv, scores_path(args.out_csv)):
+            check_output(output, [args.image_list] +
+                         model_inputs(args, checkpoints, configs),
+                         [args.image_root])
         rows = listed_rows(args)
         check_models_cover([row[1] for row in rows], checkpoints,
                            args.image_list)

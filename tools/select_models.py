@@ -28,6 +28,7 @@ from fashionai_core.ensemble import (CategoryChoice, best_in_table,
                                      choose_per_category, mean_submission,
                                      per_category_ne)
 from fashionai_core.keypoints import CATEGORIES
+from fashionai_core.outputs import check_output
 
 
 def named_paths(pairs: List[str], option: str) -> Dict[str, str]:
@@ -120,6 +121,11 @@ def main() -> int:
     if args.max_members < 1:
         parser.error('--max-members must be at least 1')
     try:
+        if args.out:
+            check_output(args.out, [
+                args.annotations, *models.values(), *checkpoints.values(),
+                *test_paths.values()
+            ])
         annotations = read_fashionai_csv(
             args.annotations, require_keypoints=True)
         csv_models = {

@@ -13,15 +13,17 @@ import os
 import os.path as osp
 import sys
 from collections import Counter
+from typing import Dict, List, Optional, Tuple
 
 import cv2
 
 from fashionai_core.atomic import atomic_write
 from fashionai_core.cli import run_tool
-from fashionai_core.csv_io import read_fashionai_csv
+from fashionai_core.csv_io import FashionAIRecords, read_fashionai_csv
 from fashionai_core.draw import contact_sheet, draw_keypoints
 from fashionai_core.image_check import FashionAIImageError, read_image
 from fashionai_core.keypoints import CATEGORIES
+from fashionai_core.outputs import OutputFolder, check_output
 from fashionai_core.paths import unique_outputs
 
 
@@ -58,7 +60,6 @@ def main() -> int:
         print(f'error: {error}', file=sys.stderr)
         return 1
     listing = truth or predictions
-    predicted_rows = predictions.index_of() if predictions else {}
     rows = [
         r for r, c in enumerate(listing.categories)
         if args.category in (None, c)
@@ -69,30 +70,59 @@ def main() -> int:
         rank[row] = seen[listing.categories[row]]
         seen[listing.categories[row]] += 1
     rows = sorted(rows, key=lambda r: rank[r])[:args.num]
-    outputs = {}
-    if args.out_dir:
-        # image ids are inside the image root (the reader checks), so
-        # these are inside --out-dir; a.jpg and a.png would share a.png
-        try:
+    inputs = [args.ann, args.pred] + [
+        osp.join(args.image_root, listing.image_ids[row]) for row in rows
+    ]
+    outputs, folder = {}, None
+    try:
+        if args.sheet:
+            check_output(args.sheet, inputs, [args.image_root])
+        else:
+            # a.jpg and a.png would share a.png
             drawings = unique_outputs(
                 (listing.image_ids[row] for row in rows),
                 lambda image_id: osp.normpath(
                     osp.join(args.out_dir,
                              osp.splitext(image_id)[0] + '.png')))
-        except ValueError as error:
-            print(f'error: {error}', file=sys.stderr)
-            return 1
-        row_of = listing.index_of()
-        outputs = {row_of[image_id]: out for out, image_id in drawings.items()}
+            folder = OutputFolder(args.out_dir, inputs, [args.image_root])
+            folder.check(drawings)
+            row_of = listing.index_of()
+            outputs = {
+                row_of[image_id]: out
+                for out, image_id in drawings.items()
+            }
+    except ValueError as error:
+        print(f'error: {error}', file=sys.stderr)
+        return 1
+    try:
+        images, captions = drawn(args, listing, rows, truth, predictions,
+                                 outputs, folder)
+    except FashionAIImageError as error:
+        print(f'error: {error}', file=sys.stderr)
+        return 1
+    finally:
+        if folder:
+            folder.close()
+    if args.sheet:
+        write_png(args.sheet, contact_sheet(images, captions, args.columns))
+        print(f'{len(images)} images drawn on {args.sheet}')
+    else:
+        print(f'{len(images)} images drawn into {args.out_dir}')
+    return 0
+
+
+def drawn(args: argparse.Namespace, listing: FashionAIRecords, rows: List[int],
+          truth: Optional[FashionAIRecords],
+          predictions: Optional[FashionAIRecords], outputs: Dict[int, str],
+          folder: Optional[OutputFolder]) -> Tuple[list, List[str]]:
+    """The drawing and caption of each row, each also written to its
+    ``outputs`` file (recorded in ``folder``) with ``--out-dir``."""
+    predicted_rows = predictions.index_of() if predictions else {}
     images, captions = [], []
     for row in rows:
         image_id = listing.image_ids[row]
         category = listing.categories[row]
-        try:
-            image = read_image(osp.join(args.image_root, image_id))
-        except FashionAIImageError as error:
-            print(f'error: {error}', file=sys.stderr)
-            return 1
+        image = read_image(osp.join(args.image_root, image_id))
         if truth is not None:
             image = draw_keypoints(image, truth.keypoints[row],
                                    truth.visibility[row], category)
@@ -104,17 +134,13 @@ def main() -> int:
                 predictions.visibility[p],
                 category,
                 prediction=True)
-        if args.out_dir:
+        if folder:
             os.makedirs(osp.dirname(outputs[row]), exist_ok=True)
             write_png(outputs[row], image)
+            folder.record(outputs[row])
         images.append(image)
         captions.append(f'{category} {osp.basename(image_id)[:12]}')
-    if args.sheet:
-        write_png(args.sheet, contact_sheet(images, captions, args.columns))
-        print(f'{len(images)} images drawn on {args.sheet}')
-    else:
-        print(f'{len(images)} images drawn into {args.out_dir}')
-    return 0
+    return images, captions
 
 
 if __name__ == '__main__':

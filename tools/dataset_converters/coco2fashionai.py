@@ -20,6 +20,7 @@ import sys
 from fashionai_core.cli import run_tool
 from fashionai_core.coco import from_coco
 from fashionai_core.csv_io import write_annotations
+from fashionai_core.outputs import check_output
 
 
 def main() -> int:
@@ -40,6 +41,7 @@ def main() -> int:
             parser.error(f'--map {pair}: expected TOOL_NAME=FASHIONAI_NAME')
         name_map[tool_name] = fashionai_name
     try:
+        check_output(args.out_csv, [args.coco_json])
         with open(args.coco_json, encoding='utf-8') as file:
             try:
                 document = json.load(file)
