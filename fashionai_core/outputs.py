@@ -30,7 +30,7 @@ from .atomic import atomic_write
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')
 
 #: The manifest an output folder keeps of the files the tools wrote there.
-MANIFEST = '.fashionai_outputs.json'
+MANIFEST = '.fashionai_outputs'
 
 
 class OutputError(ValueError):

@@ -698,7 +698,7 @@ def test_infer_writes_json_and_drawings_and_skips_unreadable_images(
         assert '4 of 6 images' in result.stdout
         assert '2 skipped' in result.stdout
         assert 'notes.png' in result.stdout and 'cut.jpg' in result.stdout
-        assert sorted(p.relative_to(out) for p in out.rglob('[!.]*.json')) == [
+        assert sorted(p.relative_to(out) for p in out.rglob('*.json')) == [
             Path('photo_0.json'),
             Path('photo_1.json'),
             Path('photo_2.json'),

@@ -10,7 +10,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Dict
+from typing import Dict, Tuple
 
 import cv2
 import numpy as np
@@ -218,12 +218,18 @@ def test_infer_replaces_only_what_it_wrote(tmp_path):
     assert (photos / 'a.json').read_text() == '{"edited": true}'
 
 
-def test_a_tool_never_writes_over_its_input(tmp_path):
-    root = tmp_path / 'data'
+def annotated_test_list(root: Path) -> Tuple[Path, Path]:
+    """Two blouse images under ``root``: their annotations and test list."""
     ann = write_split(root, ['blouse'], 2)
     test_csv = root / 'test.csv'
     write_csv(test_csv, ['image_id', 'image_category'],
               [[i, 'blouse'] for i in read_fashionai_csv(ann).image_ids])
+    return ann, test_csv
+
+
+def test_a_tool_never_writes_over_its_input(tmp_path):
+    root = tmp_path / 'data'
+    ann, test_csv = annotated_test_list(root)
     a = make_checkpoint(DEMO_CONFIG, tmp_path / 'a.pth')
     b = make_checkpoint(DEMO_CONFIG, tmp_path / 'b.pth', seed=1)
     before = snapshot(tmp_path)
@@ -305,10 +311,7 @@ def writing_tools(tmp_path: Path):
     after it, whether it reads an image folder)``, on inputs under
     ``tmp_path / 'in'``."""
     root = tmp_path / 'in'
-    ann = write_split(root, ['blouse'], 2)
-    test_csv = root / 'test.csv'
-    write_csv(test_csv, ['image_id', 'image_category'],
-              [[i, 'blouse'] for i in read_fashionai_csv(ann).image_ids])
+    ann, test_csv = annotated_test_list(root)
     ckpt = make_checkpoint(DEMO_CONFIG, root / 'model.pth')
     shutil.copyfile(ckpt, root / 'other.pth')
     coco = root / 'coco.json'

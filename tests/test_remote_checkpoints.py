@@ -264,10 +264,11 @@ def test_other_schemes_get_one_line(name, message, tmp_path):
     assert one_error_line(result).startswith(f'error: {name}: {message}')
 
 
-def deep_checkpoint(path: Path, depth: int) -> Path:
-    """A checkpoint whose ``meta`` holds a list nested ``depth`` deep: it
-    passes torch's weights-only load (its unpickler is no recursion), but
-    cannot be pickled by Python, so its pickle is written by hand."""
+def hand_pickled(path: Path, opcodes: bytes) -> Path:
+    """A checkpoint whose ``meta['d']`` is what the pickle ``opcodes``
+    build: data Python's pickler cannot write (too deep, holding itself,
+    a call torch allows with arguments it cannot take), so the file is a
+    real ``torch.save`` archive with that value's bytes put in by hand."""
     torch.save(dict(meta=dict(d='PLACEHOLDER')), path.with_suffix('.tmp'))
     placeholder = b'X\x0b\x00\x00\x00PLACEHOLDER'
     with zipfile.ZipFile(path.with_suffix('.tmp')) as source, \
@@ -276,15 +277,14 @@ def deep_checkpoint(path: Path, depth: int) -> Path:
             data = source.read(info)
             if info.filename.endswith('data.pkl'):
                 assert placeholder in data
-                # EMPTY_LIST depth times, then APPEND each into the one below
-                data = data.replace(placeholder,
-                                    b']' * depth + b'a' * (depth - 1))
+                data = data.replace(placeholder, opcodes)
             target.writestr(info, data)
     return path
 
 
 def test_deep_or_self_referring_metadata_is_one_corrupt_line(tmp_path):
-    path = deep_checkpoint(tmp_path / 'deep.pth', 100_000)
+    # EMPTY_LIST 100,000 times, then APPEND each into the one below
+    path = hand_pickled(tmp_path / 'deep.pth', b']' * 100_000 + b'a' * 99_999)
     good = make_checkpoint(DEMO_CONFIG, tmp_path / 'good.pth')
     csv = write_split(tmp_path / 'test', ['blouse'], images_per_category=1)
     for args in ((TOOLS / 'predict.py', csv, tmp_path / 'test',
@@ -295,18 +295,10 @@ def test_deep_or_self_referring_metadata_is_one_corrupt_line(tmp_path):
             f'error: {path}: corrupt: its data cannot be restored '
             '(ValueError: data nested more than 100 levels deep or '
             'referring to itself)')
-    # a list that holds itself (pickle's memo makes it) reads the same
-    torch.save(dict(meta=dict(d='PLACEHOLDER')), tmp_path / 'loop.tmp')
-    with zipfile.ZipFile(tmp_path / 'loop.tmp') as source, \
-            zipfile.ZipFile(tmp_path / 'loop.pth', 'w') as target:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename.endswith('data.pkl'):
-                # EMPTY_LIST, memo it as 9999, fetch it, APPEND to itself
-                memo = struct.pack('<I', 9999)
-                data = data.replace(b'X\x0b\x00\x00\x00PLACEHOLDER',
-                                    b']r' + memo + b'j' + memo + b'a')
-            target.writestr(info, data)
+    # a list that holds itself (pickle's memo makes it) reads the same:
+    # EMPTY_LIST, memo it as 9999, fetch it, APPEND it to itself
+    memo = struct.pack('<I', 9999)
+    hand_pickled(tmp_path / 'loop.pth', b']r' + memo + b'j' + memo + b'a')
     with pytest.raises(
             UnreadableCheckpointError,
             match='nested more than 100 levels deep or referring'):
@@ -341,15 +333,8 @@ def test_a_silent_server_ends_the_download(hub_cache, monkeypatch):
 def test_allowed_functions_called_wrongly_are_corrupt(tmp_path):
     """``OrderedDict(1)``: a function torch allows, with arguments it cannot
     take, is damage (one line), not a traceback."""
-    torch.save(dict(meta=dict(d='PLACEHOLDER')), tmp_path / 'odd.tmp')
-    with zipfile.ZipFile(tmp_path / 'odd.tmp') as source, \
-            zipfile.ZipFile(tmp_path / 'odd.pth', 'w') as target:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename.endswith('data.pkl'):
-                data = data.replace(b'X\x0b\x00\x00\x00PLACEHOLDER',
-                                    b'ccollections\nOrderedDict\nK\x01\x85R')
-            target.writestr(info, data)
+    hand_pickled(tmp_path / 'odd.pth',
+                 b'ccollections\nOrderedDict\nK\x01\x85R')
     with pytest.raises(
             UnreadableCheckpointError,
             match='odd.pth: corrupt: torch cannot read it'):
