@@ -19,7 +19,6 @@ stops), holds out a validation split stratified by category, and writes
 lists with their images linked (or copied), into a temporary folder renamed
 into place only when everything is written.
 """
-import glob
 import os
 import os.path as osp
 import shutil
@@ -83,40 +82,74 @@ def _has_keypoints(path: str) -> bool:
     return len(header) > 2
 
 
-def find_release(root: str) -> Release:
-    """The annotated CSVs or the test list (and answers) in ``root``.
+def _csv_files(folder: str) -> List[str]:
+    """The regular ``*.csv`` files in ``folder``, names read literally (a
+    glob pattern would read the brackets of ``[update] warm_up_...`` as a
+    character class); a FIFO named like a CSV would block its reader."""
+    if not osp.isdir(folder):
+        return []
+    return sorted(
+        osp.join(folder, name) for name in os.listdir(folder) if
+        name.lower().endswith('.csv') and osp.isfile(osp.join(folder, name)))
 
-    Raises:
-        ReleaseError: ``root`` is not a folder, or holds neither.
-    """
-    if not osp.isdir(root):
-        raise ReleaseError(f'{root}: not a folder; expected a FashionAI '
-                           'release folder')
+
+def _release_at(root: str) -> Optional[Release]:
+    """The release whose ``image_id`` paths start at ``root``, or None."""
     release = Release(root=root)
     test_list = osp.join(root, 'test.csv')
-    # regular files only: a FIFO named like a CSV would block its reader
-    candidates = sorted(
-        p for p in glob.glob(osp.join(root, 'Annotations', '*.csv')) +
-        (glob.glob(osp.join(root, '*.csv')) if osp.isfile(test_list) else [])
-        if osp.isfile(p))
     if osp.isfile(test_list):
         release.test_list = test_list
         answers = [
-            p for p in candidates if p != test_list and _has_keypoints(p)
+            p for p in _csv_files(osp.join(root, 'Annotations')) +
+            _csv_files(root) if p != test_list and _has_keypoints(p)
         ]
         if len(answers) > 1:
             raise ReleaseError(
                 f'{root}: {len(answers)} answer files beside test.csv '
                 f'({", ".join(answers)}); expected at most one')
         release.answers = answers[0] if answers else None
-    else:
-        release.annotations = [p for p in candidates if _has_keypoints(p)]
-    if not release.test_list and not release.annotations:
-        raise ReleaseError(
-            f'{root}: no Annotations/*.csv with keypoint columns and no '
-            'test.csv; expected a FashionAI release folder (the one '
-            'image_id paths start from)')
-    return release
+        return release
+    release.annotations = [
+        p for p in _csv_files(osp.join(root, 'Annotations'))
+        if _has_keypoints(p)
+    ]
+    return release if release.annotations else None
+
+
+def find_release(root: str) -> Release:
+    """The annotated CSVs or the test list (and answers) in ``root``, or in
+    its one subfolder that holds them (an archive's outer folder, such as
+    ``fashionAI_key_points_train_20180227`` around ``train``).
+
+    Raises:
+        ReleaseError: ``root`` is not a folder, or holds no release (naming
+            the folders below it that would qualify).
+    """
+    if not osp.isdir(root):
+        raise ReleaseError(f'{root}: not a folder; expected a FashionAI '
+                           'release folder')
+    release = _release_at(root)
+    if release:
+        return release
+    children = sorted(
+        osp.join(root, name) for name in os.listdir(root)
+        if osp.isdir(osp.join(root, name)))
+    found = [r for r in map(_release_at, children) if r]
+    if len(found) == 1:
+        return found[0]
+    below = [r.root for r in found] or [
+        r.root for child in children for r in map(
+            _release_at,
+            sorted(
+                osp.join(child, name) for name in os.listdir(child)
+                if osp.isdir(osp.join(child, name)))) if r
+    ]
+    where = (f'; these folders below it are: {", ".join(below[:5])}'
+             if below else '')
+    raise ReleaseError(
+        f'{root}: no Annotations/*.csv with keypoint columns and no '
+        'test.csv; expected a FashionAI release folder (the one image_id '
+        f'paths start from){where}')
 
 
 def _usable(root: str, records: FashionAIRecords,

@@ -430,7 +430,9 @@ def _download(url: str) -> Tuple[str, bool]:
     download.
     """
     advice = ('without internet, download the file elsewhere and give its '
-              'local path instead')
+              'local path instead (a config\'s start: --cfg-options '
+              'model.backbone.init_cfg.checkpoint=PATH, or '
+              'model.backbone.init_cfg=None for random weights)')
     try:
         name = osp.basename(urlparse(url).path)
     except ValueError as error:

@@ -145,3 +145,30 @@ def test_a_test_image_in_the_training_pool_is_a_leak(download, tmp_path):
     assert result.returncode == 0, result.stderr
     assert 'warning: 1 test images are also in the training pool' in \
         result.stderr
+
+
+def test_release_names_are_read_literally_and_outer_folders_work(tmp_path):
+    """The warm-up archive unpacks to ``[update] warm_up_train_20180222``
+    (brackets a glob reads as a character class); the outer folder of an
+    archive finds its one release inside; a folder a level too high is
+    refused naming the ones below it that would qualify."""
+    from fixtures import write_answered_test_split, write_split
+    download = tmp_path / 'download'
+    warm_up = download / '[update] warm_up_train_20180222'
+    write_split(
+        warm_up / 'train', ['blouse'],
+        2,
+        csv_name='Annotations/annotations.csv')
+    test = download / '[update] test_a' / 'test'
+    write_answered_test_split(test, ['blouse'], 2, seed=3)
+    out = tmp_path / 'out'
+    result = run_python(PREPARE, warm_up, test, '--out', out)
+    assert result.returncode == 0, result.stderr
+    assert len(read_fashionai_csv(out / 'train/Annotations/train.csv')) == 2
+    assert len(read_fashionai_csv(out /
+                                  'test/Annotations/test_answers.csv')) == 2
+    result = run_python(PREPARE, download, '--out', tmp_path / 'out2')
+    assert result.returncode == 1
+    assert result.stderr.endswith(
+        f'; these folders below it are: {test}, {warm_up / "train"}\n'), (
+            result.stderr)
