@@ -312,8 +312,14 @@ def prepare(roots: List[str],
             val_fraction: float = 0.05,
             seed: int = 0,
             copy: bool = False,
-            force: bool = False) -> Summary:
+            force: bool = False,
+            train_on_answers: bool = False) -> Summary:
     """Write the configs' layout under ``out`` from release folders.
+
+    With ``train_on_answers``, a test list that has answers joins the
+    annotated pool (its answers file read as that release's annotations),
+    as the round-2 training set was round-1 train plus the answered test_a
+    and test_b; lists without answers stay test lists.
 
     Raises:
         ReleaseError: A folder that is not a release, conflicting rows,
@@ -325,6 +331,11 @@ def prepare(roots: List[str],
         raise ReleaseError(f'--val-fraction {val_fraction}: expected a '
                            'number in [0, 1)')
     releases = [find_release(root) for root in roots]
+    if train_on_answers:
+        releases = [
+            Release(root=r.root, annotations=[r.answers]) if r.answers else r
+            for r in releases
+        ]
     _check_out(out, force, roots)
     if not any(r.annotations for r in releases):
         raise ReleaseError('no annotated release among '

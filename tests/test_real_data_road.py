@@ -172,3 +172,25 @@ def test_release_names_are_read_literally_and_outer_folders_work(tmp_path):
     assert result.stderr.endswith(
         f'; these folders below it are: {test}, {warm_up / "train"}\n'), (
             result.stderr)
+
+
+def test_answered_test_lists_join_the_pool_on_request(tmp_path):
+    from fixtures import write_answered_test_split, write_split
+    train = tmp_path / 'fashionAI_key_points_train_20180227' / 'train'
+    write_split(train, ['blouse'], 4)
+    answered = tmp_path / 'fashionAI_key_points_test_a_20180227' / 'test'
+    write_answered_test_split(answered, ['blouse'], 3, seed=5)
+    unanswered = tmp_path / 'round2_fashionAI_key_points_test_a_20180426'
+    write_answered_test_split(unanswered, ['blouse'], 2, seed=6)
+    (unanswered / 'Annotations' / 'answers.csv').unlink()
+    out = tmp_path / 'out'
+    result = run_python(PREPARE, train.parent, answered.parent, unanswered,
+                        '--train-on-answers', '--val-fraction', '0.25',
+                        '--out', out)
+    assert result.returncode == 0, result.stderr
+    pooled = [
+        read_fashionai_csv(out / split / 'Annotations' / f'{split}.csv')
+        for split in ('train', 'val')
+    ]
+    assert sum(len(r) for r in pooled) == 4 + 3
+    assert len(read_fashionai_csv(out / 'test' / 'test.csv')) == 2

@@ -3,7 +3,7 @@
 Usage:
     python tools/dataset_converters/prepare_data.py RELEASE_DIR \
         [RELEASE_DIR ...] --out data/fashionai [--val-fraction 0.05] \
-        [--seed 0] [--copy] [--force]
+        [--seed 0] [--copy] [--force] [--train-on-answers]
 
 Each RELEASE_DIR is a folder its CSV's image_id paths start from: one with
 ``Annotations/*.csv`` (keypoint columns: round-1 ``train.csv``, warm-up
@@ -14,8 +14,10 @@ unusable ones are listed and left out. All annotated rows become one pool
 other cells stops the run naming both files and lines), a validation split
 is held out per category (``--val-fraction``, ``--seed``), and OUT gets
 ``train/Annotations/train.csv``, ``val/Annotations/val.csv`` and
-``test/test.csv`` (one folder per release for several test lists, with
-``Annotations/test_answers.csv`` where answers were found), images linked
+``test/test.csv`` (one folder per list for several test lists, named
+after the path part that tells them apart, with
+``Annotations/test_answers.csv`` where answers were found; with
+``--train-on-answers`` an answered list joins the pool instead), images linked
 (``--copy`` copies), so the shipped configs train with no --cfg-options.
 A test image that is also in the training pool is a leak, counted. OUT is
 built in a temporary folder and renamed when complete; a non-empty OUT is
@@ -43,10 +45,16 @@ def main() -> int:
         '--force',
         action='store_true',
         help='replace an OUT this tool wrote before')
+    parser.add_argument(
+        '--train-on-answers',
+        action='store_true',
+        help='a test list with answers joins the training pool (as the '
+        'round-2 training set did) instead of staying a test list')
     args = parser.parse_args()
     try:
         summary = prepare(args.releases, args.out, args.val_fraction,
-                          args.seed, args.copy, args.force)
+                          args.seed, args.copy, args.force,
+                          args.train_on_answers)
     except (FileNotFoundError, ValueError) as error:
         print(f'error: {error}', file=sys.stderr)
         return 1
