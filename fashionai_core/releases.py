@@ -31,8 +31,8 @@ from tqdm import tqdm
 
 from .csv_io import (IMAGE_LIST_HEADER, FashionAICSVError, FashionAIRecords,
                      read_fashionai_csv, write_annotations, write_csv)
-from .image_check import FashionAIImageError, image_size
-from .keypoints import CATEGORIES
+from .image_check import FashionAIImageError, image_size, inside_image
+from .keypoints import CATEGORIES, KEYPOINT_NAMES
 from .outputs import inside
 
 #: The file that marks a folder as this module's output (``--force`` only
@@ -71,6 +71,7 @@ class Summary:
     """What :func:`prepare` found and wrote."""
     rows: Dict[str, Dict[str, int]]
     duplicates: int
+    conflicts: List[str]
     unusable: List[str]
     leaks: int
     outputs: Dict[str, str]
@@ -154,8 +155,9 @@ def find_release(root: str) -> Release:
 
 def _usable(root: str, records: FashionAIRecords,
             unusable: List[str]) -> List[int]:
-    """Rows whose image exists and reads (header only); the others are
-    added to ``unusable``."""
+    """Rows whose image exists and reads (header only) and, for annotated
+    rows, whose points lie in it (borders included); the others are added
+    to ``unusable`` with their file and line."""
     kept = []
     for row, image_id in enumerate(
             tqdm(
@@ -163,6 +165,7 @@ def _usable(root: str, records: FashionAIRecords,
                 desc=f'checking {osp.basename(osp.normpath(root))}',
                 leave=False)):
         path = osp.join(root, image_id)
+        where = f'{records.path}, line {records.lines[row]}'
         try:
             if not inside(path, root):
                 raise FashionAIImageError(
@@ -170,28 +173,55 @@ def _usable(root: str, records: FashionAIRecords,
                     'release (only files inside the release are used)')
             if not osp.isfile(path):
                 raise FashionAIImageError(f'{path}: not a regular file')
-            image_size(path)
-            kept.append(row)
+            size = image_size(path)
         except FashionAIImageError as error:
-            unusable.append(f'{records.path}, line {records.lines[row]}: '
-                            f'{error}')
+            unusable.append(f'{where}: {error}')
+            continue
+        if records.visibility is not None:
+            defined = records.visibility[row] >= 0
+            outside = defined & ~inside_image(records.keypoints[row],
+                                              np.array(size))
+            if outside.any():
+                k = int(np.flatnonzero(outside)[0])
+                x, y = records.keypoints[row][k]
+                unusable.append(
+                    f'{where}: {KEYPOINT_NAMES[k]} at ({x:g}, {y:g}) lies '
+                    f'outside its {size[0]}x{size[1]} image')
+                continue
+        kept.append(row)
     return kept
 
 
+#: What ``--on-conflict`` does with an image annotated differently in two
+#: places: stop (listing every conflict), keep the first row, drop both.
+ON_CONFLICT = ('stop', 'first', 'drop')
+#: Conflicts a refusal lists before it counts the rest.
+MAX_LISTED = 20
+
+
 def merge(releases: List[Release],
-          unusable: List[str]) -> Tuple[List[Row], int]:
+          unusable: List[str],
+          on_conflict: str = 'stop') -> Tuple[List[Row], int, List[str]]:
     """Every usable annotated row once, in release and file order.
 
+    Args:
+        releases: The releases, annotated ones read.
+        unusable: Where rows left out for their image are added.
+        on_conflict: See :data:`ON_CONFLICT`.
+
     Returns:
-        tuple: The rows, and how many verbatim repeats were dropped.
+        tuple: The rows, how many verbatim repeats were dropped, and each
+        conflict (the image, both files and lines) that was resolved.
 
     Raises:
-        ReleaseError: The same ``image_id`` with other cells in two places,
-            naming both files and lines.
+        ReleaseError: With ``stop``, every image annotated differently in
+            two places (the first :data:`MAX_LISTED`, then a count).
         FashionAICSVError: A malformed CSV (the reader's located error).
     """
     pool: Dict[str, Row] = {}
     duplicates = 0
+    conflicts: List[str] = []
+    dropped = set()
     for release in releases:
         for path in release.annotations:
             records = read_fashionai_csv(path, require_keypoints=True)
@@ -208,11 +238,21 @@ def merge(releases: List[Release],
                       and np.array_equal(seen.keypoints, item.keypoints)):
                     duplicates += 1
                 else:
-                    raise ReleaseError(
-                        f'{item.image_id} is annotated differently in '
-                        f'{seen.source}, line {seen.line} and {item.source}, '
-                        f'line {item.line}; fix or remove one row')
-    return list(pool.values()), duplicates
+                    conflicts.append(
+                        f'{item.image_id}: {seen.source}, line {seen.line} '
+                        f'and {item.source}, line {item.line}')
+                    dropped.add(item.image_id)
+    if conflicts and on_conflict == 'stop':
+        listed = '; '.join(conflicts[:MAX_LISTED])
+        more = len(conflicts) - MAX_LISTED
+        raise ReleaseError(
+            f'{len(conflicts)} images are annotated differently in two '
+            f'places: {listed}' + (f'; and {more} more' if more > 0 else '') +
+            '; fix or remove one row of each, or pass --on-conflict first '
+            '(keep the first row) or drop (leave both out)')
+    if on_conflict == 'drop':
+        pool = {k: v for k, v in pool.items() if k not in dropped}
+    return list(pool.values()), duplicates, conflicts
 
 
 def split(rows: List[Row], val_fraction: float,
@@ -313,13 +353,15 @@ def prepare(roots: List[str],
             seed: int = 0,
             copy: bool = False,
             force: bool = False,
-            train_on_answers: bool = False) -> Summary:
+            train_on_answers: bool = False,
+            on_conflict: str = 'stop') -> Summary:
     """Write the configs' layout under ``out`` from release folders.
 
-    With ``train_on_answers``, a test list that has answers joins the
-    annotated pool (its answers file read as that release's annotations),
-    as the round-2 training set was round-1 train plus the answered test_a
-    and test_b; lists without answers stay test lists.
+    ``on_conflict``: see :func:`merge`. With ``train_on_answers``, a test
+    list that has answers joins the annotated pool (its answers file read
+    as that release's annotations), as the round-2 training set was
+    round-1 train plus the answered test_a and test_b; lists without
+    answers stay test lists.
 
     Raises:
         ReleaseError: A folder that is not a release, conflicting rows,
@@ -342,7 +384,7 @@ def prepare(roots: List[str],
                            f'{", ".join(roots)}; expected at least one '
                            'folder with Annotations/*.csv')
     unusable: List[str] = []
-    rows, duplicates = merge(releases, unusable)
+    rows, duplicates, conflicts = merge(releases, unusable, on_conflict)
     train, val = split(rows, val_fraction, seed)
     parent = osp.dirname(osp.abspath(out))
     os.makedirs(parent, exist_ok=True)
@@ -400,6 +442,7 @@ def prepare(roots: List[str],
     return Summary(
         rows=counts,
         duplicates=duplicates,
+        conflicts=conflicts,
         unusable=unusable,
         leaks=leaks,
         outputs={

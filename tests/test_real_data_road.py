@@ -102,9 +102,40 @@ def test_conflicting_rows_stop_naming_both(download, tmp_path):
     result = run_python(PREPARE, *releases(copy), '--out', out)
     assert result.returncode == 1 and 'Traceback' not in result.stderr
     line = result.stderr.splitlines()[-1]  # after the progress bars
-    assert line.startswith('error: ') and 'is annotated differently in' in line
+    assert line.startswith('error: 1 images are annotated differently in two '
+                           'places: '), line
     assert 'train.csv, line' in line and 'annotations.csv, line' in line
     assert not out.exists() and not list(tmp_path.glob('.out.*'))
+    # listed all at once; the user chooses what to keep
+    for choice, pooled in (('first', 23), ('drop', 22)):
+        result = run_python(PREPARE, *releases(copy), '--out', out, '--force',
+                            '--on-conflict', choice)
+        assert result.returncode == 0, result.stderr
+        assert (f'images annotated differently in two places ({choice}): 1'
+                ) in result.stdout
+        assert sum(
+            len(read_fashionai_csv(out / s / 'Annotations' / f'{s}.csv'))
+            for s in ('train', 'val')) == pooled
+
+
+def test_a_point_outside_its_image_leaves_its_row_out(tmp_path):
+    """Named with the download's file and line, instead of stopping
+    `mim train` later at the generated CSV."""
+    from fixtures import write_split
+    train = tmp_path / 'train'
+    csv = write_split(train, ['blouse'], 3, size=(96, 80))
+    lines = csv.read_text().splitlines()
+    cells = lines[2].split(',')
+    cells[2] = '97_10_1'  # neckline_left one pixel past the right border
+    lines[2] = ','.join(cells)
+    csv.write_text('\n'.join(lines) + '\n')
+    result = run_python(PREPARE, train, '--out', tmp_path / 'out')
+    assert result.returncode == 0, result.stderr
+    assert (f'{csv}, line 3: neckline_left at (97, 10) lies outside its '
+            '96x80 image') in result.stdout
+    assert len(
+        read_fashionai_csv(tmp_path / 'out/train/Annotations/'
+                           'train.csv')) == 2
 
 
 def test_what_is_not_a_release_or_not_ours_is_refused(download, tmp_path):

@@ -4,6 +4,7 @@ Usage:
     python tools/dataset_converters/prepare_data.py RELEASE_DIR \
         [RELEASE_DIR ...] --out data/fashionai [--val-fraction 0.05] \
         [--seed 0] [--copy] [--force] [--train-on-answers]
+        [--on-conflict stop|first|drop]
 
 Each RELEASE_DIR is a folder its CSV's image_id paths start from: one with
 ``Annotations/*.csv`` (keypoint columns: round-1 ``train.csv``, warm-up
@@ -30,7 +31,7 @@ from tabulate import tabulate
 
 from fashionai_core.cli import run_tool
 from fashionai_core.keypoints import CATEGORIES
-from fashionai_core.releases import prepare
+from fashionai_core.releases import ON_CONFLICT, prepare
 
 
 def main() -> int:
@@ -50,11 +51,17 @@ def main() -> int:
         action='store_true',
         help='a test list with answers joins the training pool (as the '
         'round-2 training set did) instead of staying a test list')
+    parser.add_argument(
+        '--on-conflict',
+        choices=ON_CONFLICT,
+        default='stop',
+        help='an image annotated differently in two places: stop (listing '
+        'them all), keep the first row, or drop both (default: stop)')
     args = parser.parse_args()
     try:
         summary = prepare(args.releases, args.out, args.val_fraction,
                           args.seed, args.copy, args.force,
-                          args.train_on_answers)
+                          args.train_on_answers, args.on_conflict)
     except (FileNotFoundError, ValueError) as error:
         print(f'error: {error}', file=sys.stderr)
         return 1
@@ -63,6 +70,11 @@ def main() -> int:
     rows.append(['all'] + [sum(summary.rows[s].values()) for s in splits])
     print(tabulate(rows, headers=['category'] + splits, tablefmt='github'))
     print(f'\nrepeated rows read once: {summary.duplicates}')
+    if summary.conflicts:
+        print(f'images annotated differently in two places '
+              f'({args.on_conflict}): {len(summary.conflicts)}')
+        for line in summary.conflicts[:10]:
+            print(f'  {line}')
     print(f'unusable images left out: {len(summary.unusable)}')
     for line in summary.unusable[:10]:
         print(f'  {line}')
