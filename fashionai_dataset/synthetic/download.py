@@ -17,11 +17,12 @@ from typing import Dict, Sequence
 from fashionai_core.keypoints import CATEGORIES
 from .generator import generate_synthetic
 
-#: Release folder -> what it holds, as :func:`write_download_layout` names
-#: them.
+#: Release folder -> what it holds, named as the real archives unpack
+#: (the warm-up archive is ``[update] warm_up_train_20180222.tar``, and
+#: public scripts keep the prefix in the folder's name).
 RELEASES = dict(
     round1='fashionAI_key_points_train_20180227/train',
-    warm_up='fashionAI_key_points_warm_up_train_20180222/warm_up_train',
+    warm_up='[update] warm_up_train_20180222/train',
     test='fashionAI_key_points_test_a_20180227/test')
 #: How many round-1 rows (and images) the warm-up set repeats verbatim.
 SHARED_ROWS = 2
