@@ -25,6 +25,7 @@ import os.path as osp
 from typing import Dict, Iterable, List, Optional
 
 from .atomic import atomic_write
+from .csv_io import read_fashionai_csv
 
 #: Files an image root holds: every one an input of a run that reads it.
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')
@@ -54,18 +55,20 @@ def inside(path: str, folder: str) -> bool:
     return osp.commonpath([osp.realpath(path), folder]) == folder
 
 
-def check_output(
-    output: str,
-    inputs: Iterable[Optional[str]] = (),
-    input_folders: Iterable[Optional[str]] = ()
-) -> None:
-    """Rules 1 and 2 for ``output``, a file (or folder) to be written.
+def check_output(output: str,
+                 inputs: Iterable[Optional[str]] = (),
+                 input_folders: Iterable[Optional[str]] = (),
+                 folder: bool = False) -> None:
+    """Rule 1 for ``output``, a file (or with ``folder``, a folder) to be
+    written.
 
     Args:
         output: The path to be written.
-        inputs: The run's input files (None entries are skipped).
+        inputs: The run's input files (None entries are skipped); pass the
+            images a run reads too (:func:`listed_images`).
         input_folders: Folders the run reads images from (an image root):
-            every image file in them is an input.
+            every image file in them counts as an input, read or not.
+        folder: ``output`` is a folder (an ``--out-dir``).
 
     Raises:
         OutputError: Naming ``output`` and the input it would replace.
@@ -74,6 +77,8 @@ def check_output(
         if source and same_file(output, source):
             raise OutputError(f'{output}: is an input of this run '
                               f'({source}); name another output')
+    if not folder and osp.isdir(output):
+        raise OutputError(f'{output}: is a folder; name the file to write')
     if osp.lexists(output) and output.lower().endswith(IMAGE_EXTENSIONS):
         for folder in input_folders:
             if folder and inside(output, folder):
@@ -104,8 +109,45 @@ class OutputFolder:
         self.folder = folder
         self.inputs = [p for p in inputs if p]
         self.input_folders = [f for f in input_folders if f]
-        check_output(folder, self.inputs)
-        self.manifest = _read_manifest(osp.join(folder, MANIFEST))
+        check_output(folder, self.inputs, folder=True)
+        if osp.lexists(folder) and not osp.isdir(folder):
+            raise OutputError(f'{folder}: is not a folder; name a folder '
+                              'as --out-dir')
+        self.manifest: Dict[str, List[int]] = {}
+        self.manifest = self._read_manifest()
+
+    @property
+    def manifest_path(self) -> str:
+        return osp.join(self.folder, MANIFEST)
+
+    def _read_manifest(self) -> Dict[str, List[int]]:
+        """The folder's manifest (none yet: empty).
+
+        Raises:
+            OutputError: Something else has the manifest's name (a link, a
+                folder, a FIFO, a file that is not a manifest), which the
+                tools would neither read safely nor replace.
+        """
+        path = self.manifest_path
+        if not osp.lexists(path):
+            return {}
+        problem = f'{path}: is not the manifest this project\'s tools write'
+        if osp.islink(path) or not osp.isfile(path):
+            raise OutputError(f'{problem}; move it away')
+        try:
+            with open(path, encoding='utf-8') as file:
+                entries = json.load(file)
+        except (OSError, ValueError, RecursionError):
+            raise OutputError(f'{problem}; move it away') from None
+        if not isinstance(entries, dict) or not all(
+                isinstance(v, list) and len(v) == 2 and all(
+                    type(n) is int for n in v) for v in entries.values()):
+            raise OutputError(f'{problem}; move it away')
+        return entries
+
+    def wrote(self, path: str) -> bool:
+        """Whether ``path`` is a file the tools wrote here, unchanged since."""
+        return osp.lexists(path) and self._wrote(path)
 
     def check(self, paths: Iterable[str]) -> None:
         """Rules 1-3 for every path; raises :class:`OutputError` for the
@@ -121,7 +163,7 @@ class OutputFolder:
                     f'{inputs[osp.realpath(path)]}; choose another '
                     '--out-dir')
             check_output(path, self.inputs, self.input_folders)
-            if osp.lexists(path) and not self._wrote(path):
+            if osp.lexists(path) and not self.wrote(path):
                 raise OutputError(
                     f'{path}: exists and was not written by this project\'s '
                     'tools (or was changed since); move it away, or choose '
@@ -141,25 +183,23 @@ class OutputFolder:
         self.manifest[self._key(path)] = [stat.st_size, stat.st_mtime_ns]
 
     def close(self) -> None:
-        """Write the manifest (atomically)."""
-        if self.manifest:
-            with atomic_write(osp.join(self.folder, MANIFEST)) as file:
-                json.dump(self.manifest, file, indent=0, sort_keys=True)
+        """Write the manifest (atomically), merged with what another run
+        recorded there meanwhile."""
+        if self.manifest and osp.isdir(self.folder):
+            try:
+                merged = dict(self._read_manifest(), **self.manifest)
+            except OutputError:
+                merged = self.manifest
+            with atomic_write(self.manifest_path) as file:
+                json.dump(merged, file, indent=0, sort_keys=True)
 
 
-def _read_manifest(path: str) -> Dict[str, List[int]]:
-    """A manifest's entries; one that is unreadable or not ours is empty
-    (so nothing in the folder counts as the project's)."""
+def listed_images(csv_path: str, image_root: str) -> List[str]:
+    """The images a CSV lists, as paths under ``image_root``: inputs of a
+    run that reads them (an unreadable CSV lists none; its reader says
+    why when the tool reads it)."""
     try:
-        with open(path, encoding='utf-8') as file:
-            entries = json.load(file)
-    except (OSError, ValueError, RecursionError):
-        return {}
-    if not isinstance(entries, dict):
-        return {}
-    return {
-        k: v
-        for k, v in entries.items()
-        if isinstance(v, list) and len(v) == 2 and all(
-            isinstance(n, int) for n in v)
-    }
+        records = read_fashionai_csv(csv_path)
+    except (OSError, ValueError):
+        return []
+    return [osp.join(image_root, image_id) for image_id in records.image_ids]

@@ -5,6 +5,7 @@ names; one that is absolute or climbs out with ``..`` would make a tool
 read (or, for per-image outputs, write) outside that folder.
 """
 import posixpath
+import unicodedata
 from typing import Callable, Dict, Iterable, Optional, TypeVar
 
 Source = TypeVar('Source')
@@ -20,10 +21,15 @@ def image_id_problem(image_id: str) -> Optional[str]:
     The reason is the same whether or not the path exists, so an error
     message tells nothing about the machine.
     """
-    control = [c for c in image_id if ord(c) < 32 or ord(c) == 127]
+    # control and format characters, line and paragraph separators
+    control = [
+        c for c in image_id
+        if unicodedata.category(c) in ('Cc', 'Cf', 'Zl', 'Zp')
+    ]
     if control:
-        return (f'holds the control character {control[0]!r} (a line break '
-                'or NUL in a file name breaks the CSVs written from it)')
+        return (f'holds the control character {control[0]!r} (a line break, '
+                'NUL or direction mark in a file name breaks or disguises '
+                'the CSVs written from it)')
     if image_id.startswith(FORMULA_STARTS):
         return (f'begins with {image_id[0]!r}, which makes a spreadsheet '
                 'read the cell as a formula')

@@ -38,6 +38,8 @@ from .outputs import inside
 #: The file that marks a folder as this module's output (``--force`` only
 #: replaces such a folder).
 MARKER = 'prepared_by_fashionai.txt'
+#: The marker's line naming what the tool wrote in OUT ('/'-separated).
+CONTENTS = 'contents: '
 
 
 class ReleaseError(ValueError):
@@ -345,6 +347,19 @@ def _check_out(out: str, force: bool, roots: List[str]) -> None:
         raise ReleaseError(
             f'{out}: not made by prepare_data.py (no {MARKER}), so --force '
             'leaves it as it is; pass another --out')
+    with open(osp.join(out, MARKER), encoding='utf-8', errors='replace') as f:
+        lines = f.read().splitlines()
+    contents = [
+        line[len(CONTENTS):].split('/') for line in lines
+        if line.startswith(CONTENTS)
+    ]  # none in a marker older than the line: all of OUT is its own
+    wrote = {MARKER}.union(*contents)
+    added = sorted(set(os.listdir(out)) - wrote) if contents else []
+    if added:
+        raise ReleaseError(
+            f'{out}: holds {", ".join(added[:5])}, which prepare_data.py did '
+            'not write; --force replaces only what it wrote: move those '
+            'away first')
 
 
 def prepare(roots: List[str],
@@ -386,7 +401,8 @@ def prepare(roots: List[str],
     unusable: List[str] = []
     rows, duplicates, conflicts = merge(releases, unusable, on_conflict)
     train, val = split(rows, val_fraction, seed)
-    parent = osp.dirname(osp.abspath(out))
+    # beside OUT as it resolves: never inside a release through a link
+    parent = osp.dirname(osp.realpath(out))
     os.makedirs(parent, exist_ok=True)
     building = tempfile.mkdtemp(
         prefix=f'.{osp.basename(osp.abspath(out))}.', dir=parent)
@@ -418,7 +434,8 @@ def prepare(roots: List[str],
         with open(osp.join(building, MARKER), 'w') as file:
             file.write('made by tools/dataset_converters/prepare_data.py '
                        'from: ' + ', '.join(osp.abspath(r)
-                                            for r in roots) + '\n')
+                                            for r in roots) + '\n' + CONTENTS +
+                       '/'.join(sorted(os.listdir(building))) + '\n')
         # OUT may have appeared or changed since the start: checked again
         _check_out(out, force, roots)
         if osp.isdir(out) and os.listdir(out):
@@ -462,6 +479,15 @@ def list_names(tests: List[Release]) -> List[str]:
     """
     if len(tests) < 2:
         return ['test'] * len(tests)
+    names = _distinct_names(tests)
+    if set(names) & {'train', 'val', MARKER}:  # the pool's folders
+        names = [f'test_{name}' for name in names]
+    return names
+
+
+def _distinct_names(tests: List[Release]) -> List[str]:
+    """:func:`list_names` for several lists, before the pool's names are
+    kept clear."""
     paths = [osp.realpath(r.root).split(os.sep) for r in tests]
     for depth in range(1, max(len(p) for p in paths) + 1):
         parts = [p[-depth] if depth <= len(p) else '' for p in paths]

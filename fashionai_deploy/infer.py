@@ -104,26 +104,33 @@ def _outputs(path: str, root: str, out_dir: str) -> Tuple[str, str]:
 
 def output_folder(paths: Sequence[str],
                   out_dir: str,
-                  inputs: Sequence[str] = ()) -> OutputFolder:
+                  inputs: Sequence[str] = ()
+                  ) -> Tuple[OutputFolder, List[str]]:
     """The folder :func:`infer_images` writes into, every output checked
     before anything is written: two images that would share files
     (``a.jpg`` and ``a.png``), and the rules of
     :mod:`fashionai_core.outputs` (an input image, a file the tools did not
-    write).
+    write). Also the images to predict: ``paths`` less the drawings an
+    earlier run wrote there (a rerun into the images' own folder).
 
     Raises:
         ValueError: Naming the output and what it would replace.
     """
+    folder = OutputFolder(out_dir, inputs)
+    paths = [path for path in paths if not folder.wrote(path)]
+    if not paths:
+        raise FileNotFoundError('no image to predict: every image found was '
+                                f'drawn by an earlier run into {out_dir}')
+    folder.inputs += paths
     root = _root(paths)
     for index in range(2):  # the JSON, then the drawing
         unique_outputs(
             paths, lambda p: osp.realpath(
                 _outputs(osp.abspath(p), root, out_dir)[index]))
-    folder = OutputFolder(out_dir, list(paths) + list(inputs))
     folder.check(
         output for path in paths
         for output in _outputs(osp.abspath(path), root, out_dir))
-    return folder
+    return folder, paths
 
 
 def _root(paths: Sequence[str]) -> str:

@@ -19,7 +19,7 @@ from test_deploy import make_checkpoint
 
 from fashionai_core import releases
 from fashionai_core.csv_io import read_fashionai_csv
-from fashionai_core.outputs import MANIFEST
+from fashionai_core.outputs import MANIFEST, OutputFolder
 from fixtures import (REPO_ROOT, run_python, write_answered_test_split,
                       write_csv, write_split)
 
@@ -369,3 +369,98 @@ def test_no_tool_changes_an_input_through_its_output(tmp_path):
             for folder in sorted(root.rglob('*'), reverse=True):
                 if folder.is_dir() and not any(folder.iterdir()):
                     folder.rmdir()
+
+
+def test_an_image_the_list_names_is_an_input_whatever_its_name(tmp_path):
+    """``Images/blouse/a.tif`` listed in the test CSV: not an extension the
+    image-root rule knows, still an input of predict.py."""
+    root = tmp_path / 'data'
+    ann, test_csv = annotated_test_list(root)
+    image = root / read_fashionai_csv(ann).image_ids[0]
+    tif = image.with_suffix('.tif')
+    image.rename(tif)
+    test_csv.write_text(test_csv.read_text().replace(image.name, tif.name))
+    before = snapshot(root)
+    line = one_error_line(
+        run_python(TOOLS / 'predict.py', test_csv, root, tif, '--model',
+                   'all=never.pth'))
+    assert line == (f'error: {tif}: is an input of this run ({tif}); name '
+                    'another output')
+    assert snapshot(root) == before
+
+
+@pytest.mark.parametrize('manifest', ['fifo', 'folder', 'not json', 'link'])
+def test_something_else_named_like_the_manifest_is_refused_first(
+        manifest, tmp_path):
+    root = png_root(tmp_path)
+    out = tmp_path / 'drawn'
+    out.mkdir()
+    path = out / MANIFEST
+    if manifest == 'fifo':
+        os.mkfifo(path)
+    elif manifest == 'folder':
+        path.mkdir()
+    elif manifest == 'link':
+        (tmp_path / 'mine.txt').write_text('mine')
+        path.symlink_to(tmp_path / 'mine.txt')
+    else:
+        path.write_text('{bad')
+    line = one_error_line(
+        run_python(
+            TOOLS / 'visualize.py',
+            root,
+            '--ann',
+            root / 'Annotations' / 'train.csv',
+            '--out-dir',
+            out,
+            timeout=120))
+    assert line == (f"error: {path}: is not the manifest this project's "
+                    'tools write; move it away')
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST]
+
+
+def test_two_runs_into_one_folder_keep_both_records(tmp_path):
+    first, second = OutputFolder(str(tmp_path)), OutputFolder(str(tmp_path))
+    for folder, name in ((first, 'a.png'), (second, 'b.png')):
+        (tmp_path / name).write_bytes(name.encode())
+        folder.record(str(tmp_path / name))
+    second.close()
+    first.close()
+    assert set(json.loads(
+        (tmp_path / MANIFEST).read_text())) == {'a.png', 'b.png'}
+
+
+def test_evaluate_outputs_are_two_files(tmp_path):
+    ann = write_split(tmp_path, ['blouse'], 1)
+    out = tmp_path / 'e.json'
+    line = one_error_line(
+        run_python(TOOLS / 'evaluate.py', ann, ann, '--json', out, '--plot',
+                   out))
+    assert line == (f'error: {out}: is an input of this run ({out}); name '
+                    'another output')
+    assert not out.exists()
+
+
+def test_prepare_data_keeps_the_pools_names_and_what_the_user_added(tmp_path):
+    train = tmp_path / 'rel' / 'train'
+    write_split(train, ['blouse'], 2)
+    lists = [tmp_path / 'tt' / name for name in ('train', 'val')]
+    for seed, folder in enumerate(lists, start=3):
+        write_answered_test_split(folder, ['blouse'], 1, seed=seed)
+    out = tmp_path / 'out'
+    result = run_python(PREPARE, train, *lists, '--out', out)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == [
+        'prepared_by_fashionai.txt', 'test_train', 'test_val', 'train'
+    ]
+    assert len(read_fashionai_csv(out / 'train/Annotations/train.csv')) == 2
+    (out / 'my_notes.txt').write_text('mine')
+    line = one_error_line(
+        run_python(PREPARE, train, *lists, '--out', out, '--force'))
+    assert line == (f'error: {out}: holds my_notes.txt, which '
+                    'prepare_data.py did not write; --force replaces only '
+                    'what it wrote: move those away first')
+    assert (out / 'my_notes.txt').read_text() == 'mine'
+    (out / 'my_notes.txt').unlink()
+    assert run_python(PREPARE, train, *lists, '--out', out,
+                      '--force').returncode == 0

@@ -14,7 +14,7 @@ import argparse
 import sys
 
 from fashionai_core.cli import run_tool
-from fashionai_core.outputs import check_output
+from fashionai_core.outputs import check_output, listed_images
 
 
 def main() -> int:
@@ -34,7 +34,8 @@ def main() -> int:
     from fashionai_dataset.apis.detect import write_csv_detections
     try:
         check_output(args.out_json,
-                     [args.det_config, args.det_checkpoint, args.csv],
+                     [args.det_config, args.det_checkpoint, args.csv] +
+                     listed_images(args.csv, args.image_root),
                      [args.image_root])
         count = write_csv_detections(args.det_config, args.det_checkpoint,
                                      args.csv, args.image_root, args.out_json,

@@ -40,6 +40,8 @@ def main() -> int:
         for output in (args.json, args.plot):
             if output:
                 check_output(output, [args.annotations, args.predictions])
+        if args.json and args.plot:
+            check_output(args.plot, [args.json])
         # pseudo-labels (tools/pseudo_label.py) are decimal ground truth
         annotations = read_fashionai_csv(
             args.annotations, allow_decimal=True, require_keypoints=True)

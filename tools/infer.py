@@ -103,7 +103,7 @@ def main() -> int:
         parser.error('--det-config and --det-checkpoint go together')
     try:
         paths = list_images(args.images)
-        outputs = output_folder(
+        outputs, paths = output_folder(
             paths, args.out_dir,
             [args.model, args.config, args.det_config, args.det_checkpoint])
         model = load_model(args)

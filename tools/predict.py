@@ -47,7 +47,7 @@ from fashionai_core.detections import (DetectionFileError, best_boxes,
                                        count_without_box)
 from fashionai_core.image_check import FashionAIImageError, image_size
 from fashionai_core.keypoints import check_category
-from fashionai_core.outputs import check_output
+from fashionai_core.outputs import check_output, listed_images
 
 #: What bad input raises on the way to a prediction (printed as one line).
 PREDICTION_ERRORS = (DetectionFileError, FashionAIImageError,
@@ -132,10 +132,16 @@ def predict_onnxruntime(args: argparse.Namespace, checkpoints: Dict[str,
                             args.bbox_score_thr)
 
 
+def detections_path(out_csv: str) -> str:
+    """Where ``--det-config`` detections go: beside the submission, part
+    of the output the user named."""
+    return osp.splitext(out_csv)[0] + '.detections.json'
+
+
 def run_detector(args: argparse.Namespace) -> str:
     """Detect garments in the test images; return the detection file."""
     from fashionai_dataset.apis.detect import write_csv_detections
-    path = osp.splitext(args.out_csv)[0] + '.detections.json'
+    path = detections_path(args.out_csv)
     count = write_csv_detections(args.det_config, args.det_checkpoint,
                                  args.test_csv, args.image_root, path,
                                  args.device, args.batch_size,
@@ -276,9 +282,13 @@ def main() -> int:
     args = parser.parse_args()
     checkpoints, configs, weights = model_options(parser, args)
     try:
-        check_output(args.out_csv, [args.test_csv] +
-                     model_inputs(args, checkpoints, configs),
-                     [args.image_root])
+        inputs = [args.test_csv] + model_inputs(
+            args, checkpoints, configs) + listed_images(
+                args.test_csv, args.image_root)
+        check_output(args.out_csv, inputs, [args.image_root])
+        if args.det_config:
+            check_output(
+                detections_path(args.out_csv), inputs, [args.image_root])
         records, without_box = predict_records(args, checkpoints, configs,
                                                weights)
         write_submission(args.out_csv, records.image_ids, records.categories,

@@ -47,7 +47,7 @@ from fashionai_core.csv_io import (IMAGE_LIST_HEADER, FashionAICSVError,
                                    read_fashionai_csv, write_csv)
 from fashionai_core.image_check import FashionAIImageError, read_image
 from fashionai_core.keypoints import CATEGORIES
-from fashionai_core.outputs import check_output
+from fashionai_core.outputs import check_output, listed_images
 from fashionai_core.predictions import check_models_cover
 from fashionai_core.pseudo_labels import (KEPT_TABLE_HEADER, kept_table,
                                           pseudo_label_visibility, scores_path,
@@ -136,7 +136,8 @@ def main() -> int:
     try:
         for output in (args.out_csv, scores_path(args.out_csv)):
             check_output(output, [args.image_list] +
-                         model_inputs(args, checkpoints, configs),
+                         model_inputs(args, checkpoints, configs) +
+                         listed_images(args.image_list, args.image_root),
                          [args.image_root])
         rows = listed_rows(args)
         check_models_cover([row[1] for row in rows], checkpoints,

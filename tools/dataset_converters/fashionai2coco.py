@@ -21,7 +21,7 @@ from fashionai_core.cli import run_tool
 from fashionai_core.coco import to_coco
 from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_core.image_check import image_size
-from fashionai_core.outputs import check_output
+from fashionai_core.outputs import check_output, listed_images
 
 
 def main() -> int:
@@ -31,7 +31,9 @@ def main() -> int:
     parser.add_argument('out_json', help='COCO keypoint JSON to write')
     args = parser.parse_args()
     try:
-        check_output(args.out_json, [args.annotations], [args.image_root])
+        check_output(args.out_json, [args.annotations] +
+                     listed_images(args.annotations, args.image_root),
+                     [args.image_root])
         records = read_fashionai_csv(args.annotations, require_keypoints=True)
         sizes = [
             image_size(osp.join(args.image_root, image_id))
