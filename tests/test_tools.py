@@ -109,8 +109,26 @@ def test_predict_stops_on_a_damaged_image(trained_elsewhere, tmp_path):
         ok=False)
     assert result.returncode == 1
     assert f'{damaged.name} is a truncated JPEG' in result.stderr
+    assert result.stderr.rstrip().endswith(
+        '--fallback-from TRAIN_CSV writes the constant baseline for such '
+        'images instead')
     assert 'Traceback' not in result.stderr
     assert not out.exists()
+    # a competition needs every row: the damaged one gets the baseline
+    train_csv = trained_elsewhere.data / 'train' / 'Annotations' / 'train.csv'
+    result = tool('predict.py', test_csv, image_root, out, '--model',
+                  f'blouse={trained_elsewhere.checkpoint}', '--fallback-from',
+                  train_csv)
+    assert (f'1 images could not be read and got the constant baseline of '
+            f'{train_csv}\n  {read_fashionai_csv(test_csv).image_ids[1]}: '
+            ) in result.stdout
+    submission = read_fashionai_csv(out, allow_decimal=True)
+    assert submission.image_ids == read_fashionai_csv(test_csv).image_ids
+    baseline = tmp_path / 'baseline.csv'
+    tool('constant_baseline.py', train_csv, test_csv, baseline)
+    np.testing.assert_allclose(
+        submission.keypoints[1],
+        read_fashionai_csv(baseline, allow_decimal=True).keypoints[1])
 
 
 def test_visualize_writes_a_readable_sheet(tmp_path):

@@ -8,6 +8,7 @@ Usage:
         [--config blouse=configs/fashionai/hrnet_w32_blouse.py] \
         [--no-flip] [--batch-size 32] [--device cuda:0]
         [--det-config DET_CONFIG --det-checkpoint DET_CKPT | --bbox-file F]
+        [--fallback-from TRAIN_CSV]
     python tools/predict.py TEST_CSV IMAGE_ROOT OUT_CSV --backend onnxruntime \
         --model blouse=blouse.onnx --model skirt=skirt.onnx ...
 
@@ -39,10 +40,14 @@ store it).
 import argparse
 import os.path as osp
 import sys
+import tempfile
 from typing import Dict, List, Optional, Tuple
 
+from fashionai_core.baselines import constant_predictions, mean_layouts
 from fashionai_core.cli import run_tool
-from fashionai_core.csv_io import FashionAIRecords, write_submission
+from fashionai_core.csv_io import (IMAGE_LIST_HEADER, FashionAIRecords,
+                                   read_fashionai_csv, write_csv,
+                                   write_submission)
 from fashionai_core.detections import (DetectionFileError, best_boxes,
                                        count_without_box)
 from fashionai_core.image_check import FashionAIImageError, image_size
@@ -50,6 +55,9 @@ from fashionai_core.keypoints import check_category
 from fashionai_core.outputs import check_output, listed_images
 
 #: What bad input raises on the way to a prediction (printed as one line).
+#: Fallback images the summary names before it counts the rest.
+MAX_LISTED = 20
+
 PREDICTION_ERRORS = (DetectionFileError, FashionAIImageError,
                      FileNotFoundError, ValueError)
 
@@ -260,6 +268,44 @@ def predict_records(args: argparse.Namespace, checkpoints: Dict[str,
     return records, (without_box if args.bbox_file else None)
 
 
+def predict_with_fallback(
+    args: argparse.Namespace, checkpoints: Dict[str, List[str]],
+    configs: Dict[str, List[str]], weights: Dict[str, List[float]]
+) -> Tuple[FashionAIRecords, Optional[int], List[str]]:
+    """:func:`predict_records` on the readable images; the others get the
+    constant baseline of ``args.fallback_from`` (not scaled: the layouts
+    are in its images' pixels). Returns the records in the test list's
+    order, the images without a box, and ``'image_id: reason'`` for each
+    fallback."""
+    listed = read_fashionai_csv(args.test_csv, require_keypoints=False)
+    layouts = mean_layouts(
+        read_fashionai_csv(args.fallback_from, require_keypoints=True))
+    fallbacks, readable = [], []
+    for image_id, category in zip(listed.image_ids, listed.categories):
+        try:
+            image_size(osp.join(args.image_root, image_id))
+            readable.append([image_id, category])
+        except FashionAIImageError as error:
+            fallbacks.append(f'{image_id}: {error}')
+    keypoints = constant_predictions(layouts, listed)
+    without_box = None
+    if readable:
+        test_csv = args.test_csv
+        with tempfile.TemporaryDirectory() as folder:
+            args.test_csv = osp.join(folder, 'readable.csv')
+            write_csv(args.test_csv, IMAGE_LIST_HEADER, readable)
+            try:
+                records, without_box = predict_records(args, checkpoints,
+                                                       configs, weights)
+            finally:
+                args.test_csv = test_csv
+        row_of = listed.index_of()
+        for image_id, points in zip(records.image_ids, records.keypoints):
+            keypoints[row_of[image_id]] = points
+    listed.keypoints = keypoints
+    return listed, without_box, fallbacks
+
+
 def print_summary(args: argparse.Namespace, records: FashionAIRecords,
                   checkpoints: Dict[str, List[str]],
                   without_box: Optional[int]) -> None:
@@ -279,6 +325,13 @@ def main() -> int:
     parser.add_argument('image_root', help='folder image_id is relative to')
     parser.add_argument('out_csv', help='submission to write')
     add_model_arguments(parser)
+    parser.add_argument(
+        '--fallback-from',
+        metavar='TRAIN_CSV',
+        help='images that cannot be read get the constant baseline of '
+        'TRAIN_CSV (their category\'s mean layout, as '
+        'tools/constant_baseline.py), counted and named, instead of '
+        'stopping: a competition submission needs every row')
     args = parser.parse_args()
     checkpoints, configs, weights = model_options(parser, args)
     try:
@@ -289,15 +342,33 @@ def main() -> int:
         if args.det_config:
             check_output(
                 detections_path(args.out_csv), inputs, [args.image_root])
-        records, without_box = predict_records(args, checkpoints, configs,
-                                               weights)
+        if args.fallback_from:
+            records, without_box, fallbacks = predict_with_fallback(
+                args, checkpoints, configs, weights)
+        else:
+            records, without_box = predict_records(args, checkpoints, configs,
+                                                   weights)
+            fallbacks = []
         write_submission(args.out_csv, records.image_ids, records.categories,
                          records.keypoints)
+    except FashionAIImageError as error:
+        print(
+            f'error: {error}; --fallback-from TRAIN_CSV writes the constant '
+            'baseline for such images instead',
+            file=sys.stderr)
+        return 1
     except PREDICTION_ERRORS as error:
         print(f'error: {error}', file=sys.stderr)
         return 1
     print(f'{len(records)} predictions written to {args.out_csv}')
     print_summary(args, records, checkpoints, without_box)
+    if args.fallback_from:
+        print(f'{len(fallbacks)} images could not be read and got the '
+              f'constant baseline of {args.fallback_from}')
+        for line in fallbacks[:MAX_LISTED]:
+            print(f'  {line}')
+        if len(fallbacks) > MAX_LISTED:
+            print(f'  ... and {len(fallbacks) - MAX_LISTED} more')
     return 0
 
 
