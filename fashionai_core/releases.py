@@ -19,6 +19,7 @@ stops), holds out a validation split stratified by category, and writes
 lists with their images linked (or copied), into a temporary folder renamed
 into place only when everything is written.
 """
+import hashlib
 import os
 import os.path as osp
 import shutil
@@ -74,6 +75,7 @@ class Summary:
     rows: Dict[str, Dict[str, int]]
     duplicates: int
     conflicts: List[str]
+    same_pictures: List[str]
     unusable: List[str]
     leaks: int
     outputs: Dict[str, str]
@@ -257,6 +259,45 @@ def merge(releases: List[Release],
     return list(pool.values()), duplicates, conflicts
 
 
+def _digest(path: str) -> str:
+    """The hash of a file's bytes, read in chunks."""
+    with open(path, 'rb') as file:
+        return hashlib.file_digest(file, 'blake2b').hexdigest()
+
+
+def one_row_per_picture(rows: List[Row],
+                        pictures: Dict[str,
+                                       Row]) -> Tuple[List[Row], List[str]]:
+    """The rows less a second row of the same picture (same bytes, another
+    ``image_id``) whose annotations agree; one that disagrees is kept and
+    listed too.
+
+    Args:
+        rows: The pool.
+        pictures: Filled with each picture's hash -> its first row.
+
+    Returns:
+        tuple: The rows kept, and a line per picture found twice.
+    """
+    kept, found = [], []
+    for row in tqdm(rows, desc='hashing images', leave=False):
+        first = pictures.setdefault(
+            _digest(osp.join(row.root, row.image_id)), row)
+        agree = first is row or (
+            first.category == row.category
+            and np.array_equal(first.visibility, row.visibility)
+            and np.array_equal(first.keypoints, row.keypoints))
+        if first is not row:
+            found.append(
+                f'{row.source}, line {row.line}: {row.image_id} is the '
+                f'picture of {first.image_id} ({first.source}, line '
+                f'{first.line})' + ('; counted once' if agree else
+                                    ', annotated differently; both kept'))
+        if first is row or not agree:
+            kept.append(row)
+    return kept, found
+
+
 def split(rows: List[Row], val_fraction: float,
           seed: int) -> Tuple[List[Row], List[Row]]:
     """(train, val): per category, ``round(n * val_fraction)`` rows drawn
@@ -369,10 +410,14 @@ def prepare(roots: List[str],
             copy: bool = False,
             force: bool = False,
             train_on_answers: bool = False,
-            on_conflict: str = 'stop') -> Summary:
+            on_conflict: str = 'stop',
+            content_check: bool = True) -> Summary:
     """Write the configs' layout under ``out`` from release folders.
 
-    ``on_conflict``: see :func:`merge`. With ``train_on_answers``, a test
+    ``on_conflict``: see :func:`merge`. ``content_check``: hash every
+    image (:func:`one_row_per_picture`), so that one picture under two
+    names is counted once and a test image whose bytes are in the pool is a
+    leak as well as one whose id is. With ``train_on_answers``, a test
     list that has answers joins the annotated pool (its answers file read
     as that release's annotations), as the round-2 training set was
     round-1 train plus the answered test_a and test_b; lists without
@@ -400,6 +445,10 @@ def prepare(roots: List[str],
                            'folder with Annotations/*.csv')
     unusable: List[str] = []
     rows, duplicates, conflicts = merge(releases, unusable, on_conflict)
+    pictures: Dict[str, Row] = {}
+    same_pictures: List[str] = []
+    if content_check:
+        rows, same_pictures = one_row_per_picture(rows, pictures)
     train, val = split(rows, val_fraction, seed)
     # beside OUT as it resolves: never inside a release through a link
     parent = osp.dirname(osp.realpath(out))
@@ -430,7 +479,10 @@ def prepare(roots: List[str],
                 osp.join(building, name), release, copy, unusable)
             outputs[name] = path
             counts[name] = _per_category(records.categories)
-            leaks += sum(i in pooled for i in records.image_ids)
+            leaks += sum(
+                i in pooled or (content_check and _pictured(
+                    osp.join(release.root, i), pictures))
+                for i in records.image_ids)
         with open(osp.join(building, MARKER), 'w') as file:
             file.write('made by tools/dataset_converters/prepare_data.py '
                        'from: ' + ', '.join(osp.abspath(r)
@@ -460,6 +512,7 @@ def prepare(roots: List[str],
         rows=counts,
         duplicates=duplicates,
         conflicts=conflicts,
+        same_pictures=same_pictures,
         unusable=unusable,
         leaks=leaks,
         outputs={
@@ -498,6 +551,14 @@ def _distinct_names(tests: List[Release]) -> List[str]:
             return suffixes
     raise ReleaseError('two test lists from one folder: ' +
                        ', '.join(r.root for r in tests))
+
+
+def _pictured(path: str, pictures: Dict[str, Row]) -> bool:
+    """Whether the image at ``path`` is a picture of the pool."""
+    try:
+        return _digest(path) in pictures
+    except OSError:  # unreadable test images are listed already
+        return False
 
 
 def _per_category(categories) -> Dict[str, int]:

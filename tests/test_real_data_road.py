@@ -225,3 +225,37 @@ def test_answered_test_lists_join_the_pool_on_request(tmp_path):
     ]
     assert sum(len(r) for r in pooled) == 4 + 3
     assert len(read_fashionai_csv(out / 'test' / 'test.csv')) == 2
+
+
+def test_one_picture_under_two_names_is_found_by_its_bytes(tmp_path):
+    from fixtures import write_answered_test_split, write_csv, write_split
+    train = tmp_path / 'train'
+    csv = write_split(train, ['blouse'], 3)
+    rows = [line.split(',') for line in csv.read_text().splitlines()]
+    # row 1's picture again as copy.jpg, same cells; row 2's as other.jpg
+    # with other cells
+    for source, name, cells in ((rows[1], 'copy.jpg', rows[1][2:]),
+                                (rows[2], 'other.jpg', rows[1][2:])):
+        shutil.copyfile(train / source[0], train / 'Images' / name)
+        rows.append([f'Images/{name}', 'blouse'] + cells)
+    write_csv(csv, rows[0], rows[1:])
+    test = tmp_path / 'test'
+    write_answered_test_split(test, ['blouse'], 1, seed=9)
+    (test_image, ) = (test / 'Images' / 'blouse').iterdir()
+    shutil.copyfile(train / rows[3][0], test_image)  # a leak by content
+    for check, pooled, leaks in (([], 4, 1), (['--no-content-check'], 5, 0)):
+        out = tmp_path / f'out{len(check)}'
+        result = run_python(PREPARE, train, test, '--out', out, *check)
+        assert result.returncode == 0, result.stderr
+        assert sum(
+            len(read_fashionai_csv(out / s / 'Annotations' / f'{s}.csv'))
+            for s in ('train', 'val') if (out / s).exists()) == pooled
+        assert ('test images are also in the training pool'
+                in result.stderr) == bool(leaks)
+    result = run_python(PREPARE, train, test, '--out', tmp_path / 'again')
+    assert 'pictures found under two names: 2' in result.stdout
+    assert (f'{csv}, line 5: Images/copy.jpg is the picture of '
+            f'{rows[1][0]} ({csv}, line 2); counted once') in result.stdout
+    assert (f'{csv}, line 6: Images/other.jpg is the picture of '
+            f'{rows[2][0]} ({csv}, line 3), annotated differently; both '
+            'kept') in result.stdout

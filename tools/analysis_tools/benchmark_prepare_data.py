@@ -3,25 +3,29 @@ size.
 
 Usage:
     python tools/analysis_tools/benchmark_prepare_data.py
-        [--work-dir /tmp/fashionai_prepare] [--train 31600] [--warm-up 12500]
-        [--test 10000 10000] [--shared 1000]
+        [--work-dir /tmp/fashionai_prepare] [--train 51597] [--warm-up 12534]
+        [--test 9970 9970] [--shared 1000] [--no-content-check]
 
-Writes a download-shaped tree of small images (one 64x64 JPEG, hard-linked
-for every row: the tool reads headers, not pixels): a round-1 folder with
-``--train`` rows, a warm-up folder with ``--warm-up`` rows of which
+Writes, into a new ``--work-dir``, a download-shaped tree with the real
+archives' folder names and one small JPEG per image (64x64, its pixels drawn
+from its id, so that every picture's bytes differ and a row repeated in two
+releases has the same bytes): a round-1 folder with ``--train`` rows (the
+default is round 2's pool, round 1 with both answered test lists), the
+``[update] warm_up_train_20180222`` folder with ``--warm-up`` rows of which
 ``--shared`` repeat round-1 rows verbatim, and a test list per ``--test``
-count; then runs ``tools/dataset_converters/prepare_data.py`` on it once and
-prints its wall time and peak resident memory. A benchmark, not a test.
+count; then runs ``tools/dataset_converters/prepare_data.py`` on it once
+(``--no-content-check`` passed on) and prints its wall time and peak
+resident memory. A benchmark, not a test.
 """
 import argparse
 import datetime
 import os
 import os.path as osp
 import resource
-import shutil
 import subprocess
 import sys
 import time
+import zlib
 
 import cv2
 import numpy as np
@@ -49,27 +53,26 @@ def annotation_row(rng: np.random.Generator, image_id: str,
     return [image_id, category] + cells
 
 
-def write_release(root: str, image: str, rows: list, csv_path: str,
-                  header: list) -> None:
+def write_release(root: str, rows: list, csv_path: str, header: list) -> None:
     for row in rows:
         target = osp.join(root, row[0])
         os.makedirs(osp.dirname(target), exist_ok=True)
-        os.link(image, target)
+        pixels = np.random.default_rng(zlib.crc32(row[0].encode())).integers(
+            0, 256, (SIZE, SIZE, 3), dtype=np.uint8)
+        cv2.imwrite(target, pixels)
     write_csv(csv_path, header, rows)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--work-dir', default='/tmp/fashionai_prepare')
-    parser.add_argument('--train', type=int, default=31600)
-    parser.add_argument('--warm-up', type=int, default=12500)
-    parser.add_argument('--test', type=int, nargs='+', default=[10000, 10000])
+    parser.add_argument('--train', type=int, default=51597)
+    parser.add_argument('--warm-up', type=int, default=12534)
+    parser.add_argument('--test', type=int, nargs='+', default=[9970, 9970])
     parser.add_argument('--shared', type=int, default=1000)
+    parser.add_argument('--no-content-check', action='store_true')
     args = parser.parse_args()
-    shutil.rmtree(args.work_dir, ignore_errors=True)
-    os.makedirs(args.work_dir)
-    image = osp.join(args.work_dir, 'one.jpg')
-    cv2.imwrite(image, np.full((SIZE, SIZE, 3), 128, np.uint8))
+    os.makedirs(args.work_dir)  # a new folder: nothing of the user's goes
     rng = np.random.default_rng(0)
 
     def rows(prefix: str, count: int) -> list:
@@ -79,33 +82,31 @@ def main() -> int:
         ]
 
     download = osp.join(args.work_dir, 'download')
+    train = osp.join(download, 'fashionAI_key_points_train_20180227', 'train')
     round1 = rows('r1', args.train)
+    write_release(train, round1, osp.join(train, 'Annotations', 'train.csv'),
+                  ANNOTATION_HEADER)
+    warm_up = osp.join(download, '[update] warm_up_train_20180222', 'train')
     write_release(
-        osp.join(download, 'train'), image, round1,
-        osp.join(download, 'train', 'Annotations', 'train.csv'),
-        ANNOTATION_HEADER)
-    warm_up = round1[:args.shared] + rows('wu', args.warm_up - args.shared)
-    write_release(
-        osp.join(download, 'warm_up_train'), image, warm_up,
-        osp.join(download, 'warm_up_train', 'Annotations', 'annotations.csv'),
-        ANNOTATION_HEADER)
+        warm_up, round1[:args.shared] + rows('wu', args.warm_up - args.shared),
+        osp.join(warm_up, 'Annotations', 'annotations.csv'), ANNOTATION_HEADER)
     tests = []
     for index, count in enumerate(args.test):
-        folder = osp.join(download, f'test_{index}')
-        write_release(folder, image, [r[:2] for r in rows(f't{index}', count)],
+        folder = osp.join(
+            download, f'fashionAI_key_points_test_{"ab"[index % 2]}_'
+            f'{index}', 'test')
+        write_release(folder, [r[:2] for r in rows(f't{index}', count)],
                       osp.join(folder, 'test.csv'), IMAGE_LIST_HEADER)
         tests.append(folder)
-    releases = [
-        osp.join(download, 'train'),
-        osp.join(download, 'warm_up_train')
-    ] + tests
+    releases = [train, warm_up] + tests
     start = time.time()
     result = subprocess.run(
         [
             sys.executable,
             osp.join(REPO_ROOT, 'tools', 'dataset_converters',
                      'prepare_data.py')
-        ] + releases + ['--out', osp.join(args.work_dir, 'prepared')],
+        ] + releases + ['--out', osp.join(args.work_dir, 'prepared')] +
+        (['--no-content-check'] if args.no_content_check else []),
         capture_output=True,
         text=True)
     wall = time.time() - start
@@ -116,7 +117,8 @@ def main() -> int:
     print(result.stdout)
     annotated = args.train + args.warm_up
     print(f'prepare_data.py on {annotated} annotated rows ({args.shared} '
-          f'repeated) and {sum(args.test)} test rows in {len(tests)} lists: '
+          f'repeated) and {sum(args.test)} test rows in {len(tests)} lists, '
+          f'content check {"off" if args.no_content_check else "on"}: '
           f'{wall:.1f} s wall, {peak_mb:.0f} MB peak resident memory; '
           f'{datetime.date.today()}, {machine()}')
     return 0

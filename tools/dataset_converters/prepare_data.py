@@ -4,7 +4,7 @@ Usage:
     python tools/dataset_converters/prepare_data.py RELEASE_DIR \
         [RELEASE_DIR ...] --out data/fashionai [--val-fraction 0.05] \
         [--seed 0] [--copy] [--force] [--train-on-answers]
-        [--on-conflict stop|first|drop]
+        [--on-conflict stop|first|drop] [--no-content-check]
 
 Each RELEASE_DIR is a folder its CSV's image_id paths start from: one with
 ``Annotations/*.csv`` (keypoint columns: round-1 ``train.csv``, warm-up
@@ -57,11 +57,17 @@ def main() -> int:
         default='stop',
         help='an image annotated differently in two places: stop (listing '
         'them all), keep the first row, or drop both (default: stop)')
+    parser.add_argument(
+        '--no-content-check',
+        action='store_true',
+        help='do not hash the images (one picture under two names, test '
+        'pictures in the pool are then not found)')
     args = parser.parse_args()
     try:
         summary = prepare(args.releases, args.out, args.val_fraction,
                           args.seed, args.copy, args.force,
-                          args.train_on_answers, args.on_conflict)
+                          args.train_on_answers, args.on_conflict,
+                          not args.no_content_check)
     except (FileNotFoundError, ValueError) as error:
         print(f'error: {error}', file=sys.stderr)
         return 1
@@ -75,13 +81,19 @@ def main() -> int:
               f'({args.on_conflict}): {len(summary.conflicts)}')
         for line in summary.conflicts[:10]:
             print(f'  {line}')
+    if summary.same_pictures:
+        print('pictures found under two names: '
+              f'{len(summary.same_pictures)}')
+        for line in summary.same_pictures[:10]:
+            print(f'  {line}')
     print(f'unusable images left out: {len(summary.unusable)}')
     for line in summary.unusable[:10]:
         print(f'  {line}')
     if summary.leaks:
         print(
             f'warning: {summary.leaks} test images are also in the '
-            'training pool (a leak: their test NE is not a test)',
+            'training pool, by name or by content (a leak: their test NE '
+            'is not a test)',
             file=sys.stderr)
     for name, path in summary.outputs.items():
         print(f'{name}: {path}')
