@@ -270,6 +270,7 @@ def _read_csv(path: PathLike, allow_decimal: bool,
     first_line: Dict[str, int] = {}
     first_rows: Dict[str, List[str]] = {}
     repeated_lines: List[int] = []
+    recased: List[str] = []
     for row in reader:
         line = reader.line_num
         if not row:
@@ -291,11 +292,12 @@ def _read_csv(path: PathLike, allow_decimal: bool,
             raise FashionAICSVError(
                 path, f'duplicate image_id {image_id!r} with a different '
                 f'row than on line {first}; expected each image once', line, 1)
+        if category not in CATEGORIES and category.lower() in CATEGORIES:
+            recased.append(f'line {line} {category!r}')
+            category = category.lower()
         if category not in CATEGORIES:
-            hint = (f' (categories are lower case: {category.lower()!r})'
-                    if category.lower() in CATEGORIES else '')
             raise FashionAICSVError(
-                path, f'unknown category {category!r}{hint}; expected '
+                path, f'unknown category {category!r}; expected '
                 f'one of {", ".join(CATEGORIES)}', line, 2)
         first_line[image_id] = line
         first_rows[image_id] = row
@@ -309,6 +311,11 @@ def _read_csv(path: PathLike, allow_decimal: bool,
     table = (
         np.array(numbers, dtype=np.float64).reshape(-1, NUM_KEYPOINTS, 3)
         if has_keypoints else None)
+    if recased:
+        warnings.warn(
+            f'{path}: {len(recased)} rows name their category in capitals '
+            f'and were read in lower case ({", ".join(recased[:5])})',
+            stacklevel=3)  # the caller of read_fashionai_csv
     return _records(path, image_ids, categories, lines, repeated_lines, table)
 
 
