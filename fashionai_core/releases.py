@@ -24,6 +24,7 @@ import os
 import os.path as osp
 import shutil
 import tempfile
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
@@ -76,6 +77,8 @@ class Summary:
     duplicates: int
     conflicts: List[str]
     same_pictures: List[str]
+    #: (reason, category) -> pool rows left out (:data:`LEFT_OUT_REASONS`)
+    left_out: Counter
     unusable: List[str]
     leaks: int
     outputs: Dict[str, str]
@@ -157,11 +160,14 @@ def find_release(root: str) -> Release:
         f'paths start from){where}')
 
 
-def _usable(root: str, records: FashionAIRecords,
-            unusable: List[str]) -> List[int]:
+def _usable(root: str,
+            records: FashionAIRecords,
+            unusable: List[str],
+            left_out: Optional[Counter] = None) -> List[int]:
     """Rows whose image exists and reads (header only) and, for annotated
     rows, whose points lie in it (borders included); the others are added
-    to ``unusable`` with their file and line."""
+    to ``unusable`` with their file and line, and counted in ``left_out``
+    by (reason, category)."""
     kept = []
     for row, image_id in enumerate(
             tqdm(
@@ -180,6 +186,8 @@ def _usable(root: str, records: FashionAIRecords,
             size = image_size(path)
         except FashionAIImageError as error:
             unusable.append(f'{where}: {error}')
+            if left_out is not None:
+                left_out['unreadable image', records.categories[row]] += 1
             continue
         if records.visibility is not None:
             defined = records.visibility[row] >= 0
@@ -191,10 +199,16 @@ def _usable(root: str, records: FashionAIRecords,
                 unusable.append(
                     f'{where}: {KEYPOINT_NAMES[k]} at ({x:g}, {y:g}) lies '
                     f'outside its {size[0]}x{size[1]} image')
+                if left_out is not None:
+                    left_out['point outside', records.categories[row]] += 1
                 continue
         kept.append(row)
     return kept
 
+
+#: Why a pool row is left out, in the summary's order.
+LEFT_OUT_REASONS = ('unreadable image', 'point outside', 'conflict',
+                    'same picture')
 
 #: What ``--on-conflict`` does with an image annotated differently in two
 #: places: stop (listing every conflict), keep the first row, drop both.
@@ -205,12 +219,16 @@ MAX_LISTED = 20
 
 def merge(releases: List[Release],
           unusable: List[str],
-          on_conflict: str = 'stop') -> Tuple[List[Row], int, List[str]]:
+          on_conflict: str = 'stop',
+          left_out: Optional[Counter] = None
+          ) -> Tuple[List[Row], int, List[str]]:
     """Every usable annotated row once, in release and file order.
 
     Args:
         releases: The releases, annotated ones read.
         unusable: Where rows left out for their image are added.
+        left_out: Where rows left out are counted by (reason, category):
+            :data:`LEFT_OUT_REASONS`.
         on_conflict: See :data:`ON_CONFLICT`.
 
     Returns:
@@ -230,7 +248,7 @@ def merge(releases: List[Release],
         for path in release.annotations:
             records = read_fashionai_csv(path, require_keypoints=True)
             duplicates += len(records.repeated_lines)
-            for row in _usable(release.root, records, unusable):
+            for row in _usable(release.root, records, unusable, left_out):
                 item = Row(release.root, path, int(records.lines[row]),
                            records.image_ids[row], records.categories[row],
                            records.keypoints[row], records.visibility[row])
@@ -246,6 +264,8 @@ def merge(releases: List[Release],
                         f'{item.image_id}: {seen.source}, line {seen.line} '
                         f'and {item.source}, line {item.line}')
                     dropped.add(item.image_id)
+                    if left_out is not None:
+                        left_out['conflict', item.category] += 1
     if conflicts and on_conflict == 'stop':
         listed = '; '.join(conflicts[:MAX_LISTED])
         more = len(conflicts) - MAX_LISTED
@@ -255,6 +275,9 @@ def merge(releases: List[Release],
             '; fix or remove one row of each, or pass --on-conflict first '
             '(keep the first row) or drop (leave both out)')
     if on_conflict == 'drop':
+        if left_out is not None:
+            for image_id in dropped:
+                left_out['conflict', pool[image_id].category] += 1
         pool = {k: v for k, v in pool.items() if k not in dropped}
     return list(pool.values()), duplicates, conflicts
 
@@ -266,8 +289,9 @@ def _digest(path: str) -> str:
 
 
 def one_row_per_picture(rows: List[Row],
-                        pictures: Dict[str,
-                                       Row]) -> Tuple[List[Row], List[str]]:
+                        pictures: Dict[str, Row],
+                        left_out: Optional[Counter] = None
+                        ) -> Tuple[List[Row], List[str]]:
     """The rows less a second row of the same picture (same bytes, another
     ``image_id``) whose annotations agree; one that disagrees is kept and
     listed too.
@@ -275,6 +299,8 @@ def one_row_per_picture(rows: List[Row],
     Args:
         rows: The pool.
         pictures: Filled with each picture's hash -> its first row.
+        left_out: Where a row counted once is counted as left out.
+        left_out: Where a row counted once is counted as left out.
 
     Returns:
         tuple: The rows kept, and a line per picture found twice.
@@ -295,6 +321,8 @@ def one_row_per_picture(rows: List[Row],
                                     ', annotated differently; both kept'))
         if first is row or not agree:
             kept.append(row)
+        elif left_out is not None:
+            left_out['same picture', row.category] += 1
     return kept, found
 
 
@@ -444,11 +472,13 @@ def prepare(roots: List[str],
                            f'{", ".join(roots)}; expected at least one '
                            'folder with Annotations/*.csv')
     unusable: List[str] = []
-    rows, duplicates, conflicts = merge(releases, unusable, on_conflict)
+    left_out: Counter = Counter()
+    rows, duplicates, conflicts = merge(releases, unusable, on_conflict,
+                                        left_out)
     pictures: Dict[str, Row] = {}
     same_pictures: List[str] = []
     if content_check:
-        rows, same_pictures = one_row_per_picture(rows, pictures)
+        rows, same_pictures = one_row_per_picture(rows, pictures, left_out)
     train, val = split(rows, val_fraction, seed)
     # beside OUT as it resolves: never inside a release through a link
     parent = osp.dirname(osp.realpath(out))
@@ -513,6 +543,7 @@ def prepare(roots: List[str],
         duplicates=duplicates,
         conflicts=conflicts,
         same_pictures=same_pictures,
+        left_out=left_out,
         unusable=unusable,
         leaks=leaks,
         outputs={

@@ -136,6 +136,13 @@ def test_a_point_outside_its_image_leaves_its_row_out(tmp_path):
     assert len(
         read_fashionai_csv(tmp_path / 'out/train/Annotations/'
                            'train.csv')) == 2
+    # the summary table's column for that reason
+    (blouse, ) = [
+        line for line in result.stdout.splitlines()
+        if line.startswith('| blouse')
+    ]
+    assert [cell.strip() for cell in blouse.split('|')[1:-1]
+            ] == ['blouse', '2', '0', '0', '1', '0', '0']
 
 
 def test_what_is_not_a_release_or_not_ours_is_refused(download, tmp_path):

@@ -31,7 +31,7 @@ from tabulate import tabulate
 
 from fashionai_core.cli import run_tool
 from fashionai_core.keypoints import CATEGORIES
-from fashionai_core.releases import ON_CONFLICT, prepare
+from fashionai_core.releases import LEFT_OUT_REASONS, ON_CONFLICT, prepare
 
 
 def main() -> int:
@@ -72,9 +72,16 @@ def main() -> int:
         print(f'error: {error}', file=sys.stderr)
         return 1
     splits = list(summary.rows)
-    rows = [[c] + [summary.rows[s][c] for s in splits] for c in CATEGORIES]
-    rows.append(['all'] + [sum(summary.rows[s].values()) for s in splits])
-    print(tabulate(rows, headers=['category'] + splits, tablefmt='github'))
+    rows = [[c] + [summary.rows[s][c] for s in splits] +
+            [summary.left_out[r, c] for r in LEFT_OUT_REASONS]
+            for c in CATEGORIES]
+    rows.append(['all'] + [sum(column) for column in list(zip(*rows))[1:]])
+    print(
+        tabulate(
+            rows,
+            headers=['category'] + splits +
+            [f'left out: {r}' for r in LEFT_OUT_REASONS],
+            tablefmt='github'))
     print(f'\nrepeated rows read once: {summary.duplicates}')
     if summary.conflicts:
         print(f'images annotated differently in two places '
