@@ -113,7 +113,6 @@ class OutputFolder:
         if osp.lexists(folder) and not osp.isdir(folder):
             raise OutputError(f'{folder}: is not a folder; name a folder '
                               'as --out-dir')
-        self.manifest: Dict[str, List[int]] = {}
         self.manifest = self._read_manifest()
 
     @property
@@ -147,7 +146,11 @@ class OutputFolder:
 
     def wrote(self, path: str) -> bool:
         """Whether ``path`` is a file the tools wrote here, unchanged since."""
-        return osp.lexists(path) and self._wrote(path)
+        if not osp.lexists(path):
+            return False
+        stat = os.lstat(path)
+        return self.manifest.get(
+            self._key(path)) == [stat.st_size, stat.st_mtime_ns]
 
     def check(self, paths: Iterable[str]) -> None:
         """Rules 1-3 for every path; raises :class:`OutputError` for the
@@ -171,11 +174,6 @@ class OutputFolder:
 
     def _key(self, path: str) -> str:
         return osp.relpath(osp.realpath(path), osp.realpath(self.folder))
-
-    def _wrote(self, path: str) -> bool:
-        stat = os.lstat(path)
-        return self.manifest.get(
-            self._key(path)) == [stat.st_size, stat.st_mtime_ns]
 
     def record(self, path: str) -> None:
         """Note ``path`` (just written) as the project's."""

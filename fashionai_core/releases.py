@@ -124,6 +124,13 @@ def _release_at(root: str) -> Optional[Release]:
     return release if release.annotations else None
 
 
+def _subfolders(folder: str) -> List[str]:
+    """The folders in ``folder``, sorted."""
+    return sorted(
+        osp.join(folder, name) for name in os.listdir(folder)
+        if osp.isdir(osp.join(folder, name)))
+
+
 def find_release(root: str) -> Release:
     """The annotated CSVs or the test list (and answers) in ``root``, or in
     its one subfolder that holds them (an archive's outer folder, such as
@@ -139,18 +146,13 @@ def find_release(root: str) -> Release:
     release = _release_at(root)
     if release:
         return release
-    children = sorted(
-        osp.join(root, name) for name in os.listdir(root)
-        if osp.isdir(osp.join(root, name)))
+    children = _subfolders(root)
     found = [r for r in map(_release_at, children) if r]
     if len(found) == 1:
         return found[0]
     below = [r.root for r in found] or [
-        r.root for child in children for r in map(
-            _release_at,
-            sorted(
-                osp.join(child, name) for name in os.listdir(child)
-                if osp.isdir(osp.join(child, name)))) if r
+        r.root for child in children
+        for r in map(_release_at, _subfolders(child)) if r
     ]
     where = (f'; these folders below it are: {", ".join(below[:5])}'
              if below else '')
@@ -299,7 +301,6 @@ def one_row_per_picture(rows: List[Row],
     Args:
         rows: The pool.
         pictures: Filled with each picture's hash -> its first row.
-        left_out: Where a row counted once is counted as left out.
         left_out: Where a row counted once is counted as left out.
 
     Returns:

@@ -248,6 +248,13 @@ def _check_registry_names(values: Dict[str, Any], typed: TypedDicts,
     or ``SCOPE.Name`` with ``Name`` registered in ``SCOPE``, which must be
     an OpenMMLab library.
     """
+    known: Dict[str, Set[str]] = {}
+
+    def names_of(scope: str) -> Set[str]:  # each scope's registries once
+        if scope not in known:
+            known[scope] = registered_names(scope)
+        return known[scope]
+
     scopes = {values.get('default_scope') or 'mmpose', 'mmengine'}
     for node, value in typed:
         scope = value.get('_scope_')
@@ -258,15 +265,14 @@ def _check_registry_names(values: Dict[str, Any], typed: TypedDicts,
                 'OpenMMLab library',
                 because='')
         scopes.add(scope)
-    plain_names = set().union(*(registered_names(s) for s in scopes if s))
+    plain_names = set().union(*(names_of(s) for s in scopes if s))
     for node, value in typed:
         name = value.get('type')
         if not isinstance(name, str):
             continue
         prefix, dot, rest = name.partition('.')
         if dot:
-            good = prefix in OPENMMLAB_SCOPES and rest in registered_names(
-                prefix)
+            good = prefix in OPENMMLAB_SCOPES and rest in names_of(prefix)
         else:
             good = (name in plain_names
                     or name in NMS_TYPES) and not _is_module(name)

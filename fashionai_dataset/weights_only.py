@@ -196,6 +196,17 @@ class UnsafeCheckpointError(CheckpointError):
     """A checkpoint holds objects that torch's safe loader refuses."""
 
 
+def _unsafe(name: str, reason: str) -> UnsafeCheckpointError:
+    """The refusal of a checkpoint whose pickle names ``reason``'s
+    objects."""
+    return UnsafeCheckpointError(
+        f'{name}: refused to load: the checkpoint holds Python objects that '
+        f'could run code when unpickled ({reason}). Checkpoints written by '
+        'this project\'s training load safely; if you trust this file, '
+        'convert it once with torch.load(weights_only=False) and save only '
+        'its state_dict.')
+
+
 #: How the files ``torch.save`` writes begin: a zip archive (torch >= 1.6)
 #: or, in the legacy format, a pickle (protocol 2 or higher).
 ZIP_MAGIC = b'PK\x03\x04'
@@ -203,9 +214,6 @@ PICKLE_MAGIC = b'\x80'
 #: A zip archive ends with this record (within its last 64 KiB + 22 bytes).
 ZIP_END_MAGIC = b'PK\x05\x06'
 _COPY_AGAIN = 'copy it again'
-_CONVERT = ('Checkpoints written by this project\'s training load safely; '
-            'if you trust this file, convert it once with '
-            'torch.load(weights_only=False) and save only its state_dict.')
 #: Words of torch's safe unpickler when a pickle asks for an object that is
 #: not plain data; its other refusals (``Unsupported operand``, ...) are
 #: damaged bytes.
@@ -300,8 +308,8 @@ def load_from_weights_only(filename: str,
     _check_readable(filename, name)
     left_out = _pickled_objects(filename, name)
     try:
-        with torch.serialization.safe_globals([(NotPlainData, name)
-                                               for name in left_out]):
+        with torch.serialization.safe_globals([(NotPlainData, obj)
+                                               for obj in left_out]):
             checkpoint = torch.load(
                 filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as error:
@@ -320,10 +328,7 @@ def load_from_weights_only(filename: str,
             raise UnreadableCheckpointError(
                 f'{name}: corrupt: its data cannot be unpickled '
                 f'({reason[:120]}); {_COPY_AGAIN}') from None
-        raise UnsafeCheckpointError(
-            f'{name}: refused to load: the checkpoint holds Python '
-            f'objects that could run code when unpickled ({reason}). '
-            f'{_CONVERT}') from None
+        raise _unsafe(name, reason) from None
     except EOFError:
         raise UnreadableCheckpointError(
             f'{name}: truncated: the file ends before its data does; '
@@ -411,10 +416,7 @@ def _pickled_objects(filename: str, name: str) -> List[str]:
         and obj not in PUBLISHED_OBJECT_BUILTINS
     ]
     if refused:
-        raise UnsafeCheckpointError(
-            f'{name}: refused to load: the checkpoint holds Python objects '
-            f'that could run code when unpickled ({", ".join(refused[:3])}). '
-            f'{_CONVERT}')
+        raise _unsafe(name, ', '.join(refused[:3]))
     return found
 
 

@@ -54,10 +54,10 @@ from fashionai_core.image_check import FashionAIImageError, image_size
 from fashionai_core.keypoints import check_category
 from fashionai_core.outputs import check_output, listed_images
 
-#: What bad input raises on the way to a prediction (printed as one line).
-#: Fallback images the summary names before it counts the rest.
+#: Unreadable images a summary names one per line; the rest are counted.
 MAX_LISTED = 20
 
+#: What bad input raises on the way to a prediction (printed as one line).
 PREDICTION_ERRORS = (DetectionFileError, FashionAIImageError,
                      FileNotFoundError, ValueError)
 

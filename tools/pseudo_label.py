@@ -37,8 +37,9 @@ import tempfile
 from typing import Dict, List, Tuple
 
 import numpy as np
-from predict import (PREDICTION_ERRORS, add_model_arguments, model_inputs,
-                     model_options, predict_records, print_summary)
+from predict import (MAX_LISTED, PREDICTION_ERRORS, add_model_arguments,
+                     model_inputs, model_options, predict_records,
+                     print_summary)
 from tabulate import tabulate
 from tqdm import tqdm
 
@@ -53,9 +54,6 @@ from fashionai_core.pseudo_labels import (KEPT_TABLE_HEADER, kept_table,
                                           pseudo_label_visibility, scores_path,
                                           write_pseudo_labels)
 from fashionai_deploy.infer import list_images
-
-#: Skipped images printed one per line; the rest are counted.
-MAX_LISTED = 20
 
 
 def folder_rows(folder: str, image_root: str,
