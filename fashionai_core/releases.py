@@ -82,6 +82,8 @@ class Summary:
     unusable: List[str]
     leaks: int
     outputs: Dict[str, str]
+    #: Where each test list and answers file went, with its row counts.
+    lists: List[str] = field(default_factory=list)
 
 
 def _has_keypoints(path: str) -> bool:
@@ -365,7 +367,13 @@ def _write_split(folder: str, csv_name: str, rows: List[Row],
 
 
 def _write_test(folder: str, release: Release, copy: bool,
-                unusable: List[str]) -> Tuple[str, FashionAIRecords]:
+                unusable: List[str]) -> Tuple[str, FashionAIRecords, int]:
+    """Write a test list, link its usable images, copy its answers.
+
+    Returns:
+        tuple: The list's path under ``folder``, its records, and how many
+        answer rows were written (0 without answers).
+    """
     records = read_fashionai_csv(release.test_list, require_keypoints=False)
     usable = set(_usable(release.root, records, unusable))
     os.makedirs(folder, exist_ok=True)
@@ -389,7 +397,8 @@ def _write_test(folder: str, release: Release, copy: bool,
             osp.join(folder, 'Annotations',
                      'test_answers.csv'), answers.image_ids,
             answers.categories, answers.keypoints, answers.visibility)
-    return path, records
+        return path, records, len(answers)
+    return path, records, 0
 
 
 def _check_out(out: str, force: bool, roots: List[str]) -> None:
@@ -462,6 +471,9 @@ def prepare(roots: List[str],
         raise ReleaseError(f'--val-fraction {val_fraction}: expected a '
                            'number in [0, 1)')
     releases = [find_release(root) for root in roots]
+    pooled_answers = [
+        r.answers for r in releases if train_on_answers and r.answers
+    ]
     if train_on_answers:
         releases = [
             Release(root=r.root, annotations=[r.answers]) if r.answers else r
@@ -505,11 +517,19 @@ def prepare(roots: List[str],
             'train': _per_category(r.category for r in train),
             'val': _per_category(r.category for r in val)
         }
+        lists = [
+            f'{path}: {sum(r.source == path for r in rows)} rows into the '
+            'training pool' for path in pooled_answers
+        ]
         for release, name in zip(tests, list_names(tests)):
-            path, records = _write_test(
+            path, records, answered = _write_test(
                 osp.join(building, name), release, copy, unusable)
             outputs[name] = path
             counts[name] = _per_category(records.categories)
+            lists.append(
+                f'{release.test_list} -> {name}: {len(records)} rows, ' +
+                (f'answers {release.answers}: {answered} rows' if release.
+                 answers else 'no answers'))
             leaks += sum(
                 i in pooled or (content_check and _pictured(
                     osp.join(release.root, i), pictures))
@@ -547,6 +567,7 @@ def prepare(roots: List[str],
         left_out=left_out,
         unusable=unusable,
         leaks=leaks,
+        lists=lists,
         outputs={
             k: osp.join(out, osp.relpath(v, building))
             for k, v in outputs.items()
@@ -555,34 +576,30 @@ def prepare(roots: List[str],
 
 def list_names(tests: List[Release]) -> List[str]:
     """The folder name of each test list under OUT: ``test`` for one list;
-    for several, the part of each release's path that tells them apart
+    for several, the last part of each release's path, or for lists whose
+    last parts are equal the part above
     (``fashionAI_key_points_test_a_20180227`` for ``.../test_a.../test``
-    beside ``.../test_b.../test``), or the parts below it joined by ``_``.
+    beside ``.../test_b.../test``), and so on up.
 
     Raises:
         ReleaseError: Two lists from one folder.
     """
     if len(tests) < 2:
         return ['test'] * len(tests)
-    names = _distinct_names(tests)
+    paths = [osp.realpath(r.root).split(os.sep) for r in tests]
+    depths = [1] * len(paths)
+    while True:
+        names = [p[-d] if d <= len(p) else '' for p, d in zip(paths, depths)]
+        if '' in names:
+            raise ReleaseError('two test lists from one folder: ' +
+                               ', '.join(r.root for r in tests))
+        shared = [names.count(n) > 1 for n in names]
+        if not any(shared):
+            break
+        depths = [d + s for d, s in zip(depths, shared)]
     if set(names) & {'train', 'val', MARKER}:  # the pool's folders
         names = [f'test_{name}' for name in names]
     return names
-
-
-def _distinct_names(tests: List[Release]) -> List[str]:
-    """:func:`list_names` for several lists, before the pool's names are
-    kept clear."""
-    paths = [osp.realpath(r.root).split(os.sep) for r in tests]
-    for depth in range(1, max(len(p) for p in paths) + 1):
-        parts = [p[-depth] if depth <= len(p) else '' for p in paths]
-        if len(set(parts)) == len(parts) and all(parts):
-            return parts
-        suffixes = ['_'.join(p[-depth:]) for p in paths]
-        if len(set(suffixes)) == len(suffixes):
-            return suffixes
-    raise ReleaseError('two test lists from one folder: ' +
-                       ', '.join(r.root for r in tests))
 
 
 def _pictured(path: str, pictures: Dict[str, Row]) -> bool:

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from fashionai_core.csv_io import read_fashionai_csv
-from fashionai_dataset.synthetic.download import RELEASES
+from fashionai_dataset.synthetic.download import (ANSWERS, KEPT_ANSWERS,
+                                                  RELEASES)
 from fixtures import (BASE_CONFIG, REPO_ROOT, best_checkpoint, mim, run_python,
                       tiny_config)
 
@@ -15,8 +16,9 @@ PREPARE = REPO_ROOT / 'tools' / 'dataset_converters' / 'prepare_data.py'
 
 @pytest.fixture(scope='module')
 def download(tmp_path_factory) -> Path:
-    """Round 1, warm-up (2 rows shared with round 1) and a test list with
-    answers, blouse and skirt, one round-1 image cut short."""
+    """Round 1, warm-up (2 rows shared with round 1), test_a and test_b
+    with their answers, two round-2 lists; blouse and skirt, 3 images per
+    category per list, one round-1 image cut short."""
     root = tmp_path_factory.mktemp('download') / 'fashionAI'
     result = run_python(REPO_ROOT / 'tools' / 'make_synthetic.py',
                         '--download-layout', root, '--train', '8', '--val',
@@ -26,52 +28,76 @@ def download(tmp_path_factory) -> Path:
 
 
 def releases(download: Path):
-    return sorted(download.glob('*/*'))
+    return [download / path for path in RELEASES.values()]
+
+
+def blouse_rows(test_list: Path, into: Path) -> Path:
+    """The blouse rows of ``test_list`` (the tiny model is a blouse
+    model), as a list of their own."""
+    lines = test_list.read_text().splitlines()
+    into.write_text('\n'.join([lines[0]] +
+                              [line
+                               for line in lines if ',blouse' in line]) + '\n')
+    return into
 
 
 @pytest.mark.slow
 def test_the_whole_road(download, tmp_path):
-    """download -> prepare_data -> mim train with the config's own paths ->
-    predict on the test list -> evaluate against its answers."""
+    """A download with the real names -> prepare_data (each list its own
+    folder; then the answered lists in the training pool) -> mim train with
+    the config's own paths -> predict both round-2 lists -> score them."""
     result = run_python(PREPARE, *releases(download), '--out',
-                        tmp_path / 'data' / 'fashionai', '--val-fraction',
-                        '0.25')
+                        tmp_path / 'lists')
+    assert result.returncode == 0, result.stderr
+    for name in ('test_a', 'test_b', 'round2_test_a', 'round2_test_b'):
+        folder = download / RELEASES[name]
+        # test_a and test_b both unpack to `test`: named by the part above
+        named = Path(RELEASES[name]).parts[0]
+        answered = (f'answers {folder / ANSWERS[name]}: 6 rows'
+                    if name in ANSWERS else 'no answers')
+        assert (f'{folder / "test.csv"} -> {named}: 6 rows, {answered}'
+                in result.stdout), result.stdout
+        assert len(
+            read_fashionai_csv(tmp_path / 'lists' / named / 'test.csv')) == 6
+    result = run_python(PREPARE, *releases(download), '--train-on-answers',
+                        '--out', tmp_path / 'data' / 'fashionai',
+                        '--val-fraction', '0.25')
     assert result.returncode == 0, result.stderr
     assert 'repeated rows read once: 2' in result.stdout
     assert 'unusable images left out: 1' in result.stdout
+    for name in ('test_a', 'test_b'):
+        assert (f'{download / RELEASES[name] / ANSWERS[name]}: 6 rows into '
+                'the training pool') in result.stdout
     data = tmp_path / 'data' / 'fashionai'
     train = read_fashionai_csv(data / 'train/Annotations/train.csv')
     val = read_fashionai_csv(data / 'val/Annotations/val.csv')
-    # 16 + 8 (+2 repeated) rows, one unreadable: 23, a quarter held out
-    assert len(train) + len(val) == 23
-    assert {
-        c: val.categories.count(c)
-        for c in ('blouse', 'skirt')
-    } == {
-        'blouse': 3,
-        'skirt': 3
-    }
+    # 16 + 8 (+2 repeated) + 6 + 6 answered rows, one unreadable image
+    assert len(train) + len(val) == 35
     assert not set(train.image_ids) & set(val.image_ids)
+    assert sorted(p.name for p in data.iterdir()) == [
+        'prepared_by_fashionai.txt', 'round2_fashionAI_key_points_test_a_'
+        '20180426', 'round2_fashionAI_key_points_test_b_20180530', 'train',
+        'val'
+    ]
     config = tiny_config(
         BASE_CONFIG, tmp_path / 'work', data_root=None, max_epochs=1)
     mim('train', 'mmpose', config.name, cwd=tmp_path)
     checkpoint = best_checkpoint(tmp_path / 'work')
-    test = data / 'test'
-    answers = test / 'Annotations' / 'test_answers.csv'
-    blouse_list = tmp_path / 'blouse_test.csv'
-    lines = (test / 'test.csv').read_text().splitlines()
-    blouse_list.write_text(
-        '\n'.join([lines[0]] + [line for line in lines if ',blouse' in line]) +
-        '\n')
-    submission = tmp_path / 'submission.csv'
-    result = run_python(REPO_ROOT / 'tools' / 'predict.py', blouse_list, test,
-                        submission, '--model', f'blouse={checkpoint}',
-                        '--num-workers', '0')
-    assert result.returncode == 0, result.stderr
-    result = run_python(REPO_ROOT / 'tools' / 'evaluate.py', answers,
-                        submission, '--category', 'blouse')
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith('NE: ')
+    for name in ('round2_test_a', 'round2_test_b'):
+        test = data / RELEASES[name]
+        submission = tmp_path / f'{name}.csv'
+        result = run_python(
+            REPO_ROOT / 'tools' / 'predict.py',
+            blouse_rows(test / 'test.csv',
+                        tmp_path / f'{name}_blouse.csv'), test, submission,
+            '--model', f'blouse={checkpoint}', '--num-workers', '0')
+        assert result.returncode == 0, result.stderr
+        assert len(read_fashionai_csv(submission, allow_decimal=True)) == 3
+        result = run_python(REPO_ROOT / 'tools' / 'evaluate.py',
+                            download / KEPT_ANSWERS / f'{RELEASES[name]}.csv',
+                            submission, '--category', 'blouse')
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith('NE: ')
 
 
 def test_the_same_inputs_give_the_same_split(download, tmp_path):
@@ -85,7 +111,8 @@ def test_the_same_inputs_give_the_same_split(download, tmp_path):
             (tmp_path / name / 'val/Annotations/val.csv').read_text())
     assert outputs[0] == outputs[1]
     # images are linked to the download, not copied
-    (image, ) = list((tmp_path / 'a' / 'test' / 'Images').glob('*/*'))[:1]
+    listed = tmp_path / 'a' / RELEASES['round2_test_a'] / 'Images'
+    (image, ) = list(listed.glob('*/*'))[:1]
     assert image.is_symlink()
 
 
@@ -116,6 +143,27 @@ def test_conflicting_rows_stop_naming_both(download, tmp_path):
         assert sum(
             len(read_fashionai_csv(out / s / 'Annotations' / f'{s}.csv'))
             for s in ('train', 'val')) == pooled
+
+
+def test_every_conflict_is_listed_in_one_run(tmp_path):
+    """22 images annotated differently in two releases: one refusal lists
+    the first 20 and counts the rest; nothing has to be rerun to find
+    them."""
+    from fixtures import write_csv, write_split
+    first = tmp_path / 'first'
+    csv = write_split(first, ['blouse'], 22)
+    second = tmp_path / 'second'
+    shutil.copytree(first, second)
+    rows = [line.split(',') for line in csv.read_text().splitlines()]
+    for row in rows[1:]:
+        x, y, v = row[2].split('_')
+        row[2] = f'{x}_{int(y) + 1}_{v}' if v != '-1' else '5_5_1'
+    write_csv(second / 'Annotations/train.csv', rows[0], rows[1:])
+    result = run_python(PREPARE, first, second, '--out', tmp_path / 'out')
+    assert result.returncode == 1
+    line = result.stderr.splitlines()[-1]
+    assert line.startswith('error: 22 images are annotated differently')
+    assert line.count(' and ') == 20 + 1 and '; and 2 more; ' in line
 
 
 def test_a_point_outside_its_image_leaves_its_row_out(tmp_path):
@@ -171,9 +219,9 @@ def test_what_is_not_a_release_or_not_ours_is_refused(download, tmp_path):
 def test_a_test_image_in_the_training_pool_is_a_leak(download, tmp_path):
     copy = tmp_path / 'download'
     shutil.copytree(download, copy, symlinks=True)
-    test = copy / RELEASES['test']
+    test = copy / RELEASES['test_a']
     round1 = copy / RELEASES['round1']
-    answer = (test / 'test_a_answers.csv').read_text().splitlines()[1]
+    answer = (test / ANSWERS['test_a']).read_text().splitlines()[1]
     image_id = answer.split(',')[0]
     (round1 / image_id).parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(test / image_id, round1 / image_id)

@@ -12,9 +12,10 @@ of the time beside a second, unlabelled garment of another category), into
 training split compares to the real sample annotations (presence, occlusion,
 normalizer distances). ``--download-layout DIR`` renders a tree shaped like
 the real download instead (``fashionai_dataset/synthetic/download.py``):
-round-1 and warm-up training folders sharing a few rows, a test list with its
-answers, one image cut short; ``tools/dataset_converters/prepare_data.py``
-turns it into the configs' layout.
+round-1 and warm-up training folders sharing a few rows, the round-1 test
+lists with their answers and two round-2 lists, one image cut short;
+``tools/dataset_converters/prepare_data.py`` turns it into the configs'
+layout.
 """
 import argparse
 import os.path as osp
@@ -46,8 +47,9 @@ def main() -> None:
         '--download-layout',
         metavar='DIR',
         help='a tree shaped like the real download instead: round-1 and '
-        'warm-up training folders (--train, --val images each), a test list '
-        'with answers (--test)')
+        'warm-up training folders (--train, --val images each), round-1 '
+        'test_a and test_b with answers and two round-2 lists (--test '
+        'images each)')
     args = parser.parse_args()
     if args.download_layout:
         from fashionai_dataset.synthetic.download import write_download_layout

@@ -102,6 +102,8 @@ def main() -> int:
             'training pool, by name or by content (a leak: their test NE '
             'is not a test)',
             file=sys.stderr)
+    for line in summary.lists:
+        print(line)
     for name, path in summary.outputs.items():
         print(f'{name}: {path}')
     return 0
