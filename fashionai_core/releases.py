@@ -40,8 +40,9 @@ from .outputs import inside
 #: The file that marks a folder as this module's output (``--force`` only
 #: replaces such a folder).
 MARKER = 'prepared_by_fashionai.txt'
-#: The marker's line naming what the tool wrote in OUT ('/'-separated).
-CONTENTS = 'contents: '
+#: The marker's lines naming each file (or link) the tool wrote in OUT:
+#: ``wrote: SIZE MTIME_NS RELATIVE/PATH``, as ``os.lstat`` gives them.
+WROTE = 'wrote: '
 
 
 class ReleaseError(ValueError):
@@ -152,11 +153,11 @@ def find_release(root: str) -> Release:
     found = [r for r in map(_release_at, children) if r]
     if len(found) == 1:
         return found[0]
-    below = [r.root for r in found] or [
-        r.root for child in children
+    below = [r.root for r in found] + [
+        r.root for child in children if not _release_at(child)
         for r in map(_release_at, _subfolders(child)) if r
     ]
-    where = (f'; these folders below it are: {", ".join(below[:5])}'
+    where = (f'; these folders below it are: {", ".join(below[:8])}'
              if below else '')
     raise ReleaseError(
         f'{root}: no Annotations/*.csv with keypoint columns and no '
@@ -166,13 +167,14 @@ def find_release(root: str) -> Release:
 
 def _usable(root: str,
             records: FashionAIRecords,
-            unusable: List[str],
-            left_out: Optional[Counter] = None) -> List[int]:
+            left_out: Optional[Counter] = None
+            ) -> Tuple[List[int], Dict[int, str]]:
     """Rows whose image exists and reads (header only) and, for annotated
-    rows, whose points lie in it (borders included); the others are added
-    to ``unusable`` with their file and line, and counted in ``left_out``
-    by (reason, category)."""
-    kept = []
+    rows, whose points lie in it (borders included), and for each other row
+    why not (its file and line named); those are counted in ``left_out`` by
+    (reason, category)."""
+    kept: List[int] = []
+    problems: Dict[int, str] = {}
     for row, image_id in enumerate(
             tqdm(
                 records.image_ids,
@@ -185,11 +187,13 @@ def _usable(root: str,
                 raise FashionAIImageError(
                     f'{path}: a link to {osp.realpath(path)}, outside its '
                     'release (only files inside the release are used)')
+            if not osp.lexists(path):
+                raise FashionAIImageError(f'{path}: does not exist')
             if not osp.isfile(path):
                 raise FashionAIImageError(f'{path}: not a regular file')
             size = image_size(path)
         except FashionAIImageError as error:
-            unusable.append(f'{where}: {error}')
+            problems[row] = f'{where}: {error}'
             if left_out is not None:
                 left_out['unreadable image', records.categories[row]] += 1
             continue
@@ -200,14 +204,14 @@ def _usable(root: str,
             if outside.any():
                 k = int(np.flatnonzero(outside)[0])
                 x, y = records.keypoints[row][k]
-                unusable.append(
+                problems[row] = (
                     f'{where}: {KEYPOINT_NAMES[k]} at ({x:g}, {y:g}) lies '
                     f'outside its {size[0]}x{size[1]} image')
                 if left_out is not None:
                     left_out['point outside', records.categories[row]] += 1
                 continue
         kept.append(row)
-    return kept
+    return kept, problems
 
 
 #: Why a pool row is left out, in the summary's order.
@@ -252,7 +256,9 @@ def merge(releases: List[Release],
         for path in release.annotations:
             records = read_fashionai_csv(path, require_keypoints=True)
             duplicates += len(records.repeated_lines)
-            for row in _usable(release.root, records, unusable, left_out):
+            kept, problems = _usable(release.root, records, left_out)
+            unusable.extend(problems.values())
+            for row in kept:
                 item = Row(release.root, path, int(records.lines[row]),
                            records.image_ids[row], records.categories[row],
                            records.keypoints[row], records.visibility[row])
@@ -375,7 +381,9 @@ def _write_test(folder: str, release: Release, copy: bool,
         answer rows were written (0 without answers).
     """
     records = read_fashionai_csv(release.test_list, require_keypoints=False)
-    usable = set(_usable(release.root, records, unusable))
+    kept, problems = _usable(release.root, records)
+    unusable.extend(problems.values())
+    usable = set(kept)
     os.makedirs(folder, exist_ok=True)
     path = osp.join(folder, 'test.csv')
     write_csv(path, IMAGE_LIST_HEADER,
@@ -385,20 +393,50 @@ def _write_test(folder: str, release: Release, copy: bool,
             _place(
                 osp.join(release.root, image_id), osp.join(folder, image_id),
                 copy)
-    if release.answers:
-        answers = read_fashionai_csv(release.answers, require_keypoints=True)
-        unlisted = set(answers.image_ids) - set(records.image_ids)
-        if unlisted:
+    if not release.answers:
+        return path, records, 0
+    answers = read_fashionai_csv(release.answers, require_keypoints=True)
+    # a point outside a readable image is left out; an unreadable image
+    # is listed once, from the list
+    readable = {records.image_ids[row] for row in usable}
+    _, problems = _usable(release.root, answers)
+    outside = {row for row in problems if answers.image_ids[row] in readable}
+    unusable.extend(problems[row] for row in sorted(outside))
+    rows = [row for row in range(len(answers)) if row not in outside]
+    write_annotations(
+        osp.join(folder, 'Annotations',
+                 'test_answers.csv'), [answers.image_ids[r] for r in rows],
+        [answers.categories[r] for r in rows], answers.keypoints[rows],
+        answers.visibility[rows])
+    return path, records, len(rows)
+
+
+def _check_answers(release: Release) -> str:
+    """Check that a test list's answers answer its images, in their
+    categories; return what the summary says of the unanswered ones.
+
+    Raises:
+        ReleaseError: An answer row for an image the list does not have,
+            or in another category than the list's.
+    """
+    listed = read_fashionai_csv(release.test_list, require_keypoints=False)
+    answers = read_fashionai_csv(release.answers, require_keypoints=True)
+    categories = dict(zip(listed.image_ids, listed.categories))
+    for image_id, category, line in zip(answers.image_ids, answers.categories,
+                                        answers.lines):
+        if image_id not in categories:
             raise ReleaseError(
-                f'{release.answers}: {len(unlisted)} rows answer images that '
-                f'{release.test_list} does not list (e.g. '
-                f'{sorted(unlisted)[0]}); not answers of that list')
-        write_annotations(
-            osp.join(folder, 'Annotations',
-                     'test_answers.csv'), answers.image_ids,
-            answers.categories, answers.keypoints, answers.visibility)
-        return path, records, len(answers)
-    return path, records, 0
+                f'{release.answers}, line {line}: answers {image_id}, which '
+                f'{release.test_list} does not list; not answers of that '
+                'list')
+        if category != categories[image_id]:
+            raise ReleaseError(
+                f'{release.answers}, line {line}: {image_id} is a '
+                f'{category} here and a {categories[image_id]} in '
+                f'{release.test_list}')
+    unanswered = sorted(set(listed.image_ids) - set(answers.image_ids))
+    return (f'; {len(unanswered)} listed images have no answer (e.g. '
+            f'{unanswered[0]})' if unanswered else '')
 
 
 def _check_out(out: str, force: bool, roots: List[str]) -> None:
@@ -427,18 +465,36 @@ def _check_out(out: str, force: bool, roots: List[str]) -> None:
             f'{out}: not made by prepare_data.py (no {MARKER}), so --force '
             'leaves it as it is; pass another --out')
     with open(osp.join(out, MARKER), encoding='utf-8', errors='replace') as f:
-        lines = f.read().splitlines()
-    contents = [
-        line[len(CONTENTS):].split('/') for line in lines
-        if line.startswith(CONTENTS)
-    ]  # none in a marker older than the line: all of OUT is its own
-    wrote = {MARKER}.union(*contents)
-    added = sorted(set(os.listdir(out)) - wrote) if contents else []
+        wrote = {
+            line[len(WROTE):]
+            for line in f.read().splitlines() if line.startswith(WROTE)
+        }
+    found = _files(out)
+    added = sorted(p for p, stat in found.items()
+                   if p != MARKER and f'{stat} {p}' not in wrote)
     if added:
         raise ReleaseError(
-            f'{out}: holds {", ".join(added[:5])}, which prepare_data.py did '
-            'not write; --force replaces only what it wrote: move those '
+            f'{out}: holds {", ".join(added[:5])}' +
+            (f' and {len(added) - 5} more' if len(added) > 5 else '') +
+            ', which prepare_data.py did not write or which changed since; '
+            '--force replaces only what it wrote, unchanged: move those '
             'away first')
+
+
+def _files(folder: str) -> Dict[str, str]:
+    """Every file and link below ``folder`` ('/'-separated relative path)
+    -> ``"SIZE MTIME_NS"`` of its ``os.lstat``; folders are walked, links
+    to folders are not."""
+    found = {}
+    for where, folders, names in os.walk(folder):
+        for name in names + [
+                f for f in folders if osp.islink(osp.join(where, f))
+        ]:
+            path = osp.join(where, name)
+            stat = os.lstat(path)
+            relative = osp.relpath(path, folder).replace(os.sep, '/')
+            found[relative] = f'{stat.st_size} {stat.st_mtime_ns}'
+    return found
 
 
 def prepare(roots: List[str],
@@ -470,7 +526,15 @@ def prepare(roots: List[str],
     if not 0 <= val_fraction < 1:
         raise ReleaseError(f'--val-fraction {val_fraction}: expected a '
                            'number in [0, 1)')
+    out = osp.abspath(out)  # '.' cannot be renamed
     releases = [find_release(root) for root in roots]
+    seen: Dict[str, str] = {}
+    for root, release in zip(roots, releases):
+        first = seen.setdefault(osp.realpath(release.root), root)
+        if first != root:
+            raise ReleaseError(f'{first} and {root}: the same release given '
+                               'twice; give it once')
+    unanswered = {r.answers: _check_answers(r) for r in releases if r.answers}
     pooled_answers = [
         r.answers for r in releases if train_on_answers and r.answers
     ]
@@ -488,11 +552,19 @@ def prepare(roots: List[str],
     left_out: Counter = Counter()
     rows, duplicates, conflicts = merge(releases, unusable, on_conflict,
                                         left_out)
+    if not rows:
+        raise ReleaseError(
+            f'no usable annotated row: {len(unusable)} left out, e.g. ' +
+            '; '.join(unusable[:3]))
     pictures: Dict[str, Row] = {}
     same_pictures: List[str] = []
     if content_check:
         rows, same_pictures = one_row_per_picture(rows, pictures, left_out)
     train, val = split(rows, val_fraction, seed)
+    if not train:
+        raise ReleaseError(f'--val-fraction {val_fraction} leaves no '
+                           f'training rows of the {len(rows)}; pass a '
+                           'smaller one')
     # beside OUT as it resolves: never inside a release through a link
     parent = osp.dirname(osp.realpath(out))
     os.makedirs(parent, exist_ok=True)
@@ -519,7 +591,7 @@ def prepare(roots: List[str],
         }
         lists = [
             f'{path}: {sum(r.source == path for r in rows)} rows into the '
-            'training pool' for path in pooled_answers
+            f'training pool{unanswered[path]}' for path in pooled_answers
         ]
         for release, name in zip(tests, list_names(tests)):
             path, records, answered = _write_test(
@@ -528,17 +600,19 @@ def prepare(roots: List[str],
             counts[name] = _per_category(records.categories)
             lists.append(
                 f'{release.test_list} -> {name}: {len(records)} rows, ' +
-                (f'answers {release.answers}: {answered} rows' if release.
+                (f'answers {release.answers}: {answered} rows'
+                 f'{unanswered[release.answers]}' if release.
                  answers else 'no answers'))
             leaks += sum(
                 i in pooled or (content_check and _pictured(
                     osp.join(release.root, i), pictures))
                 for i in records.image_ids)
+        written = sorted(_files(building).items())
         with open(osp.join(building, MARKER), 'w') as file:
             file.write('made by tools/dataset_converters/prepare_data.py '
-                       'from: ' + ', '.join(osp.abspath(r)
-                                            for r in roots) + '\n' + CONTENTS +
-                       '/'.join(sorted(os.listdir(building))) + '\n')
+                       'from: ' + ', '.join(osp.abspath(r) for r in roots) +
+                       '\n' + ''.join(f'{WROTE}{stat} {path}\n'
+                                      for path, stat in written))
         # OUT may have appeared or changed since the start: checked again
         _check_out(out, force, roots)
         if osp.isdir(out) and os.listdir(out):

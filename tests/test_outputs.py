@@ -458,9 +458,21 @@ def test_prepare_data_keeps_the_pools_names_and_what_the_user_added(tmp_path):
     line = one_error_line(
         run_python(PREPARE, train, *lists, '--out', out, '--force'))
     assert line == (f'error: {out}: holds my_notes.txt, which '
-                    'prepare_data.py did not write; --force replaces only '
-                    'what it wrote: move those away first')
+                    'prepare_data.py did not write or which changed since; '
+                    '--force replaces only what it wrote, unchanged: move '
+                    'those away first')
     assert (out / 'my_notes.txt').read_text() == 'mine'
     (out / 'my_notes.txt').unlink()
+    # deeper down too: a file added to a list's folder, a list edited
+    (out / 'test_train' / 'predictions.csv').write_text('mine')
+    with open(out / 'test_val' / 'test.csv', 'a') as file:
+        file.write('\n')
+    line = one_error_line(
+        run_python(PREPARE, train, *lists, '--out', out, '--force'))
+    assert line.startswith(f'error: {out}: holds test_train/predictions.csv, '
+                           'test_val/test.csv, which'), line
+    for added in (out / 'test_train' / 'predictions.csv',
+                  out / 'test_val' / 'test.csv'):
+        added.unlink()
     assert run_python(PREPARE, train, *lists, '--out', out,
                       '--force').returncode == 0

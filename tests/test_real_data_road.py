@@ -314,3 +314,73 @@ def test_one_picture_under_two_names_is_found_by_its_bytes(tmp_path):
     assert (f'{csv}, line 6: Images/other.jpg is the picture of '
             f'{rows[2][0]} ({csv}, line 3), annotated differently; both '
             'kept') in result.stdout
+
+
+def test_answers_are_checked_against_their_list(tmp_path):
+    """An answers file beside a list answers that list: a row for an image
+    it does not list, or in another category, stops naming its line; a
+    point outside its image is left out and listed; images without an
+    answer are counted, with or without --train-on-answers."""
+    from fixtures import write_answered_test_split, write_csv, write_split
+    train = tmp_path / 'train'
+    write_split(train, ['trousers'], 4)
+    test = write_answered_test_split(tmp_path / 'test', ['blouse', 'skirt'], 2)
+    answers = test / 'Annotations' / 'answers.csv'
+    rows = [line.split(',') for line in answers.read_text().splitlines()]
+    run = [PREPARE, train, test, '--out']
+    changed = [list(r) for r in rows]
+    changed[1][0] = 'Images/blouse/other.jpg'
+    write_csv(answers, changed[0], changed[1:])
+    result = run_python(*run, tmp_path / 'out')
+    assert result.stderr.splitlines()[-1] == (
+        f'error: {answers}, line 2: answers Images/blouse/other.jpg, which '
+        f'{test / "test.csv"} does not list; not answers of that list')
+    write_csv(answers, rows[0], rows[1:])
+    listed = (test / 'test.csv').read_text()
+    (test / 'test.csv').write_text(listed.replace(',blouse', ',skirt', 1))
+    result = run_python(*run, tmp_path / 'out')
+    assert result.stderr.splitlines()[-1] == (
+        f'error: {answers}, line 2: {rows[1][0]} is a blouse here and a '
+        f'skirt in {test / "test.csv"}')
+    (test / 'test.csv').write_text(listed)
+    changed = [list(r) for r in rows[:-1]]  # the last image unanswered
+    changed[1][2] = '5000_5_1'  # neckline_left far outside
+    write_csv(answers, changed[0], changed[1:])
+    result = run_python(*run, tmp_path / 'out')
+    assert result.returncode == 0, result.stderr
+    assert (f'{answers}, line 2: neckline_left at (5000, 5) lies outside'
+            in result.stdout)
+    assert (f'answers {answers}: 2 rows; 1 listed images have no answer (e.g.'
+            f' {rows[-1][0]})') in result.stdout
+    assert len(
+        read_fashionai_csv(tmp_path / 'out/test/Annotations/'
+                           'test_answers.csv')) == 2
+    result = run_python(*run, tmp_path / 'pooled', '--train-on-answers')
+    assert result.returncode == 0, result.stderr
+    assert (f'{answers}: 2 rows into the training pool; 1 listed images have '
+            'no answer') in result.stdout
+
+
+def test_what_leaves_nothing_to_train_on_is_refused(tmp_path):
+    from fixtures import write_split
+    train = tmp_path / 'download' / 'fashionAI_key_points_train_20180227'
+    write_split(train / 'train', ['blouse'], 3)
+    out = tmp_path / 'out'
+    # the same release twice (outer and inner folder)
+    result = run_python(PREPARE, train, train / 'train', '--out', out)
+    assert result.stderr.splitlines()[-1] == (
+        f'error: {train} and {train / "train"}: the same release given '
+        'twice; give it once')
+    result = run_python(PREPARE, train, '--out', out, '--val-fraction', '0.9')
+    assert result.stderr.splitlines()[-1] == (
+        'error: --val-fraction 0.9 leaves no training rows of the 3; pass a '
+        'smaller one')
+    for image in (train / 'train' / 'Images' / 'blouse').iterdir():
+        image.unlink()
+    result = run_python(PREPARE, train, '--out', out)
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith('error: no usable annotated row: 3 left out, e.g. '
+                           f'{train / "train" / "Annotations/train.csv"}, '
+                           'line 2: '), last
+    assert last.endswith(': does not exist'), last
+    assert not out.exists()

@@ -104,6 +104,11 @@ def main() -> int:
             file=sys.stderr)
     for line in summary.lists:
         print(line)
+    if 'val' not in summary.outputs:
+        print(
+            'warning: no validation split (--val-fraction too small); the '
+            "shipped configs' val_dataloader reads val/Annotations/val.csv",
+            file=sys.stderr)
     for name, path in summary.outputs.items():
         print(f'{name}: {path}')
     return 0
