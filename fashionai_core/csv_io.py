@@ -21,7 +21,6 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from .atomic import atomic_write
-from .csv_fast_path import PlainRows, parse_plain_rows
 from .keypoints import (CATEGORIES, CATEGORY_DEFINES, CATEGORY_INDEX,
                         KEYPOINT_NAMES, NUM_KEYPOINTS)
 from .paths import image_id_problem
@@ -108,21 +107,18 @@ class FashionAIRecords:
 
 
 def _parse_cell(path: PathLike, cell: str, line: int, column: int,
-                allow_decimal: bool) -> List[float]:
+                allow_decimal: bool) -> Tuple[float, float, int]:
     """Parse one ``x_y_v`` cell, raising a located error when malformed."""
     number_kind = 'numbers' if allow_decimal else 'integers'
-    parts = cell.split('_')
-    if len(parts) != 3:
-        raise FashionAICSVError(
-            path, f'cell {cell!r} is not x_y_v (three {number_kind} '
-            'joined by "_")', line, column)
     try:
-        x, y = (float(p) if allow_decimal else int(p) for p in parts[:2])
-        visibility = int(parts[2])
+        x, y, visibility = cell.split('_')
+        convert = float if allow_decimal else int
+        x, y, visibility = convert(x), convert(y), int(visibility)
     except ValueError:
-        raise FashionAICSVError(
-            path, f'cell {cell!r} is not x_y_v: x and y must be '
-            f'{number_kind} and v an integer', line, column) from None
+        what = (f' (three {number_kind} joined by "_")' if cell.count('_') != 2
+                else f': x and y must be {number_kind} and v an integer')
+        raise FashionAICSVError(path, f'cell {cell!r} is not x_y_v{what}',
+                                line, column) from None
     if visibility not in (-1, 0, 1):
         raise FashionAICSVError(
             path, f'cell {cell!r} has v={visibility}; expected 1 (visible), '
@@ -131,24 +127,20 @@ def _parse_cell(path: PathLike, cell: str, line: int, column: int,
         raise FashionAICSVError(
             path, f'cell {cell!r} is absent (v=-1) but has coordinates; '
             f'expected {ABSENT_CELL!r}', line, column)
-    if visibility >= 0 and not (math.isfinite(x) and math.isfinite(y)):
+    if allow_decimal and not (math.isfinite(x) and math.isfinite(y)):
         raise FashionAICSVError(
             path, f'cell {cell!r} has a non-finite coordinate; expected '
             'finite numbers of pixels', line, column)
-    return [x, y, visibility]
+    return x, y, visibility
 
 
 def _parse_keypoint_row(path: PathLike, cells: Sequence[str], line: int,
                         allow_decimal: bool) -> List[float]:
-    """Parse the 24 keypoint cells of one row into 72 numbers, cell by cell.
-
-    The path of files the fast reader (:mod:`.csv_fast_path`) gives up on:
-    it raises the error that names the line and column.
-    """
-    numbers = []
-    for offset, cell in enumerate(cells):
-        numbers.extend(
-            _parse_cell(path, cell, line, 3 + offset, allow_decimal))
+    """Parse the 24 keypoint cells of one row into 72 numbers, cell by cell,
+    raising the error that names the line and column."""
+    numbers: List[float] = []
+    for column, cell in enumerate(cells, 3):
+        numbers.extend(_parse_cell(path, cell, line, column, allow_decimal))
     return numbers
 
 
@@ -258,10 +250,6 @@ def _read_csv(path: PathLike, allow_decimal: bool,
             path, 'expected an annotation file with the 24 keypoint '
             'columns' if require_keypoints else
             'expected a test list (image_id,image_category)', 1)
-    plain = _plain_rows(text, reader.line_num, has_keypoints, allow_decimal)
-    if plain is not None:
-        return _records(path, plain.image_ids, plain.categories, plain.lines,
-                        plain.repeated_lines, plain.keypoints)
     width = len(header)
     image_ids: List[str] = []
     categories: List[str] = []
@@ -317,18 +305,6 @@ def _read_csv(path: PathLike, allow_decimal: bool,
             f'and were read in lower case ({", ".join(recased[:5])})',
             stacklevel=3)  # the caller of read_fashionai_csv
     return _records(path, image_ids, categories, lines, repeated_lines, table)
-
-
-def _plain_rows(text: str, header_lines: int, has_keypoints: bool,
-                allow_decimal: bool) -> Optional[PlainRows]:
-    """:func:`parse_plain_rows` of the lines after the header, if plain."""
-    if '\r' in text:
-        text = text.replace('\r\n', '\n')
-        if '\r' in text:
-            return None
-    body = text.split('\n')[header_lines:]
-    return parse_plain_rows(body, header_lines + 1, has_keypoints,
-                            allow_decimal)
 
 
 def _records(path: PathLike, image_ids: List[str], categories: List[str],
