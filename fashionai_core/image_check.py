@@ -132,13 +132,16 @@ def _upright(path: str, width: int, height: int,
     PNG: 5-8 turn the picture a quarter), checked against the limit."""
     if orientation in (5, 6, 7, 8):
         width, height = height, width
-    limit = max_image_pixels()
-    if width * height > limit:
-        raise FashionAIImageError(
-            f'image {path} is {width}x{height} pixels, over the '
-            f'{limit / 1e6:g}-megapixel limit; shrink it, or raise '
-            'FASHIONAI_MAX_IMAGE_PIXELS')
+    if width * height > max_image_pixels():
+        raise _over_the_limit(path, f'is {width}x{height} pixels')
     return width, height
+
+
+def _over_the_limit(path: str, size: str) -> FashionAIImageError:
+    """The one refusal of an image over :func:`max_image_pixels`."""
+    return FashionAIImageError(
+        f'image {path} {size}, over the {max_image_pixels() / 1e6:g}-'
+        'megapixel limit; shrink it, or raise FASHIONAI_MAX_IMAGE_PIXELS')
 
 
 def image_size(path: str) -> Tuple[int, int]:
@@ -178,11 +181,10 @@ def image_size(path: str) -> Tuple[int, int]:
                 orientation = _pil_orientation(image)
     except FashionAIImageError:
         raise  # over the limit: already said
-    except Image.DecompressionBombError:
-        raise FashionAIImageError(
-            f'image {path} claims more than '
-            f'{2 * Image.MAX_IMAGE_PIXELS / 1e6:.0f} megapixels; refused '
-            'before decoding') from None
+    except Image.DecompressionBombError:  # Pillow's own, larger limit
+        raise _over_the_limit(
+            path, 'claims more than '
+            f'{2 * Image.MAX_IMAGE_PIXELS / 1e6:.0f} megapixels') from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise FashionAIImageError(
             f'image {path} is not a readable image ({error})') from None

@@ -64,11 +64,14 @@ def read_json_results(path: str) -> Dict[str, float]:
     if not found:
         raise ValueError(f'{path}: no NE/<category> entries; expected the '
                          'JSON of tools/evaluate.py --json')
-    for category, value in found.items():
+    checked = {f'NE/{c}': value for c, value in found.items()}
+    if 'NE' in summary:  # the overall figure: garbage there, garbage here
+        checked['NE'] = summary['NE']
+    for key, value in checked.items():
         if isinstance(value, bool) or not isinstance(
                 value, (int, float)) or not 0 <= value <= MAX_NE:
             raise ValueError(
-                f'{path} (NE/{category}): expected a finite NE in [0, '
+                f'{path} ({key}): expected a finite NE in [0, '
                 f'{MAX_NE:g}] percent, got {value!r}')
     return found
 

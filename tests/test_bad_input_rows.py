@@ -1,0 +1,89 @@
+"""docs/bad_input.md's rows that an earlier reading found false, each run
+through the tool as a user runs it."""
+import subprocess
+
+from fixtures import REPO_ROOT, run_python, write_csv, write_split
+from test_untrusted_files import png_claiming
+
+TOOLS = REPO_ROOT / 'tools'
+
+
+def one_error_line(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode == 1, (result.stdout, result.stderr[-3000:])
+    assert 'Traceback' not in result.stderr, result.stderr
+    (line, ) = [
+        line for line in result.stderr.splitlines() if line.startswith('error')
+    ]
+    return line
+
+
+def test_a_bad_cell_is_one_error_line_in_every_csv_tool(tmp_path):
+    csv = write_split(tmp_path / 'train', ['blouse'], 3)
+    rows = [line.split(',') for line in csv.read_text().splitlines()]
+    rows[2][3] = '10_inf_1'
+    bad = write_csv(tmp_path / 'bad.csv', rows[0], rows[1:])
+    test_list = write_csv(tmp_path / 'test.csv', rows[0][:2],
+                          [r[:2] for r in rows[1:]])
+    expected = (f'error: {bad}, line 3, column 4 (neckline_right): cell '
+                "'10_inf_1' is not x_y_v: x and y must be integers and v an "
+                'integer')
+    for tool, args in (('constant_baseline.py',
+                        [bad, test_list, tmp_path / 'out.csv']),
+                       ('fit_shape_model.py',
+                        [bad, '--out', tmp_path / 'shape.npz'])):
+        assert one_error_line(run_python(TOOLS / tool, *args)) == expected
+    assert not (tmp_path / 'out.csv').exists()
+
+
+def test_a_cell_over_the_field_limit_stops_every_reader(tmp_path):
+    csv = write_split(tmp_path / 'train', ['blouse'], 2)
+    rows = [line.split(',') for line in csv.read_text().splitlines()]
+    rows[2][0] = 'Images/blouse/' + 'a' * 140_000 + '.jpg'  # unquoted
+    long = write_csv(tmp_path / 'long.csv', rows[0], rows[1:])
+    for tool, args in (('constant_baseline.py',
+                        [csv, long, tmp_path / 'out.csv']),
+                       ('evaluate.py', [long, csv])):
+        line = one_error_line(run_python(TOOLS / tool, *args))
+        assert line.startswith(
+            f'error: {long}, line 3: unreadable CSV (field larger than '
+            'field limit'), line[:300]
+    assert not (tmp_path / 'out.csv').exists()
+
+
+def test_evaluate_into_head_prints_one_line_and_no_traceback(tmp_path):
+    """The status is 0 or 141, whichever side of the pipe is quicker."""
+    csv = write_split(tmp_path / 'val', ['blouse'], 2)
+    result = subprocess.run([
+        'bash', '-c', f'"$0" {TOOLS / "evaluate.py"} {csv} {csv} | head -1; '
+        'echo "status ${PIPESTATUS[0]}"'
+    ] + [str(REPO_ROOT / '.venv' / 'bin' / 'python')],
+                            capture_output=True,
+                            text=True)
+    first, status = result.stdout.splitlines()
+    assert first == 'NE: 0.000000' and status in ('status 0', 'status 141')
+    assert result.stderr == ''
+
+
+def test_a_tiny_png_claiming_20000x20000_gets_the_limits_message(tmp_path):
+    """Pillow refuses it first, with its own limit: the message is ours."""
+    train = tmp_path / 'train'
+    csv = write_split(train, ['blouse'], 2)
+    image = train / csv.read_text().splitlines()[1].split(',')[0]
+    png_claiming(image, 20000, 20000)  # a PNG under a .jpg name
+    result = run_python(TOOLS / 'dataset_converters' / 'prepare_data.py',
+                        train, '--out', tmp_path / 'out')
+    assert result.returncode == 0, result.stderr
+    assert (f'{image} claims more than 179 megapixels, over the 50-megapixel'
+            ' limit; shrink it, or raise FASHIONAI_MAX_IMAGE_PIXELS'
+            in result.stdout), result.stdout
+
+
+def test_select_models_refuses_an_overall_ne_that_is_nan(tmp_path):
+    truth = write_split(tmp_path / 'val', ['blouse'], 2)
+    results = tmp_path / 'nan.json'
+    results.write_text('{"NE": NaN, "NE/blouse": 5.0}')
+    line = one_error_line(
+        run_python(TOOLS / 'select_models.py', truth, '--model',
+                   f'a={results}'))
+    assert line == (f'error: {results} (NE): expected a finite NE in [0, '
+                    '10000] percent, got nan')
