@@ -38,6 +38,7 @@ import torch
 from mmengine.dist import get_dist_info
 from mmengine.logging import HistoryBuffer, print_log
 from mmengine.runner.checkpoint import (CheckpointLoader, _get_mmengine_home,
+                                        _load_checkpoint,
                                         _process_mmcls_checkpoint,
                                         get_deprecated_model_names,
                                         get_external_models, get_mmcls_models,
@@ -270,6 +271,22 @@ def _check_readable(filename: str, name: str) -> None:
         raise UnreadableCheckpointError(
             f'{name}: not a checkpoint: {_describe_start(head)}; '
             'expected a file written by torch.save (a zip archive)')
+
+
+def check_checkpoint_file(filename: str) -> None:
+    """Raise for a local checkpoint that is missing, empty, truncated or no
+    checkpoint, before MMEngine logs "Loads checkpoint by ... from path",
+    which reads as if it had loaded; a URL is checked once downloaded."""
+    if '://' not in filename:
+        _check_readable(filename, filename)
+
+
+def read_checkpoint(filename: str, map_location: str = 'cpu') -> Any:
+    """MMEngine's ``_load_checkpoint`` (any scheme, through this module's
+    loaders), a local file checked first (:func:`check_checkpoint_file`).
+    """
+    check_checkpoint_file(filename)
+    return _load_checkpoint(filename, map_location=map_location)
 
 
 def load_from_weights_only(filename: str,

@@ -2,8 +2,9 @@
 through the tool as a user runs it."""
 import subprocess
 
-from fixtures import REPO_ROOT, run_python, write_csv, write_split
 from test_untrusted_files import png_claiming
+
+from fixtures import REPO_ROOT, run_python, write_csv, write_split
 
 TOOLS = REPO_ROOT / 'tools'
 
@@ -41,8 +42,8 @@ def test_a_cell_over_the_field_limit_stops_every_reader(tmp_path):
     rows[2][0] = 'Images/blouse/' + 'a' * 140_000 + '.jpg'  # unquoted
     long = write_csv(tmp_path / 'long.csv', rows[0], rows[1:])
     for tool, args in (('constant_baseline.py',
-                        [csv, long, tmp_path / 'out.csv']),
-                       ('evaluate.py', [long, csv])):
+                        [csv, long,
+                         tmp_path / 'out.csv']), ('evaluate.py', [long, csv])):
         line = one_error_line(run_python(TOOLS / tool, *args))
         assert line.startswith(
             f'error: {long}, line 3: unreadable CSV (field larger than '
@@ -53,12 +54,14 @@ def test_a_cell_over_the_field_limit_stops_every_reader(tmp_path):
 def test_evaluate_into_head_prints_one_line_and_no_traceback(tmp_path):
     """The status is 0 or 141, whichever side of the pipe is quicker."""
     csv = write_split(tmp_path / 'val', ['blouse'], 2)
-    result = subprocess.run([
-        'bash', '-c', f'"$0" {TOOLS / "evaluate.py"} {csv} {csv} | head -1; '
-        'echo "status ${PIPESTATUS[0]}"'
-    ] + [str(REPO_ROOT / '.venv' / 'bin' / 'python')],
-                            capture_output=True,
-                            text=True)
+    result = subprocess.run(
+        [
+            'bash', '-c',
+            f'"$0" {TOOLS / "evaluate.py"} {csv} {csv} | head -1; '
+            'echo "status ${PIPESTATUS[0]}"'
+        ] + [str(REPO_ROOT / '.venv' / 'bin' / 'python')],
+        capture_output=True,
+        text=True)
     first, status = result.stdout.splitlines()
     assert first == 'NE: 0.000000' and status in ('status 0', 'status 141')
     assert result.stderr == ''

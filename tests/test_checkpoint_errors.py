@@ -124,6 +124,9 @@ def test_the_tools_give_one_line_and_write_nothing(tmp_path, good_checkpoint):
         ('merge_checkpoints', 'corrupt'):
         (REPO_ROOT / 'tools' / 'merge_checkpoints.py', good_checkpoint,
          paths['corrupt'], '-o', out / 'merged.pth'),
+        ('predict', 'missing'): (REPO_ROOT / 'tools' / 'predict.py', csv,
+                                 tmp_path / 'test', out / 'submission.csv',
+                                 '--model', f'all={paths["missing"]}'),
         ('detect', 'missing'):
         (REPO_ROOT / 'tools' / 'detect.py', REPO_ROOT / 'projects' /
          'garment_detector' / 'configs' / 'rtmdet_tiny_garment_320.py',
@@ -136,6 +139,10 @@ def test_the_tools_give_one_line_and_write_nothing(tmp_path, good_checkpoint):
         assert len(lines) == 1 and lines[0].startswith(
             f'error: {paths[kind]}: {expected[kind]}'), (tool, kind,
                                                          result.stderr)
+        # said before MMEngine's "Loads checkpoint by ... from path: X",
+        # which reads as if it had loaded (a corrupt zip is found loading)
+        assert (f'from path: {paths[kind]}' not in result.stdout
+                or kind == 'corrupt'), (tool, kind, result.stdout)
     assert not out.exists()
 
 

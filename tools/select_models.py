@@ -70,9 +70,8 @@ def read_json_results(path: str) -> Dict[str, float]:
     for key, value in checked.items():
         if isinstance(value, bool) or not isinstance(
                 value, (int, float)) or not 0 <= value <= MAX_NE:
-            raise ValueError(
-                f'{path} ({key}): expected a finite NE in [0, '
-                f'{MAX_NE:g}] percent, got {value!r}')
+            raise ValueError(f'{path} ({key}): expected a finite NE in [0, '
+                             f'{MAX_NE:g}] percent, got {value!r}')
     return found
 
 

@@ -20,6 +20,7 @@ from torch.utils.data import DataLoader, Dataset
 from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_core.detections import detection_entries, write_detections
 from fashionai_core.keypoints import CATEGORIES
+from ..weights_only import check_checkpoint_file
 from .predict import default_device
 
 DETECTOR_SCOPE = 'mmdet'
@@ -44,6 +45,7 @@ def load_detector(config: str,
     """
     from mmdet.apis import init_detector
 
+    check_checkpoint_file(checkpoint)
     cfg = Config.fromfile(config)
     with DefaultScope.overwrite_default_scope(
             cfg.get('default_scope', DETECTOR_SCOPE)):

@@ -2,10 +2,9 @@
 from typing import Dict
 
 import torch
-from mmengine.runner.checkpoint import _load_checkpoint
 
 from fashionai_core.atomic import atomic_write
-from ..weights_only import encode
+from ..weights_only import encode, read_checkpoint
 
 
 def merge_checkpoints(parts: Dict[str, str], out: str) -> int:
@@ -23,7 +22,7 @@ def merge_checkpoints(parts: Dict[str, str], out: str) -> int:
     """
     state_dict, meta = {}, {}
     for prefix, path in parts.items():
-        checkpoint = _load_checkpoint(path, map_location='cpu')
+        checkpoint = read_checkpoint(path)
         weights = checkpoint.get('state_dict', checkpoint)
         state_dict.update({
             f'{prefix}.{key}': value

@@ -8,7 +8,7 @@ from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.model import BaseTTAModel
 from mmengine.registry import init_default_scope
-from mmengine.runner.checkpoint import _load_checkpoint, load_state_dict
+from mmengine.runner.checkpoint import load_state_dict
 from mmengine.utils import ProgressBar
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from mmpose.models import build_pose_estimator
@@ -26,13 +26,13 @@ from ..datasets import FashionAIDataset
 from ..metainfo import csv_columns, fashionai_metainfo
 from ..models import PoseEnsemble
 from ..stored_config import stored_config
+from ..weights_only import read_checkpoint
 
 
 def config_from_checkpoint(checkpoint: str) -> Config:
     """The training config stored in a checkpoint written by ``mim train``."""
     return stored_config(
-        _load_checkpoint(checkpoint, map_location='cpu').get('meta', {}),
-        checkpoint)
+        read_checkpoint(checkpoint).get('meta', {}), checkpoint)
 
 
 def default_device(device: Optional[str] = None) -> str:
@@ -63,7 +63,7 @@ def load_pose_model(checkpoint: str,
             than its codec decodes (a codec changed without rebuilding the
             pipeline), or ``tta`` for a config without ``tta_pipeline``.
     """
-    state = _load_checkpoint(checkpoint, map_location='cpu')
+    state = read_checkpoint(checkpoint)
     meta = state.get('meta', {})
     cfg = Config.fromfile(config) if config else stored_config(
         meta, checkpoint)
