@@ -1,0 +1,61 @@
+"""What the pages name exists as named: every ``work_dirs/.../*.pth`` path
+a doc shows is one that ``mim train`` (or the tool the doc runs) writes."""
+import re
+
+from mmengine.config import Config
+
+from fixtures import REPO_ROOT
+
+PAGES = sorted([REPO_ROOT / 'README.md'] +
+               list((REPO_ROOT / 'docs').glob('*.md')) +
+               list(REPO_ROOT.glob('configs/**/README.md')) +
+               list(REPO_ROOT.glob('projects/**/README.md')))
+CHECKPOINT = re.compile(r'work_dirs/[^\s`\'")]*\.pth')
+#: The work folder a page names for a run (``--work-dir``, ``work_dir=``).
+WORK_DIR = re.compile(r'(?:--work-dir[ =]|work_dir=)work_dirs/([\w.-]+)')
+
+
+def save_best_keys():
+    """The ``save_best`` of every shipped config family, as MMEngine's
+    CheckpointHook puts it in a file name (``/`` -> ``_``)."""
+    keys = set()
+    for config in ('configs/fashionai/hrnet_w32_blouse.py',
+                   'projects/garment_detector/configs/'
+                   'rtmdet_tiny_garment_320.py'):
+        hook = Config.fromfile(REPO_ROOT / config).default_hooks.checkpoint
+        keys.add(hook.save_best.replace('/', '_'))
+    return keys
+
+
+def test_every_checkpoint_path_a_page_names_is_one_a_run_writes():
+    stems = {p.stem
+             for p in REPO_ROOT.glob('configs/**/*.py')} | {
+                 p.stem
+                 for p in REPO_ROOT.glob('projects/*/configs/*.py')
+             } | {'demo'}  # tools/demo.py's --work-dir default
+    names = re.compile(
+        r'(best_(%s)_epoch_(N|\d+)|best_\*|epoch_(N|\d+))\.pth' %
+        '|'.join(save_best_keys()))
+    wrong = []
+    for page in PAGES:
+        text = page.read_text()
+        folders = stems | set(WORK_DIR.findall(text))
+        for path in CHECKPOINT.findall(text):
+            parts = path.split('/')
+            if len(parts) == 2:  # a file a merge command of the page writes
+                merge = rf'merge\w*checkpoints\.py[^\n]*\\\n[^\n]* {path}\n'
+                if not re.search(merge, text):
+                    wrong.append(f'{page.name}: {path}')
+            elif len(parts) != 3 or parts[1] not in folders or (
+                    not names.fullmatch(parts[2])):
+                wrong.append(f'{page.name}: {path}')
+    assert not wrong, wrong
+    assert len(PAGES) > 10
+
+
+def test_the_check_catches_what_mim_train_does_not_write(tmp_path):
+    """The names above are MMEngine's: a ``best.pth`` would not match."""
+    pattern = re.compile(r'best_(%s)_epoch_(N|\d+)\.pth' %
+                         '|'.join(save_best_keys()))
+    assert pattern.fullmatch('best_fashionai_NE_epoch_12.pth')
+    assert not pattern.fullmatch('best.pth')
