@@ -1,9 +1,12 @@
 """tools/predict.py, visualize.py, evaluate.py --plot, constant_baseline.py
 and a shortened demo, run as commands on real files."""
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 
 import cv2
 import numpy as np
@@ -151,16 +154,70 @@ def test_visualize_writes_a_readable_sheet(tmp_path):
     assert not np.array_equal(cv2.imread(str(drawn[0])), original)
 
 
+def run_in_own_group(command, timeout: float) -> subprocess.CompletedProcess:
+    """Run ``command`` as its own process group; past ``timeout`` the whole
+    group is killed (the demo's ``mim train`` and its workers too), not the
+    tool alone."""
+    process = subprocess.Popen([str(c) for c in command],
+                               stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE,
+                               text=True,
+                               start_new_session=True)
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise
+    return subprocess.CompletedProcess(process.args, process.returncode,
+                                       stdout, stderr)
+
+
+@pytest.mark.slow
+def test_stopping_the_demo_stops_the_training_it_started(tmp_path):
+    """SIGTERM to tools/demo.py while its ``mim train`` runs: the training
+    process and its workers end with it."""
+    log = tmp_path / 'demo.log'
+    with open(log, 'w') as out:
+        process = subprocess.Popen([
+            sys.executable,
+            str(TOOLS / 'demo.py'), '--quick', '--data', tmp_path / 'data',
+            '--work-dir', tmp_path / 'work'
+        ],
+                                   stdout=out,
+                                   stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    try:
+        deadline = time.time() + 300
+        while 'Epoch(train)' not in log.read_text():
+            assert process.poll() is None, log.read_text()[-3000:]
+            assert time.time() < deadline, log.read_text()[-3000:]
+            time.sleep(1)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) != 0
+        deadline = time.time() + 30
+        while True:  # the group empties as the training winds down
+            try:
+                os.killpg(process.pid, 0)
+            except ProcessLookupError:
+                break
+            assert time.time() < deadline, 'the training outlived the demo'
+            time.sleep(0.5)
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 @pytest.mark.slow
 def test_quick_demo_runs_every_step(tmp_path):
-    result = subprocess.run([
+    result = run_in_own_group([
         sys.executable,
         str(TOOLS / 'demo.py'), '--quick', '--data', tmp_path / 'data',
         '--work-dir', tmp_path / 'work'
     ],
-                            capture_output=True,
-                            text=True,
-                            timeout=900)
+                              timeout=900)
     assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
     assert 'constant baseline' in result.stdout
     for name in ('submission.csv', 'constant_baseline.csv', 'evaluation.png',
@@ -180,14 +237,12 @@ def test_demo_reaches_a_fifth_of_the_constant_baseline(tmp_path):
     --quick: the full data and schedule, about 11 minutes here): the trained
     model's test NE is at most a fifth of the constant layout's, and under
     a quarter of it in every category. Measured: 10.4% against 70.0%."""
-    result = subprocess.run([
+    result = run_in_own_group([
         sys.executable,
         str(TOOLS / 'demo.py'), '--data', tmp_path / 'data', '--work-dir',
         tmp_path / 'work'
     ],
-                            capture_output=True,
-                            text=True,
-                            timeout=2400)
+                              timeout=2400)
     assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
     model = json.loads((tmp_path / 'work' / 'model_ne.json').read_text())
     constant = json.loads((tmp_path / 'work' / 'constant_ne.json').read_text())

@@ -20,6 +20,7 @@ import json
 import os
 import os.path as osp
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -44,8 +45,36 @@ DEMO_MARKER = 'made_by_demo.txt'
 
 
 def run(command: List[str]) -> None:
+    """Run a step; a step still running when this tool is stopped
+    (Ctrl-C, SIGTERM, SIGHUP) is stopped with it."""
     print('\n$ ' + ' '.join(command), flush=True)
-    subprocess.run(command, check=True)
+    process = subprocess.Popen(command)
+    try:
+        returncode = process.wait()
+    finally:
+        if process.poll() is None:
+            stop(process)
+    if returncode:
+        raise subprocess.CalledProcessError(returncode, command)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop a step and what it started (``mim train`` runs MMPose's
+    ``train.py`` in a process of its own, with data loader workers): the
+    whole process group where this tool leads it (a shell's job, or a
+    caller's ``start_new_session``), else the step alone."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if os.getpgrp() == os.getpid():
+        os.killpg(os.getpgrp(), signal.SIGTERM)
+    else:
+        process.terminate()
+    process.wait()
+
+
+def on_signal(number: int, frame) -> None:
+    """SIGTERM and SIGHUP end the run as Ctrl-C does: through
+    :func:`run`'s clean-up."""
+    sys.exit(128 + number)
 
 
 def python_tool(name: str, *args: str) -> List[str]:
@@ -85,7 +114,15 @@ def main() -> int:
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument('--quick', action='store_true')
     args = parser.parse_args()
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, on_signal)
     start = time.time()
+    load, cores = os.getloadavg()[0], os.cpu_count() or 1
+    print(f'The full demo takes about 12 minutes on 2 idle cores; this '
+          f'machine has {cores} cores and a load of {load:.1f} now' +
+          (', so expect it to take longer: training shares the cores' if load >
+           cores / 2 else '') + '. Training prints its own '
+          'estimate (eta) as it goes.')
     data, work = osp.abspath(args.data), osp.abspath(args.work_dir)
     try:
         # both refusals come before anything is deleted
