@@ -1,6 +1,7 @@
 """What every command-line tool does on its way out."""
 import os
 import sys
+import warnings
 from typing import Callable, NoReturn, Optional
 
 #: Exit status of a command whose output pipe closed (128 + SIGPIPE), as
@@ -17,8 +18,19 @@ def run_tool(main: Callable[[], Optional[int]]) -> NoReturn:
     the print and again when it flushes ``stdout`` at exit. Here the tool
     stops at once with :data:`EXIT_PIPE_CLOSED` and no message. Any other
     ``OSError`` (a folder given where a file goes, a full disk) is printed
-    as ``error: ...`` (its message names the path) with exit 1.
+    as ``error: ...`` (its message names the path) with exit 1. A
+    ``UserWarning`` the tool raises (a repeated row, a category in
+    capitals) is printed as one ``warning: ...`` line, without Python's
+    source location and line of code.
     """
+    default_format = warnings.formatwarning
+
+    def one_line(message, category, *args, **kwargs) -> str:
+        if category is UserWarning:
+            return f'warning: {message}\n'
+        return default_format(message, category, *args, **kwargs)
+
+    warnings.formatwarning = one_line
     try:
         status = main()
         sys.stdout.flush()  # a closed pipe raises here, not at exit

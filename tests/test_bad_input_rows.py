@@ -1,6 +1,8 @@
 """docs/bad_input.md's rows that an earlier reading found false, each run
 through the tool as a user runs it."""
+import os
 import subprocess
+import sys
 
 from test_untrusted_files import png_claiming
 
@@ -90,3 +92,29 @@ def test_select_models_refuses_an_overall_ne_that_is_nan(tmp_path):
                    f'a={results}'))
     assert line == (f'error: {results} (NE): expected a finite NE in [0, '
                     '10000] percent, got nan')
+
+
+def test_a_tools_warning_is_one_line(tmp_path):
+    """A repeated row: one ``warning:`` line, not Python's warning format
+    with its source location and a stray line of code."""
+    csv = write_split(tmp_path / 'val', ['blouse'], 2)
+    lines = csv.read_text().splitlines()
+    repeated = tmp_path / 'repeated.csv'
+    repeated.write_text('\n'.join(lines + lines[1:2]) + '\n')
+    result = subprocess.run(
+        [sys.executable,
+         str(TOOLS / 'evaluate.py'), repeated, csv],
+        capture_output=True,
+        text=True,
+        env={
+            k: v
+            for k, v in os.environ.items() if k != 'PYTHONWARNINGS'
+        })
+    assert result.returncode == 0, result.stderr
+    (line, ) = [
+        line for line in result.stderr.splitlines() if 'repeat' in line
+    ]
+    assert line.startswith(
+        f'warning: {repeated}: 1 rows repeat'), result.stderr
+    assert 'UserWarning' not in result.stderr
+    assert 'read_fashionai_csv(' not in result.stderr
