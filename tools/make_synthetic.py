@@ -5,9 +5,11 @@ Usage:
         [--val 40] [--test 40] [--seed 0] [--categories blouse skirt ...]
         [--nproc 2] [--scenes] [--download-layout DIR]
 
-Counts are images per category. ``--scenes`` renders images where a
-detector matters (the garment smaller, anywhere in a cluttered picture, half
-of the time beside a second, unlabelled garment of another category), into
+Counts are images per category (by default 300, 40, 40; with
+``--download-layout`` 20, 10 and 5 per test list: 250 images in all).
+``--scenes`` renders images where a detector matters (the garment smaller,
+anywhere in a cluttered picture, half of the time beside a second, unlabelled
+garment of another category), into
 ``data/fashionai_scenes`` unless ``--out`` says otherwise. Prints how the
 training split compares to the real sample annotations (presence, occlusion,
 normalizer distances). ``--download-layout DIR`` renders a tree shaped like
@@ -32,9 +34,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         '--out', help='default: data/fashionai (data/fashionai_scenes)')
-    parser.add_argument('--train', type=int, default=300)
-    parser.add_argument('--val', type=int, default=40)
-    parser.add_argument('--test', type=int, default=40)
+    parser.add_argument(
+        '--train', type=int, help='default: 300 (20 with --download-layout)')
+    parser.add_argument(
+        '--val', type=int, help='default: 40 (10 with --download-layout)')
+    parser.add_argument(
+        '--test',
+        type=int,
+        help='default: 40 (5 per list with --download-layout)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument(
         '--categories', nargs='+', choices=CATEGORIES, default=CATEGORIES)
@@ -51,6 +58,10 @@ def main() -> None:
         'test_a and test_b with answers and two round-2 lists (--test '
         'images each)')
     args = parser.parse_args()
+    defaults = (20, 10, 5) if args.download_layout else (300, 40, 40)
+    for name, default in zip(('train', 'val', 'test'), defaults):
+        if getattr(args, name) is None:
+            setattr(args, name, default)
     if args.download_layout:
         from fashionai_dataset.synthetic.download import write_download_layout
         folders = write_download_layout(
