@@ -118,3 +118,13 @@ def test_a_tools_warning_is_one_line(tmp_path):
         f'warning: {repeated}: 1 rows repeat'), result.stderr
     assert 'UserWarning' not in result.stderr
     assert 'read_fashionai_csv(' not in result.stderr
+
+
+def test_an_output_named_as_an_existing_folder_is_refused(tmp_path):
+    csv = write_split(tmp_path / 'train', ['blouse'], 2)
+    folder = tmp_path / 'submission'
+    folder.mkdir()
+    line = one_error_line(
+        run_python(TOOLS / 'constant_baseline.py', csv, csv, folder))
+    assert line == f'error: {folder}: is a folder; name the file to write'
+    assert list(folder.iterdir()) == []

@@ -305,3 +305,34 @@ def test_infer_and_mmpose_inferencer_use_the_detector(tiny_detector,
         assert any(
             np.allclose(i['bbox'][0], found.bbox, atol=0.01)
             for i in instances)
+
+
+@pytest.mark.slow
+def test_a_detector_of_other_classes_is_refused(tiny_detector,
+                                                trained_elsewhere,
+                                                blouse_test_split, tmp_path):
+    """docs/bad_input.md: a detector whose classes name none of the five
+    categories stops detect.py and predict.py, listing its classes."""
+    import torch
+    checkpoint = torch.load(
+        tiny_detector.checkpoints[0], map_location='cpu', weights_only=True)
+    checkpoint['meta']['dataset_meta']['classes'] = ('cat', 'dog')
+    other = tmp_path / 'pets.pth'
+    torch.save(checkpoint, other)
+    expected = (f"error: {other}: the detector's classes (cat, dog) name "
+                'none of the ')
+    answers = blouse_test_split / 'Annotations/answers.csv'
+    for tool, args in (
+        ('detect.py', (tiny_detector.config, other, answers, blouse_test_split,
+                       tmp_path / 'det.json')),
+        ('predict.py',
+         (answers, blouse_test_split, tmp_path / 'sub.csv', '--model',
+          f'blouse={trained_elsewhere.checkpoint}', '--det-config',
+          tiny_detector.config, '--det-checkpoint', other)),
+    ):
+        result = run_python(REPO_ROOT / 'tools' / tool, *args)
+        assert result.returncode == 1, (tool, result.stderr[-2000:])
+        assert result.stderr.splitlines()[-1].startswith(expected), (
+            tool, result.stderr[-2000:])
+    assert not (tmp_path / 'det.json').exists()
+    assert not (tmp_path / 'sub.csv').exists()

@@ -349,3 +349,18 @@ def test_the_pseudo_labelled_share_repeats_the_labelled_rows(tmp_path):
         DATASETS.build(
             pseudo_dataset_cfg(
                 labelled, pseudo, tmp_path, pseudo_labelled_share=1))
+
+
+def test_a_predicted_point_outside_its_image_is_dropped():
+    """docs/bad_input.md: such a point becomes -1_-1_-1, as a label there
+    would stop training."""
+    from fashionai_core.keypoints import KEYPOINT_NAMES
+    from fashionai_core.pseudo_labels import pseudo_label_visibility
+    from fixtures import rows_as_records
+    cells = ['-1_-1_-1'] * len(KEYPOINT_NAMES)
+    cells[0] = '500_10_1'  # neckline_left, right of a 120-pixel-wide image
+    cells[1] = '60_10_1'
+    records = rows_as_records([['Images/blouse/a.jpg', 'blouse'] + cells])
+    records.scores = np.ones((1, len(KEYPOINT_NAMES)))
+    visibility = pseudo_label_visibility(records, None, np.array([[120, 96]]))
+    assert visibility[0, :2].tolist() == [-1, 1]
