@@ -6,8 +6,7 @@ from pathlib import Path
 import pytest
 
 from fashionai_core.csv_io import read_fashionai_csv
-from fashionai_dataset.synthetic.download import (ANSWERS, KEPT_ANSWERS,
-                                                  RELEASES)
+from fashionai_core.synthetic.download import ANSWERS, KEPT_ANSWERS, RELEASES
 from fixtures import (BASE_CONFIG, REPO_ROOT, best_checkpoint, mim, run_python,
                       tiny_config)
 

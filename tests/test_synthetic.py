@@ -1,5 +1,7 @@
 import filecmp
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -7,14 +9,14 @@ import pytest
 from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_core.keypoints import (CATEGORIES, CATEGORY_KEYPOINTS,
                                       KEYPOINT_NAMES)
-from fashionai_dataset.synthetic import (generate_synthetic, load_shape_model,
-                                         render_sample, synthetic_row)
-from fashionai_dataset.synthetic.render import OUTLINES
-from fashionai_dataset.synthetic.shape_model import (DEFAULT_SHAPE_MODEL,
-                                                     fit_shape_model,
-                                                     normalizer_stats)
+from fashionai_core.synthetic import (generate_synthetic, load_shape_model,
+                                      render_sample, synthetic_row)
+from fashionai_core.synthetic.render import OUTLINES
+from fashionai_core.synthetic.shape_model import (DEFAULT_SHAPE_MODEL,
+                                                  fit_shape_model,
+                                                  normalizer_stats)
 from conftest import requires_shared
-from fixtures import SHARED_ANNOTATIONS, rows_as_records
+from fixtures import REPO_ROOT, SHARED_ANNOTATIONS, rows_as_records
 
 
 def test_render_is_deterministic():
@@ -118,9 +120,8 @@ def test_shipped_shape_model_is_fitted_to_the_sample():
 
 
 def test_scenes_hold_a_smaller_garment_sometimes_beside_another():
-    from fashionai_dataset.synthetic.generator import (SCENE_GARMENT_SCALE,
-                                                       _rng,
-                                                       _sample_annotation)
+    from fashionai_core.synthetic.generator import (SCENE_GARMENT_SCALE, _rng,
+                                                    _sample_annotation)
     extents, distractors = [], []
     for index in range(40):
         image, row = render_sample(0, 'train', 'blouse', index, scenes=True)
@@ -149,3 +150,27 @@ def test_scenes_hold_a_smaller_garment_sometimes_beside_another():
         for p, v in zip(plain.keypoints, plain.visibility)
     ]
     assert np.median(plain_extents) > np.median(np.max(extents, axis=1))
+
+
+def test_make_synthetic_imports_neither_torch_nor_openmmlab(tmp_path):
+    """The generator is numpy and OpenCV: rendering pictures needs no
+    deep-learning stack (a fresh interpreter, as a user runs the tool)."""
+    tool = REPO_ROOT / 'tools' / 'make_synthetic.py'
+    code = ('import runpy, sys\n'
+            f'sys.argv = [{str(tool)!r}, "--out", {str(tmp_path / "d")!r}, '
+            '"--train", "1", "--val", "0", "--test", "0", "--nproc", "1", '
+            '"--categories", "skirt"]\n'
+            'try:\n'
+            f'    runpy.run_path({str(tool)!r}, run_name="__main__")\n'
+            'except SystemExit as exit:\n'
+            '    assert not exit.code, exit.code\n'
+            'heavy = sorted({m.split(".")[0] for m in sys.modules} & '
+            '{"torch", "mmpose", "mmengine", "mmcv", "mmdet"})\n'
+            'print("heavy:", heavy)\n')
+    result = subprocess.run([sys.executable, '-c', code],
+                            capture_output=True,
+                            text=True,
+                            cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.splitlines()[-1] == 'heavy: []'
+    assert (tmp_path / 'd' / 'train' / 'Annotations' / 'train.csv').exists()

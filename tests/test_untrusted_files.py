@@ -19,7 +19,7 @@ from fashionai_core.csv_io import (ANNOTATION_HEADER, FashionAICSVError,
 from fashionai_core.image_check import (FashionAIImageError, image_size,
                                         read_image)
 from fashionai_core.predictions import with_predictions
-from fashionai_dataset.synthetic import NotSyntheticDataError, ensure_synthetic
+from fashionai_core.synthetic import NotSyntheticDataError, ensure_synthetic
 from fixtures import REPO_ROOT, run_python, write_split
 
 TOOLS = REPO_ROOT / 'tools'

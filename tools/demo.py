@@ -31,7 +31,7 @@ from tabulate import tabulate
 
 from fashionai_core.cli import run_tool
 from fashionai_core.keypoints import CATEGORIES
-from fashionai_dataset.synthetic import NotSyntheticDataError, ensure_synthetic
+from fashionai_core.synthetic import NotSyntheticDataError, ensure_synthetic
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join(REPO_ROOT, 'configs', 'fashionai',

@@ -4,7 +4,7 @@ Usage:
     python tools/fit_shape_model.py path/to/Annotations/train.csv \
         --out OUT.json [--modes 6]
 
-The generator reads ``fashionai_dataset/data/shape_model.json`` (committed)
+The generator reads ``fashionai_core/data/shape_model.json`` (committed)
 instead of raw rows; ``--out`` is required so that a trial fit never
 replaces it by accident: name that file to replace it.
 """
@@ -14,9 +14,9 @@ import sys
 from fashionai_core.cli import run_tool
 from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_core.outputs import check_output
-from fashionai_dataset.synthetic.shape_model import (DEFAULT_SHAPE_MODEL,
-                                                     fit_shape_model,
-                                                     save_shape_model)
+from fashionai_core.synthetic.shape_model import (DEFAULT_SHAPE_MODEL,
+                                                  fit_shape_model,
+                                                  save_shape_model)
 
 
 def main() -> int:

@@ -13,7 +13,7 @@ garment of another category), into
 ``data/fashionai_scenes`` unless ``--out`` says otherwise. Prints how the
 training split compares to the real sample annotations (presence, occlusion,
 normalizer distances). ``--download-layout DIR`` renders a tree shaped like
-the real download instead (``fashionai_dataset/synthetic/download.py``):
+the real download instead (``fashionai_core/synthetic/download.py``):
 round-1 and warm-up training folders sharing a few rows, the round-1 test
 lists with their answers and two round-2 lists, one image cut short;
 ``tools/dataset_converters/prepare_data.py`` turns it into the configs'
@@ -26,8 +26,8 @@ from tabulate import tabulate
 
 from fashionai_core.cli import run_tool
 from fashionai_core.keypoints import CATEGORIES
-from fashionai_dataset.synthetic import (COMPARISON_HEADER, compare_statistics,
-                                         generate_synthetic)
+from fashionai_core.synthetic import (COMPARISON_HEADER, compare_statistics,
+                                      generate_synthetic)
 
 
 def main() -> None:
@@ -63,7 +63,7 @@ def main() -> None:
         if getattr(args, name) is None:
             setattr(args, name, default)
     if args.download_layout:
-        from fashionai_dataset.synthetic.download import write_download_layout
+        from fashionai_core.synthetic.download import write_download_layout
         folders = write_download_layout(
             args.download_layout,
             dict(train=args.train, val=args.val, test=args.test),

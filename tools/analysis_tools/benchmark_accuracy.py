@@ -51,7 +51,7 @@ from fashionai_core.cli import run_tool
 from fashionai_core.csv_io import read_fashionai_csv, write_submission
 from fashionai_core.keypoints import CATEGORIES
 from fashionai_core.submission_evaluation import evaluate_submission
-from fashionai_dataset.synthetic import NotSyntheticDataError, ensure_synthetic
+from fashionai_core.synthetic import NotSyntheticDataError, ensure_synthetic
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEFAULT_CONFIGS = [

@@ -30,7 +30,7 @@ from fashionai_core.csv_io import (ANNOTATION_HEADER, read_fashionai_csv,
                                    write_csv)
 from fashionai_core.keypoints import CATEGORIES
 from fashionai_core.normalized_error import normalized_errors, summarize
-from fashionai_dataset.synthetic import synthetic_row
+from fashionai_core.synthetic import synthetic_row
 
 IMAGE_SIZE = 512
 

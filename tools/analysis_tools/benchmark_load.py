@@ -30,10 +30,10 @@ from fashionai_core.csv_io import (ANNOTATION_HEADER, read_fashionai_csv,
                                    write_csv, write_submission)
 from fashionai_core.keypoints import CATEGORIES, KEYPOINT_NAMES
 from fashionai_core.submission_evaluation import evaluate_submission
+from fashionai_core.synthetic import synthetic_row
 from fashionai_dataset.datasets import FashionAIDataset
 from fashionai_dataset.evaluation import FashionAIMetric
 from fashionai_dataset.metainfo import fashionai_metainfo
-from fashionai_dataset.synthetic import synthetic_row
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 

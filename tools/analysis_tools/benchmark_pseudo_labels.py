@@ -62,7 +62,7 @@ from fashionai_core.csv_io import (IMAGE_LIST_HEADER, read_fashionai_csv,
                                    write_csv)
 from fashionai_core.keypoints import CATEGORIES
 from fashionai_core.normalized_error import normalized_errors
-from fashionai_dataset.synthetic import NotSyntheticDataError, ensure_synthetic
+from fashionai_core.synthetic import NotSyntheticDataError, ensure_synthetic
 
 CONFIGS = osp.join(REPO_ROOT, 'configs', 'fashionai')
 PLAIN = osp.join(CONFIGS, 'hrnet_w16_all_128_demo.py')

@@ -30,7 +30,7 @@ import torch
 from tabulate import tabulate
 
 from fashionai_core.cli import run_tool
-from fashionai_dataset.synthetic import generate_synthetic
+from fashionai_core.synthetic import generate_synthetic
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG_DIR = osp.join(REPO_ROOT, 'configs', 'fashionai')

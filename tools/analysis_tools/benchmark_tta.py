@@ -46,9 +46,9 @@ from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_core.ensemble import choose_per_category, mean_submission
 from fashionai_core.keypoints import CATEGORIES
 from fashionai_core.submission_evaluation import evaluate_submission
+from fashionai_core.synthetic import NotSyntheticDataError, ensure_synthetic
 from fashionai_dataset.apis import merge_checkpoints
 from fashionai_dataset.config_utils import pipeline_for_codec
-from fashionai_dataset.synthetic import NotSyntheticDataError, ensure_synthetic
 
 ROTATIONS = (-10.0, 0.0, 10.0)
 

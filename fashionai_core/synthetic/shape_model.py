@@ -1,7 +1,7 @@
 """Per-category statistical shape model of garment keypoint layouts.
 
 Fitted to real FashionAI annotations (``tools/fit_shape_model.py`` on the
-sample ``val.csv``) and shipped as ``fashionai_dataset/data/shape_model.json``,
+sample ``val.csv``) and shipped as ``fashionai_core/data/shape_model.json``,
 so that the synthetic generator needs no raw rows at run time. Per category
 it holds:
 

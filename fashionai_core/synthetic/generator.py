@@ -14,6 +14,7 @@ images also hold a second, unlabelled garment of another category behind it.
 """
 import hashlib
 import json
+import multiprocessing
 import os
 import os.path as osp
 import shutil
@@ -21,7 +22,7 @@ from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
-from mmengine.utils import track_parallel_progress, track_progress
+from tqdm import tqdm
 
 from fashionai_core.atomic import atomic_write
 from fashionai_core.csv_io import (ABSENT_CELL, ANNOTATION_HEADER,
@@ -291,9 +292,11 @@ def generate_synthetic(out_dir: str,
                 osp.join(out_dir, split, 'Images', category), exist_ok=True)
         print(f'rendering {len(tasks)} {split} images')
         if nproc > 1:
-            rows = track_parallel_progress(_write_sample, tasks, nproc)
+            with multiprocessing.Pool(nproc) as pool:
+                rows = list(
+                    tqdm(pool.imap(_write_sample, tasks), total=len(tasks)))
         else:
-            rows = track_progress(_write_sample, tasks)
+            rows = [_write_sample(task) for task in tqdm(tasks)]
         annotation = osp.join(out_dir, split, ANNOTATION_FILES[split])
         write_csv(annotation, ANNOTATION_HEADER, rows)
         if split == 'test':
