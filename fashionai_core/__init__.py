@@ -5,8 +5,9 @@ errors, writing atomically), the normalized error (NE) and the evaluation of
 a submission: what ``tools/evaluate.py`` needs, importing numpy, the standard
 library, ``tabulate`` and, for pictures only, matplotlib and OpenCV, but
 neither torch nor MMPose; and the synthetic data generator
-(:mod:`.synthetic`, numpy and OpenCV). The MMPose plugin, :mod:`fashionai_dataset`, and
-the onnxruntime predictor, :mod:`fashionai_deploy`, build on it.
+(:mod:`.synthetic`, numpy and OpenCV). The MMPose plugin,
+:mod:`fashionai_dataset`, and the onnxruntime predictor,
+:mod:`fashionai_deploy`, build on it.
 """
 from .csv_io import (FashionAICSVError, FashionAIRecords, read_fashionai_csv,
                      write_submission)

@@ -7,7 +7,6 @@ both on the same outputs. The flip-test merges repeat MMPose's
 ``flip_heatmaps`` / ``flip_vectors`` and this project's
 ``FlipAlignedRTMCCHead``.
 """
-import functools
 from typing import Any, Dict, Sequence, Tuple
 
 import cv2
@@ -50,68 +49,7 @@ def gaussian_blur(heatmaps: np.ndarray, kernel: int) -> np.ndarray:
     return blurred
 
 
-@functools.lru_cache(maxsize=None)
-def blur_band(kernel: int, radius: int) -> np.ndarray:
-    """(2 * radius + 1, 2 * radius + kernel) float32: row i holds OpenCV's
-    Gaussian kernel of ``kernel`` taps for float32 images (the sigma
-    ``cv2.GaussianBlur`` derives from the size) from column i, so that
-    ``band @ window @ band.T`` blurs a window at its central pixels."""
-    band = np.zeros((2 * radius + 1, 2 * radius + kernel), dtype=np.float32)
-    taps = cv2.getGaussianKernel(kernel, 0, ktype=cv2.CV_32F).ravel()
-    for row in range(2 * radius + 1):
-        band[row, row:row + kernel] = taps
-    band.flags.writeable = False
-    return band
-
-
-def _clamp(index: np.ndarray, size: int) -> np.ndarray:
-    """Integer positions moved into [0, size - 1] (``np.clip``'s result,
-    without its Python-level overhead on small arrays)."""
-    return np.minimum(np.maximum(index, 0), size - 1)
-
-
-def blurred_patches(heatmaps: np.ndarray, x: np.ndarray, y: np.ndarray,
-                    kernel: int, radius: int) -> np.ndarray:
-    """The blur of :func:`gaussian_blur`, before its rescaling, only at the
-    points (x + dx, y + dy), |dx|, |dy| <= radius, of each map.
-
-    Args:
-        heatmaps: (N, K, H, W) maps.
-        x, y: (N, K) integer centres inside the maps.
-        kernel: The Gaussian's size, odd.
-        radius: Half the patch's side.
-
-    Raises:
-        ValueError: ``kernel`` is not odd and positive (MMPose's blur
-            refuses it too).
-
-    Returns:
-        np.ndarray: (N, K, 2 * radius + 1, 2 * radius + 1) float32, zeros
-        outside the maps blurred in as ``cv2.BORDER_CONSTANT`` does.
-    """
-    if kernel < 1 or kernel % 2 != 1:
-        raise ValueError(f'the blur kernel must have an odd size, not '
-                         f'{kernel}')
-    count, channels, height, width = heatmaps.shape
-    side = 2 * radius + kernel
-    offsets = np.arange(side) - side // 2
-    rows = y.reshape(-1, 1) + offsets
-    cols = x.reshape(-1, 1) + offsets
-    # the window's pixels outside the map count as zeros
-    inside = (((rows >= 0) & (rows < height))[:, :, None]
-              & ((cols >= 0) & (cols < width))[:, None, :])
-    rows = _clamp(rows, height) + (height * np.arange(count * channels))[:,
-                                                                         None]
-    windows = heatmaps.reshape(-1, width)[rows[:, :, None],
-                                          _clamp(cols, width)[:, None, :]]
-    windows *= inside
-    band = blur_band(kernel, radius)
-    return (band @ windows @ band.T).reshape(count, channels, 2 * radius + 1,
-                                             2 * radius + 1)
-
-
-#: float32's epsilon: what MMPose adds to UDP's Hessian diagonal, and the
-#: unit of the rounding bound in :func:`_sensitivity`.
+#: float32's epsilon: what MMPose adds to UDP's Hessian diagonal.
 _EPS = float(np.finfo(np.float32).eps)
 
 
@@ -143,107 +81,72 @@ def _newton_steps(gradient: Tuple[np.ndarray, np.ndarray],
 def refine_dark_udp(keypoints: np.ndarray, heatmaps: np.ndarray,
                     blur_kernel_size: int) -> np.ndarray:
     """UDP's DARK refinement of argmax positions (N, K, 2) in the heatmap
-    pixels of heatmaps (N, K, H, W); returns them refined (float64).
-
-    MMPose blurs every map, rescales it to its old maximum, clips it to
-    [1e-3, 50] and takes its log; the step then uses only differences of
-    the log at the 3 x 3 pixels around the peak, where the rescaling
-    cancels. So the blur is computed in those pixels only
-    (:func:`blurred_patches`), and the whole maps are blurred only for the
-    points where the clip could change a value (a peak not above 0 or
-    above 50, a neighbour blurred below 1e-3) or where the step is so
-    sensitive that MMPose's float32 rounding could move the point by
-    :data:`_ROUNDING_TOLERANCE`. A singular Hessian leaves the point where
-    it is (MMPose's ``np.linalg.inv`` raises).
+    pixels of heatmaps (N, K, H, W), as MMPose's
+    ``refine_keypoints_dark_udp``, vectorised: every map blurred, rescaled
+    to its old maximum, clipped to [1e-3, 50] and its log taken; one Newton
+    step from the 3 x 3 pixels around each point (the map edge-padded).
+    Returns the points refined (float64). A singular Hessian leaves the
+    point where it is (MMPose's ``np.linalg.inv`` raises).
     """
     count, channels, height, width = heatmaps.shape
-    found = keypoints[..., 0] >= 0
-    x = np.maximum(keypoints[..., 0], 0).astype(int)
-    y = np.maximum(keypoints[..., 1], 0).astype(int)
-    patches = blurred_patches(heatmaps, x, y, blur_kernel_size, 1)
-    peaks = heatmaps.reshape(count, channels, -1).max(axis=-1)
-    # margins for float rounding of the blur and of MMPose's rescaling
-    exact = found & (peaks <= 50 * (1 - 1e-4)) & (
-        patches.min(axis=(2, 3)) >= 1e-3 * (1 + 1e-4))
-    # MMPose's edge padding: a neighbour outside the map is its edge pixel
+    logs = gaussian_blur(heatmaps, blur_kernel_size)
+    np.clip(logs, 1e-3, 50., logs)
+    np.log(logs, logs)
+    padded = np.pad(
+        logs, ((0, 0), (0, 0), (1, 1), (1, 1)), mode='edge').ravel()
+    # read by flat index as MMPose reads them (a point at -1 reads what
+    # MMPose reads)
+    index = keypoints[..., 0] + 1 + (keypoints[..., 1] + 1) * (width + 2)
+    index += (width + 2) * (height + 2) * np.arange(count * channels).reshape(
+        count, channels)
     steps = np.arange(-1, 2)
-    rows = _clamp(y[..., None] + steps, height) - y[..., None] + 1
-    cols = _clamp(x[..., None] + steps, width) - x[..., None] + 1
-    pixels = (rows[..., :, None] * 3 +
-              cols[..., None, :]).reshape(count, channels, 9)
-    logs = np.log(
-        np.take_along_axis(
-            np.minimum(np.maximum(patches, 1e-3),
-                       50.).reshape(count, channels, 9),
-            pixels,
-            axis=-1))
-    offsets, sensitivity = _udp_steps(logs)
-    # where MMPose's float32 rounding of the rescaled log could move the
-    # point (a Hessian close to singular), its own arithmetic decides
-    exact &= sensitivity < _ROUNDING_TOLERANCE
-    if not exact.all():
-        whole, _ = _udp_steps(
-            _udp_logs_whole(keypoints, heatmaps, blur_kernel_size))
-        offsets = np.where(exact[..., None], offsets, whole)
-    return keypoints - offsets
-
-
-#: Heatmap pixels a float32 rounding of the log patch may move a point
-#: before the decoder repeats MMPose's whole-map arithmetic for it.
-_ROUNDING_TOLERANCE = 1e-4
-
-
-def _udp_steps(logs: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-    """UDP's Newton steps (N, K, 2) from the log's 3 x 3 patches (N, K, 9),
-    in MMPose's float32 expressions, and how far (heatmap pixels) a
-    rounding of the logs by a few float32 units could move each (N, K)."""
-    (ix1_y1_, iy1_, _, ix1_, i_, ix1, _, iy1, ix1y1) = np.moveaxis(logs, -1, 0)
+    neighbours = (steps[:, None] * (width + 2) + steps[None, :]).ravel()
+    (ix1_y1_, iy1_, _, ix1_, i_, ix1, _, iy1,
+     ix1y1) = np.moveaxis(padded[index.astype(int)[..., None] + neighbours],
+                          -1, 0)
     dx = 0.5 * (ix1 - ix1_)
     dy = 0.5 * (iy1 - iy1_)
     dxx = ix1 - 2 * i_ + ix1_
     dyy = iy1 - 2 * i_ + iy1_
     dxy = 0.5 * (ix1y1 - ix1 - iy1 + i_ + i_ - ix1_ - iy1_ + ix1_y1_)
     # MMPose inverts (hessian + eps * I) in float64
-    hessian = [d.astype(np.float64) for d in (dxx, dyy, dxy)]
+    hessian = tuple(d.astype(np.float64) for d in (dxx, dyy, dxy))
     offsets, _ = _newton_steps((dx, dy), hessian, _EPS)
-    return offsets, _sensitivity(hessian, offsets, logs, _EPS)
+    return keypoints - offsets
 
 
-def _sensitivity(hessian: Sequence[np.ndarray], offsets: np.ndarray,
-                 logs: np.ndarray, diagonal: float) -> np.ndarray:
-    """A bound (N, K) on how far a Newton step moves when its log values
-    change by 4 float32 units: ``|H^-1| (|dg| + |dH| |step|)``."""
-    dxx, dyy, dxy = hessian
-    dxx, dyy = dxx + diagonal, dyy + diagonal
-    norm = np.abs(dxx) + np.abs(dyy) + 2 * np.abs(dxy)
-    determinant = np.abs(dxx * dyy - dxy**2)
-    noise = 4 * _EPS * np.maximum(
-        1,
-        np.abs(logs).reshape(*logs.shape[:2], -1).max(axis=-1))
-    with np.errstate(divide='ignore', invalid='ignore'):
-        bound = norm / determinant * noise * (1 +
-                                              4 * np.abs(offsets).max(axis=-1))
-    return np.where(np.isnan(bound), np.inf, bound)
+def refine_dark(keypoints: np.ndarray, heatmaps: np.ndarray,
+                blur_kernel_size: int) -> np.ndarray:
+    """DARK refinement (MSRAHeatmap ``unbiased``) of (N, K, 2) positions in
+    heatmaps (N, K, H, W), as MMPose's ``refine_keypoints_dark``,
+    vectorised: a Newton step on the log of the blurred map (floored at
+    1e-10), where the point is 2 pixels inside it and the Hessian is
+    invertible.
+    """
+    height, width = heatmaps.shape[2:]
+    x, y = keypoints[..., 0].astype(int), keypoints[..., 1].astype(int)
+    inside = (1 < x) & (x < width - 2) & (1 < y) & (y < height - 2)
+    x, y = np.clip(x, 2, width - 3), np.clip(y, 2, height - 3)
+    logs = gaussian_blur(heatmaps, blur_kernel_size)
+    np.maximum(logs, 1e-10, logs)
+    np.log(logs, logs)
+    steps = np.arange(-2, 3)
+    n, k = np.indices(x.shape)
+    patch = logs[n[..., None, None], k[..., None, None],
+                 (y[..., None] + steps)[..., :, None],
+                 (x[..., None] + steps)[..., None, :]]
 
+    def value(dx: int, dy: int) -> np.ndarray:
+        return patch[..., 2 + dy, 2 + dx]
 
-def _udp_logs_whole(keypoints: np.ndarray, heatmaps: np.ndarray,
-                    blur_kernel_size: int) -> np.ndarray:
-    """MMPose's log of the blurred, rescaled, clipped whole maps at the
-    3 x 3 pixels around each point (N, K, 9), read from the edge-padded
-    maps by flat index as MMPose reads them (so a point at -1 reads what
-    MMPose reads)."""
-    count, channels, height, width = heatmaps.shape
-    blurred = gaussian_blur(heatmaps, blur_kernel_size)
-    np.clip(blurred, 1e-3, 50., blurred)
-    np.log(blurred, blurred)
-    padded = np.pad(
-        blurred, ((0, 0), (0, 0), (1, 1), (1, 1)), mode='edge').ravel()
-    index = keypoints[..., 0] + 1 + (keypoints[..., 1] + 1) * (width + 2)
-    index += (width + 2) * (height + 2) * np.arange(count * channels).reshape(
-        count, channels)
-    steps = np.arange(-1, 2)
-    offsets = (steps[:, None] * (width + 2) + steps[None, :]).ravel()
-    return padded[index.astype(int)[..., None] + offsets]
+    dx = 0.5 * (value(1, 0) - value(-1, 0))
+    dy = 0.5 * (value(0, 1) - value(0, -1))
+    dxx = 0.25 * (value(2, 0) - 2 * value(0, 0) + value(-2, 0))
+    dxy = 0.25 * (value(1, 1) - value(1, -1) - value(-1, 1) + value(-1, -1))
+    dyy = 0.25 * (value(0, 2) - 2 * value(0, 0) + value(0, -2))
+    offsets, moved = _newton_steps((dx, dy), (dxx, dyy, dxy), 0.)
+    keypoints -= np.where((inside & moved)[..., None], offsets, 0)
+    return keypoints
 
 
 def _at(heatmaps: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -251,62 +154,6 @@ def _at(heatmaps: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     count, channels = x.shape
     n, k = np.indices((count, channels))
     return heatmaps[n, k, y, x]
-
-
-def refine_dark(keypoints: np.ndarray, heatmaps: np.ndarray,
-                blur_kernel_size: int) -> np.ndarray:
-    """DARK refinement (MSRAHeatmap ``unbiased``) of (N, K, 2) positions in
-    heatmaps (N, K, H, W): a Newton step on the log of the blurred map,
-    where the point is 2 pixels inside it and the Hessian is invertible.
-
-    As in :func:`refine_dark_udp`, the step uses differences of the log
-    only, in the 5 x 5 pixels around the point, so the blur is computed
-    there; the whole maps only where MMPose's floor of 1e-10 could change
-    a value or its float32 rounding could move the point.
-    """
-    height, width = heatmaps.shape[2:]
-    x, y = keypoints[..., 0].astype(int), keypoints[..., 1].astype(int)
-    inside = (1 < x) & (x < width - 2) & (1 < y) & (y < height - 2)
-    x, y = np.clip(x, 2, width - 3), np.clip(y, 2, height - 3)
-    patches = blurred_patches(heatmaps, x, y, blur_kernel_size, 2)
-    exact = patches.min(axis=(2, 3)) >= 1e-10 * (1 + 1e-4)
-    offsets, moved, sensitivity = _dark_steps(
-        np.log(np.maximum(patches, 1e-10)))
-    exact = ~inside | (exact & (sensitivity < _ROUNDING_TOLERANCE))
-    if not exact.all():
-        whole = gaussian_blur(heatmaps, blur_kernel_size)
-        np.maximum(whole, 1e-10, whole)
-        np.log(whole, whole)
-        steps = np.arange(-2, 3)
-        n, k = np.indices(x.shape)
-        rows = (y[..., None] + steps)[..., :, None]
-        cols = (x[..., None] + steps)[..., None, :]
-        whole_offsets, whole_moved, _ = _dark_steps(whole[n[..., None, None],
-                                                          k[..., None,
-                                                            None], rows, cols])
-        offsets = np.where(exact[..., None], offsets, whole_offsets)
-        moved = np.where(exact, moved, whole_moved)
-    keypoints -= np.where((inside & moved)[..., None], offsets, 0)
-    return keypoints
-
-
-def _dark_steps(logs: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """DARK's Newton steps (N, K, 2) from the log's 5 x 5 patches
-    (N, K, 5, 5), in MMPose's float32 expressions; where MMPose moves the
-    point (a non-zero determinant) (N, K); and the rounding bound of
-    :func:`_sensitivity` (N, K)."""
-
-    def value(dx: int, dy: int) -> np.ndarray:
-        return logs[..., 2 + dy, 2 + dx]
-
-    dx = 0.5 * (value(1, 0) - value(-1, 0))
-    dy = 0.5 * (value(0, 1) - value(0, -1))
-    dxx = 0.25 * (value(2, 0) - 2 * value(0, 0) + value(-2, 0))
-    dxy = 0.25 * (value(1, 1) - value(1, -1) - value(-1, 1) + value(-1, -1))
-    dyy = 0.25 * (value(0, 2) - 2 * value(0, 0) + value(0, -2))
-    offsets, invertible = _newton_steps((dx, dy), (dxx, dyy, dxy), 0.)
-    return offsets, invertible, _sensitivity((dxx, dyy, dxy), offsets, logs,
-                                             0.)
 
 
 def refine_quarter(keypoints: np.ndarray, heatmaps: np.ndarray) -> np.ndarray:
@@ -341,7 +188,7 @@ def refine_simcc_parabola(simcc: np.ndarray, peaks: np.ndarray) -> np.ndarray:
     bins = simcc.shape[-1]
     if bins < 3:  # no bin has two neighbours
         return peaks.astype(np.float64)
-    index = _clamp(np.round(peaks).astype(np.int64), bins - 1)
+    index = np.minimum(np.round(peaks).astype(np.int64), bins - 2)
     index = np.maximum(index, 1).reshape(-1, 1) + np.arange(-1, 2)
     left, centre, right = np.moveaxis(
         simcc.reshape(-1, bins)[np.arange(index.shape[0])[:, None],

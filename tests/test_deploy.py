@@ -29,7 +29,7 @@ from fashionai_dataset.metainfo import fashionai_metainfo
 from fashionai_dataset.models import shift_bins_left as torch_shift_bins
 from fashionai_dataset.weights_only import encode
 from fashionai_deploy import MetadataError, OnnxPoseModel
-from fashionai_deploy.decoding import blurred_patches, decode, merge_flipped
+from fashionai_deploy.decoding import decode, merge_flipped
 from fashionai_deploy.metadata import METADATA_KEY
 from fashionai_deploy.preprocess import normalize, warp_image
 from fixtures import (REPO_ROOT, run_python, write_answered_test_split,
@@ -233,28 +233,6 @@ def test_decoding_matches_mmpose_codecs(kind, codec, fields, noise, gain):
         np.testing.assert_allclose(
             points[i][found], expected[0][found], atol=1e-4)
         np.testing.assert_allclose(scores[i], expected_scores[0], atol=1e-6)
-
-
-@pytest.mark.parametrize('radius', [1, 2])
-def test_blurred_patches_are_the_whole_maps_blur(radius):
-    """The blur around a point is the whole map's blur there (before
-    MMPose's rescaling), zeros outside the map included."""
-    heatmaps = np.random.default_rng(5).random((2, 3, 12, 16),
-                                               dtype=np.float32)
-    x = np.array([[0, 7, 15], [radius, 3, 14]])
-    y = np.array([[0, 5, 11], [11, radius, 6]])
-    patches = blurred_patches(heatmaps, x, y, 11, radius)
-    for n, k in np.ndindex(2, 3):
-        whole = cv2.GaussianBlur(
-            np.pad(heatmaps[n, k], 30), (11, 11),
-            0,
-            borderType=cv2.BORDER_CONSTANT)[30 - radius:-30 + radius,
-                                            30 - radius:-30 + radius]
-        np.testing.assert_allclose(
-            patches[n, k],
-            whole[y[n, k]:y[n, k] + 2 * radius + 1,
-                  x[n, k]:x[n, k] + 2 * radius + 1],
-            atol=1e-6)
 
 
 @pytest.mark.parametrize('shift_heatmap', [True, False])
