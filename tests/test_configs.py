@@ -68,6 +68,7 @@ def test_no_stray_configs():
         | {f'hrnet_w32_{c}_pseudo'
            for c in CATEGORIES} | {f'{SMALL_HRNET_CONFIG}_pseudo'}
         | {'ensemble_hrnet_w32_res50_blouse'}
+        | {'hrnet_w32_blouse_cleaned', 'hrnet_w32_blouse_no_occluded'}
         | set(RTMPOSE_CONFIGS) | set(SEED_BACKBONE_CONFIGS)
         | set(HRNET_W48_CONFIGS) | set(POSE_START_CONFIGS))
 

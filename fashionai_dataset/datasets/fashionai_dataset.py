@@ -16,6 +16,7 @@ from fashionai_core.image_check import (FashionAIImageError, image_size,
                                         inside_image)
 from fashionai_core.keypoints import (ALL_CATEGORIES, KEYPOINT_NAMES,
                                       check_category)
+from fashionai_core.label_check import read_excluded_ids
 from ..metainfo import csv_columns, fashionai_metainfo
 
 
@@ -75,6 +76,15 @@ class FashionAIDataset(BaseCocoStyleDataset):
             to ``data_root``.
         test_mode (bool): Evaluation mode: keep every image, including ones
             without annotated points. Defaults to False.
+        exclude_file (str, optional): A CSV with an ``image_id`` column
+            (the suspects of ``tools/check_labels.py``, or those kept after
+            review): its rows are left out of training, counted in the log.
+            Refused in test mode (evaluation keeps every row). Defaults to
+            None.
+        drop_occluded (bool): Leave out every training row with an
+            occluded point (v=0), counted in the log: the cleaning rule of a
+            FashionAI competitor, who found occluded points noisy. Refused
+            in test mode. Defaults to False.
         **kwargs: Other arguments of :class:`BaseCocoStyleDataset`
             (``pipeline``, ``indices``, ``sample_interval``, ...).
     """
@@ -88,6 +98,8 @@ class FashionAIDataset(BaseCocoStyleDataset):
                  bbox_score_thr: float = 0.0,
                  allow_decimal: bool = False,
                  keypoint_weight: float = 1.0,
+                 exclude_file: Optional[str] = None,
+                 drop_occluded: bool = False,
                  metainfo: Optional[dict] = None,
                  **kwargs) -> None:
         self.category = check_category(category)
@@ -110,6 +122,13 @@ class FashionAIDataset(BaseCocoStyleDataset):
             raise ValueError('FashionAIDataset: keypoint_weight must be a '
                              f'number >= 0, got {keypoint_weight!r}')
         self.keypoint_weight = float(keypoint_weight)
+        self.exclude_file = exclude_file
+        self.drop_occluded = drop_occluded
+        if (exclude_file or drop_occluded) and kwargs.get('test_mode'):
+            raise ValueError(
+                'FashionAIDataset: exclude_file and drop_occluded leave rows '
+                'out of training; evaluation (test_mode=True) keeps every '
+                'row')
         if metainfo is None:
             metainfo = fashionai_metainfo(category)
         super().__init__(ann_file=ann_file, metainfo=metainfo, **kwargs)
@@ -152,6 +171,7 @@ class FashionAIDataset(BaseCocoStyleDataset):
             row for row, category in enumerate(records.categories)
             if self.category in (ALL_CATEGORIES, category)
         ]
+        rows = self._cleaned(records, rows)
         rows = rows[::self.sample_interval]
         if not rows:
             raise ValueError(f'{self.ann_file}: no rows of category '
@@ -237,6 +257,29 @@ class FashionAIDataset(BaseCocoStyleDataset):
                 logger='current',
                 level=logging.WARNING)
         return instance_list, image_list
+
+    def _cleaned(self, records, rows: List[int]) -> List[int]:
+        """``rows`` less those ``exclude_file`` lists and, with
+        ``drop_occluded``, those with an occluded point; both counted in
+        the log."""
+        if self.exclude_file:
+            excluded = read_excluded_ids(self.exclude_file)
+            kept = [r for r in rows if records.image_ids[r] not in excluded]
+            print_log(
+                f'FashionAIDataset({self.category}): {len(rows) - len(kept)}'
+                f' of {len(rows)} rows left out, listed in '
+                f'{self.exclude_file}',
+                logger='current')
+            rows = kept
+        if self.drop_occluded:
+            kept = [r for r in rows if not (records.visibility[r] == 0).any()]
+            print_log(
+                f'FashionAIDataset({self.category}): {len(rows) - len(kept)}'
+                f' of {len(rows)} rows left out for an occluded point '
+                '(drop_occluded)',
+                logger='current')
+            rows = kept
+        return rows
 
     def _bbox(self, points: np.ndarray, width: int, height: int) -> np.ndarray:
         """Instance box as xyxy, shape (1, 4), original-image pixels."""

@@ -1,0 +1,175 @@
+"""Label cleaning: tools/check_labels.py on labels with injected mistakes,
+the dataset's exclude_file and drop_occluded through mim train, and the
+real annotations."""
+import csv
+import re
+
+import numpy as np
+import pytest
+
+from fashionai_core.csv_io import read_fashionai_csv, write_annotations
+from fashionai_core.keypoints import CATEGORIES
+from fashionai_core.label_check import check_labels
+from fashionai_core.synthetic import synthetic_row
+from fashionai_core.synthetic.label_noise import inject_label_noise
+from conftest import requires_shared
+from fixtures import (REPO_ROOT, SHARED_ANNOTATIONS, best_checkpoint, mim,
+                      rows_as_records, run_python, tiny_config, write_split)
+
+CHECK = REPO_ROOT / 'tools' / 'check_labels.py'
+CONFIGS = REPO_ROOT / 'configs' / 'fashionai'
+
+
+@pytest.fixture(scope='module')
+def noisy(tmp_path_factory):
+    """60 synthetic rows per category, 5% mirrored, 5% moved, 2% with a
+    point at another's place; the file and what was injected."""
+    records = rows_as_records([
+        synthetic_row(0, 'train', c, i) for c in CATEGORIES for i in range(60)
+    ])
+    noisy, injected = inject_label_noise(records,
+                                         np.full((len(records), 2), 512))
+    path = tmp_path_factory.mktemp('noisy') / 'train.csv'
+    write_annotations(path, noisy.image_ids, noisy.categories, noisy.keypoints,
+                      noisy.visibility)
+    return path, noisy, injected
+
+
+def test_mirrored_rows_and_points_at_anothers_place_are_found(noisy, tmp_path):
+    path, records, injected = noisy
+    out = tmp_path / 'suspects.csv'
+    result = run_python(CHECK, path, '--out', out, '--top', '3')
+    assert result.returncode == 0, result.stderr
+    with open(out, newline='') as file:
+        suspects = list(csv.DictReader(file))
+    assert [int(s['rank'])
+            for s in suspects] == list(range(1,
+                                             len(suspects) + 1))
+    scores = [float(s['score']) for s in suspects]
+    assert scores == sorted(scores, reverse=True)
+    found = {(s['image_id'], s['reason']) for s in suspects}
+    for kind, reason in (('mirrored', 'swap'), ('duplicated',
+                                                'same position')):
+        rows = [i.row for i in injected if i.kind == kind]
+        assert len(rows) >= 5
+        hits = [(records.image_ids[r], reason) in found for r in rows]
+        assert all(hits), (kind, hits)
+    # what they are, against what else is flagged
+    flagged = {s['image_id'] for s in suspects}
+    wrong = {records.image_ids[i.row] for i in injected}
+    assert len(flagged & wrong) / len(flagged) >= 0.8
+    assert re.search(r'\d+ rows, \d+ suspect \(', result.stdout)
+    assert len(re.findall(r'^\s*[123]\s+\d+ ', result.stdout,
+                          re.MULTILINE)) == 3  # --top 3
+
+
+def test_a_point_far_from_its_place_is_found():
+    """A point moved by two normalizers stands out of any garment's
+    spread (moves of 0.2-0.6 do not: docs/label_cleaning.md)."""
+    records = rows_as_records(
+        [synthetic_row(1, 'train', 'blouse', i) for i in range(80)])
+    row, point = 7, 0  # neckline_left
+    distance = np.linalg.norm(records.keypoints[row, 5] -
+                              records.keypoints[row, 6])  # the armpits
+    records.keypoints[row, point, 1] += 2 * distance
+    suspects = [s for s in check_labels(records) if s.row == row]
+    assert ('moved', 'neckline_left') in {(s.reason, s.keypoint)
+                                          for s in suspects}
+
+
+def test_bad_arguments_are_one_line(tmp_path):
+    csv_file = write_split(tmp_path / 'train', ['blouse'], 2)
+    test_list = tmp_path / 'test.csv'
+    test_list.write_text('image_id,image_category\nImages/a.jpg,blouse\n')
+    for args, message in (
+        ((tmp_path / 'none.csv', '--out', tmp_path / 'o.csv'), 'none.csv'),
+        ((test_list, '--out', tmp_path / 'o.csv'),
+         'expected an annotation file with the 24 keypoint columns'),
+        ((csv_file, '--out', csv_file), 'is an input of this run'),
+        ((csv_file, '--out', tmp_path), 'is a folder'),
+    ):
+        result = run_python(CHECK, *args)
+        assert result.returncode == 1, args
+        (line, ) = [
+            line for line in result.stderr.splitlines()
+            if line.startswith('error')
+        ]
+        assert message in line, line
+    result = run_python(CHECK, csv_file, '--out', tmp_path / 'o.csv', '--top',
+                        '-1')
+    assert result.returncode == 2 and '--top -1' in result.stderr
+    assert not (tmp_path / 'o.csv').exists()
+
+
+@pytest.mark.slow
+def test_left_out_rows_and_the_competitors_rule_train(tmp_path):
+    """exclude_file and drop_occluded through mim train, their counts in
+    the log; a bad exclude file is one located error."""
+    data = tmp_path / 'data' / 'fashionai'
+    write_split(data / 'train', ['blouse'], 8)
+    write_split(
+        data / 'val', ['blouse'], 2, seed=1, csv_name='Annotations/val.csv')
+    train_csv = data / 'train' / 'Annotations' / 'train.csv'
+    records = read_fashionai_csv(train_csv)
+    records.visibility[:5][records.visibility[:5] == 0] = 1  # 5 without
+    write_annotations(train_csv, records.image_ids, records.categories,
+                      records.keypoints, records.visibility)
+    occluded = int((records.visibility == 0).any(axis=1).sum())
+    assert 0 < occluded < len(records)
+    suspects = data / 'train' / 'suspects.csv'
+    suspects.write_text('rank,image_id,reason\n1,' + records.image_ids[0] +
+                        ',swap\n2,' + records.image_ids[1] + ',moved\n')
+    for name, expected in (
+        ('hrnet_w32_blouse_cleaned', '2 of 8 rows left out, listed in '
+         'data/fashionai/train/suspects.csv'),
+        ('hrnet_w32_blouse_no_occluded',
+         f'{occluded} of 8 rows left out for an occluded point'),
+    ):
+        work = tmp_path / name
+        config = tiny_config(
+            CONFIGS / f'{name}.py', work, data_root=data, max_epochs=1)
+        mim('train', 'mmpose', config.name, cwd=tmp_path)
+        log = '\n'.join(p.read_text() for p in work.glob('*/*.log'))
+        assert f'FashionAIDataset(blouse): {expected}' in log, name
+        assert best_checkpoint(work).exists()
+    suspects.write_text('rank,id\n1,x\n')
+    work = tmp_path / 'bad'
+    config = tiny_config(
+        CONFIGS / 'hrnet_w32_blouse_cleaned.py', work, data_root=data)
+    from fixtures import run_mim
+    result = run_mim('train', 'mmpose', config.name, cwd=tmp_path)
+    assert result.returncode != 0
+    assert ('data/fashionai/train/suspects.csv, line 1: no image_id column'
+            in result.stderr), result.stderr[-2000:]
+
+
+@requires_shared
+def test_the_real_annotations_counts(tmp_path):
+    """docs/label_cleaning.md's counts on the sample annotations."""
+    out = tmp_path / 'suspects.csv'
+    result = run_python(CHECK, SHARED_ANNOTATIONS / 'val.csv', '--out', out)
+    assert result.returncode == 0, result.stderr
+    assert 'val.csv: 6412 rows, 159 suspect (moved: 154, same position: 5, ' \
+        'order: 4)' in result.stdout, result.stdout
+
+
+def test_the_benchmark_runs_small():
+    result = run_python(
+        REPO_ROOT / 'tools' / 'analysis_tools' / 'benchmark_label_noise.py',
+        '--rows', '20')
+    assert result.returncode == 0, result.stderr
+    assert '| mirrored   |' in result.stdout and 'precision' in result.stdout
+
+
+def test_leaving_rows_out_is_refused_in_test_mode(tmp_path):
+    import fashionai_dataset  # noqa: F401  (registers the plugin)
+    from fashionai_dataset.datasets import FashionAIDataset
+    csv_file = write_split(tmp_path / 'val', ['blouse'], 2)
+    for option in (dict(drop_occluded=True), dict(exclude_file=csv_file)):
+        with pytest.raises(ValueError, match='evaluation .* keeps every row'):
+            FashionAIDataset(
+                ann_file=str(csv_file),
+                data_root=str(tmp_path / 'val'),
+                test_mode=True,
+                pipeline=[],
+                **option)
