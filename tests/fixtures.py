@@ -11,7 +11,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Dict, Iterable, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -32,18 +32,30 @@ SHARED_ANNOTATIONS = REPO_ROOT.parent / 'shared' / 'fashionai' / 'annotations'
 
 def rows_as_records(rows: Sequence[Sequence[str]]) -> FashionAIRecords:
     """In-memory records of well-formed annotation rows (no file)."""
-    keypoints = np.array([[c.split('_')[:2] for c in row[2:]] for row in rows],
-                         dtype=float)
-    visibility = np.array([[c.split('_')[2] for c in row[2:]] for row in rows],
-                          dtype=np.int8)
-    return FashionAIRecords(
-        path='<memory>',
-        image_ids=[row[0] for row in rows],
-        categories=[row[1] for row in rows],
-        lines=np.arange(2,
-                        len(rows) + 2),
-        keypoints=keypoints,
-        visibility=visibility)
+    return csv_io.records_from_rows(rows)
+
+
+def heavy_imports(tool: Path, *args, cwd: Path) -> Tuple[str, List[str]]:
+    """Run ``tool`` with ``args`` in a fresh interpreter, as a user runs it;
+    its stdout and which of torch, MMPose, MMEngine, mmcv, MMDet and
+    matplotlib it imported (a tool that does not need them must not)."""
+    code = (
+        'import runpy, sys\n'
+        f'sys.argv = [{str(tool)!r}] + {[str(a) for a in args]!r}\n'
+        'try:\n'
+        f'    runpy.run_path({str(tool)!r}, run_name="__main__")\n'
+        'except SystemExit as exit:\n'
+        '    assert not exit.code, exit.code\n'
+        'heavy = sorted({m.split(".")[0] for m in sys.modules} & {"torch", '
+        '"mmpose", "mmengine", "mmcv", "mmdet", "matplotlib"})\n'
+        'print("heavy:", ",".join(heavy))\n')
+    result = subprocess.run([sys.executable, '-c', code],
+                            capture_output=True,
+                            text=True,
+                            cwd=cwd)
+    assert result.returncode == 0, result.stderr[-3000:]
+    stdout, heavy = result.stdout.rsplit('heavy:', 1)
+    return stdout, [m for m in heavy.strip().split(',') if m]
 
 
 def random_row(rng: np.random.Generator, category: str, width: int,

@@ -13,7 +13,7 @@ from fashionai_core.csv_io import (ANNOTATION_HEADER, read_fashionai_csv,
 from fashionai_core.keypoints import KEYPOINT_NAMES
 from fashionai_core.submission_evaluation import evaluate_submission
 from conftest import requires_shared
-from fixtures import REPO_ROOT, SHARED_ANNOTATIONS, write_csv
+from fixtures import REPO_ROOT, SHARED_ANNOTATIONS, heavy_imports, write_csv
 from test_csv_io import BLOUSE_ROW, SKIRT_ROW
 
 TOOL = REPO_ROOT / 'tools' / 'evaluate.py'
@@ -127,24 +127,11 @@ def test_submission_not_in_utf8(files, capsys):
         r'text .*; expected UTF-8', err), err
 
 
-def test_evaluator_imports_neither_torch_nor_mmpose(files):
+def test_evaluator_imports_neither_torch_nor_mmpose(files, tmp_path):
     ann, pred, _ = files
-    code = ('import runpy, sys\n'
-            f'sys.argv = [{str(TOOL)!r}, {str(ann)!r}, {str(pred)!r}]\n'
-            'try:\n'
-            f'    runpy.run_path({str(TOOL)!r}, run_name="__main__")\n'
-            'except SystemExit:\n'
-            '    pass\n'
-            'heavy = sorted({m.split(".")[0] for m in sys.modules} & '
-            '{"torch", "mmpose", "mmengine", "mmcv", "matplotlib"})\n'
-            'print("heavy:", heavy)\n')
-    result = subprocess.run([sys.executable, '-c', code],
-                            capture_output=True,
-                            text=True,
-                            cwd='/')
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith('NE: ')
-    assert result.stdout.splitlines()[-1] == 'heavy: []'
+    stdout, heavy = heavy_imports(TOOL, ann, pred, cwd=tmp_path)
+    assert stdout.startswith('NE: ')
+    assert heavy == []
 
 
 def test_as_a_command(files):

@@ -1,7 +1,5 @@
 import filecmp
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -16,7 +14,8 @@ from fashionai_core.synthetic.shape_model import (DEFAULT_SHAPE_MODEL,
                                                   fit_shape_model,
                                                   normalizer_stats)
 from conftest import requires_shared
-from fixtures import REPO_ROOT, SHARED_ANNOTATIONS, rows_as_records
+from fixtures import (REPO_ROOT, SHARED_ANNOTATIONS, heavy_imports,
+                      rows_as_records)
 
 
 def test_render_is_deterministic():
@@ -155,22 +154,20 @@ def test_scenes_hold_a_smaller_garment_sometimes_beside_another():
 def test_make_synthetic_imports_neither_torch_nor_openmmlab(tmp_path):
     """The generator is numpy and OpenCV: rendering pictures needs no
     deep-learning stack (a fresh interpreter, as a user runs the tool)."""
-    tool = REPO_ROOT / 'tools' / 'make_synthetic.py'
-    code = ('import runpy, sys\n'
-            f'sys.argv = [{str(tool)!r}, "--out", {str(tmp_path / "d")!r}, '
-            '"--train", "1", "--val", "0", "--test", "0", "--nproc", "1", '
-            '"--categories", "skirt"]\n'
-            'try:\n'
-            f'    runpy.run_path({str(tool)!r}, run_name="__main__")\n'
-            'except SystemExit as exit:\n'
-            '    assert not exit.code, exit.code\n'
-            'heavy = sorted({m.split(".")[0] for m in sys.modules} & '
-            '{"torch", "mmpose", "mmengine", "mmcv", "mmdet"})\n'
-            'print("heavy:", heavy)\n')
-    result = subprocess.run([sys.executable, '-c', code],
-                            capture_output=True,
-                            text=True,
-                            cwd=tmp_path)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stdout.splitlines()[-1] == 'heavy: []'
+    _, heavy = heavy_imports(
+        REPO_ROOT / 'tools' / 'make_synthetic.py',
+        '--out',
+        tmp_path / 'd',
+        '--train',
+        '1',
+        '--val',
+        '0',
+        '--test',
+        '0',
+        '--nproc',
+        '1',
+        '--categories',
+        'skirt',
+        cwd=tmp_path)
+    assert heavy == []
     assert (tmp_path / 'd' / 'train' / 'Annotations' / 'train.csv').exists()

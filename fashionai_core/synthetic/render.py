@@ -19,25 +19,35 @@ import numpy as np
 #: order. Absent points are skipped (a sleeveless top goes from shoulder to
 #: armpit).
 OUTLINES: Dict[str, Tuple[str, ...]] = {
-    'blouse': ('neckline_left', 'shoulder_left', 'cuff_left_out',
-               'cuff_left_in', 'armpit_left', 'top_hem_left', 'top_hem_right',
-               'armpit_right', 'cuff_right_in', 'cuff_right_out',
-               'shoulder_right', 'neckline_right', 'center_front'),
+    'blouse':
+    tuple('''
+        neckline_left shoulder_left cuff_left_out cuff_left_in armpit_left
+        top_hem_left top_hem_right armpit_right cuff_right_in cuff_right_out
+        shoulder_right neckline_right center_front
+        '''.split()),
     'outwear':
-    ('neckline_left', 'shoulder_left', 'cuff_left_out', 'cuff_left_in',
-     'armpit_left', 'waistline_left', 'top_hem_left', 'top_hem_right',
-     'waistline_right', 'armpit_right', 'cuff_right_in', 'cuff_right_out',
-     'shoulder_right', 'neckline_right'),
+    tuple('''
+        neckline_left shoulder_left cuff_left_out cuff_left_in armpit_left
+        waistline_left top_hem_left top_hem_right waistline_right
+        armpit_right cuff_right_in cuff_right_out shoulder_right
+        neckline_right
+        '''.split()),
     'dress':
-    ('neckline_left', 'shoulder_left', 'cuff_left_out', 'cuff_left_in',
-     'armpit_left', 'waistline_left', 'hemline_left', 'hemline_right',
-     'waistline_right', 'armpit_right', 'cuff_right_in', 'cuff_right_out',
-     'shoulder_right', 'neckline_right', 'center_front'),
+    tuple('''
+        neckline_left shoulder_left cuff_left_out cuff_left_in armpit_left
+        waistline_left hemline_left hemline_right waistline_right
+        armpit_right cuff_right_in cuff_right_out shoulder_right
+        neckline_right center_front
+        '''.split()),
     'skirt':
-    ('waistband_left', 'hemline_left', 'hemline_right', 'waistband_right'),
+    tuple('''
+        waistband_left hemline_left hemline_right waistband_right
+        '''.split()),
     'trousers':
-    ('waistband_left', 'bottom_left_out', 'bottom_left_in', 'crotch',
-     'bottom_right_in', 'bottom_right_out', 'waistband_right'),
+    tuple('''
+        waistband_left bottom_left_out bottom_left_in crotch bottom_right_in
+        bottom_right_out waistband_right
+        '''.split()),
 }
 
 #: Seams drawn inside the garment, between two points when both exist.

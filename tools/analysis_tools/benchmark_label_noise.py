@@ -19,7 +19,7 @@ import numpy as np
 from tabulate import tabulate
 
 from fashionai_core.cli import run_tool
-from fashionai_core.csv_io import FashionAIRecords
+from fashionai_core.csv_io import FashionAIRecords, records_from_rows
 from fashionai_core.keypoints import CATEGORIES
 from fashionai_core.label_check import THRESHOLDS, check_labels
 from fashionai_core.synthetic import synthetic_row
@@ -33,24 +33,10 @@ EXPECTED_REASON = dict(
 
 def synthetic_records(rows: int, seed: int) -> FashionAIRecords:
     """The labels of ``rows`` synthetic training images per category."""
-    lines = [
+    return records_from_rows([
         synthetic_row(seed, 'train', c, i) for c in CATEGORIES
         for i in range(rows)
-    ]
-    keypoints = np.array([[c.split('_')[:2] for c in line[2:]]
-                          for line in lines],
-                         dtype=float)
-    visibility = np.array([[c.split('_')[2] for c in line[2:]]
-                           for line in lines],
-                          dtype=np.int8)
-    return FashionAIRecords(
-        path='synthetic',
-        image_ids=[line[0] for line in lines],
-        categories=[line[1] for line in lines],
-        lines=np.arange(2,
-                        len(lines) + 2),
-        keypoints=keypoints,
-        visibility=visibility)
+    ], 'synthetic')
 
 
 def main() -> int:
