@@ -4,7 +4,7 @@ import re
 
 from mmengine.config import Config
 
-from fixtures import REPO_ROOT
+from fixtures import REPO_ROOT, run_python
 
 PAGES = sorted([REPO_ROOT / 'README.md'] +
                list((REPO_ROOT / 'docs').glob('*.md')) +
@@ -59,3 +59,48 @@ def test_the_check_catches_what_mim_train_does_not_write(tmp_path):
                          '|'.join(save_best_keys()))
     assert pattern.fullmatch('best_fashionai_NE_epoch_12.pth')
     assert not pattern.fullmatch('best.pth')
+
+
+SHELL_BLOCK = re.compile(r'```(?:bash|sh|shell)\n(.*?)```', re.DOTALL)
+
+
+def documented_commands():
+    """Every command line of the pages' shell blocks, continuation lines
+    joined, with its page."""
+    for page in PAGES:
+        for block in SHELL_BLOCK.findall(page.read_text()):
+            for line in block.replace('\\\n', ' ').splitlines():
+                line = line.split('  #')[0].strip()
+                if line and not line.startswith('#'):
+                    yield page, line
+
+
+def test_every_documented_command_names_real_scripts_configs_options():
+    """The pages' shell blocks: each ``python SCRIPT`` exists and takes
+    every option the page gives it (its ``--help`` lists them), each
+    ``mim train|test mmpose CONFIG`` names a shipped config."""
+    options = {}
+    wrong = []
+    for page, line in documented_commands():
+        words = line.replace('[', ' ').replace(']', ' ').split()
+        if words[:1] == ['mim'] and words[1:2] in (['train'], ['test']):
+            config = words[3]
+            if not (REPO_ROOT / config).is_file():
+                wrong.append(f'{page.name}: {line}: no {config}')
+            continue
+        if words[:1] != ['python'] or not words[1].endswith('.py'):
+            continue
+        script = REPO_ROOT / words[1]
+        if not script.is_file():
+            wrong.append(f'{page.name}: {line}: no {words[1]}')
+            continue
+        if script not in options:
+            result = run_python(script, '--help')
+            assert result.returncode == 0, (script, result.stderr[-2000:])
+            options[script] = set(re.findall(r'--[\w-]+', result.stdout))
+        for word in words[2:]:
+            option = word.split('=')[0].rstrip(',|')
+            if option.startswith('--') and option not in options[script]:
+                wrong.append(f'{page.name}: {line}: {option}')
+    assert not wrong, wrong
+    assert len(options) >= 15
