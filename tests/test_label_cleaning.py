@@ -173,3 +173,17 @@ def test_leaving_rows_out_is_refused_in_test_mode(tmp_path):
                 test_mode=True,
                 pipeline=[],
                 **option)
+
+
+@pytest.mark.slow
+def test_the_benchmarks_training_half_runs_small(tmp_path):
+    result = run_python(
+        REPO_ROOT / 'tools' / 'analysis_tools' / 'benchmark_label_noise.py',
+        '--rows', '4', '--train', '--iters', '2', '--eval-size', '1', '--data',
+        tmp_path / 'data', '--work-dir', tmp_path / 'work')
+    assert result.returncode == 0, result.stderr[-3000:]
+    for row in ('(a) clean labels', '(b) noisy labels',
+                '(c) noisy, suspects left out',
+                '(d) noisy, rows with an occluded point left out'):
+        assert f'| {row}' in result.stdout, row
+    assert 'of the noisy-to-clean gap' in result.stdout

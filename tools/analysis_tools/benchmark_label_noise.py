@@ -2,7 +2,8 @@
 
 Usage:
     python tools/analysis_tools/benchmark_label_noise.py [--rows 300]
-        [--seed 0] [--train [--iters 300] [--data data/fashionai_noise]
+        [--seed 0] [--train [--iters 300] [--eval-size 40]
+        [--data data/fashionai_noise]
         [--work-dir work_dirs/benchmark_label_noise]]
 
 Takes ``--rows`` synthetic training rows per category (their labels only:
@@ -14,8 +15,8 @@ the clean one, and prints recall per kind of mistake and precision per
 reason.
 
 ``--train`` then measures what the mistakes cost a model and what cleaning
-buys back: the images of those rows are rendered (with 40 validation and 40
-test images per category), and the demo's model
+buys back: the images of those rows are rendered (with ``--eval-size``
+validation and test images per category), and the demo's model
 (``hrnet_w16_all_128_demo.py``, 128 px) is trained through ``mim train``
 with seed 0 for ``--iters`` iterations of 32 images on (a) the clean labels,
 (b) the noisy ones, (c) the noisy ones less the rows
@@ -71,7 +72,7 @@ def train_rows(args: argparse.Namespace) -> int:
     try:
         ensure_synthetic(
             data,
-            dict(train=args.rows, val=40, test=40),
+            dict(train=args.rows, val=args.eval_size, test=args.eval_size),
             seed=args.seed,
             nproc=2)
     except NotSyntheticDataError as error:
@@ -142,6 +143,7 @@ def main() -> int:
         action='store_true',
         help='also train the demo model on clean, noisy and cleaned labels')
     parser.add_argument('--iters', type=int, default=300)
+    parser.add_argument('--eval-size', type=int, default=40)
     parser.add_argument('--data', default='data/fashionai_noise')
     parser.add_argument(
         '--work-dir', default='work_dirs/benchmark_label_noise')
