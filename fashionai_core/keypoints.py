@@ -166,6 +166,14 @@ def mirror_name(name: str) -> str:
     return name
 
 
+def left_right_pairs(category: str) -> List[Tuple[int, int]]:
+    """(left, right) CSV-order indices of the mirrored pairs ``category``
+    defines (``neckline_left``/``neckline_right``, ...)."""
+    names = CATEGORY_KEYPOINTS[check_category(category)]
+    return [(keypoint_index(name), keypoint_index(mirror_name(name)))
+            for name in names if 'left' in name and mirror_name(name) in names]
+
+
 def side_color(name: str) -> Tuple[int, int, int]:
     """Return the drawing color of a keypoint by the side it lies on."""
     if '_left' in name:

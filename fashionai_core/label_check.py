@@ -38,7 +38,7 @@ import numpy as np
 
 from .csv_io import FashionAICSVError, FashionAIRecords
 from .keypoints import (CATEGORY_KEYPOINTS, KEYPOINT_NAMES, keypoint_index,
-                        mirror_name)
+                        left_right_pairs)
 from .normalized_error import normalizer_distances
 from .synthetic.shape_model import CategoryShapeModel, load_shape_model
 
@@ -131,23 +131,15 @@ def check_labels(records: FashionAIRecords,
     return suspects
 
 
-def _pairs(category: str) -> List[Tuple[int, int]]:
-    """(left, right) keypoint indices of the category's mirrored pairs."""
-    names = CATEGORY_KEYPOINTS[category]
-    return [(keypoint_index(n), keypoint_index(mirror_name(n))) for n in names
-            if 'left' in n and mirror_name(n) in names]
-
-
 def _swaps(rows: np.ndarray, points: np.ndarray, present: np.ndarray,
            distances: np.ndarray, category: str) -> List[Suspect]:
-    pairs = _pairs(category)
+    pairs = left_right_pairs(category)
     if not pairs:
         return []
     left, right = np.array(pairs).T
     both = present[rows][:, left] & present[rows][:, right]
-    scale = np.where(np.isfinite(distances[rows]), distances[rows], np.nan)
-    gap = (points[rows][:, left, 0] - points[rows][:, right, 0]) / scale[:,
-                                                                         None]
+    gap = (points[rows][:, left, 0] -
+           points[rows][:, right, 0]) / distances[rows, None]
     reversed_ = both & (gap > SWAP_MARGIN)
     rigid = np.array([KEYPOINT_NAMES[k] in RIGID_PAIRS for k in left])
     counted = both & rigid
@@ -172,9 +164,10 @@ def _swaps(rows: np.ndarray, points: np.ndarray, present: np.ndarray,
 
 def _similarity_fit(source: np.ndarray, target: np.ndarray,
                     weights: np.ndarray) -> np.ndarray:
-    """The similarity transforms (N, 2, 3) that best map ``source`` (K, 2)
-    to ``target`` (N, K, 2) in least squares, each point weighted by
-    ``weights`` (N, K) (0: left out); complex-number form."""
+    """The similarity transforms that best map ``source`` (K, 2) to
+    ``target`` (N, K, 2) in least squares, each point weighted by
+    ``weights`` (N, K) (0: left out), as complex numbers (N, 2): ``(a, b)``
+    with ``target = a * source + b``."""
     s = source[:, 0] + 1j * source[:, 1]
     t = target[..., 0] + 1j * target[..., 1]
     w = weights / np.maximum(weights.sum(axis=1, keepdims=True), 1e-9)

@@ -16,8 +16,7 @@ from typing import Dict, List, Tuple
 import numpy as np
 
 from ..csv_io import FashionAIRecords
-from ..keypoints import (CATEGORY_KEYPOINTS, KEYPOINT_NAMES, keypoint_index,
-                         mirror_name)
+from ..keypoints import KEYPOINT_NAMES, left_right_pairs
 from ..normalized_error import normalizer_distances
 
 #: Default share of rows per kind of mistake.
@@ -61,13 +60,9 @@ def inject_label_noise(
         for row in order[start:start + count]:
             present = np.flatnonzero(visibility[row] >= 0)
             if kind == 'mirrored':
-                names = CATEGORY_KEYPOINTS[records.categories[row]]
-                for name in names:
-                    if 'left' in name and mirror_name(name) in names:
-                        a, b = keypoint_index(name), keypoint_index(
-                            mirror_name(name))
-                        keypoints[row, [a, b]] = keypoints[row, [b, a]]
-                        visibility[row, [a, b]] = visibility[row, [b, a]]
+                for a, b in left_right_pairs(records.categories[row]):
+                    keypoints[row, [a, b]] = keypoints[row, [b, a]]
+                    visibility[row, [a, b]] = visibility[row, [b, a]]
                 injected.append(Injected(int(row), kind, ''))
             elif kind == 'moved' and np.isfinite(distances[row]):
                 k = rng.choice(present)
