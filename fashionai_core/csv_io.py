@@ -136,25 +136,6 @@ def _cell_values(cell: str,
     return x, y, visibility
 
 
-def records_from_rows(rows: Sequence[Sequence[str]],
-                      path: str = '<memory>') -> FashionAIRecords:
-    """In-memory records of well-formed annotation rows (``image_id``,
-    ``image_category`` and 24 ``x_y_v`` cells each), without a file or its
-    checks: for rows this project generated."""
-    keypoints = np.array([[c.split('_')[:2] for c in row[2:]] for row in rows],
-                         dtype=float)
-    visibility = np.array([[c.split('_')[2] for c in row[2:]] for row in rows],
-                          dtype=np.int8)
-    return FashionAIRecords(
-        path=path,
-        image_ids=[row[0] for row in rows],
-        categories=[row[1] for row in rows],
-        lines=np.arange(2,
-                        len(rows) + 2),
-        keypoints=keypoints,
-        visibility=visibility)
-
-
 def _parse_keypoint_row(path: PathLike, cells: Sequence[str], line: int,
                         allow_decimal: bool) -> List[Tuple[float, float, int]]:
     """Parse the 24 keypoint cells of one row into ``(x, y, v)`` each,
@@ -391,6 +372,25 @@ def format_cell(x: float,
     if decimals is None:
         return f'{int(x)}_{int(y)}_{int(visibility)}'
     return f'{x:.{decimals}f}_{y:.{decimals}f}_{int(visibility)}'
+
+
+def records_from_rows(rows: Sequence[Sequence[str]],
+                      path: str = '<memory>') -> FashionAIRecords:
+    """In-memory records of well-formed annotation rows (``image_id``,
+    ``image_category`` and 24 ``x_y_v`` cells each), without a file or its
+    checks: for rows this project generated."""
+    keypoints = np.array([[c.split('_')[:2] for c in row[2:]] for row in rows],
+                         dtype=float)
+    visibility = np.array([[c.split('_')[2] for c in row[2:]] for row in rows],
+                          dtype=np.int8)
+    return FashionAIRecords(
+        path=path,
+        image_ids=[row[0] for row in rows],
+        categories=[row[1] for row in rows],
+        lines=np.arange(2,
+                        len(rows) + 2),
+        keypoints=keypoints,
+        visibility=visibility)
 
 
 def write_csv(path: PathLike, header: Sequence[str],

@@ -149,12 +149,12 @@ def find_release(root: str) -> Release:
     release = _release_at(root)
     if release:
         return release
-    children = _subfolders(root)
-    found = [r for r in map(_release_at, children) if r]
+    children = {child: _release_at(child) for child in _subfolders(root)}
+    found = [r for r in children.values() if r]
     if len(found) == 1:
         return found[0]
     below = [r.root for r in found] + [
-        r.root for child in children if not _release_at(child)
+        r.root for child, release in children.items() if not release
         for r in map(_release_at, _subfolders(child)) if r
     ]
     where = (f'; these folders below it are: {", ".join(below[:8])}'
@@ -265,9 +265,7 @@ def merge(releases: List[Release],
                 seen = pool.get(item.image_id)
                 if seen is None:
                     pool[item.image_id] = item
-                elif (seen.category == item.category
-                      and np.array_equal(seen.visibility, item.visibility)
-                      and np.array_equal(seen.keypoints, item.keypoints)):
+                elif _agree(seen, item):
                     duplicates += 1
                 else:
                     conflicts.append(
@@ -290,6 +288,13 @@ def merge(releases: List[Release],
                 left_out['conflict', pool[image_id].category] += 1
         pool = {k: v for k, v in pool.items() if k not in dropped}
     return list(pool.values()), duplicates, conflicts
+
+
+def _agree(a: Row, b: Row) -> bool:
+    """Whether two rows annotate alike (category, points and ``v``)."""
+    return (a.category == b.category
+            and np.array_equal(a.visibility, b.visibility)
+            and np.array_equal(a.keypoints, b.keypoints))
 
 
 def _digest(path: str) -> str:
@@ -318,10 +323,7 @@ def one_row_per_picture(rows: List[Row],
     for row in tqdm(rows, desc='hashing images', leave=False):
         first = pictures.setdefault(
             _digest(osp.join(row.root, row.image_id)), row)
-        agree = first is row or (
-            first.category == row.category
-            and np.array_equal(first.visibility, row.visibility)
-            and np.array_equal(first.keypoints, row.keypoints))
+        agree = first is row or _agree(first, row)
         if first is not row:
             found.append(
                 f'{row.source}, line {row.line}: {row.image_id} is the '
