@@ -13,24 +13,19 @@ original pixels as the pose estimator does. The NE of the result against
 the annotation is printed per codec and input size. A benchmark, not a
 test: nothing is asserted.
 """
-import argparse
-import os.path as osp
-import tempfile
 from typing import Dict
 
 import numpy as np
 from mmengine.dataset import Compose
 from mmpose.registry import KEYPOINT_CODECS
 from mmpose.utils import register_all_modules
-from tabulate import tabulate
 
 import fashionai_dataset  # noqa: F401  (registers, closes the stack's gaps)
+from fashionai_core.benchmarking import (benchmark_parser, print_table,
+                                         synthetic_rows)
 from fashionai_core.cli import run_tool
-from fashionai_core.csv_io import (ANNOTATION_HEADER, read_fashionai_csv,
-                                   write_csv)
-from fashionai_core.keypoints import CATEGORIES
+from fashionai_core.csv_io import read_fashionai_csv, records_from_rows
 from fashionai_core.normalized_error import normalized_errors, summarize
-from fashionai_core.synthetic import synthetic_row
 
 IMAGE_SIZE = 512
 
@@ -111,7 +106,7 @@ def round_trip(records, codec_cfg: dict, input_size: int,
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = benchmark_parser(__doc__)
     parser.add_argument(
         'annotations',
         nargs='?',
@@ -125,19 +120,17 @@ def main() -> None:
         '--sizes', type=int, nargs='+', default=[256, 384, 512])
     args = parser.parse_args()
     register_all_modules()
-    if args.annotations is None:
-        args.annotations = osp.join(tempfile.mkdtemp(), 'synthetic.csv')
-        write_csv(args.annotations, ANNOTATION_HEADER, [
-            synthetic_row(0, 'val', category, index) for category in CATEGORIES
-            for index in range(240)
-        ])
-    records = read_fashionai_csv(args.annotations, require_keypoints=True)
+    if args.annotations:
+        records = read_fashionai_csv(args.annotations, require_keypoints=True)
+    else:
+        records = records_from_rows(
+            synthetic_rows(240, 'val'), 'the synthetic generator')
     if args.rows:
         for field in ('keypoints', 'visibility', 'lines'):
             setattr(records, field, getattr(records, field)[:args.rows])
         records.image_ids = records.image_ids[:args.rows]
         records.categories = records.categories[:args.rows]
-    print(f'{len(records)} rows of {args.annotations}; heatmaps at 1/4 of '
+    print(f'{len(records)} rows of {records.path}; heatmaps at 1/4 of '
           'the input, sigma 2 per 256 pixels')
     headers = ['codec'] + [f'{size}, padding 1.25' for size in args.sizes
                            ] + [f'{args.sizes[0]}, padding 1.0']
@@ -150,8 +143,8 @@ def main() -> None:
             f'{round_trip(records, codec_cfg, args.sizes[0], 1.0):.3f}%')
         table.append(row)
         print(f'  {name} done', flush=True)
-    print('\nNE of the round trip (the floor of a perfect network):')
-    print(tabulate(table, headers=headers))
+    print_table('\nNE of the round trip (the floor of a perfect network):',
+                table, headers, 'simple')
 
 
 if __name__ == '__main__':

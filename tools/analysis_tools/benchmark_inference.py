@@ -38,22 +38,21 @@ float file's. ``--backends`` with no name skips the network table. A
 benchmark, not a test: nothing is asserted.
 """
 import argparse
-import datetime
 import os.path as osp
 import tempfile
-import time
 from typing import List
 
 import numpy as np
 import torch
-from benchmark_accuracy import (codec_at_size, config_path, head_at_size,
-                                machine)
 from mmengine.config import Config
 from mmpose.registry import MODELS
 from mmpose.utils import register_all_modules
-from tabulate import tabulate
 
 import fashionai_dataset  # noqa: F401  (registers, closes the stack's gaps)
+from fashionai_core.benchmarking import (add_row, benchmark_parser,
+                                         codec_at_size, config_path,
+                                         dated_machine, head_at_size,
+                                         per_second, print_table)
 from fashionai_core.cli import run_tool
 from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_core.image_check import read_image
@@ -67,8 +66,6 @@ from fashionai_deploy.preprocess import warp_image
 from fashionai_deploy.quantize import (CALIBRATION_METHODS, calibration_images,
                                        quantize_int8, quantize_network)
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIG_DIR = osp.join(REPO_ROOT, 'configs', 'fashionai')
 DEFAULT_CONFIGS = [
     'rtmpose_t_blouse', 'rtmpose_s_blouse', 'rtmpose_m_blouse',
     'hrnet_w32_blouse', 'res50_blouse', 'hrnet_w16_all_128_demo'
@@ -89,16 +86,14 @@ def build(name: str, size: int, device: str) -> torch.nn.Module:
 def images_per_second(model: torch.nn.Module, batch: int, size: int,
                       device: str, seconds: float) -> float:
     inputs = torch.rand(batch, 3, size, size, device=device)
+
+    def forward() -> None:
+        model(inputs, None, mode='tensor')
+        if device != 'cpu':
+            torch.cuda.synchronize()
+
     with torch.no_grad():
-        for _ in range(3):  # warm-up: oneDNN picks its kernels
-            model(inputs, None, mode='tensor')
-        done, start = 0, time.perf_counter()
-        while time.perf_counter() - start < seconds:
-            model(inputs, None, mode='tensor')
-            if device != 'cpu':
-                torch.cuda.synchronize()
-            done += batch
-    return done / (time.perf_counter() - start)
+        return per_second(forward, seconds, batch)
 
 
 def exported_network(model: torch.nn.Module, size: int) -> bytes:
@@ -110,24 +105,20 @@ def exported_network(model: torch.nn.Module, size: int) -> bytes:
         None).SerializeToString()
 
 
-def onnxruntime_session(model: torch.nn.Module, size: int):
-    """onnxruntime's CPU session of the model's exported network."""
+def onnxruntime_session(model: torch.nn.Module, size: int, int8: bool):
+    """onnxruntime's CPU session of the model's exported network, or of the
+    network quantized to int8 (calibrated on 8 random inputs)."""
     import onnxruntime
+    network = exported_network(model, size)
+    if int8:
+        rng = np.random.default_rng(0)
+        batches = [
+            rng.standard_normal((1, 3, size, size), dtype=np.float32)
+            for _ in range(8)
+        ]
+        network = quantize_network(network, batches)[0].SerializeToString()
     return onnxruntime.InferenceSession(
-        exported_network(model, size), providers=['CPUExecutionProvider'])
-
-
-def int8_session(model: torch.nn.Module, size: int):
-    """onnxruntime's CPU session of the network quantized to int8."""
-    import onnxruntime
-    rng = np.random.default_rng(0)
-    batches = [
-        rng.standard_normal((1, 3, size, size), dtype=np.float32)
-        for _ in range(8)
-    ]
-    quantized, _ = quantize_network(exported_network(model, size), batches)
-    return onnxruntime.InferenceSession(
-        quantized.SerializeToString(), providers=['CPUExecutionProvider'])
+        network, providers=['CPUExecutionProvider'])
 
 
 def exported_files(name: str, folder: str) -> List[str]:
@@ -188,13 +179,7 @@ def predictor_ms(path: str, batch: int, seconds: float) -> List[float]:
                                  dtype=np.float32)
 
     def timed(call) -> float:
-        for _ in range(3):
-            call()
-        done, start = 0, time.perf_counter()
-        while time.perf_counter() - start < seconds / 4:
-            call()
-            done += batch
-        return 1000 * (time.perf_counter() - start) / done
+        return 1000 / per_second(call, seconds / 4, batch)
 
     whole = timed(lambda: model.predict(images))
     network = timed(lambda: model._run(inputs))
@@ -219,22 +204,11 @@ def predictor_ms(path: str, batch: int, seconds: float) -> List[float]:
 def onnxruntime_images_per_second(session, batch: int, size: int,
                                   seconds: float) -> float:
     inputs = {'input': np.random.rand(batch, 3, size, size).astype('float32')}
-    for _ in range(3):
-        session.run(None, inputs)
-    done, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        session.run(None, inputs)
-        done += batch
-    return done / (time.perf_counter() - start)
-
-
-def onnxruntime_version() -> str:
-    import onnxruntime
-    return onnxruntime.__version__
+    return per_second(lambda: session.run(None, inputs), seconds, batch)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = benchmark_parser(__doc__)
     parser.add_argument('--configs', nargs='+', default=DEFAULT_CONFIGS)
     parser.add_argument('--size', type=int, default=256)
     parser.add_argument('--batches', type=int, nargs='+', default=[1, 8])
@@ -271,6 +245,7 @@ def main() -> None:
 
 def network_table(args: argparse.Namespace) -> None:
     """Print the networks' images per second, per config and backend."""
+    import onnxruntime
     rows = []
     for name in args.configs:
         model = build(name, args.size, args.device)
@@ -282,28 +257,23 @@ def network_table(args: argparse.Namespace) -> None:
                                       args.seconds) for batch in args.batches
                 ]
             else:
-                session = (onnxruntime_session if backend == 'onnxruntime' else
-                           int8_session)(model.cpu(), args.size)
+                session = onnxruntime_session(model.cpu(), args.size,
+                                              backend == 'onnxruntime-int8')
                 speeds = [
                     onnxruntime_images_per_second(session, batch, args.size,
                                                   args.seconds)
                     for batch in args.batches
                 ]
                 model.to(args.device)
-            rows.append([name, backend, f'{params:.1f}'] +
-                        [f'{s:.1f} ({1000 / s:.1f} ms)' for s in speeds])
-            print('  ' + '  '.join(rows[-1]), flush=True)
-    print(f'\nImages per second (ms per image), {args.size}x{args.size}, '
-          f'network forward only, no flip test; {datetime.date.today()}, '
-          f'{machine()}, torch {torch.__version__} '
-          f'({torch.get_num_threads()} threads), onnxruntime '
-          f'{onnxruntime_version()}:')
-    print(
-        tabulate(
-            rows,
-            headers=['config', 'backend', 'M params'] +
-            [f'batch {b}' for b in args.batches],
-            tablefmt='github'))
+            add_row(rows, [name, backend, f'{params:.1f}'] +
+                    [f'{s:.1f} ({1000 / s:.1f} ms)' for s in speeds])
+    print_table(
+        f'\nImages per second (ms per image), {args.size}x{args.size}, '
+        f'network forward only, no flip test; {dated_machine()}, torch '
+        f'{torch.__version__} ({torch.get_num_threads()} threads), '
+        f'onnxruntime {onnxruntime.__version__}:', rows,
+        ['config', 'backend', 'M params'] +
+        [f'batch {b}' for b in args.batches])
 
 
 def ne_table(config: str, checkpoint: str, data: str) -> None:
@@ -343,22 +313,17 @@ def ne_table(config: str, checkpoint: str, data: str) -> None:
                 predicted.keypoints - expected.keypoints, axis=-1)
             distances = distances[np.isfinite(distances)]
             ne = evaluate_submission(answers, predicted).summary['NE']
-            rows.append([
+            add_row(rows, [
                 precision, method, layers if method else '', f'{ne:.2f}',
                 f'{distances.mean():.2f}',
                 f'{np.percentile(distances, 99):.1f}'
             ])
-            print('  ' + '  '.join(map(str, rows[-1])), flush=True)
-    print(f'\nNE on {answers_csv} ({len(answers)} images, flip test), '
-          f'{osp.basename(config)}; {datetime.date.today()}, {machine()}:')
-    print(
-        tabulate(
-            rows,
-            headers=[
-                'precision', 'calibration', 'float layers', 'NE %',
-                'mean px from float32', '99th percentile px'
-            ],
-            tablefmt='github'))
+    print_table(
+        f'\nNE on {answers_csv} ({len(answers)} images, flip test), '
+        f'{osp.basename(config)}; {dated_machine()}:', rows, [
+            'precision', 'calibration', 'float layers', 'NE %',
+            'mean px from float32', '99th percentile px'
+        ])
 
 
 def predictor_table(args: argparse.Namespace) -> None:
@@ -370,22 +335,18 @@ def predictor_table(args: argparse.Namespace) -> None:
             size = OnnxPoseModel(files[0]).metadata['input_size']
             for precision, path in zip(('float32', 'int8'), files):
                 for batch in args.batches:
-                    rows.append(
+                    add_row(
+                        rows,
                         [name, f'{size[0]}x{size[1]}', precision, batch] + [
                             f'{ms:.2f}'
                             for ms in predictor_ms(path, batch, args.seconds)
                         ])
-                    print('  ' + '  '.join(map(str, rows[-1])), flush=True)
-    print('\nOnnxPoseModel.predict, ms per image, flip test on, random '
-          f'512x512 images; {datetime.date.today()}, {machine()}:')
-    print(
-        tabulate(
-            rows,
-            headers=[
-                'config', 'input', 'precision', 'batch', 'whole', 'network',
-                'the rest', 'of it the warp'
-            ],
-            tablefmt='github'))
+    print_table(
+        '\nOnnxPoseModel.predict, ms per image, flip test on, random '
+        f'512x512 images; {dated_machine()}:', rows, [
+            'config', 'input', 'precision', 'batch', 'whole', 'network',
+            'the rest', 'of it the warp'
+        ])
 
 
 if __name__ == '__main__':

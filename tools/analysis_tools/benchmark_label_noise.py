@@ -29,24 +29,21 @@ trained again. A benchmark, not a test: nothing is asserted.
 import argparse
 import os
 import os.path as osp
-import subprocess
-import sys
 import time
 
 import numpy as np
-from benchmark_accuracy import REPO_ROOT, machine, table_row, test
-from benchmark_pseudo_labels import WRAPPER, trained
-from tabulate import tabulate
 
-from fashionai_core.atomic import atomic_write
+from fashionai_core.benchmarking import (NE_HEADERS, benchmark_parser,
+                                         config_path, machine, ne_cells,
+                                         print_table, run_repo_tool,
+                                         runner_test, synthetic_data,
+                                         synthetic_rows, trained,
+                                         write_iteration_wrapper)
 from fashionai_core.cli import run_tool
-from fashionai_core.csv_io import (FashionAIRecords, read_fashionai_csv,
-                                   records_from_rows, write_annotations)
+from fashionai_core.csv_io import (read_fashionai_csv, records_from_rows,
+                                   write_annotations)
 from fashionai_core.image_check import image_size
-from fashionai_core.keypoints import CATEGORIES
 from fashionai_core.label_check import THRESHOLDS, check_labels
-from fashionai_core.synthetic import (NotSyntheticDataError, ensure_synthetic,
-                                      synthetic_row)
 from fashionai_core.synthetic.label_noise import (DEFAULT_RATES,
                                                   inject_label_noise)
 
@@ -54,30 +51,16 @@ from fashionai_core.synthetic.label_noise import (DEFAULT_RATES,
 EXPECTED_REASON = dict(
     mirrored='swap', moved='moved', duplicated='same position')
 
-
-def synthetic_records(rows: int, seed: int) -> FashionAIRecords:
-    """The labels of ``rows`` synthetic training images per category."""
-    return records_from_rows([
-        synthetic_row(seed, 'train', c, i) for c in CATEGORIES
-        for i in range(rows)
-    ], 'synthetic')
-
-
-DEMO = osp.join(REPO_ROOT, 'configs', 'fashionai', 'hrnet_w16_all_128_demo.py')
+DEMO = config_path('hrnet_w16_all_128_demo')
 
 
 def train_rows(args: argparse.Namespace) -> int:
     """The ``--train`` half: four trainings, their test NE."""
-    data, work = osp.abspath(args.data), osp.abspath(args.work_dir)
-    try:
-        ensure_synthetic(
-            data,
-            dict(train=args.rows, val=args.eval_size, test=args.eval_size),
-            seed=args.seed,
-            nproc=2)
-    except NotSyntheticDataError as error:
-        print(f'error: {error}', file=sys.stderr)
-        return 1
+    data, work = args.data, args.work_dir
+    synthetic_data(
+        data,
+        dict(train=args.rows, val=args.eval_size, test=args.eval_size),
+        seed=args.seed)
     os.makedirs(work, exist_ok=True)
     train = osp.join(data, 'train')
     clean = read_fashionai_csv(
@@ -88,12 +71,8 @@ def train_rows(args: argparse.Namespace) -> int:
     write_annotations(noisy_csv, noisy.image_ids, noisy.categories,
                       noisy.keypoints, noisy.visibility)
     suspects = osp.join(work, 'suspects.csv')
-    subprocess.run([
-        sys.executable,
-        osp.join(REPO_ROOT, 'tools', 'check_labels.py'), noisy_csv, '--out',
-        suspects, '--top', '0'
-    ],
-                   check=True)
+    run_repo_tool('check_labels.py',
+                  [noisy_csv, '--out', suspects, '--top', 0])
     rows = [('(a) clean labels', dict(ann_file='Annotations/train.csv')),
             ('(b) noisy labels', dict(ann_file=noisy_csv)),
             ('(c) noisy, suspects left out',
@@ -102,30 +81,17 @@ def train_rows(args: argparse.Namespace) -> int:
              dict(ann_file=noisy_csv, drop_occluded=True))]
     table, results = [], []
     for number, (label, dataset) in enumerate(rows):
-        wrapper = osp.join(work, f'row_{number}.py')
-        with atomic_write(wrapper) as file:
-            file.write(
-                WRAPPER.format(
-                    config=DEMO,
-                    dataset=dict(dataset, data_root=train + '/'),
-                    val=osp.join(data, 'val') + '/',
-                    test=osp.join(data, 'test') + '/',
-                    seed=0,
-                    iters=args.iters,
-                    milestones=[int(args.iters * 0.8),
-                                int(args.iters * 0.93)],
-                    work_dir=osp.join(work, f'row_{number}')))
+        wrapper = write_iteration_wrapper(
+            osp.join(work, f'row_{number}.py'), DEMO,
+            dict(dataset, data_root=train + '/'), data, args.iters)
         _, minutes = trained(wrapper)
-        metrics = test(wrapper, flip=True, unbiased=None)
+        metrics = runner_test(wrapper)
         results.append(metrics['fashionai/NE'])
-        table.append(table_row([label], metrics, f'{minutes:.1f}'))
-    print(f'\ntest NE (%), {args.rows} training images per category, '
-          f'{args.iters} iterations of 32, seed {args.seed}; {machine()}:')
-    print(
-        tabulate(
-            table,
-            headers=['training labels'] + list(CATEGORIES) + ['NE', 'minutes'],
-            tablefmt='github'))
+        table.append([label, *ne_cells(metrics), f'{minutes:.1f}'])
+    print_table(
+        f'\ntest NE (%), {args.rows} training images per category, '
+        f'{args.iters} iterations of 32, seed {args.seed}; {machine()}:',
+        table, ['training labels', *NE_HEADERS, 'minutes'])
     gap = results[1] - results[0]
     for label, value in (('(c)', results[2]), ('(d)', results[3])):
         share = (results[1] - value) / gap if gap else float('nan')
@@ -135,7 +101,10 @@ def train_rows(args: argparse.Namespace) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = benchmark_parser(
+        __doc__,
+        data='data/fashionai_noise',
+        work_dir='work_dirs/benchmark_label_noise')
     parser.add_argument('--rows', type=int, default=300)
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument(
@@ -144,11 +113,9 @@ def main() -> int:
         help='also train the demo model on clean, noisy and cleaned labels')
     parser.add_argument('--iters', type=int, default=300)
     parser.add_argument('--eval-size', type=int, default=40)
-    parser.add_argument('--data', default='data/fashionai_noise')
-    parser.add_argument(
-        '--work-dir', default='work_dirs/benchmark_label_noise')
     args = parser.parse_args()
-    clean = synthetic_records(args.rows, args.seed)
+    clean = records_from_rows(
+        synthetic_rows(args.rows, seed=args.seed), 'synthetic')
     noisy, injected = inject_label_noise(
         clean, np.full((len(clean), 2), 512), seed=args.seed)
     start = time.perf_counter()
@@ -168,18 +135,13 @@ def main() -> int:
         ])
     flagged = {s.row for s in suspects}
     on_clean = {s.row for s in check_labels(clean)}
-    print(f'{len(clean)} synthetic rows ({args.rows} per category), seed '
-          f'{args.seed}, rates {DEFAULT_RATES}, thresholds {THRESHOLDS}; '
-          f'check in {seconds:.2f} s')
-    print(
-        tabulate(
-            table,
-            headers=[
-                'injected', 'rows', 'reason', 'recall (that reason)',
-                'recall (any reason)', 'rows flagged for the reason',
-                'precision'
-            ],
-            tablefmt='github'))
+    print_table(
+        f'{len(clean)} synthetic rows ({args.rows} per category), seed '
+        f'{args.seed}, rates {DEFAULT_RATES}, thresholds {THRESHOLDS}; '
+        f'check in {seconds:.2f} s', table, [
+            'injected', 'rows', 'reason', 'recall (that reason)',
+            'recall (any reason)', 'rows flagged for the reason', 'precision'
+        ])
     print(f'\nall reasons: {len(flagged)} rows flagged, precision '
           f'{len(flagged & wrong) / max(len(flagged), 1):.2f}, recall '
           f'{len(flagged & wrong) / max(len(wrong), 1):.2f}; on the clean '

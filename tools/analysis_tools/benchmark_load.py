@@ -12,30 +12,27 @@ images are hard links to one small JPEG. Prints wall time and peak memory of
 each step, and the process's peak memory after it. A benchmark, not a test:
 nothing is asserted.
 """
-import argparse
 import csv
 import os
 import os.path as osp
 import resource
 import subprocess
-import sys
 import time
 from typing import Callable, List, Optional, Tuple
 
 import cv2
 import numpy as np
 
+from fashionai_core.benchmarking import (benchmark_parser, run_repo_tool,
+                                         synthetic_rows)
 from fashionai_core.cli import run_tool
 from fashionai_core.csv_io import (ANNOTATION_HEADER, read_fashionai_csv,
                                    write_csv, write_submission)
 from fashionai_core.keypoints import CATEGORIES, KEYPOINT_NAMES
 from fashionai_core.submission_evaluation import evaluate_submission
-from fashionai_core.synthetic import synthetic_row
 from fashionai_dataset.datasets import FashionAIDataset
 from fashionai_dataset.evaluation import FashionAIMetric
 from fashionai_dataset.metainfo import fashionai_metainfo
-
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def max_rss_mib() -> float:
@@ -69,10 +66,7 @@ def source_rows(count: int,
             base = list(csv.reader(file))[1:]
         origin = f'the {len(base)} rows of {source}, repeated'
     else:
-        base = [
-            synthetic_row(0, 'train', c, i) for c in CATEGORIES
-            for i in range(400)
-        ]
+        base = synthetic_rows(400)
         origin = f'{len(base)} synthetic rows, repeated'
     rows = []
     for index in range(count):
@@ -106,14 +100,10 @@ def benchmark_evaluation(work_dir: str, count: int,
           f'{result.summary["num_points"]} points')
 
     start = time.perf_counter()
-    subprocess.run([
-        sys.executable,
-        osp.join(REPO_ROOT, 'tools', 'evaluate.py'), annotations_csv,
-        predictions_csv
-    ],
-                   check=True,
-                   stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
+    run_repo_tool(
+        'evaluate.py', [annotations_csv, predictions_csv],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
     print(f'{"tools/evaluate.py, whole process (imports included)":58s} '
           f'{time.perf_counter() - start:7.2f} s')
 
@@ -170,10 +160,9 @@ def benchmark_dataset(work_dir: str, count: int,
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = benchmark_parser(__doc__, work_dir='/tmp/fashionai_load')
     parser.add_argument('--rows', type=int, default=54000)
     parser.add_argument('--dataset-rows', type=int, default=64000)
-    parser.add_argument('--work-dir', default='/tmp/fashionai_load')
     parser.add_argument(
         '--source',
         help='annotation CSV whose rows are repeated (default: '

@@ -17,27 +17,24 @@ count; then runs ``tools/dataset_converters/prepare_data.py`` on it once
 (``--no-content-check`` passed on) and prints its wall time and peak
 resident memory. A benchmark, not a test.
 """
-import argparse
-import datetime
 import os
 import os.path as osp
 import resource
-import subprocess
 import sys
 import time
 import zlib
 
 import cv2
 import numpy as np
-from benchmark_accuracy import machine
 
+from fashionai_core.benchmarking import (benchmark_parser, dated_machine,
+                                         run_repo_tool)
 from fashionai_core.cli import run_tool
 from fashionai_core.csv_io import (ANNOTATION_HEADER, IMAGE_LIST_HEADER,
                                    format_cell, write_csv)
 from fashionai_core.keypoints import (CATEGORIES, CATEGORY_KEYPOINTS,
                                       KEYPOINT_NAMES)
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SIZE = 64
 
 
@@ -64,8 +61,7 @@ def write_release(root: str, rows: list, csv_path: str, header: list) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--work-dir', default='/tmp/fashionai_prepare')
+    parser = benchmark_parser(__doc__, work_dir='/tmp/fashionai_prepare')
     parser.add_argument('--train', type=int, default=51597)
     parser.add_argument('--warm-up', type=int, default=12534)
     parser.add_argument('--test', type=int, nargs='+', default=[9970, 9970])
@@ -100,13 +96,11 @@ def main() -> int:
         tests.append(folder)
     releases = [train, warm_up] + tests
     start = time.time()
-    result = subprocess.run(
-        [
-            sys.executable,
-            osp.join(REPO_ROOT, 'tools', 'dataset_converters',
-                     'prepare_data.py')
-        ] + releases + ['--out', osp.join(args.work_dir, 'prepared')] +
-        (['--no-content-check'] if args.no_content_check else []),
+    options = ['--no-content-check'] if args.no_content_check else []
+    result = run_repo_tool(
+        'dataset_converters/prepare_data.py',
+        releases + ['--out', osp.join(args.work_dir, 'prepared')] + options,
+        check=False,
         capture_output=True,
         text=True)
     wall = time.time() - start
@@ -120,7 +114,7 @@ def main() -> int:
           f'repeated) and {sum(args.test)} test rows in {len(tests)} lists, '
           f'content check {"off" if args.no_content_check else "on"}: '
           f'{wall:.1f} s wall, {peak_mb:.0f} MB peak resident memory; '
-          f'{datetime.date.today()}, {machine()}')
+          f'{dated_machine()}')
     return 0
 
 

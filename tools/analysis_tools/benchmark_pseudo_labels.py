@@ -2,8 +2,8 @@
 
 Usage:
     python tools/analysis_tools/benchmark_pseudo_labels.py [--labelled 60]
-        [--unlabelled 300] [--iters 600] [--test-size 200] [--min-score 0.5]
-        [--keypoint-weight 0.5] [--pseudo-share 0.5]
+        [--unlabelled 300] [--iters 600] [--val-size 40] [--test-size 200]
+        [--min-score 0.5] [--keypoint-weight 0.5] [--pseudo-share 0.5]
         [--data data/fashionai_pseudo] [--work-dir work_dirs/benchmark_pseudo]
         [--json OUT.json]
 
@@ -11,9 +11,9 @@ Protocol (the same training budget for every row, so rows compare):
 
 * data: the synthetic generator (``make_synthetic.py``): a labelled set of
   ``--labelled`` images per category (seed 0, with a validation split of
-  40 images per category, used while training, and a test split of
-  ``--test-size``: 40 test images per category, the demo's, move one row's
-  NE by more than a point) and an unlabelled set of
+  ``--val-size`` images per category, used while training, and a test
+  split of ``--test-size``: 40 test images per category, the demo's, move
+  one row's NE by more than a point) and an unlabelled set of
   ``--unlabelled`` images per category (seed 1, another draw of the same
   generator), whose answers are used only to score the pseudo-labels and
   for the upper bound;
@@ -43,56 +43,26 @@ work folder with (a), (e) and the (b), (c) labels copied in trains only
 benchmark, not a test: nothing is asserted.
 """
 import argparse
-import datetime
-import json
 import os
 import os.path as osp
-import subprocess
-import sys
 import time
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
-from benchmark_accuracy import REPO_ROOT, SEED, machine, test
-from tabulate import tabulate
 
-from fashionai_core.atomic import atomic_write
+from fashionai_core.benchmarking import (NE_HEADERS, SEED, benchmark_parser,
+                                         config_path, dated_machine, ne_cells,
+                                         print_table, run_repo_tool,
+                                         runner_test, synthetic_data, trained,
+                                         write_iteration_wrapper, write_json)
 from fashionai_core.cli import run_tool
 from fashionai_core.csv_io import (IMAGE_LIST_HEADER, read_fashionai_csv,
                                    write_csv)
-from fashionai_core.keypoints import CATEGORIES
 from fashionai_core.normalized_error import normalized_errors
-from fashionai_core.synthetic import NotSyntheticDataError, ensure_synthetic
 
-CONFIGS = osp.join(REPO_ROOT, 'configs', 'fashionai')
-PLAIN = osp.join(CONFIGS, 'hrnet_w16_all_128_demo.py')
-PSEUDO = osp.join(CONFIGS, 'hrnet_w16_all_128_demo_pseudo.py')
+PLAIN = config_path('hrnet_w16_all_128_demo')
+PSEUDO = config_path('hrnet_w16_all_128_demo_pseudo')
 UNLABELLED_SEED = 1
-VAL_SIZE = 40
-
-WRAPPER = '''
-_base_ = [{config!r}]
-
-train_dataloader = dict(dataset={dataset})
-val_dataloader = dict(dataset=dict(data_root={val!r}))
-test_dataloader = dict(
-    dataset=dict(data_root={test!r}, ann_file='Annotations/test_answers.csv'))
-randomness = dict(seed={seed})
-train_cfg = dict(
-    _delete_=True, type='IterBasedTrainLoop', max_iters={iters},
-    val_interval={iters})
-param_scheduler = [
-    dict(type='LinearLR', begin=0, end=50, start_factor=0.01, by_epoch=False),
-    dict(type='MultiStepLR', begin=0, end={iters}, milestones={milestones},
-         gamma=0.2, by_epoch=False)
-]
-log_processor = dict(by_epoch=False)
-default_hooks = dict(
-    logger=dict(interval=50),
-    checkpoint=dict(by_epoch=False, interval={iters}, save_best=None,
-                    max_keep_ckpts=1))
-work_dir = {work_dir!r}
-'''
 
 
 def write_wrapper(name: str, args: argparse.Namespace,
@@ -111,35 +81,9 @@ def write_wrapper(name: str, args: argparse.Namespace,
                 data_root=osp.join(args.unlabelled_dir, 'train') + '/',
                 ann_file=ann_file,
                 keypoint_weight=weight))
-    work_dir = osp.join(args.work_dir, name)
-    os.makedirs(work_dir, exist_ok=True)
-    path = osp.join(args.work_dir, f'{name}.py')
-    with atomic_write(path) as file:
-        file.write(
-            WRAPPER.format(
-                config=config,
-                dataset=dataset,
-                val=osp.join(args.labelled_dir, 'val') + '/',
-                test=osp.join(args.labelled_dir, 'test') + '/',
-                seed=SEED,
-                iters=args.iters,
-                milestones=[int(args.iters * 0.8),
-                            int(args.iters * 0.93)],
-                work_dir=work_dir))
-    return path
-
-
-def trained(wrapper: str) -> Tuple[str, float]:
-    """Train ``wrapper`` unless its work folder has a checkpoint; the
-    checkpoint and the minutes it took (0 when reused)."""
-    work_dir = osp.splitext(wrapper)[0]
-    last = osp.join(work_dir, 'last_checkpoint')
-    start = time.time()
-    if not osp.exists(last):
-        mim = osp.join(osp.dirname(sys.executable), 'mim')
-        subprocess.run([mim, 'train', 'mmpose', wrapper], check=True)
-    with open(last) as file:
-        return file.read().strip(), (time.time() - start) / 60
+    return write_iteration_wrapper(
+        osp.join(args.work_dir, f'{name}.py'), config, dataset,
+        args.labelled_dir, args.iters)
 
 
 def pseudo_label(out_csv: str, teachers: List[str], args: argparse.Namespace,
@@ -147,12 +91,10 @@ def pseudo_label(out_csv: str, teachers: List[str], args: argparse.Namespace,
     """Run ``tools/pseudo_label.py`` on the unlabelled list."""
     if osp.exists(out_csv):
         return
-    command = [
-        sys.executable,
-        osp.join(REPO_ROOT, 'tools', 'pseudo_label.py'), args.image_list,
+    run_repo_tool('pseudo_label.py', [
+        args.image_list,
         osp.join(args.unlabelled_dir, 'train'), out_csv, '--device', 'cpu'
-    ] + [f'--model=all={teacher}' for teacher in teachers] + options
-    subprocess.run(command, check=True)
+    ] + [f'--model=all={teacher}' for teacher in teachers] + options)
 
 
 def pseudo_label_quality(pseudo_csv: str, answers_csv: str) -> Dict:
@@ -174,11 +116,16 @@ def pseudo_label_quality(pseudo_csv: str, answers_csv: str) -> Dict:
         kept=100 * float((counted & kept).sum() / counted.sum()))
 
 
-def main() -> Optional[int]:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main() -> None:
+    parser = benchmark_parser(
+        __doc__,
+        data='data/fashionai_pseudo',
+        work_dir='work_dirs/benchmark_pseudo',
+        json=True)
     parser.add_argument('--labelled', type=int, default=60)
     parser.add_argument('--unlabelled', type=int, default=300)
     parser.add_argument('--iters', type=int, default=600)
+    parser.add_argument('--val-size', type=int, default=40)
     parser.add_argument('--test-size', type=int, default=200)
     parser.add_argument(
         '--pseudo-share',
@@ -190,28 +137,15 @@ def main() -> Optional[int]:
         type=float,
         default=0.5,
         help='loss weight of a pseudo-label (default: the configs\')')
-    parser.add_argument('--data', default='data/fashionai_pseudo')
-    parser.add_argument('--work-dir', default='work_dirs/benchmark_pseudo')
-    parser.add_argument('--json', help='write every row here as well')
     args = parser.parse_args()
-    data, args.work_dir = osp.abspath(args.data), osp.abspath(args.work_dir)
-    args.labelled_dir = osp.join(data, 'labelled')
-    args.unlabelled_dir = osp.join(data, 'unlabelled')
+    args.labelled_dir = osp.join(args.data, 'labelled')
+    args.unlabelled_dir = osp.join(args.data, 'unlabelled')
     start = time.time()
-    try:
-        ensure_synthetic(
-            args.labelled_dir,
-            dict(train=args.labelled, val=VAL_SIZE, test=args.test_size),
-            seed=SEED,
-            nproc=2)
-        ensure_synthetic(
-            args.unlabelled_dir,
-            dict(train=args.unlabelled),
-            seed=UNLABELLED_SEED,
-            nproc=2)
-    except NotSyntheticDataError as error:
-        print(f'error: {error}', file=sys.stderr)
-        return 1
+    synthetic_data(
+        args.labelled_dir,
+        dict(train=args.labelled, val=args.val_size, test=args.test_size))
+    synthetic_data(
+        args.unlabelled_dir, dict(train=args.unlabelled), seed=UNLABELLED_SEED)
     os.makedirs(args.work_dir, exist_ok=True)
     answers = osp.join(args.unlabelled_dir, 'train', 'Annotations',
                        'train.csv')
@@ -231,8 +165,9 @@ def main() -> Optional[int]:
     def row(key: str, what: str, extra: Optional[Tuple[str, float]],
             quality: Optional[Dict]) -> str:
         print(f'\n[{key}] {what}', flush=True)
-        checkpoint, minutes = trained(write_wrapper(key, args, extra))
-        metrics = test(osp.join(args.work_dir, f'{key}.py'), True, None)
+        wrapper = write_wrapper(key, args, extra)
+        checkpoint, minutes = trained(wrapper)
+        metrics = runner_test(wrapper)
         results.append(
             dict(
                 row=key,
@@ -269,29 +204,23 @@ def main() -> Optional[int]:
         quality = result['quality']
         table.append([
             f'({result["row"]}) {result["what"]}',
-            *(f'{result["metrics"][f"fashionai/NE/{c}"]:.2f}'
-              for c in CATEGORIES), f'{ne:.2f}',
+            *ne_cells(result['metrics']),
             f'{100 * (lower - ne) / (lower - upper):.0f}' if lower != upper
             else '-', f'{quality["ne"]:.2f}' if quality else '-',
             f'{quality["kept"]:.1f}' if quality else '-',
             f'{result["minutes"]:.1f}'
         ])
-    headers = [
-        'row', *CATEGORIES, 'NE', 'gap closed %', 'labels NE', 'kept %',
-        'train min'
-    ]
-    print(f'\nTest NE (%) on {args.test_size} synthetic test images per '
-          'category; '
-          f'{args.labelled} labelled and {args.unlabelled} unlabelled images '
-          f'per category, pseudo-labels at loss weight {weight:g}; '
-          f'{args.iters} iterations of 32 images per row, seed '
-          f'{SEED}; {datetime.date.today()}, {machine()}, '
-          f'{(time.time() - start) / 60:.0f} min in all:')
-    print(tabulate(table, headers=headers, tablefmt='github'))
-    if args.json:
-        with atomic_write(args.json) as file:
-            json.dump(results, file, indent=1)
-    return 0
+    print_table(
+        f'\nTest NE (%) on {args.test_size} synthetic test images per '
+        f'category; {args.labelled} labelled and {args.unlabelled} unlabelled '
+        f'images per category, pseudo-labels at loss weight {weight:g}; '
+        f'{args.iters} iterations of 32 images per row, seed {SEED}; '
+        f'{dated_machine()}, {(time.time() - start) / 60:.0f} min in all:',
+        table, [
+            'row', *NE_HEADERS, 'gap closed %', 'labels NE', 'kept %',
+            'train min'
+        ])
+    write_json(args.json, results)
 
 
 if __name__ == '__main__':

@@ -27,13 +27,12 @@ import time
 from typing import Dict, List
 
 import torch
-from tabulate import tabulate
 
+from fashionai_core.benchmarking import (benchmark_parser, config_path,
+                                         print_table)
 from fashionai_core.cli import run_tool
 from fashionai_core.synthetic import generate_synthetic
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIG_DIR = osp.join(REPO_ROOT, 'configs', 'fashionai')
 GPU_PAIRS = [
     'hrnet_w32_blouse:hrnet_w32_blouse_fast', 'res50_blouse:res50_blouse_fast'
 ]
@@ -99,7 +98,8 @@ def run(config: str, args: argparse.Namespace) -> Dict[str, object]:
                 iters=args.iters,
                 train=osp.join(args.data, 'train') + '/',
                 val=osp.join(args.data, 'val') + '/',
-                interval=LOG_INTERVAL,
+                # a log line by the end of a run shorter than that too
+                interval=min(LOG_INTERVAL, args.iters),
                 work_dir=work_dir))
     mim = osp.join(osp.dirname(sys.executable), 'mim')
     print(f'\ntraining {name} for {args.iters} iterations', flush=True)
@@ -125,9 +125,9 @@ def run(config: str, args: argparse.Namespace) -> Dict[str, object]:
     seconds = sum(float(t) for _, t, _, _ in counted) / len(counted)
     data = sum(float(d) for _, _, d, _ in counted) / len(counted)
     gpu_memory = [int(m) for *_, m in counted if m]
-    batch = int(re.search(r"batch_size=(\d+)", text).group(1)) if re.search(
-        r"batch_size=(\d+)", text) else None
-    batch = batch or _batch_size(wrapper)
+    # from the config, not the log: the log's config dump names
+    # auto_scale_lr's base_batch_size=512 before the loader's batch
+    batch = _batch_size(wrapper)
     return dict(
         config=name,
         batch=batch,
@@ -145,11 +145,12 @@ def _batch_size(config: str) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = benchmark_parser(
+        __doc__,
+        data='/tmp/fashionai_bench',
+        work_dir='/tmp/fashionai_bench_runs')
     parser.add_argument('--pairs', nargs='+', metavar='DEFAULT:FAST')
     parser.add_argument('--iters', type=int, default=40)
-    parser.add_argument('--data', default='/tmp/fashionai_bench')
-    parser.add_argument('--work-dir', default='/tmp/fashionai_bench_runs')
     parser.add_argument('--images-per-category', type=int, default=64)
     args = parser.parse_args()
     pairs = args.pairs or (GPU_PAIRS
@@ -165,10 +166,7 @@ def main() -> None:
     rows = []
     for pair in pairs:
         default, fast = pair.split(':')
-        results = [
-            run(osp.join(CONFIG_DIR, f'{name}.py'), args)
-            for name in (default, fast)
-        ]
+        results = [run(config_path(name), args) for name in (default, fast)]
         speedup = results[1]['images_per_s'] / results[0]['images_per_s']
         for result, gain in zip(results, ('', f'{speedup:.2f}x')):
             rows.append([
@@ -176,15 +174,12 @@ def main() -> None:
                 f'{result["images_per_s"]:.1f}', f'{result["s_per_iter"]:.3f}',
                 f'{result["data_share"] * 100:.0f}%', result['memory'], gain
             ])
-    print(f'\n{device}, {os.cpu_count()} CPU cores, {args.iters} iterations '
-          'each (first fifth not counted):')
-    print(
-        tabulate(
-            rows,
-            headers=[
-                'config', 'batch', 'img/s', 's/iter', 'data_time',
-                'peak memory', 'speed-up'
-            ]))
+    print_table(
+        f'\n{device}, {os.cpu_count()} CPU cores, {args.iters} iterations '
+        'each (first fifth not counted):', rows, [
+            'config', 'batch', 'img/s', 's/iter', 'data_time', 'peak memory',
+            'speed-up'
+        ], 'simple')
 
 
 if __name__ == '__main__':

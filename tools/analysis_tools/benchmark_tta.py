@@ -2,13 +2,15 @@
 
 Usage:
     python tools/analysis_tools/benchmark_tta.py [--configs A.py B.py]
-        [--size 128] [--epochs 5] [--data data/fashionai]
-        [--work-dir work_dirs/benchmark_tta] [--json OUT.json]
+        [--size 128] [--epochs 5] [--train-size 300] [--eval-size 40]
+        [--data data/fashionai] [--work-dir work_dirs/benchmark_tta]
+        [--json OUT.json]
 
 Trains each config exactly as ``tools/analysis_tools/benchmark_accuracy.py``
-does (the bundled synthetic data, seed 0, the same epochs; a checkpoint
-already in the work folder is reused), then tests the last checkpoint on the
-test split (40 images per category) with MMEngine's runner:
+does (the bundled synthetic data, seed 0, the same epochs and sizes; a
+checkpoint already in the work folder is reused), then tests the last
+checkpoint on the test split (``--eval-size``, 40 images per category) with
+MMEngine's runner:
 
 * flip test only (the plain config);
 * flip test x the box at 0.9, 1.0, 1.1 (``FashionAITTAModel`` with the
@@ -24,38 +26,28 @@ Prints NE per category and overall, and the milliseconds of CPU (wall) time
 per test image of the test loop (loading included, 2 loader workers). A
 benchmark, not a test: nothing is asserted.
 """
-import argparse
 import copy
-import datetime
-import json
-import os
 import os.path as osp
-import sys
 import time
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Tuple
 
 import numpy as np
-from benchmark_accuracy import (DATA_SIZES, DEFAULT_CONFIGS, SEED, machine,
-                                table_row, train, write_wrapper)
 from mmengine.config import Config
 from mmengine.runner import Runner
-from tabulate import tabulate
 
+from fashionai_core.benchmarking import (NE_HEADERS, SEED, add_epoch_protocol,
+                                         add_row, benchmark_parser,
+                                         dated_machine, ne_cells, print_table,
+                                         synthetic_data, trained,
+                                         write_epoch_wrapper, write_json)
 from fashionai_core.cli import run_tool
 from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_core.ensemble import choose_per_category, mean_submission
-from fashionai_core.keypoints import CATEGORIES
 from fashionai_core.submission_evaluation import evaluate_submission
-from fashionai_core.synthetic import NotSyntheticDataError, ensure_synthetic
 from fashionai_dataset.apis import merge_checkpoints
 from fashionai_dataset.config_utils import pipeline_for_codec
 
 ROTATIONS = (-10.0, 0.0, 10.0)
-
-
-def last_checkpoint(cfg: Config) -> str:
-    with open(osp.join(cfg.work_dir, 'last_checkpoint')) as file:
-        return file.read().strip()
 
 
 def run_test(cfg: Config, checkpoint: str, name: str, split: str,
@@ -99,45 +91,39 @@ def ensemble_config(configs: List[Config]) -> Config:
     return cfg
 
 
-def main() -> Optional[int]:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--configs', nargs=2, default=DEFAULT_CONFIGS)
+def main() -> None:
+    parser = benchmark_parser(
+        __doc__,
+        data='data/fashionai',
+        work_dir='work_dirs/benchmark_tta',
+        json=True)
+    add_epoch_protocol(parser, configs=2)
     parser.add_argument('--size', type=int, default=128)
-    parser.add_argument('--epochs', type=int, default=5)
-    parser.add_argument('--data', default='data/fashionai')
-    parser.add_argument('--work-dir', default='work_dirs/benchmark_tta')
-    parser.add_argument('--json', help='write every row here as well')
     args = parser.parse_args()
-    args.data, args.work_dir = osp.abspath(args.data), osp.abspath(
-        args.work_dir)
     start = time.time()
-    try:
-        ensure_synthetic(args.data, DATA_SIZES, seed=SEED, nproc=2)
-    except NotSyntheticDataError as error:
-        print(f'error: {error}', file=sys.stderr)
-        return 1
-    os.makedirs(args.work_dir, exist_ok=True)
+    synthetic_data(
+        args.data,
+        dict(train=args.train_size, val=args.eval_size, test=args.eval_size))
 
     configs, checkpoints, names = [], [], []
     rows, records = [], []
     val_predictions, test_predictions = {}, {}
 
     def record(label: str, metrics: Dict[str, float], ms: float) -> None:
-        rows.append(table_row([label], metrics, f'{ms:.0f}'))
+        add_row(rows, [label, *ne_cells(metrics), f'{ms:.0f}'])
         records.append(dict(label=label, ms_per_image=ms, metrics=metrics))
-        print('  ' + '  '.join(rows[-1]), flush=True)
 
     for config in args.configs:
         name = osp.splitext(osp.basename(config))[0]
-        wrapper = write_wrapper(config, args.size, args)
+        wrapper = write_epoch_wrapper(config, args.size, args.data,
+                                      args.work_dir, args.epochs)
         cfg = Config.fromfile(wrapper)
         if not osp.exists(osp.join(cfg.work_dir, 'last_checkpoint')):
             print(
                 f'\ntraining {name} at {args.size} px for {args.epochs} '
                 'epochs',
                 flush=True)
-            train(wrapper)
-        checkpoint = last_checkpoint(cfg)
+        checkpoint, _ = trained(wrapper)
         configs.append(cfg)
         checkpoints.append(checkpoint)
         names.append(name)
@@ -197,18 +183,13 @@ def main() -> Optional[int]:
     chosen['fashionai/NE'] = float(np.concatenate(counted).mean() * 100)
     record('per-category choice on validation (flip)', chosen, float('nan'))
 
-    print(f'\nNE (%) on the synthetic test split ({DATA_SIZES["test"]} '
-          f'images per category), {args.epochs} epochs at {args.size} px, '
-          f'seed {SEED}; {datetime.date.today()}, {machine()}, '
-          f'{(time.time() - start) / 60:.0f} min in all:')
-    print(
-        tabulate(
-            rows,
-            headers=['test-time', *CATEGORIES, 'NE', 'ms/image'],
-            tablefmt='github'))
-    if args.json:
-        with open(args.json, 'w') as file:
-            json.dump(records, file, indent=2)
+    print_table(
+        f'\nNE (%) on the synthetic test split ({args.eval_size} images per '
+        f'category), {args.epochs} epochs of {args.train_size} images per '
+        f'category at {args.size} px, seed {SEED}; {dated_machine()}, '
+        f'{(time.time() - start) / 60:.0f} min in all:', rows,
+        ['test-time', *NE_HEADERS, 'ms/image'])
+    write_json(args.json, records)
 
 
 if __name__ == '__main__':
