@@ -178,7 +178,7 @@ def write_json(path: Optional[str], records: List[dict]) -> None:
 
 EPOCH_WRAPPER = '''
 _base_ = [{config!r}]
-from fashionai_dataset.config_utils import pipeline_for_codec  # noqa: E402
+from fashionai_core.config_utils import pipeline_for_codec  # noqa: E402
 
 codec = {codec!r}
 model = dict(head={head!r})

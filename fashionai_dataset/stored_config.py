@@ -13,13 +13,16 @@ tuples, dicts and ``dict(...)`` calls with keyword arguments, and a sign on
 a number. Anything else is refused with the line and the construct. The
 config's ``custom_imports`` are imported only when they name this project's
 packages or OpenMMLab's, and ``_base_`` (which would read other files) is
-refused.
+refused, and so is any config file name but this project's metainfo files,
+which are taken from this checkout whatever folder the text names.
 
 A config file the user passes (``--config FILE``) is Python and runs, as in
 MMPose: that is the way to use a config one trusts.
 """
 import ast
 import importlib.util
+import os.path as osp
+import re
 from typing import Any, Dict, Iterator, List, Set, Tuple
 
 from mmengine.config import Config
@@ -29,8 +32,8 @@ from mmengine.utils import import_modules_from_strings
 #: Top-level packages a stored ``custom_imports`` may import: this project's
 #: and the OpenMMLab libraries its configs build on.
 IMPORTABLE_PACKAGES = ('fashionai_core', 'fashionai_dataset',
-                       'fashionai_deploy', 'projects', 'mmpose', 'mmdet',
-                       'mmpretrain', 'mmcv', 'mmengine')
+                       'fashionai_deploy', 'fashionai_patches', 'projects',
+                       'mmpose', 'mmdet', 'mmpretrain', 'mmcv', 'mmengine')
 
 #: Registry scopes a stored config may name (``default_scope``,
 #: ``_scope_``, ``type='mmdet.CSPNeXt'``): building a registry of another
@@ -43,6 +46,17 @@ OPENMMLAB_SCOPES = ('mmpose', 'mmdet', 'mmpretrain', 'mmengine', 'mmcv')
 #: ``teacher_config``, MMPose's ``DWPoseDistiller``), and so does a
 #: dataset's ``metainfo=dict(from_file=...)``. A stored config names none.
 CONFIG_FILE_ENDINGS = ('.py', '.yaml', '.yml')
+
+#: This project's metainfo files (``configs/fashionai/_base_/datasets/``),
+#: which its configs name as ``metainfo=dict(from_file=...)``. A stored
+#: config's path to one is not believed: the file of that name in this
+#: checkout is read instead.
+METAINFO_FOLDER = osp.join(
+    osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs', 'fashionai',
+    '_base_', 'datasets')
+METAINFO_NAME = re.compile(
+    r'_base_[/\\]datasets[/\\](fashionai_'
+    r'(?:blouse|outwear|dress|skirt|trousers|all)\.py)$')
 
 #: Types that no registry holds but an OpenMMLab config names: the NMS
 #: kinds of MMDetection's ``test_cfg.nms``, which mmcv's ``batched_nms``
@@ -140,6 +154,13 @@ def _refuse(source: str,
 def _value(node: ast.AST, source: str, typed: TypedDicts) -> Any:
     """The value of a data-only expression; refuses everything else."""
     if isinstance(node, ast.Constant):
+        metainfo = isinstance(node.value, str) and METAINFO_NAME.search(
+            node.value)
+        trusted = metainfo and osp.join(METAINFO_FOLDER, metainfo.group(1))
+        if trusted and osp.isfile(trusted):
+            # the same file by another path (a project's '../..') stays
+            same = osp.realpath(node.value) == osp.realpath(trusted)
+            return node.value if same else trusted
         if isinstance(node.value, str) and node.value.strip().lower().endswith(
                 CONFIG_FILE_ENDINGS):
             _refuse(

@@ -11,11 +11,12 @@ checkpoint is what mmengine saved.
 
 **Loading.** torch >= 2.6 defaults ``torch.load`` to ``weights_only=True``.
 Rather than turning that off for the whole process
-(``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD``), this module replaces mmengine's
-loader for local files with one that always asks for it explicitly, and
-turns torch's refusal into an error that names the file and says why. Every
-local load in mmengine goes through that loader: ``mim test --checkpoint``,
-``--resume``, ``load_from``, ``tools/predict.py``.
+(``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD``), this module holds loaders, one per
+scheme, that always ask for it explicitly and turn torch's refusal into an
+error that names the file and says why. :mod:`fashionai_patches` registers
+them with mmengine for every scheme, so every load goes through them:
+``mim test --checkpoint``, ``--resume``, ``load_from``, a config's
+``init_cfg``, ``tools/predict.py``.
 
 Checkpoints written by this project's training load: the
 ``WeightsOnlyCheckpointHook`` in the configs stores their numpy arrays and
@@ -28,7 +29,6 @@ import os
 import os.path as osp
 import pickle
 import socket
-import sys
 from collections import Counter
 from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 from urllib.parse import urlparse
@@ -37,8 +37,7 @@ import numpy as np
 import torch
 from mmengine.dist import get_dist_info
 from mmengine.logging import HistoryBuffer, print_log
-from mmengine.runner.checkpoint import (CheckpointLoader, _get_mmengine_home,
-                                        _load_checkpoint,
+from mmengine.runner.checkpoint import (_get_mmengine_home, _load_checkpoint,
                                         _process_mmcls_checkpoint,
                                         get_deprecated_model_names,
                                         get_external_models, get_mmcls_models,
@@ -574,37 +573,3 @@ def load_from_unsupported_scheme(filename: str,
         f'{filename}: checkpoints cannot be read from {scheme}:// here; '
         'give a local path, or an http://, https://, '
         f'{", ".join(MODEL_ZOO_PREFIXES)} name')
-
-
-def _one_line_checkpoint_errors(kind, error, traceback) -> None:
-    """``sys.excepthook``: an uncaught :class:`CheckpointError` (in
-    ``mim test``, ``load_from``, ``--resume``) ends as its one line."""
-    if isinstance(error, CheckpointError):
-        print(f'error: {error}', file=sys.stderr)
-        return
-    _previous_excepthook(kind, error, traceback)
-
-
-_previous_excepthook = sys.__excepthook__
-
-
-def install_weights_only_loading() -> None:
-    """Make mmengine load local checkpoints through
-    :func:`load_from_weights_only`, and an uncaught :class:`CheckpointError`
-    end as one line (exit 1) instead of a traceback.
-
-    Idempotent; replaces every scheme mmengine registers: local paths,
-    :data:`URL_PREFIXES` and :data:`MODEL_ZOO_PREFIXES` load weights-only,
-    :data:`UNSUPPORTED_PREFIXES` are refused.
-    """
-    for prefixes, loader in (('', load_from_weights_only),
-                             (URL_PREFIXES, load_from_url_weights_only),
-                             (MODEL_ZOO_PREFIXES,
-                              load_from_model_zoo_weights_only),
-                             (UNSUPPORTED_PREFIXES,
-                              load_from_unsupported_scheme)):
-        CheckpointLoader.register_scheme(prefixes, loader, force=True)
-    global _previous_excepthook
-    if sys.excepthook is not _one_line_checkpoint_errors:
-        _previous_excepthook = sys.excepthook
-        sys.excepthook = _one_line_checkpoint_errors

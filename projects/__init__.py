@@ -1,6 +1,7 @@
 """Experiments built on the plugin (see projects/README.md).
 
-Importing the plugin first installs its stand-ins for the pinned stack's
-missing pieces (mmcv ops) before any project imports MMPose's models.
+The plugin is imported first: where mmcv has no compiled ops and
+:mod:`fashionai_patches` was not imported, its import error says so before
+a project's import of MMPose's models fails with a bare ``mmcv._ext``.
 """
 import fashionai_dataset  # noqa: F401

@@ -183,7 +183,7 @@ def tiny_config(base_config: Path,
         val_root = f'data_root={str(data_root / "val")!r},'
     text = f'''
 _base_ = [{str(base_config)!r}]
-from fashionai_dataset.config_utils import pipeline_for_codec
+from fashionai_core.config_utils import pipeline_for_codec
 
 {codec}
 {model}

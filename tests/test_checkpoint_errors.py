@@ -85,7 +85,7 @@ def test_other_archives_and_missing_files(tmp_path):
 
 def test_the_loader_log_line_names_it(good_checkpoint):
     result = run_python(
-        '-c', 'import fashionai_dataset\n'
+        '-c', 'import fashionai_patches\n'
         'from mmengine.runner.checkpoint import _load_checkpoint\n'
         f'_load_checkpoint({str(good_checkpoint)!r})')
     output = result.stdout + result.stderr

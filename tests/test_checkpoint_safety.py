@@ -81,7 +81,7 @@ def test_loading_ignores_the_global_switch(tmp_path):
     marker = tmp_path / 'pwned'
     path = tmp_path / 'evil.pth'
     torch.save(dict(meta=RunsCode(marker)), path)
-    code = ('import fashionai_dataset\n'
+    code = ('import fashionai_patches\n'
             'from mmengine.runner.checkpoint import _load_checkpoint\n'
             f'_load_checkpoint({str(path)!r})\n')
     result = subprocess.run([sys.executable, '-c', code],

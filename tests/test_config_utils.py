@@ -1,4 +1,4 @@
-from fashionai_dataset.config_utils import pipeline_for_codec
+from fashionai_core.config_utils import pipeline_for_codec
 
 PIPELINE = [
     dict(type='LoadImage'),

@@ -229,7 +229,9 @@ def test_config_values(family, category):
         'FashionAIMetric')
     assert cfg.default_hooks.checkpoint.save_best == 'fashionai/NE'
     assert cfg.default_hooks.checkpoint.rule == 'less'
-    assert cfg.custom_imports.imports == ['fashionai_dataset']
+    assert cfg.custom_imports.imports == [
+        'fashionai_patches', 'fashionai_dataset'
+    ]
     assert cfg.optim_wrapper.optimizer.type == 'Adam'
     assert cfg.optim_wrapper.optimizer.lr == 5e-4
     assert cfg.train_cfg.max_epochs == 210

@@ -37,8 +37,9 @@ from fixtures import (REPO_ROOT, run_python, write_answered_test_split,
 
 TOOLS = REPO_ROOT / 'tools'
 RTMPOSE_CONFIG = REPO_ROOT / 'configs' / 'fashionai' / 'rtmpose_t_blouse.py'
-TINY_RTMPOSE = """
-from fashionai_dataset.config_utils import pipeline_for_codec
+ALL_METAINFO = REPO_ROOT / 'configs/fashionai/_base_/datasets/fashionai_all.py'
+TINY_RTMPOSE = f"""
+from fashionai_core.config_utils import pipeline_for_codec
 
 codec = dict(
     type='SubpixelSimCCLabel', input_size=(64, 64), sigma=(1.4, 1.4),
@@ -47,10 +48,12 @@ model = dict(
     backbone=dict(init_cfg=None),
     head=dict(out_channels=24, input_size=codec['input_size'],
               in_featuremap_size=(2, 2), decoder=codec))
-train_dataloader = dict(dataset=dict(category='all'))
+metainfo = dict(from_file={str(ALL_METAINFO)!r})
+train_dataloader = dict(dataset=dict(category='all', metainfo=metainfo))
 val_dataloader = test_dataloader = dict(
     dataset=dict(
         category='all',
+        metainfo=metainfo,
         pipeline=pipeline_for_codec(_base_.val_pipeline, codec)))
 """
 
@@ -590,7 +593,7 @@ def test_export_refuses_a_pipeline_the_predictor_does_not_repeat(
     config = tmp_path / 'tta.py'
     config.write_text(
         f'_base_ = [{str(trained_elsewhere.config)!r}]\n'
-        'from fashionai_dataset.config_utils import pipeline_for_codec\n'
+        'from fashionai_core.config_utils import pipeline_for_codec\n'
         'test_dataloader = dict(dataset=dict(pipeline=pipeline_for_codec('
         '_base_.tta_pipeline, _base_.codec)))\n')
     out = tmp_path / 'never.onnx'

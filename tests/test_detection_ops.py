@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from fashionai_dataset.compat.mmcv_ops import (MissingMMCVOpError,
-                                               compiled_ops_available)
+from fashionai_patches.mmcv_ops import (MissingMMCVOpError,
+                                        compiled_ops_available)
 from conftest import requires
 
 needs_lite = requires(not compiled_ops_available(),

@@ -79,7 +79,7 @@ def test_two_processes_gather_the_metric_exactly(tmp_path):
         max_epochs=1,
         extra=CPU_DISTRIBUTED + f"""
 custom_imports = dict(
-    imports=['fashionai_dataset', 'parameter_digest'],
+    imports=['fashionai_patches', 'fashionai_dataset', 'parameter_digest'],
     allow_failed_imports=False)
 custom_hooks = _base_.custom_hooks + [
     dict(type='ParameterDigestHook', out_dir={str(digests)!r})]

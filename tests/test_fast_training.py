@@ -123,7 +123,8 @@ def test_fast_path_trains_and_tests(tmp_path):
         max_epochs=1,
         codec=TINY_DEMO_CODEC,
         extra=f"""auto_scale_lr = dict(enable=False)
-custom_imports = dict(imports=['fashionai_dataset', 'observe_fast_path'])
+custom_imports = dict(
+    imports=['fashionai_patches', 'fashionai_dataset', 'observe_fast_path'])
 custom_hooks = _base_.custom_hooks + [
     dict(type='FastPathObserverHook', out={str(tmp_path / 'seen.txt')!r})]
 """)

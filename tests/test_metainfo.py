@@ -1,8 +1,13 @@
+import numpy as np
 import pytest
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 
 from fashionai_core.keypoints import CATEGORY_KEYPOINTS, mirror_name
+from fashionai_dataset.datasets import FashionAIDataset
 from fashionai_dataset.metainfo import fashionai_metainfo
+from fixtures import REPO_ROOT, write_split
+
+METAINFO_FOLDER = REPO_ROOT / 'configs/fashionai/_base_/datasets'
 
 
 @pytest.mark.parametrize('category', list(CATEGORY_KEYPOINTS))
@@ -32,3 +37,36 @@ def test_metainfo_is_fresh_per_call():
     first['keypoint_info'][0]['name'] = 'changed'
     assert fashionai_metainfo('skirt')['keypoint_info'][0]['name'] == (
         'waistband_left')
+
+
+@pytest.mark.parametrize('category', list(CATEGORY_KEYPOINTS))
+def test_the_metainfo_files_say_what_the_keypoints_define(category):
+    """The configs' metainfo files (MMPose's inferencers read them) and the
+    dataset's own metainfo parse alike, array for array."""
+    path = METAINFO_FOLDER / f'fashionai_{category}.py'
+    from_file = parse_pose_metainfo(dict(from_file=str(path)))
+    built = parse_pose_metainfo(fashionai_metainfo(category))
+    assert from_file.keys() == built.keys()
+    for key, value in built.items():
+        if isinstance(value, np.ndarray):
+            np.testing.assert_array_equal(from_file[key], value, err_msg=key)
+        else:
+            assert from_file[key] == value, key
+
+
+def test_a_config_s_metainfo_must_fit_its_category(tmp_path):
+    write_split(tmp_path, ['dress'], 1)
+    dress = dict(ann_file='Annotations/train.csv', category='dress')
+    FashionAIDataset(
+        data_root=str(tmp_path),
+        metainfo=dict(from_file=str(METAINFO_FOLDER / 'fashionai_all.py')),
+        **dress)  # a model for every category, on dress rows
+    with pytest.raises(
+            ValueError,
+            match=r"\(fashionai_blouse\) has 13 keypoints, not those of "
+            r"category 'dress'"):
+        FashionAIDataset(
+            data_root=str(tmp_path),
+            metainfo=dict(
+                from_file=str(METAINFO_FOLDER / 'fashionai_blouse.py')),
+            **dress)

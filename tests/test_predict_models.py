@@ -81,7 +81,7 @@ def test_a_tta_config_predicts_what_mim_test_writes(trained_elsewhere,
     tta = trained_elsewhere.folder / 'tiny_predict_tta.py'
     tta.write_text(f'''
 _base_ = [{str(trained_elsewhere.config)!r}]
-from fashionai_dataset.config_utils import pipeline_for_codec
+from fashionai_core.config_utils import pipeline_for_codec
 
 model = dict(_delete_=True, type='FashionAITTAModel', module=_base_.model)
 test_dataloader = dict(

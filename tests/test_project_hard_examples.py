@@ -77,8 +77,9 @@ def test_mining_hook_needs_the_sampler(tmp_path):
         tmp_path,
         HEATMAP_CONFIG,
         epochs=1,
-        extra="custom_imports = dict(imports=['fashionai_dataset', "
-        "'projects.hard_example_mining'])\ncustom_hooks = "
+        extra="custom_imports = dict(imports=['fashionai_patches', "
+        "'fashionai_dataset', 'projects.hard_example_mining'])\n"
+        "custom_hooks = "
         "_base_.custom_hooks + [dict(type='HardExampleMiningHook')]\n")
     runner = Runner.from_cfg(Config.fromfile(config))
     with pytest.raises(TypeError, match="sampler = dict.*HardExampleSampler"):

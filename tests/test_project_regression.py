@@ -22,7 +22,8 @@ REGRESSION_MODEL = """model = dict(
 COLLAPSED = 'CollapseDetectionHook: the model has collapsed'
 WITH_HOOK = """
 custom_imports = dict(
-    imports=['fashionai_dataset', 'projects.regression_baseline'],
+    imports=['fashionai_patches', 'fashionai_dataset',
+             'projects.regression_baseline'],
     allow_failed_imports=False)
 custom_hooks = _base_.custom_hooks + [dict(type='CollapseDetectionHook')]
 """

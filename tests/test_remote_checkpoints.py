@@ -209,7 +209,7 @@ def test_an_init_cfg_url_brings_its_weights(tmp_path, served, hub_cache):
 def test_published_metadata_is_left_out_and_logged(tmp_path):
     path = published_checkpoint({'w': torch.ones(2)}, tmp_path / 'pub.pth')
     result = run_python(
-        '-c', 'import fashionai_dataset\n'
+        '-c', 'import fashionai_patches\n'
         'from mmengine.runner.checkpoint import _load_checkpoint\n'
         f'c = _load_checkpoint({str(path)!r})\n'
         'print(sorted(c), c["meta"], c["message_hub"], c["state_dict"])')

@@ -86,6 +86,7 @@ def test_sigkill_mid_epoch_then_resume_equals_uninterrupted(tmp_path):
 CRASHING_WRITER = '''
 import builtins, os, signal, sys
 import torch
+import fashionai_patches
 import fashionai_dataset
 from mmengine.runner.checkpoint import save_checkpoint
 

@@ -130,14 +130,15 @@ def test_an_encoded_value_cannot_hide_a_config_text(tmp_path, demo_dump):
 def test_imports_outside_the_project_and_openmmlab_are_refused():
     with pytest.raises(UnsafeConfigError, match="imports 'antigravity'"):
         parse_stored_config(
-            "custom_imports = dict(imports=['fashionai_dataset', "
-            "'antigravity'])", 'evil.pth')
+            "custom_imports = dict(imports=['fashionai_patches', "
+            "'fashionai_dataset', 'antigravity'])", 'evil.pth')
     with pytest.raises(UnsafeConfigError, match='is not valid Python'):
         parse_stored_config('x = (', 'evil.pth')
     allowed = parse_stored_config(
-        "custom_imports = dict(imports=['fashionai_dataset', "
-        "'projects.densenet_backbone'], allow_failed_imports=False)", 'ok')
-    assert allowed['custom_imports']['imports'][1] == \
+        "custom_imports = dict(imports=['fashionai_patches', "
+        "'fashionai_dataset', 'projects.densenet_backbone'], "
+        "allow_failed_imports=False)", 'ok')
+    assert allowed['custom_imports']['imports'][2] == \
         'projects.densenet_backbone'
 
 
@@ -260,7 +261,7 @@ def test_a_type_must_be_a_registered_name():
     Python when imported, so a fresh interpreter shows whether it was."""
     names = ['mmdet.this', 'mmpose.this', 'this', 'mmdet.json', 'mmengine.os']
     code = (
-        'import sys, fashionai_dataset\n'
+        'import sys, fashionai_patches\n'
         'from fashionai_dataset.stored_config import parse_stored_config\n'
         f'for name in {names!r}:\n'
         '    try:\n'

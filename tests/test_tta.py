@@ -208,7 +208,7 @@ def test_tta_config_tests_the_same_checkpoint(trained_elsewhere, tmp_path):
     tta = trained_elsewhere.folder / 'tiny_tta.py'
     tta.write_text(f'''
 _base_ = [{str(trained_elsewhere.config)!r}]
-from fashionai_dataset.config_utils import pipeline_for_codec
+from fashionai_core.config_utils import pipeline_for_codec
 
 model = dict(_delete_=True, type='FashionAITTAModel', module=_base_.model)
 test_dataloader = dict(

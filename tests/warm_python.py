@@ -8,9 +8,9 @@ process with its own working folder, environment, argv, ``sys.path[0]``,
 standard streams and exit status, running the tool as ``__main__`` as
 Python would; only the third-party modules above are already in
 ``sys.modules``. This project's packages, MMPose, MMDet and mmcv are
-imported by the tool itself, in its own order, as for a user (the plugin
-must close mmcv's gaps before MMPose imports, and a tool that forgets to
-import the plugin must still fail). Runs that need a truly fresh
+imported by the tool itself, in its own order, as for a user
+(``fashionai_patches`` must close mmcv's gaps before MMPose imports, and a
+tool that forgets to import it must still fail). Runs that need a truly fresh
 interpreter fall back to one (see :meth:`WarmPython.run`).
 
 Run as a script, this module is the server: it imports the stack, then

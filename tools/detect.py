@@ -31,6 +31,7 @@ def main() -> int:
         'if present)')
     args = parser.parse_args()
 
+    import fashionai_patches  # noqa: F401  (the stack's gaps first)
     from fashionai_dataset.apis.detect import write_csv_detections
     try:
         check_output(args.out_json,

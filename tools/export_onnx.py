@@ -30,6 +30,7 @@ import tempfile
 import numpy as np
 from mmengine.config import Config
 
+import fashionai_patches  # noqa: F401  (the pinned stack's gaps first)
 from fashionai_core.cli import run_tool
 from fashionai_core.image_check import FashionAIImageError, read_image
 from fashionai_core.outputs import check_output

@@ -39,6 +39,7 @@ def load_model(args: argparse.Namespace):
     if args.model.endswith('.onnx'):
         from fashionai_deploy import OnnxPoseModel
         return OnnxPoseModel(args.model, flip_test=flip)
+    import fashionai_patches  # noqa: F401  (the stack's gaps first)
     from fashionai_dataset.apis.image_inference import CheckpointPoseModel
     from fashionai_dataset.apis.predict import default_device
     device = default_device(args.device)
@@ -58,6 +59,7 @@ def readable_sizes(paths: List[str]) -> Iterator[Tuple[str, Tuple[int, int]]]:
 def detect(args: argparse.Namespace, paths: List[str]) -> Detections:
     """``(path, category)`` -> best box, for the images that can be read
     (the others are skipped and listed by ``infer_images``)."""
+    import fashionai_patches  # noqa: F401  (the stack's gaps first)
     from fashionai_dataset.apis.detect import detect_images, load_detector
     from fashionai_dataset.apis.predict import default_device
     readable = []

@@ -14,6 +14,7 @@ then tests it:
 import argparse
 import sys
 
+import fashionai_patches  # noqa: F401  (the pinned stack's gaps first)
 from fashionai_core.cli import run_tool
 from fashionai_core.outputs import check_output
 from fashionai_dataset.apis import merge_checkpoints

@@ -94,6 +94,7 @@ def predict_pytorch(args: argparse.Namespace, checkpoints: Dict[str,
                     configs: Dict[str, List[str]],
                     weights: Dict[str, List[float]]) -> FashionAIRecords:
     """The submission's records from checkpoints, through MMPose."""
+    import fashionai_patches  # noqa: F401  (the stack's gaps first)
     from fashionai_dataset.apis import load_pose_model, predict_csv
     from fashionai_dataset.apis.predict import (bbox_score_thr_of,
                                                 default_device)
@@ -148,6 +149,7 @@ def detections_path(out_csv: str) -> str:
 
 def run_detector(args: argparse.Namespace) -> str:
     """Detect garments in the test images; return the detection file."""
+    import fashionai_patches  # noqa: F401  (the stack's gaps first)
     from fashionai_dataset.apis.detect import write_csv_detections
     path = detections_path(args.out_csv)
     count = write_csv_detections(args.det_config, args.det_checkpoint,

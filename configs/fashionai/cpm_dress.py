@@ -1,7 +1,9 @@
 _base_ = ['./_base_/cpm.py']
 
 category = 'dress'
+metainfo = dict(from_file='{{fileDirname}}/_base_/datasets/fashionai_dress.py')
 model = dict(
     backbone=dict(out_channels=15), head=dict(in_channels=15, out_channels=15))
-train_dataloader = dict(dataset=dict(category=category))
-val_dataloader = test_dataloader = dict(dataset=dict(category=category))
+train_dataloader = dict(dataset=dict(category=category, metainfo=metainfo))
+val_dataloader = test_dataloader = dict(
+    dataset=dict(category=category, metainfo=metainfo))

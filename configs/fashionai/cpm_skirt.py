@@ -1,7 +1,9 @@
 _base_ = ['./_base_/cpm.py']
 
 category = 'skirt'
+metainfo = dict(from_file='{{fileDirname}}/_base_/datasets/fashionai_skirt.py')
 model = dict(
     backbone=dict(out_channels=4), head=dict(in_channels=4, out_channels=4))
-train_dataloader = dict(dataset=dict(category=category))
-val_dataloader = test_dataloader = dict(dataset=dict(category=category))
+train_dataloader = dict(dataset=dict(category=category, metainfo=metainfo))
+val_dataloader = test_dataloader = dict(
+    dataset=dict(category=category, metainfo=metainfo))

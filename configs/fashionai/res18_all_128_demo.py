@@ -4,7 +4,7 @@
 # weight). `make demo` trains it on the bundled synthetic data. Data and
 # evaluation are those of the full-size configs.
 _base_ = ['./_base_/res50.py']
-from fashionai_dataset.config_utils import pipeline_for_codec  # noqa: E402
+from fashionai_core.config_utils import pipeline_for_codec  # noqa: E402
 
 # unbiased (DARK) decoding: a 32x32 heatmap cell spans 20 pixels of a
 # 512-pixel image, far too coarse for plain argmax decoding
@@ -49,8 +49,11 @@ val_pipeline = [
 ]
 # the full recipe's test-time views (box at 0.9, 1.0, 1.1) at this size
 tta_pipeline = pipeline_for_codec(_base_.tta_pipeline, codec)
-train_dataloader = dict(batch_size=32, dataset=dict(pipeline=train_pipeline))
-val_dataloader = test_dataloader = dict(dataset=dict(pipeline=val_pipeline))
+metainfo = dict(from_file='{{fileDirname}}/_base_/datasets/fashionai_all.py')
+train_dataloader = dict(
+    batch_size=32, dataset=dict(pipeline=train_pipeline, metainfo=metainfo))
+val_dataloader = test_dataloader = dict(
+    dataset=dict(pipeline=val_pipeline, metainfo=metainfo))
 
 # A schedule for minutes, not days: short warm-up, decay near the end.
 train_cfg = dict(max_epochs=14, val_interval=7)

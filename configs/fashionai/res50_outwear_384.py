@@ -1,6 +1,9 @@
 _base_ = ['./_base_/res50_384.py']
 
 category = 'outwear'
+metainfo = dict(
+    from_file='{{fileDirname}}/_base_/datasets/fashionai_outwear.py')
 model = dict(head=dict(out_channels=14))
-train_dataloader = dict(dataset=dict(category=category))
-val_dataloader = test_dataloader = dict(dataset=dict(category=category))
+train_dataloader = dict(dataset=dict(category=category, metainfo=metainfo))
+val_dataloader = test_dataloader = dict(
+    dataset=dict(category=category, metainfo=metainfo))

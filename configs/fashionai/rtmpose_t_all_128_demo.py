@@ -4,7 +4,7 @@
 # head, trained from scratch. tools/analysis_tools/benchmark_accuracy.py
 # compares it with the demo's other small models.
 _base_ = ['./_base_/rtmpose_t.py']
-from fashionai_dataset.config_utils import pipeline_for_codec  # noqa: E402
+from fashionai_core.config_utils import pipeline_for_codec  # noqa: E402
 
 # RTMPose's sigma scaled with the input (5.66 bins at 256 pixels)
 codec = dict(
@@ -40,8 +40,11 @@ val_pipeline = [
     dict(type='PackPoseInputs')
 ]
 tta_pipeline = pipeline_for_codec(_base_.tta_pipeline, codec)
-train_dataloader = dict(batch_size=32, dataset=dict(pipeline=train_pipeline))
-val_dataloader = test_dataloader = dict(dataset=dict(pipeline=val_pipeline))
+metainfo = dict(from_file='{{fileDirname}}/_base_/datasets/fashionai_all.py')
+train_dataloader = dict(
+    batch_size=32, dataset=dict(pipeline=train_pipeline, metainfo=metainfo))
+val_dataloader = test_dataloader = dict(
+    dataset=dict(pipeline=val_pipeline, metainfo=metainfo))
 
 # The demo's schedule; one pipeline throughout, so no pipeline switch.
 train_cfg = dict(max_epochs=14, val_interval=7)

@@ -14,8 +14,8 @@ from fashionai_core.csv_io import (FashionAICSVError, FashionAIRecords,
 from fashionai_core.detections import best_boxes, box_in_image, garment_box
 from fashionai_core.image_check import (FashionAIImageError, image_size,
                                         inside_image)
-from fashionai_core.keypoints import (ALL_CATEGORIES, KEYPOINT_NAMES,
-                                      check_category)
+from fashionai_core.keypoints import (ALL_CATEGORIES, CATEGORY_KEYPOINTS,
+                                      KEYPOINT_NAMES, check_category)
 from fashionai_core.label_check import read_excluded_ids
 from ..metainfo import csv_columns, fashionai_metainfo
 
@@ -74,6 +74,12 @@ class FashionAIDataset(BaseCocoStyleDataset):
         data_root (str): The split folder; ``image_id`` is relative to it.
         data_prefix (dict): ``dict(img='')``: folder of the images relative
             to ``data_root``.
+        metainfo (dict, optional): MMPose's dataset metainfo, e.g.
+            ``dict(from_file=...)`` as the configs give it (MMPose's
+            inferencers read it from the config): the category's keypoints,
+            or all 24 (a model for every category, read on one category's
+            rows). Defaults to None (the category's, built from
+            :mod:`fashionai_core.keypoints`).
         test_mode (bool): Evaluation mode: keep every image, including ones
             without annotated points. Defaults to False.
         exclude_file (str, optional): A CSV with an ``image_id`` column
@@ -132,6 +138,14 @@ class FashionAIDataset(BaseCocoStyleDataset):
         if metainfo is None:
             metainfo = fashionai_metainfo(category)
         super().__init__(ann_file=ann_file, metainfo=metainfo, **kwargs)
+        names = tuple(self.metainfo['keypoint_id2name'].values())
+        if names not in (CATEGORY_KEYPOINTS[category], KEYPOINT_NAMES):
+            raise ValueError(
+                f'FashionAIDataset: its metainfo '
+                f'({self.metainfo["dataset_name"]}) has {len(names)} '
+                f'keypoints, not those of category {category!r}: give that '
+                'category\'s metainfo (configs/fashionai/_base_/datasets/'
+                f'fashionai_{category}.py), the 24-point one, or none')
         if self.keypoint_weight != 1:
             self._check_weights_reach_loss()
             self._metainfo['dataset_keypoint_weights'] = (

@@ -20,7 +20,8 @@ from mmengine.dataset import Compose
 from mmpose.registry import KEYPOINT_CODECS
 from mmpose.utils import register_all_modules
 
-import fashionai_dataset  # noqa: F401  (registers, closes the stack's gaps)
+import fashionai_patches  # noqa: F401  (the pinned stack's gaps first)
+import fashionai_dataset  # noqa: F401  (registers the plugin's modules)
 from fashionai_core.benchmarking import (benchmark_parser, print_table,
                                          synthetic_rows)
 from fashionai_core.cli import run_tool

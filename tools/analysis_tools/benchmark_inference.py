@@ -48,7 +48,8 @@ from mmengine.config import Config
 from mmpose.registry import MODELS
 from mmpose.utils import register_all_modules
 
-import fashionai_dataset  # noqa: F401  (registers, closes the stack's gaps)
+import fashionai_patches  # noqa: F401  (the pinned stack's gaps first)
+import fashionai_dataset  # noqa: F401  (registers the plugin's modules)
 from fashionai_core.benchmarking import (add_row, benchmark_parser,
                                          codec_at_size, config_path,
                                          dated_machine, head_at_size,

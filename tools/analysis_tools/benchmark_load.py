@@ -23,6 +23,7 @@ from typing import Callable, List, Optional, Tuple
 import cv2
 import numpy as np
 
+import fashionai_patches  # noqa: F401  (the pinned stack's gaps first)
 from fashionai_core.benchmarking import (benchmark_parser, run_repo_tool,
                                          synthetic_rows)
 from fashionai_core.cli import run_tool

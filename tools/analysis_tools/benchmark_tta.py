@@ -35,17 +35,18 @@ import numpy as np
 from mmengine.config import Config
 from mmengine.runner import Runner
 
+import fashionai_patches  # noqa: F401  (the pinned stack's gaps first)
 from fashionai_core.benchmarking import (NE_HEADERS, SEED, add_epoch_protocol,
                                          add_row, benchmark_parser,
                                          dated_machine, ne_cells, print_table,
                                          synthetic_data, trained,
                                          write_epoch_wrapper, write_json)
 from fashionai_core.cli import run_tool
+from fashionai_core.config_utils import pipeline_for_codec
 from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_core.ensemble import choose_per_category, mean_submission
 from fashionai_core.submission_evaluation import evaluate_submission
 from fashionai_dataset.apis import merge_checkpoints
-from fashionai_dataset.config_utils import pipeline_for_codec
 
 ROTATIONS = (-10.0, 0.0, 10.0)
 

@@ -1,7 +1,7 @@
 # Convolutional Pose Machine, 6 stages, trained from scratch (MMPose's COCO
 # CPM recipe). Its output stride is 8, so its heatmaps are 32x32.
 _base_ = ['./fashionai_topdown_heatmap.py']
-from fashionai_dataset.config_utils import pipeline_for_codec  # noqa: E402
+from fashionai_core.config_utils import pipeline_for_codec  # noqa: E402
 
 codec = dict(
     type='UDPHeatmap', input_size=(256, 256), heatmap_size=(32, 32), sigma=2)

@@ -3,10 +3,13 @@
 # epochs), keeping the checkpoint with the lowest FashionAI NE.
 _base_ = ['mmpose::_base_/default_runtime.py']
 
-# Registers FashionAIDataset and FashionAIMetric (and closes the pinned
-# stack's run-time gaps) before anything is built.
+# fashionai_patches closes the pinned stack's run-time gaps (mmcv-lite's
+# missing ops, weights-only checkpoint loading for every scheme, CPU
+# distributed runs); fashionai_dataset then registers FashionAIDataset,
+# FashionAIMetric and the rest before anything is built.
 custom_imports = dict(
-    imports=['fashionai_dataset'], allow_failed_imports=False)
+    imports=['fashionai_patches', 'fashionai_dataset'],
+    allow_failed_imports=False)
 
 train_cfg = dict(max_epochs=210, val_interval=10)
 

@@ -2,7 +2,7 @@
 # the input and sigma grows with it (2 at 256 pixels), as in MMPose's
 # larger configs. Leaf configs name the category.
 _base_ = ['./hrnet_w32.py']
-from fashionai_dataset.config_utils import pipeline_for_codec  # noqa: E402
+from fashionai_core.config_utils import pipeline_for_codec  # noqa: E402
 
 codec = dict(
     type='UDPHeatmap', input_size=(512, 512), heatmap_size=(128, 128), sigma=4)

@@ -4,7 +4,7 @@
 # Leaf configs name the category; rtmpose_t.py and rtmpose_s.py change the
 # width and depth.
 _base_ = ['./fashionai_data.py']
-from fashionai_dataset.config_utils import pipeline_for_codec  # noqa: E402
+from fashionai_core.config_utils import pipeline_for_codec  # noqa: E402
 
 # MMPose's RTMPose schedule for COCO is 420 epochs; FashionAI's category
 # sets are 20-50 times smaller and the heatmap configs here train 210.

@@ -2,7 +2,7 @@
 # (5.66 bins at 256, as MMPose's 384x288 RTMPose configs scale it) and the
 # head's feature map is input / 32. Leaf configs name the category.
 _base_ = ['./rtmpose_m.py']
-from fashionai_dataset.config_utils import pipeline_for_codec  # noqa: E402
+from fashionai_core.config_utils import pipeline_for_codec  # noqa: E402
 
 codec = dict(
     type='SubpixelSimCCLabel',

@@ -6,7 +6,9 @@
 _base_ = ['../../../configs/fashionai/res18_all_128_demo.py']
 
 custom_imports = dict(
-    imports=['fashionai_dataset', 'projects.cascade_refine'],
+    imports=[
+        'fashionai_patches', 'fashionai_dataset', 'projects.cascade_refine'
+    ],
     allow_failed_imports=False)
 
 # RMS error of res18_all_128_demo (benchmark protocol, 5 epochs) on the

@@ -17,6 +17,7 @@ import sys
 
 import numpy as np
 
+import fashionai_patches  # noqa: F401  (the pinned stack's gaps first)
 from fashionai_core.cli import run_tool
 from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_dataset.apis import load_pose_model, predict_csv

@@ -16,6 +16,7 @@ written atomically. Then:
 import argparse
 import sys
 
+import fashionai_patches  # noqa: F401  (the pinned stack's gaps first)
 from fashionai_core.cli import run_tool
 from fashionai_dataset.apis import merge_checkpoints
 

@@ -5,7 +5,9 @@
 _base_ = ['../../../configs/fashionai/res18_all_128_demo.py']
 
 custom_imports = dict(
-    imports=['fashionai_dataset', 'projects.densenet_backbone'],
+    imports=[
+        'fashionai_patches', 'fashionai_dataset', 'projects.densenet_backbone'
+    ],
     allow_failed_imports=False)
 
 model = dict(

@@ -7,7 +7,9 @@
 _base_ = 'mmdet::rtmdet/rtmdet_tiny_8xb32-300e_coco.py'
 
 custom_imports = dict(
-    imports=['fashionai_dataset', 'projects.garment_detector'],
+    imports=[
+        'fashionai_patches', 'fashionai_dataset', 'projects.garment_detector'
+    ],
     allow_failed_imports=False)
 
 dataset_type = 'FashionAIGarmentDataset'

@@ -21,6 +21,7 @@ from typing import List, Optional
 import numpy as np
 from tabulate import tabulate
 
+import fashionai_patches  # noqa: F401  (the pinned stack's gaps first)
 from fashionai_core.atomic import atomic_write
 from fashionai_core.cli import run_tool
 from fashionai_core.csv_io import read_fashionai_csv

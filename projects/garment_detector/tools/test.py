@@ -5,10 +5,11 @@ Usage:
 
 mmdet's ``tools/test.py`` imports ``mmdet.evaluation``, and with it
 ``mmcv.ops``, before the config's ``custom_imports`` can install the
-plugin's ``mmcv.ops`` stand-ins, so with the pinned mmcv-lite it stops at
-``No module named 'mmcv._ext'`` (``mim train mmdet`` is not affected).
-This runs that same script, with the same arguments, after importing the
-plugin. With a compiled mmcv, ``mim test mmdet`` works as it is.
+``mmcv.ops`` stand-ins of :mod:`fashionai_patches`, so with the pinned
+mmcv-lite it stops at ``No module named 'mmcv._ext'`` (``mim train mmdet``
+is not affected). This runs that same script, with the same arguments,
+after importing :mod:`fashionai_patches`. With a compiled mmcv,
+``mim test mmdet`` works as it is.
 """
 import os.path as osp
 import runpy
@@ -16,7 +17,7 @@ import sys
 
 import mmdet
 
-import fashionai_dataset  # noqa: F401  (mmcv.ops stand-ins first)
+import fashionai_patches  # noqa: F401  (the pinned stack's gaps first)
 
 if __name__ == '__main__':
     script = osp.join(osp.dirname(mmdet.__file__), '.mim', 'tools', 'test.py')

@@ -4,7 +4,10 @@
 _base_ = ['../../../configs/fashionai/hrnet_w32_blouse.py']
 
 custom_imports = dict(
-    imports=['fashionai_dataset', 'projects.hard_example_mining'],
+    imports=[
+        'fashionai_patches', 'fashionai_dataset',
+        'projects.hard_example_mining'
+    ],
     allow_failed_imports=False)
 
 train_dataloader = dict(sampler=dict(_delete_=True, type='HardExampleSampler'))

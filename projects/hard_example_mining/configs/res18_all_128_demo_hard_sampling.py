@@ -3,7 +3,10 @@
 _base_ = ['../../../configs/fashionai/res18_all_128_demo.py']
 
 custom_imports = dict(
-    imports=['fashionai_dataset', 'projects.hard_example_mining'],
+    imports=[
+        'fashionai_patches', 'fashionai_dataset',
+        'projects.hard_example_mining'
+    ],
     allow_failed_imports=False)
 
 train_dataloader = dict(sampler=dict(_delete_=True, type='HardExampleSampler'))

@@ -3,10 +3,13 @@
 # DeepPose regression head in place of the heatmap head: the CPU
 # comparison in this project's README.
 _base_ = ['../../../configs/fashionai/res18_all_128_demo.py']
-from fashionai_dataset.config_utils import pipeline_for_codec  # noqa: E402
+from fashionai_core.config_utils import pipeline_for_codec  # noqa: E402
 
 custom_imports = dict(
-    imports=['fashionai_dataset', 'projects.regression_baseline'],
+    imports=[
+        'fashionai_patches', 'fashionai_dataset',
+        'projects.regression_baseline'
+    ],
     allow_failed_imports=False)
 
 codec = dict(type='RegressionLabel', input_size=(128, 128))

@@ -1,6 +1,9 @@
 _base_ = ['./_base_/deeppose_res50.py']
 
 category = 'blouse'
+metainfo = dict(from_file='{{fileDirname}}/../../../configs/fashionai/'
+                '_base_/datasets/fashionai_blouse.py')
 model = dict(head=dict(num_joints=13))
-train_dataloader = dict(dataset=dict(category=category))
-val_dataloader = test_dataloader = dict(dataset=dict(category=category))
+train_dataloader = dict(dataset=dict(category=category, metainfo=metainfo))
+val_dataloader = test_dataloader = dict(
+    dataset=dict(category=category, metainfo=metainfo))

@@ -4,7 +4,9 @@
 _base_ = ['../../../../configs/fashionai/_base_/res50.py']
 
 custom_imports = dict(
-    imports=['fashionai_dataset', 'projects.densenet_backbone'],
+    imports=[
+        'fashionai_patches', 'fashionai_dataset', 'projects.densenet_backbone'
+    ],
     allow_failed_imports=False)
 
 model = dict(

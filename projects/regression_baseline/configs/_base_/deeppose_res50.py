@@ -5,10 +5,13 @@
 # category. CollapseDetectionHook warns if the outputs stop following the
 # images (the known failure of direct regression).
 _base_ = ['../../../../configs/fashionai/_base_/res50.py']
-from fashionai_dataset.config_utils import pipeline_for_codec  # noqa: E402
+from fashionai_core.config_utils import pipeline_for_codec  # noqa: E402
 
 custom_imports = dict(
-    imports=['fashionai_dataset', 'projects.regression_baseline'],
+    imports=[
+        'fashionai_patches', 'fashionai_dataset',
+        'projects.regression_baseline'
+    ],
     allow_failed_imports=False)
 
 codec = dict(type='RegressionLabel', input_size=(256, 256))

@@ -10,7 +10,7 @@ When, and only when, ``mmcv._ext`` is missing,
 :func:`install_mmcv_ops_stand_ins` makes ``mmcv.ops`` and its submodules
 importable. The ops a detector needs (``nms``, ``batched_nms``,
 ``roi_align``, ``RoIAlign``) are served by
-:mod:`~fashionai_dataset.compat.detection_ops` on torchvision's kernels.
+:mod:`~fashionai_patches.detection_ops` on torchvision's kernels.
 Every other name imported from them is a placeholder: importing it and
 ``isinstance`` checks work, but creating or calling it raises
 :class:`MissingMMCVOpError`, which says that mmcv with compiled ops is

@@ -5,7 +5,7 @@ and RoIAlign for CPU and GPU. These functions keep mmcv 2.1's signatures
 and results (the box-with-score ``dets``, the kept indices sorted by score,
 ``offset=1`` areas, ``batched_nms``'s per-class offsets, ``split_thr`` and
 ``max_num``), so mmdet's heads call them unchanged.
-:mod:`fashionai_dataset.compat.mmcv_ops` serves them as ``mmcv.ops.nms``,
+:mod:`fashionai_patches.mmcv_ops` serves them as ``mmcv.ops.nms``,
 ``mmcv.ops.batched_nms``, ``mmcv.ops.roi_align`` and ``mmcv.ops.RoIAlign``
 when mmcv's own are missing.
 """
