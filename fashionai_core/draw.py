@@ -9,6 +9,7 @@ from typing import List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
+from fashionai_core.atomic import atomic_write
 from fashionai_core.keypoints import (CATEGORY_KEYPOINTS, KEYPOINT_NAMES,
                                       SKELETON, side_color)
 
@@ -102,3 +103,12 @@ def legend_lines() -> List[str]:
         'filled circle: ground truth, visible', 'hollow circle: ground '
         'truth, occluded', 'magenta cross: prediction'
     ]
+
+
+def write_png(path: str, image: np.ndarray) -> None:
+    """Write a BGR image as PNG, whole or not at all (temporary file, then
+    rename)."""
+    ok, encoded = cv2.imencode('.png', image)
+    assert ok
+    with atomic_write(path, 'wb') as file:
+        file.write(encoded.tobytes())

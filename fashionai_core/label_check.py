@@ -27,18 +27,31 @@ four reasons, each from the row's points only (no image, no model):
   waistband), by more than :data:`ORDER_MARGIN` normalizers. Score: 5 plus
   the depth in normalizers.
 
+With a model's predictions of the same images
+(:func:`check_against_predictions`; best from a model that did not train on
+the rows, e.g. each fold predicted by a model trained on the others), two
+more:
+
+* ``far from prediction``: a point's distance to its prediction in
+  normalizers, divided by that keypoint's 90th-percentile distance over the
+  file (as ``moved``). Score: that ratio.
+* ``mirrored prediction``: the row's labelled points lie closer to the
+  prediction with left and right exchanged than to the prediction itself.
+  Score: the mean distance to the prediction over that to the mirrored one.
+
 A row is a suspect when its score reaches the reason's threshold
 (:data:`THRESHOLDS`); suspects are ranked by score.
 """
 import csv
+import warnings
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Set, Tuple
 
 import numpy as np
 
 from .csv_io import FashionAICSVError, FashionAIRecords
-from .keypoints import (CATEGORY_KEYPOINTS, KEYPOINT_NAMES, keypoint_index,
-                        left_right_pairs)
+from .keypoints import (CATEGORIES, CATEGORY_KEYPOINTS, KEYPOINT_NAMES,
+                        keypoint_index, left_right_pairs)
 from .normalized_error import normalizer_distances
 from .synthetic.shape_model import CategoryShapeModel, load_shape_model
 
@@ -48,8 +61,19 @@ SWAP_MARGIN = 0.05
 SAME_POSITION_PX = 1.0
 #: Normalizers by which an order (upper above lower) must be broken.
 ORDER_MARGIN = 0.1
+#: The smallest typical distance (normalizers) of a point to its prediction:
+#: closer predictions count as exact, so that a near-perfect model's
+#: ratios stay finite.
+PREDICTION_FLOOR = 0.02
 #: The lowest score that makes a suspect, per reason.
-THRESHOLDS = {'swap': 0.75, 'moved': 2.5, 'same position': 10, 'order': 5}
+THRESHOLDS = {
+    'swap': 0.75,
+    'moved': 2.5,
+    'same position': 10,
+    'order': 5,
+    'far from prediction': 2.5,
+    'mirrored prediction': 2.0
+}
 #: (upper, lower): the first lies above the second on every garment of the
 #: categories that define both.
 ORDERS: Tuple[Tuple[str, str], ...] = (
@@ -266,6 +290,93 @@ def _orders(rows: np.ndarray, points: np.ndarray, present: np.ndarray,
                     f'{points[rows[i], lo, 1]:g}) lies {depth[i]:.2f} '
                     'normalizers above '
                     f'{upper}'))
+    return found
+
+
+def check_against_predictions(records: FashionAIRecords,
+                              predictions: FashionAIRecords
+                              ) -> Tuple[List[Suspect], int]:
+    """The suspects a model's predictions of the same images point at.
+
+    Args:
+        records: An annotation file's rows.
+        predictions: A submission CSV's rows (``tools/predict.py``) for
+            those images, matched by ``image_id``.
+
+    Returns:
+        tuple: The ``far from prediction`` and ``mirrored prediction``
+        suspects, highest score first, and how many annotated rows have no
+        prediction (not checked).
+    """
+    predicted = predictions.index_of()
+    rows = np.array(
+        [r for r, i in enumerate(records.image_ids) if i in predicted],
+        dtype=np.int64)
+    guess = np.full(records.keypoints.shape, np.nan)
+    if len(rows):
+        guess[rows] = predictions.keypoints[[
+            predicted[records.image_ids[r]] for r in rows
+        ]]
+    labelled = (records.visibility >= 0) & np.isfinite(guess).all(axis=-1)
+    distances = normalizer_distances(records.keypoints, records.visibility,
+                                     records.category_ids)
+    with np.errstate(invalid='ignore'):
+        error = np.linalg.norm(
+            records.keypoints - guess, axis=-1) / distances[:, None]
+    error[~labelled] = np.nan
+    found = _mirrored_predictions(records, guess, labelled, rows)
+    mirrored = {suspect.row for suspect in found}
+    with np.errstate(invalid='ignore'), warnings.catch_warnings():
+        warnings.simplefilter('ignore', RuntimeWarning)  # an unused point
+        typical = np.maximum(
+            np.nanpercentile(error, 90, axis=0), PREDICTION_FLOOR)
+        ratio = error / typical
+    for row, k in zip(*np.nonzero(ratio >= THRESHOLDS['far from prediction'])):
+        if row in mirrored:  # the row's reason explains its points
+            continue
+        found.append(
+            Suspect(
+                int(row), 'far from prediction', float(ratio[row, k]),
+                KEYPOINT_NAMES[k], f'at ({records.keypoints[row, k, 0]:g}, '
+                f'{records.keypoints[row, k, 1]:g}), {error[row, k]:.2f} '
+                'normalizers from the prediction '
+                f'({guess[row, k, 0]:.0f}, {guess[row, k, 1]:.0f}); '
+                f'{ratio[row, k]:.1f} times its usual {typical[k]:.2f}'))
+    found.sort(key=lambda s: (-s.score, s.row, s.keypoint))
+    return found, len(records) - len(rows)
+
+
+def _mirrored_predictions(records: FashionAIRecords, guess: np.ndarray,
+                          labelled: np.ndarray,
+                          rows: np.ndarray) -> List[Suspect]:
+    """``mirrored prediction`` suspects among ``rows``: ``guess`` (N, 24, 2)
+    fits the labels (where ``labelled``) better with left and right
+    exchanged."""
+    categories = np.array(records.categories)
+    found = []
+    for category in CATEGORIES:
+        pairs = left_right_pairs(category)
+        mirror = np.arange(len(KEYPOINT_NAMES))
+        for left, right in pairs:
+            mirror[left], mirror[right] = right, left
+        for row in rows[categories[rows] == category]:
+            both = labelled[row] & labelled[row, mirror]
+            if not both[[left for left, _ in pairs]].any():
+                continue
+            straight = np.linalg.norm(
+                records.keypoints[row, both] - guess[row, both],
+                axis=-1).mean()
+            mirrored = np.linalg.norm(
+                records.keypoints[row, both] - guess[row, mirror][both],
+                axis=-1).mean()
+            score = straight / max(mirrored, 1e-6)
+            if score >= THRESHOLDS['mirrored prediction']:
+                found.append(
+                    Suspect(
+                        int(row), 'mirrored prediction', float(score), '',
+                        f'the points lie {straight:.1f} px from the '
+                        f'prediction, {mirrored:.1f} px from it with left '
+                        'and right exchanged'))
     return found
 
 

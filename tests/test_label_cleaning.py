@@ -4,10 +4,12 @@ real annotations."""
 import csv
 import re
 
+import cv2
 import numpy as np
 import pytest
 
-from fashionai_core.csv_io import read_fashionai_csv, write_annotations
+from fashionai_core.csv_io import (read_fashionai_csv, write_annotations,
+                                   write_submission)
 from fashionai_core.keypoints import CATEGORIES
 from fashionai_core.label_check import check_labels
 from fashionai_core.synthetic import synthetic_row
@@ -63,6 +65,96 @@ def test_mirrored_rows_and_points_at_anothers_place_are_found(noisy, tmp_path):
                           re.MULTILINE)) == 3  # --top 3
 
 
+def test_a_model_s_predictions_find_swaps_and_moved_points(noisy, tmp_path):
+    """With --predictions: the predictions are the clean labels with a
+    model-sized error (3% of the normalizer), so every mirrored row and
+    most moved points are told apart from the model's own error (the
+    benchmark measures a trained model: docs/label_cleaning.md)."""
+    path, records, injected = noisy
+    clean = rows_as_records([
+        synthetic_row(0, 'train', c, i) for c in CATEGORIES for i in range(60)
+    ])
+    scale = np.linalg.norm(
+        clean.keypoints[:, 5] - clean.keypoints[:, 6], axis=-1)
+    scale = np.where(np.isfinite(scale), scale, 100)  # skirts, trousers
+    guess = clean.keypoints + np.random.default_rng(0).normal(
+        0, 0.03, clean.keypoints.shape) * scale[:, None, None]
+    predictions = tmp_path / 'predictions.csv'
+    write_submission(predictions, clean.image_ids, clean.categories, guess)
+    out = tmp_path / 'suspects.csv'
+    result = run_python(CHECK, path, '--predictions', predictions, '--out',
+                        out)
+    assert result.returncode == 0, result.stderr
+    with open(out, newline='') as file:
+        found = {(s['image_id'], s['reason'], s['keypoint'])
+                 for s in csv.DictReader(file)}
+    mirrored = [i.row for i in injected if i.kind == 'mirrored']
+    assert all((records.image_ids[r], 'mirrored prediction', '') in found
+               for r in mirrored)
+    moved = [i for i in injected if i.kind == 'moved']
+    hits = [(records.image_ids[i.row], 'far from prediction', i.keypoint)
+            in found for i in moved]
+    assert len(moved) >= 5 and np.mean(hits) >= 0.7, hits
+    flagged = {
+        image_id
+        for image_id, reason, _ in found
+        if reason in ('far from prediction', 'mirrored prediction')
+    }
+    wrong = {records.image_ids[i.row] for i in injected}
+    assert len(flagged & wrong) / len(flagged) >= 0.8
+    # rows the predictions lack are checked by their geometry only
+    write_submission(predictions, clean.image_ids[1:], clean.categories[1:],
+                     guess[1:])
+    result = run_python(
+        CHECK,
+        path,
+        '--predictions',
+        predictions,
+        '--out',
+        out,
+        ignore_warnings=False)
+    assert result.returncode == 0, result.stderr
+    assert (f'warning: 1 of {len(records)} annotated rows have no '
+            f'prediction in {predictions}') in result.stderr
+
+
+def test_the_sheet_draws_the_suspects_it_can_read(tmp_path):
+    """The --num highest-ranked suspect rows whose images read; a missing
+    image is left off, named in a warning."""
+    split = tmp_path / 'train'
+    csv_file = write_split(split, ['blouse', 'skirt'], 4)  # random layouts
+    suspects = tmp_path / 'suspects.csv'
+    result = run_python(CHECK, csv_file, '--out', suspects)
+    assert result.returncode == 0, result.stderr
+    with open(suspects, newline='') as file:
+        ranked = list(
+            dict.fromkeys(s['image_id'] for s in csv.DictReader(file)))
+    assert len(ranked) >= 3
+    (split / ranked[0]).unlink()  # the first suspect's image is gone
+    sheet = tmp_path / 'suspects.png'
+    result = run_python(
+        CHECK,
+        csv_file,
+        split,
+        '--out',
+        tmp_path / 'again.csv',
+        '--sheet',
+        sheet,
+        '--num',
+        '2',
+        ignore_warnings=False)
+    assert result.returncode == 0, result.stderr
+    assert '2 suspect rows drawn on' in result.stdout
+    (warning, ) = result.stderr.splitlines()
+    assert warning.startswith('warning: left off the sheet: ')
+    assert ranked[0] in warning
+    picture = cv2.imread(str(sheet))
+    assert picture is not None and picture.shape[:2] == (256 + 18, 4 * 256)
+    # the second-ranked row's drawing fills the first cell
+    assert (picture[:256, :256] < 250).any()
+    assert (picture[:256, 512:] == 255).all()
+
+
 def test_a_point_far_from_its_place_is_found():
     """A point moved by two normalizers stands out of any garment's
     spread (moves of 0.2-0.6 do not: docs/label_cleaning.md)."""
@@ -95,9 +187,24 @@ def test_bad_arguments_are_one_line(tmp_path):
             if line.startswith('error')
         ]
         assert message in line, line
-    result = run_python(CHECK, csv_file, '--out', tmp_path / 'o.csv', '--top',
-                        '-1')
-    assert result.returncode == 2 and '--top -1' in result.stderr
+    for args, message in (
+        ((test_list, '--predictions'), 'expected an annotation file with the '
+         '24 keypoint columns'),
+        ((tmp_path / 'none.csv', '--predictions'), 'none.csv'),
+        ((tmp_path / 'p.png', '--sheet'), 'is an input of this run'),
+    ):
+        result = run_python(CHECK, csv_file, tmp_path, '--out',
+                            tmp_path / 'p.png', args[1], args[0])
+        assert result.returncode == 1, args
+        assert message in result.stderr.splitlines()[-1], result.stderr
+    for args, message in (
+        (('--top', '-1'), '--top -1'),
+        (('--num', '0'), '--num 0'),
+        (('--sheet', tmp_path / 's.png'), 'give IMAGE_ROOT'),
+    ):
+        result = run_python(CHECK, csv_file, '--out', tmp_path / 'o.csv',
+                            *args)
+        assert result.returncode == 2 and message in result.stderr, args
     assert not (tmp_path / 'o.csv').exists()
 
 
@@ -187,3 +294,7 @@ def test_the_benchmarks_training_half_runs_small(tmp_path):
                 '(d) noisy, rows with an occluded point left out'):
         assert f'| {row}' in result.stdout, row
     assert 'of the noisy-to-clean gap' in result.stdout
+    # the model mode: (b)'s predictions of its own training images
+    assert "with the predictions of (b)'s model" in result.stdout
+    assert '| mirrored   |' in result.stdout.split('predictions of (b)')[1]
+    assert (tmp_path / 'work' / 'train_predictions.csv').exists()

@@ -1,47 +1,98 @@
-"""Rank annotation rows by how likely they are wrong, from their geometry.
+"""Rank annotation rows by how likely they are wrong.
 
 Usage:
-    python tools/check_labels.py ANN_CSV --out SUSPECTS.csv [--top 10]
+    python tools/check_labels.py ANN_CSV [IMAGE_ROOT] --out SUSPECTS.csv
+        [--predictions PRED_CSV] [--sheet SUSPECTS.png] [--num 16] [--top 10]
 
 Reads a FashionAI annotation CSV and writes one row per suspect (a row, or
-a point of it, and a reason) ranked by score: ``swap`` (left/right pairs on
-the wrong side), ``moved`` (a point far from where the shape model puts it
-given the others), ``same position`` (two names at one place), ``order``
-(a hem above the armpits, ...). The reasons, scores and thresholds are
-documented in ``fashionai_core/label_check.py``. No image and no model are
-needed. Prints the rows per reason and the ``--top`` suspects. The
-suspects file can be given to ``FashionAIDataset(exclude_file=...)`` to
-leave those rows out of training.
+a point of it, and a reason) ranked by score. From the points alone:
+``swap`` (left/right pairs on the wrong side), ``moved`` (a point far from
+where the shape model puts it given the others), ``same position`` (two
+names at one place), ``order`` (a hem above the armpits, ...). With
+``--predictions`` (the submission CSV ``tools/predict.py`` writes for the
+same images, best from a model that did not train on them): ``far from
+prediction`` and ``mirrored prediction`` (the label fits the prediction
+with left and right exchanged). The reasons, scores and thresholds are
+documented in ``fashionai_core/label_check.py``. Prints the rows per reason
+and the ``--top`` suspects; ``--sheet`` draws the ``--num`` highest-ranked
+suspect rows whose images are under IMAGE_ROOT (label, prediction, the
+suspect point ringed, the reason). The suspects file can be given to
+``FashionAIDataset(exclude_file=...)`` to leave those rows out of training.
 """
 import argparse
+import os.path as osp
 import sys
+import warnings
+from typing import Dict, List, Optional, Tuple
 
+import cv2
+import numpy as np
 from tabulate import tabulate
 
 from fashionai_core.cli import run_tool
-from fashionai_core.csv_io import read_fashionai_csv, write_csv
-from fashionai_core.label_check import (SUSPECTS_HEADER, check_labels,
-                                        suspects_by_reason)
+from fashionai_core.csv_io import (FashionAIRecords, read_fashionai_csv,
+                                   write_csv)
+from fashionai_core.draw import contact_sheet, draw_keypoints, write_png
+from fashionai_core.image_check import FashionAIImageError, read_image
+from fashionai_core.keypoints import keypoint_index
+from fashionai_core.label_check import (SUSPECTS_HEADER, Suspect,
+                                        check_against_predictions,
+                                        check_labels, suspects_by_reason)
 from fashionai_core.outputs import check_output
+
+SUSPECT_RING = (0, 0, 255)  # BGR: red
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('annotations', help='annotation CSV to check')
     parser.add_argument(
+        'image_root',
+        nargs='?',
+        help='folder the image_ids are relative to (for --sheet)')
+    parser.add_argument(
         '--out', required=True, help='the suspects CSV to write')
+    parser.add_argument(
+        '--predictions',
+        help='submission CSV of a model\'s predictions of these images')
+    parser.add_argument(
+        '--sheet', help='a PNG of the highest-ranked suspect rows')
+    parser.add_argument(
+        '--num',
+        type=int,
+        default=16,
+        help='suspect rows drawn on --sheet (default 16)')
     parser.add_argument(
         '--top', type=int, default=10, help='suspects printed (default 10)')
     args = parser.parse_args()
     if args.top < 0:
         parser.error(f'--top {args.top}: expected a count >= 0')
+    if args.num < 1:
+        parser.error(f'--num {args.num}: expected a count >= 1')
+    if args.sheet and not args.image_root:
+        parser.error('--sheet draws the images: give IMAGE_ROOT')
+    inputs = [args.annotations, args.predictions]
     try:
-        check_output(args.out, [args.annotations])
+        check_output(args.out, inputs)
+        if args.sheet:
+            check_output(args.sheet, inputs + [args.out], [args.image_root])
         records = read_fashionai_csv(args.annotations, require_keypoints=True)
+        predictions = read_fashionai_csv(
+            args.predictions, allow_decimal=True,
+            require_keypoints=True) if args.predictions else None
     except (FileNotFoundError, ValueError) as error:
         print(f'error: {error}', file=sys.stderr)
         return 1
     suspects = check_labels(records)
+    if predictions is not None:
+        from_model, unpredicted = check_against_predictions(
+            records, predictions)
+        suspects = sorted(
+            suspects + from_model, key=lambda s: (-s.score, s.row, s.keypoint))
+        if unpredicted:
+            warnings.warn(f'{unpredicted} of {len(records)} annotated rows '
+                          f'have no prediction in {args.predictions}; only '
+                          'their geometry was checked')
     rows = [[
         rank, records.lines[s.row], records.image_ids[s.row],
         records.categories[s.row], s.reason, s.keypoint, f'{s.score:.2f}',
@@ -57,7 +108,59 @@ def main() -> int:
             tabulate([row[:7] for row in rows[:args.top]],
                      headers=SUSPECTS_HEADER[:7]))
     print(f'written to {args.out}')
+    if args.sheet:
+        drawn, skipped = suspect_drawings(suspects, records, predictions,
+                                          args.image_root, args.num)
+        if not drawn:
+            print(f'no suspect row\'s image could be drawn; {args.sheet} '
+                  'not written')
+        else:
+            images, captions = zip(*drawn)
+            write_png(args.sheet, contact_sheet(images, captions))
+            print(f'{len(drawn)} suspect rows drawn on {args.sheet}')
+        for message in skipped[:10]:
+            warnings.warn(f'left off the sheet: {message}')
     return 0
+
+
+def suspect_drawings(suspects: List[Suspect], records: FashionAIRecords,
+                     predictions: Optional[FashionAIRecords], image_root: str,
+                     num: int
+                     ) -> Tuple[List[Tuple[np.ndarray, str]], List[str]]:
+    """The drawing and caption of the ``num`` highest-ranked suspect rows
+    whose images read, and why each other row was left off."""
+    first: Dict[int, Tuple[int, Suspect]] = {}
+    for rank, suspect in enumerate(suspects, 1):
+        first.setdefault(suspect.row, (rank, suspect))
+    predicted = predictions.index_of() if predictions is not None else {}
+    drawn, skipped = [], []
+    for row, (rank, suspect) in first.items():
+        if len(drawn) == num:
+            break
+        image_id, category = records.image_ids[row], records.categories[row]
+        try:
+            image = read_image(osp.join(image_root, image_id))
+        except (FashionAIImageError, OSError) as error:
+            skipped.append(str(error))
+            continue
+        image = draw_keypoints(image, records.keypoints[row],
+                               records.visibility[row], category)
+        if image_id in predicted:
+            p = predicted[image_id]
+            image = draw_keypoints(
+                image,
+                predictions.keypoints[p],
+                predictions.visibility[p],
+                category,
+                prediction=True)
+        if suspect.keypoint:
+            x, y = records.keypoints[row, keypoint_index(suspect.keypoint)]
+            radius = max(8, round(max(image.shape[:2]) / 30))
+            cv2.circle(image, (round(x), round(y)), radius, SUSPECT_RING, 2,
+                       cv2.LINE_AA)
+        caption = f'#{rank} {suspect.reason} {suspect.keypoint}'.strip()
+        drawn.append((image, f'{caption} {suspect.score:.1f}'))
+    return drawn, skipped
 
 
 if __name__ == '__main__':

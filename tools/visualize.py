@@ -15,23 +15,13 @@ import sys
 from collections import Counter
 from typing import Dict, List, Optional, Tuple
 
-import cv2
-
-from fashionai_core.atomic import atomic_write
 from fashionai_core.cli import run_tool
 from fashionai_core.csv_io import FashionAIRecords, read_fashionai_csv
-from fashionai_core.draw import contact_sheet, draw_keypoints
+from fashionai_core.draw import contact_sheet, draw_keypoints, write_png
 from fashionai_core.image_check import FashionAIImageError, read_image
 from fashionai_core.keypoints import CATEGORIES
 from fashionai_core.outputs import OutputFolder, check_output
 from fashionai_core.paths import unique_outputs
-
-
-def write_png(path: str, image) -> None:
-    ok, encoded = cv2.imencode('.png', image)
-    assert ok
-    with atomic_write(path, 'wb') as file:
-        file.write(encoded.tobytes())
 
 
 def main() -> int:
