@@ -5,6 +5,7 @@ so the dataset, pipeline, runner and metric run unchanged on them.
 """
 import atexit
 import csv
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -33,6 +34,15 @@ SHARED_ANNOTATIONS = REPO_ROOT.parent / 'shared' / 'fashionai' / 'annotations'
 def rows_as_records(rows: Sequence[Sequence[str]]) -> FashionAIRecords:
     """In-memory records of well-formed annotation rows (no file)."""
     return csv_io.records_from_rows(rows)
+
+
+def call_tool(tool: Path, *args) -> int:
+    """Run ``tool``'s ``main(argv)`` in this process, as a function (its
+    output goes to this process's streams); its return status."""
+    spec = importlib.util.spec_from_file_location(f'tool_{tool.stem}', tool)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.main([str(arg) for arg in args])
 
 
 def heavy_imports(tool: Path, *args, cwd: Path) -> Tuple[str, List[str]]:

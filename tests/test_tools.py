@@ -2,6 +2,7 @@
 and a shortened demo, run as commands on real files."""
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -14,7 +15,7 @@ import pytest
 
 from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_core.keypoints import CATEGORIES, KEYPOINT_NAMES
-from fixtures import (REPO_ROOT, run_python, write_csv, write_split,
+from fixtures import (REPO_ROOT, call_tool, run_python, write_csv, write_split,
                       write_test_list)
 
 TOOLS = REPO_ROOT / 'tools'
@@ -250,3 +251,29 @@ def test_demo_reaches_a_fifth_of_the_constant_baseline(tmp_path):
     for category in CATEGORIES:
         key = f'NE/{category}'
         assert model[key] < constant[key] / 4, (key, model[key], constant[key])
+
+
+def test_tools_are_functions_of_their_arguments(tmp_path, capsys):
+    """main(argv) runs a tool in this process as its command line does:
+    the baseline, its NE and the label check, then a usage error."""
+    train = write_split(tmp_path / 'train', ['blouse', 'skirt'], 4)
+    answers = write_split(
+        tmp_path / 'test', ['blouse', 'skirt'],
+        2,
+        seed=1,
+        csv_name='Annotations/answers.csv')
+    test_list = write_test_list(answers, tmp_path / 'test.csv')
+    submission = tmp_path / 'baseline.csv'
+    assert call_tool(TOOLS / 'constant_baseline.py', train, test_list,
+                     submission) == 0
+    assert call_tool(TOOLS / 'evaluate.py', answers, submission) == 0
+    out = capsys.readouterr().out
+    assert 'constant baseline for 4 images written to' in out
+    assert re.search(r'^NE: \d+\.\d+$', out, re.MULTILINE), out
+    assert call_tool(TOOLS / 'check_labels.py', train, '--out',
+                     tmp_path / 'suspects.csv') == 0
+    assert '8 rows' in capsys.readouterr().out
+    with pytest.raises(SystemExit) as usage:
+        call_tool(TOOLS / 'check_labels.py', train, '--top', '3')
+    assert usage.value.code == 2
+    assert '--out' in capsys.readouterr().err

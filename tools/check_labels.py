@@ -43,7 +43,7 @@ from fashionai_core.outputs import check_output
 SUSPECT_RING = (0, 0, 255)  # BGR: red
 
 
-def main() -> int:
+def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('annotations', help='annotation CSV to check')
     parser.add_argument(
@@ -64,7 +64,7 @@ def main() -> int:
         help='suspect rows drawn on --sheet (default 16)')
     parser.add_argument(
         '--top', type=int, default=10, help='suspects printed (default 10)')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.top < 0:
         parser.error(f'--top {args.top}: expected a count >= 0')
     if args.num < 1:

@@ -7,6 +7,7 @@ Every test image gets the mean keypoint layout of its category in TRAIN_CSV.
 """
 import argparse
 import sys
+from typing import List, Optional
 
 from fashionai_core.baselines import constant_predictions, mean_layouts
 from fashionai_core.cli import run_tool
@@ -14,12 +15,12 @@ from fashionai_core.csv_io import read_fashionai_csv, write_submission
 from fashionai_core.outputs import check_output
 
 
-def main() -> int:
+def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('train_csv', help='training annotations')
     parser.add_argument('test_csv', help='image_id,image_category list')
     parser.add_argument('out_csv', help='submission to write')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     try:
         check_output(args.out_csv, [args.train_csv, args.test_csv])
         layouts = mean_layouts(

@@ -25,7 +25,7 @@ import subprocess
 import sys
 import time
 from glob import glob
-from typing import List
+from typing import List, Optional
 
 from tabulate import tabulate
 
@@ -108,12 +108,12 @@ def empty_work_dir(work: str) -> None:
                    'it runs again\n')
 
 
-def main() -> int:
+def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--data', default='data/fashionai')
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument('--quick', action='store_true')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     for number in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(number, on_signal)
     start = time.time()

@@ -12,12 +12,13 @@ atomically.
 """
 import argparse
 import sys
+from typing import List, Optional
 
 from fashionai_core.cli import run_tool
 from fashionai_core.outputs import check_output, listed_images
 
 
-def main() -> int:
+def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('det_config', help='mmdet config of the detector')
     parser.add_argument('det_checkpoint', help='its trained checkpoint')
@@ -29,7 +30,7 @@ def main() -> int:
     parser.add_argument(
         '--device', help='cpu, cuda:0, ... (default: cuda:0 '
         'if present)')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     import fashionai_patches  # noqa: F401  (the stack's gaps first)
     from fashionai_dataset.apis.detect import write_csv_detections

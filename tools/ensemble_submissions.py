@@ -11,6 +11,7 @@ written atomically (all of it, or nothing).
 """
 import argparse
 import sys
+from typing import List, Optional
 
 from fashionai_core.cli import run_tool
 from fashionai_core.csv_io import (FashionAICSVError, read_fashionai_csv,
@@ -19,7 +20,7 @@ from fashionai_core.ensemble import mean_submission
 from fashionai_core.outputs import check_output
 
 
-def main() -> int:
+def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('submissions', nargs='+', help='submission CSVs')
     parser.add_argument('-o', '--out', required=True, help='CSV to write')
@@ -28,7 +29,7 @@ def main() -> int:
         nargs='+',
         type=float,
         help='one weight per submission (default: equal)')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     try:
         check_output(args.out, args.submissions)
         records = [

@@ -9,6 +9,7 @@ with a message naming the file, line and column when an input is malformed.
 import argparse
 import json
 import sys
+from typing import List, Optional
 
 from fashionai_core.atomic import atomic_write
 from fashionai_core.cli import run_tool
@@ -19,7 +20,7 @@ from fashionai_core.report import format_summary
 from fashionai_core.submission_evaluation import evaluate_submission
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Normalized error (NE) of a FashionAI submission')
     parser.add_argument('annotations', help='annotation CSV (ground truth)')
@@ -31,11 +32,11 @@ def parse_args() -> argparse.Namespace:
         '--plot',
         help='also draw per-keypoint NE per category and the worst images '
         'to this PNG')
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
-def main() -> int:
-    args = parse_args()
+def main(argv: Optional[List[str]] = None) -> int:
+    args = parse_args(argv)
     try:
         for output in (args.json, args.plot):
             if output:

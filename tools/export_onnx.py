@@ -26,6 +26,7 @@ import argparse
 import os.path as osp
 import sys
 import tempfile
+from typing import List, Optional
 
 import numpy as np
 from mmengine.config import Config
@@ -56,7 +57,7 @@ def int8_point_difference(float_file: str, int8_file: str,
     return np.stack(distances)
 
 
-def main() -> int:
+def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         'config', help='the config the model was trained '
@@ -100,7 +101,7 @@ def main() -> int:
         default=DEFAULT_FLOAT_LAYERS,
         help='weighted layers nearest the outputs kept in float '
         f'(default {DEFAULT_FLOAT_LAYERS})')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.batch is not None and args.batch < 1:
         parser.error('--batch must be at least 1')
     if args.int8 != bool(args.calib_images):

@@ -10,6 +10,7 @@ replaces it by accident: name that file to replace it.
 """
 import argparse
 import sys
+from typing import List, Optional
 
 from fashionai_core.cli import run_tool
 from fashionai_core.csv_io import read_fashionai_csv
@@ -19,7 +20,7 @@ from fashionai_core.synthetic.shape_model import (DEFAULT_SHAPE_MODEL,
                                                   save_shape_model)
 
 
-def main() -> int:
+def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('annotations', help='real annotation CSV')
     parser.add_argument(
@@ -27,7 +28,7 @@ def main() -> int:
         required=True,
         help=f'the JSON to write; the generator reads {DEFAULT_SHAPE_MODEL}')
     parser.add_argument('--modes', type=int, default=6)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     try:
         check_output(args.out, [args.annotations])
         records = read_fashionai_csv(args.annotations, require_keypoints=True)

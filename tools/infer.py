@@ -21,7 +21,7 @@ the end.
 """
 import argparse
 import sys
-from typing import Iterator, List, Tuple
+from typing import Iterator, List, Optional, Tuple
 
 from fashionai_core.cli import run_tool
 from fashionai_core.detections import (Detections, best_of_entries,
@@ -75,7 +75,7 @@ def detect(args: argparse.Namespace, paths: List[str]) -> Detections:
     return best_of_entries(entries, f'the detections of {args.det_checkpoint}')
 
 
-def main() -> int:
+def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('images', help='an image, a folder or a glob')
     parser.add_argument('--category', required=True, choices=CATEGORIES)
@@ -98,7 +98,7 @@ def main() -> int:
         type=float,
         help='lowest detection score used (default: the checkpoint\'s '
         'config\'s test bbox_score_thr; 0 for ONNX files)')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.config and args.model.endswith('.onnx'):
         parser.error('--config applies to checkpoints, not ONNX files')
     if bool(args.det_config) != bool(args.det_checkpoint):

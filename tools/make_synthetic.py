@@ -21,6 +21,7 @@ layout.
 """
 import argparse
 import os.path as osp
+from typing import List, Optional
 
 from tabulate import tabulate
 
@@ -30,7 +31,7 @@ from fashionai_core.synthetic import (COMPARISON_HEADER, compare_statistics,
                                       generate_synthetic)
 
 
-def main() -> None:
+def main(argv: Optional[List[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         '--out', help='default: data/fashionai (data/fashionai_scenes)')
@@ -57,7 +58,7 @@ def main() -> None:
         'warm-up training folders (--train, --val images each), round-1 '
         'test_a and test_b with answers and two round-2 lists (--test '
         'images each)')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     defaults = (20, 10, 5) if args.download_layout else (300, 40, 40)
     for name, default in zip(('train', 'val', 'test'), defaults):
         if getattr(args, name) is None:

@@ -13,6 +13,7 @@ then tests it:
 """
 import argparse
 import sys
+from typing import List, Optional
 
 import fashionai_patches  # noqa: F401  (the pinned stack's gaps first)
 from fashionai_core.cli import run_tool
@@ -20,11 +21,11 @@ from fashionai_core.outputs import check_output
 from fashionai_dataset.apis import merge_checkpoints
 
 
-def main() -> int:
+def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('checkpoints', nargs='+')
     parser.add_argument('-o', '--out', required=True)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     try:
         check_output(args.out, args.checkpoints)
         count = merge_checkpoints(

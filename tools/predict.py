@@ -321,7 +321,7 @@ def print_summary(args: argparse.Namespace, records: FashionAIRecords,
               f'{args.bbox_score_thr:g} or more and were predicted whole')
 
 
-def main() -> int:
+def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('test_csv', help='image_id,image_category list')
     parser.add_argument('image_root', help='folder image_id is relative to')
@@ -334,7 +334,7 @@ def main() -> int:
         'TRAIN_CSV (their category\'s mean layout, as '
         'tools/constant_baseline.py), counted and named, instead of '
         'stopping: a competition submission needs every row')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     checkpoints, configs, weights = model_options(parser, args)
     try:
         inputs = [args.test_csv] + model_inputs(

@@ -34,7 +34,7 @@ import os
 import os.path as osp
 import sys
 import tempfile
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 from predict import (MAX_LISTED, PREDICTION_ERRORS, add_model_arguments,
@@ -106,7 +106,7 @@ def listed_rows(args: argparse.Namespace) -> List[Tuple[str, str]]:
     return list(zip(records.image_ids, records.categories))
 
 
-def main() -> int:
+def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         'image_list', help='image_id,image_category list, or a folder')
@@ -126,7 +126,7 @@ def main() -> int:
         '--category',
         choices=CATEGORIES,
         help='the garment of a folder\'s images')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.tta and args.backend == 'onnxruntime':
         parser.error('--tta applies to checkpoints; an ONNX file predicts '
                      'one view (export a model per view instead)')

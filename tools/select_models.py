@@ -17,7 +17,7 @@ predictions.
 import argparse
 import json
 import sys
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 from tabulate import tabulate
 
@@ -101,7 +101,7 @@ def merged_test_submission(
     return merged
 
 
-def main() -> int:
+def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('annotations', help='validation annotation CSV')
     parser.add_argument(
@@ -114,7 +114,7 @@ def main() -> int:
     parser.add_argument('--checkpoint', action='append', metavar='NAME=CKPT')
     parser.add_argument('--test-pred', action='append', metavar='NAME=CSV')
     parser.add_argument('-o', '--out', help='merged test submission to write')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     models = named_paths(args.model, '--model')
     checkpoints = named_paths(args.checkpoint, '--checkpoint')
     test_paths = named_paths(args.test_pred, '--test-pred')

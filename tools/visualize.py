@@ -24,7 +24,7 @@ from fashionai_core.outputs import OutputFolder, check_output
 from fashionai_core.paths import unique_outputs
 
 
-def main() -> int:
+def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('image_root', help='folder image_id is relative to')
     parser.add_argument('--ann', help='ground-truth annotation CSV')
@@ -35,7 +35,7 @@ def main() -> int:
     parser.add_argument('--num', type=int, default=16, help='images to draw')
     parser.add_argument('--category', choices=CATEGORIES)
     parser.add_argument('--columns', type=int, default=4)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.columns < 1 or args.num < 1:
         parser.error('--columns and --num must be at least 1')
     if not args.ann and not args.pred:

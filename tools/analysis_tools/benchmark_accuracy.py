@@ -33,7 +33,7 @@ nothing is asserted.
 import os
 import os.path as osp
 import time
-from typing import Dict
+from typing import Dict, List, Optional
 
 from mmengine.config import Config
 
@@ -67,7 +67,7 @@ def constant_baseline(data: str, work_dir: str) -> Dict[str, float]:
     return {f'fashionai/{key}': value for key, value in summary.items()}
 
 
-def main() -> None:
+def main(argv: Optional[List[str]] = None) -> None:
     parser = benchmark_parser(
         __doc__,
         data='data/fashionai',
@@ -75,7 +75,7 @@ def main() -> None:
         json=True)
     add_epoch_protocol(parser, configs='+')
     parser.add_argument('--sizes', nargs='+', type=int, default=[128, 192])
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     start = time.time()
     synthetic_data(
         args.data,

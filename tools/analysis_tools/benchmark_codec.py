@@ -13,7 +13,7 @@ original pixels as the pose estimator does. The NE of the result against
 the annotation is printed per codec and input size. A benchmark, not a
 test: nothing is asserted.
 """
-from typing import Dict
+from typing import Dict, List, Optional
 
 import numpy as np
 from mmengine.dataset import Compose
@@ -106,7 +106,7 @@ def round_trip(records, codec_cfg: dict, input_size: int,
                           records.category_ids))['NE']
 
 
-def main() -> None:
+def main(argv: Optional[List[str]] = None) -> None:
     parser = benchmark_parser(__doc__)
     parser.add_argument(
         'annotations',
@@ -119,7 +119,7 @@ def main() -> None:
         help='use the first N rows (default: all)')
     parser.add_argument(
         '--sizes', type=int, nargs='+', default=[256, 384, 512])
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     register_all_modules()
     if args.annotations:
         records = read_fashionai_csv(args.annotations, require_keypoints=True)

@@ -40,7 +40,7 @@ benchmark, not a test: nothing is asserted.
 import argparse
 import os.path as osp
 import tempfile
-from typing import List
+from typing import List, Optional
 
 import numpy as np
 import torch
@@ -208,7 +208,7 @@ def onnxruntime_images_per_second(session, batch: int, size: int,
     return per_second(lambda: session.run(None, inputs), seconds, batch)
 
 
-def main() -> None:
+def main(argv: Optional[List[str]] = None) -> None:
     parser = benchmark_parser(__doc__)
     parser.add_argument('--configs', nargs='+', default=DEFAULT_CONFIGS)
     parser.add_argument('--size', type=int, default=256)
@@ -231,7 +231,7 @@ def main() -> None:
         '--predictor',
         action='store_true',
         help='also time OnnxPoseModel.predict around the network')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if bool(args.ne) != bool(args.data):
         parser.error('--ne and --data go together')
     register_all_modules()

@@ -34,7 +34,7 @@ import argparse
 import os
 import os.path as osp
 import time
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import numpy as np
 
@@ -174,7 +174,7 @@ def train_rows(args: argparse.Namespace) -> int:
     return 0
 
 
-def main() -> int:
+def main(argv: Optional[List[str]] = None) -> int:
     parser = benchmark_parser(
         __doc__,
         data='data/fashionai_noise',
@@ -187,7 +187,7 @@ def main() -> int:
         help='also train the demo model on clean, noisy and cleaned labels')
     parser.add_argument('--iters', type=int, default=300)
     parser.add_argument('--eval-size', type=int, default=40)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     clean = records_from_rows(
         synthetic_rows(args.rows, seed=args.seed), 'synthetic')
     noisy, injected = inject_label_noise(

@@ -160,7 +160,7 @@ def benchmark_dataset(work_dir: str, count: int,
             data_prefix=dict(img='')))
 
 
-def main() -> None:
+def main(argv: Optional[List[str]] = None) -> None:
     parser = benchmark_parser(__doc__, work_dir='/tmp/fashionai_load')
     parser.add_argument('--rows', type=int, default=54000)
     parser.add_argument('--dataset-rows', type=int, default=64000)
@@ -168,7 +168,7 @@ def main() -> None:
         '--source',
         help='annotation CSV whose rows are repeated (default: '
         'synthetic rows)')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     os.makedirs(args.work_dir, exist_ok=True)
     benchmark_evaluation(args.work_dir, args.rows, args.source)
     benchmark_dataset(args.work_dir, args.dataset_rows, args.source)

@@ -23,6 +23,7 @@ import resource
 import sys
 import time
 import zlib
+from typing import List, Optional
 
 import cv2
 import numpy as np
@@ -60,14 +61,14 @@ def write_release(root: str, rows: list, csv_path: str, header: list) -> None:
     write_csv(csv_path, header, rows)
 
 
-def main() -> int:
+def main(argv: Optional[List[str]] = None) -> int:
     parser = benchmark_parser(__doc__, work_dir='/tmp/fashionai_prepare')
     parser.add_argument('--train', type=int, default=51597)
     parser.add_argument('--warm-up', type=int, default=12534)
     parser.add_argument('--test', type=int, nargs='+', default=[9970, 9970])
     parser.add_argument('--shared', type=int, default=1000)
     parser.add_argument('--no-content-check', action='store_true')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     os.makedirs(args.work_dir)  # a new folder: nothing of the user's goes
     rng = np.random.default_rng(0)
 

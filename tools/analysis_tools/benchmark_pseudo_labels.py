@@ -116,7 +116,7 @@ def pseudo_label_quality(pseudo_csv: str, answers_csv: str) -> Dict:
         kept=100 * float((counted & kept).sum() / counted.sum()))
 
 
-def main() -> None:
+def main(argv: Optional[List[str]] = None) -> None:
     parser = benchmark_parser(
         __doc__,
         data='data/fashionai_pseudo',
@@ -137,7 +137,7 @@ def main() -> None:
         type=float,
         default=0.5,
         help='loss weight of a pseudo-label (default: the configs\')')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     args.labelled_dir = osp.join(args.data, 'labelled')
     args.unlabelled_dir = osp.join(args.data, 'unlabelled')
     start = time.time()

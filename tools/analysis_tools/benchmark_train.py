@@ -24,7 +24,7 @@ import re
 import subprocess
 import sys
 import time
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import torch
 
@@ -144,7 +144,7 @@ def _batch_size(config: str) -> int:
     return Config.fromfile(config).train_dataloader.batch_size
 
 
-def main() -> None:
+def main(argv: Optional[List[str]] = None) -> None:
     parser = benchmark_parser(
         __doc__,
         data='/tmp/fashionai_bench',
@@ -152,7 +152,7 @@ def main() -> None:
     parser.add_argument('--pairs', nargs='+', metavar='DEFAULT:FAST')
     parser.add_argument('--iters', type=int, default=40)
     parser.add_argument('--images-per-category', type=int, default=64)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     pairs = args.pairs or (GPU_PAIRS
                            if torch.cuda.is_available() else CPU_PAIRS)
     if not osp.exists(osp.join(args.data, 'train', 'Annotations')):

@@ -29,7 +29,7 @@ benchmark, not a test: nothing is asserted.
 import copy
 import os.path as osp
 import time
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 from mmengine.config import Config
@@ -92,7 +92,7 @@ def ensemble_config(configs: List[Config]) -> Config:
     return cfg
 
 
-def main() -> None:
+def main(argv: Optional[List[str]] = None) -> None:
     parser = benchmark_parser(
         __doc__,
         data='data/fashionai',
@@ -100,7 +100,7 @@ def main() -> None:
         json=True)
     add_epoch_protocol(parser, configs=2)
     parser.add_argument('--size', type=int, default=128)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     start = time.time()
     synthetic_data(
         args.data,

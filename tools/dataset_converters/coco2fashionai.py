@@ -16,6 +16,7 @@ with the entry named; the CSV is written atomically.
 import argparse
 import json
 import sys
+from typing import List, Optional
 
 from fashionai_core.cli import run_tool
 from fashionai_core.coco import from_coco
@@ -23,7 +24,7 @@ from fashionai_core.csv_io import write_annotations
 from fashionai_core.outputs import check_output
 
 
-def main() -> int:
+def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('coco_json', help='COCO keypoint JSON')
     parser.add_argument('out_csv', help='FashionAI annotation CSV to write')
@@ -33,7 +34,7 @@ def main() -> int:
         default=[],
         metavar='TOOL_NAME=FASHIONAI_NAME',
         help='rename a keypoint or category; repeat')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     name_map = {}
     for pair in args.map:
         tool_name, _, fashionai_name = pair.partition('=')

@@ -15,6 +15,7 @@ import argparse
 import json
 import os.path as osp
 import sys
+from typing import List, Optional
 
 from fashionai_core.atomic import atomic_write
 from fashionai_core.cli import run_tool
@@ -24,12 +25,12 @@ from fashionai_core.image_check import image_size
 from fashionai_core.outputs import check_output, listed_images
 
 
-def main() -> int:
+def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('annotations', help='FashionAI annotation CSV')
     parser.add_argument('image_root', help='folder image_id is relative to')
     parser.add_argument('out_json', help='COCO keypoint JSON to write')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     try:
         check_output(args.out_json, [args.annotations] +
                      listed_images(args.annotations, args.image_root),

@@ -26,6 +26,7 @@ refused unless ``--force`` and OUT is a folder this tool made.
 """
 import argparse
 import sys
+from typing import List, Optional
 
 from tabulate import tabulate
 
@@ -34,7 +35,7 @@ from fashionai_core.keypoints import CATEGORIES
 from fashionai_core.releases import LEFT_OUT_REASONS, ON_CONFLICT, prepare
 
 
-def main() -> int:
+def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('releases', nargs='+', help='release folders')
     parser.add_argument('--out', required=True, help='e.g. data/fashionai')
@@ -62,7 +63,7 @@ def main() -> int:
         action='store_true',
         help='do not hash the images (one picture under two names, test '
         'pictures in the pool are then not found)')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     try:
         summary = prepare(args.releases, args.out, args.val_fraction,
                           args.seed, args.copy, args.force,

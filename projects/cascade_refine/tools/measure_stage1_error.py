@@ -14,6 +14,7 @@ stage-2 config.
 import argparse
 import os.path as osp
 import sys
+from typing import List, Optional
 
 import numpy as np
 
@@ -46,7 +47,7 @@ def relative_errors(pred: np.ndarray, gt: np.ndarray,
     return np.concatenate(errors)
 
 
-def main() -> int:
+def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('checkpoint')
     parser.add_argument('--config', help='default: the checkpoint\'s own')
@@ -57,7 +58,7 @@ def main() -> int:
         '--bbox-file',
         help='detections stage 1 predicts in (default: the validation '
         'dataset\'s bbox_file, if it has one; else the whole image)')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     try:
         model = load_pose_model(
             args.checkpoint, args.config, device=args.device)

@@ -15,18 +15,19 @@ written atomically. Then:
 """
 import argparse
 import sys
+from typing import List, Optional
 
 import fashionai_patches  # noqa: F401  (the pinned stack's gaps first)
 from fashionai_core.cli import run_tool
 from fashionai_dataset.apis import merge_checkpoints
 
 
-def main() -> int:
+def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('stage1')
     parser.add_argument('stage2')
     parser.add_argument('out')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     try:
         count = merge_checkpoints(
             dict(stage1=args.stage1, stage2=args.stage2), args.out)

@@ -58,7 +58,7 @@ def plot(results: dict, path: str) -> None:
         figure.savefig(file, format='png', dpi=100)
 
 
-def main() -> int:
+def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('csv', help='annotation CSV')
     parser.add_argument('image_root', help='folder image_id is relative to')
@@ -72,7 +72,7 @@ def main() -> int:
         '--score-thrs', type=float, nargs='+', default=[0.0, 0.3, 0.4])
     parser.add_argument('--gt-margin', type=float, default=0.05)
     parser.add_argument('--plot', help='PNG of the rates against padding')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     try:
         records = read_fashionai_csv(args.csv)
