@@ -306,17 +306,21 @@ def check_against_predictions(records: FashionAIRecords,
     Returns:
         tuple: The ``far from prediction`` and ``mirrored prediction``
         suspects, highest score first, and how many annotated rows have no
-        prediction (not checked).
+        prediction of their category (not checked). A point the prediction
+        lacks (``-1_-1_-1``) is not checked.
     """
     predicted = predictions.index_of()
-    rows = np.array(
-        [r for r, i in enumerate(records.image_ids) if i in predicted],
-        dtype=np.int64)
+    rows = np.array([
+        r for r, i in enumerate(records.image_ids) if i in predicted
+        and predictions.categories[predicted[i]] == records.categories[r]
+    ],
+                    dtype=np.int64)
     guess = np.full(records.keypoints.shape, np.nan)
     if len(rows):
-        guess[rows] = predictions.keypoints[[
-            predicted[records.image_ids[r]] for r in rows
-        ]]
+        source = [predicted[records.image_ids[r]] for r in rows]
+        guess[rows] = np.where(predictions.visibility[source, :, None] >= 0,
+                               predictions.keypoints[source],
+                               np.nan)  # -1_-1_-1: no point
     labelled = (records.visibility >= 0) & np.isfinite(guess).all(axis=-1)
     distances = normalizer_distances(records.keypoints, records.visibility,
                                      records.category_ids)
@@ -324,7 +328,7 @@ def check_against_predictions(records: FashionAIRecords,
         error = np.linalg.norm(
             records.keypoints - guess, axis=-1) / distances[:, None]
     error[~labelled] = np.nan
-    found = _mirrored_predictions(records, guess, labelled, rows)
+    found = _mirrored_predictions(records, guess, labelled, rows, distances)
     mirrored = {suspect.row for suspect in found}
     with np.errstate(invalid='ignore'), warnings.catch_warnings():
         warnings.simplefilter('ignore', RuntimeWarning)  # an unused point
@@ -347,11 +351,11 @@ def check_against_predictions(records: FashionAIRecords,
 
 
 def _mirrored_predictions(records: FashionAIRecords, guess: np.ndarray,
-                          labelled: np.ndarray,
-                          rows: np.ndarray) -> List[Suspect]:
+                          labelled: np.ndarray, rows: np.ndarray,
+                          distances: np.ndarray) -> List[Suspect]:
     """``mirrored prediction`` suspects among ``rows``: ``guess`` (N, 24, 2)
     fits the labels (where ``labelled``) better with left and right
-    exchanged."""
+    exchanged; ``distances`` (N,) are the rows' normalizers in pixels."""
     categories = np.array(records.categories)
     found = []
     for category in CATEGORIES:
@@ -369,7 +373,8 @@ def _mirrored_predictions(records: FashionAIRecords, guess: np.ndarray,
             mirrored = np.linalg.norm(
                 records.keypoints[row, both] - guess[row, mirror][both],
                 axis=-1).mean()
-            score = straight / max(mirrored, 1e-6)
+            floor = PREDICTION_FLOOR * distances[row]  # NaN: no floor
+            score = straight / max(mirrored, floor if floor > 0 else 1e-6)
             if score >= THRESHOLDS['mirrored prediction']:
                 found.append(
                     Suspect(

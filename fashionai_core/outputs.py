@@ -79,6 +79,12 @@ def check_output(output: str,
                               f'({source}); name another output')
     if not folder and osp.isdir(output):
         raise OutputError(f'{output}: is a folder; name the file to write')
+    parent = osp.dirname(osp.abspath(output))
+    while not osp.lexists(parent):  # the folders a write would create
+        parent = osp.dirname(parent)
+    if not osp.isdir(parent):
+        raise OutputError(f'{output}: cannot be written: {parent} is not a '
+                          'folder')
     if osp.lexists(output) and output.lower().endswith(IMAGE_EXTENSIONS):
         for folder in input_folders:
             if folder and inside(output, folder):

@@ -431,6 +431,52 @@ def config_from_text(text: str, source: str) -> Config:
     return Config(parse_stored_config(text, source), cfg_text=text)
 
 
+def _foreign_metainfo(text: str) -> List[Tuple[ast.Constant, str]]:
+    """The string literals of a parsed config text that name one of this
+    project's metainfo files by another file's path, with the trusted
+    path each stands for."""
+    found = []
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            name = METAINFO_NAME.search(node.value)
+            trusted = name and osp.join(METAINFO_FOLDER, name.group(1))
+            if trusted and osp.isfile(trusted) and osp.realpath(
+                    node.value) != osp.realpath(trusted):
+                found.append((node, trusted))
+    return found
+
+
+def _with_trusted_metainfo(text: str, source: str) -> str:
+    """``text`` with every metainfo file path that is not this checkout's
+    file replaced by the path of this checkout's file of that name.
+
+    Raises:
+        UnsafeConfigError: A path that the replacement missed (it is
+            checked again afterwards).
+    """
+    lines = text.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+
+    def index(lineno: int, col: int) -> int:  # ast columns are UTF-8 bytes
+        return starts[lineno - 1] + len(
+            lines[lineno - 1].encode('utf-8')[:col].decode('utf-8'))
+
+    for node, trusted in sorted(
+            _foreign_metainfo(text),
+            key=lambda f: (f[0].lineno, f[0].col_offset),
+            reverse=True):  # from the end, so earlier offsets stay
+        start = index(node.lineno, node.col_offset)
+        end = index(node.end_lineno, node.end_col_offset)
+        text = text[:start] + repr(trusted) + text[end:]
+    if _foreign_metainfo(text):
+        raise UnsafeConfigError(
+            source, 'its stored config names a metainfo file outside this '
+            'checkout that could not be replaced')
+    return text
+
+
 def drop_unsafe_configs(checkpoint: Any, source: str) -> None:
     """Remove, in place, every stored config text of a loaded checkpoint
     that is not plain data, and say why in ``meta``.
@@ -452,6 +498,9 @@ def drop_unsafe_configs(checkpoint: Any, source: str) -> None:
             continue
         try:
             parse_stored_config(parent[path[-1]], source)
+            # what reads the text later (MMPose's inferencer) must find
+            # this checkout's metainfo files, not the paths it names
+            parent[path[-1]] = _with_trusted_metainfo(parent[path[-1]], source)
         except UnsafeConfigError as error:
             del parent[path[-1]]
             if not isinstance(checkpoint.get('meta'), dict):

@@ -11,7 +11,7 @@ import pytest
 from fashionai_core.csv_io import (read_fashionai_csv, write_annotations,
                                    write_submission)
 from fashionai_core.keypoints import CATEGORIES
-from fashionai_core.label_check import check_labels
+from fashionai_core.label_check import check_against_predictions, check_labels
 from fashionai_core.synthetic import synthetic_row
 from fashionai_core.synthetic.label_noise import inject_label_noise
 from conftest import requires_shared
@@ -102,6 +102,16 @@ def test_a_model_s_predictions_find_swaps_and_moved_points(noisy, tmp_path):
     }
     wrong = {records.image_ids[i.row] for i in injected}
     assert len(flagged & wrong) / len(flagged) >= 0.8
+    # a point the prediction lacks is not compared; a prediction of
+    # another category is none
+    row = mirrored[0]
+    absent = read_fashionai_csv(predictions, allow_decimal=True)
+    absent.visibility[row] = -1  # the mirrored row: no point predicted
+    absent.categories[row + 1] = 'blouse' if absent.categories[
+        row + 1] != 'blouse' else 'dress'
+    suspects, unpredicted = check_against_predictions(records, absent)
+    assert unpredicted == 1
+    assert not {s.row for s in suspects} & {row, row + 1}
     # rows the predictions lack are checked by their geometry only
     write_submission(predictions, clean.image_ids[1:], clean.categories[1:],
                      guess[1:])
@@ -115,7 +125,7 @@ def test_a_model_s_predictions_find_swaps_and_moved_points(noisy, tmp_path):
         ignore_warnings=False)
     assert result.returncode == 0, result.stderr
     assert (f'warning: 1 of {len(records)} annotated rows have no '
-            f'prediction in {predictions}') in result.stderr
+            f'prediction of their category in {predictions}') in result.stderr
 
 
 def test_the_sheet_draws_the_suspects_it_can_read(tmp_path):
@@ -191,7 +201,8 @@ def test_bad_arguments_are_one_line(tmp_path):
         ((test_list, '--predictions'), 'expected an annotation file with the '
          '24 keypoint columns'),
         ((tmp_path / 'none.csv', '--predictions'), 'none.csv'),
-        ((tmp_path / 'p.png', '--sheet'), 'is an input of this run'),
+        ((csv_file, '--sheet'), 'is an input of this run'),
+        ((csv_file / 'q.png', '--sheet'), 'is not a folder'),
     ):
         result = run_python(CHECK, csv_file, tmp_path, '--out',
                             tmp_path / 'p.png', args[1], args[0])
@@ -205,6 +216,19 @@ def test_bad_arguments_are_one_line(tmp_path):
         result = run_python(CHECK, csv_file, '--out', tmp_path / 'o.csv',
                             *args)
         assert result.returncode == 2 and message in result.stderr, args
+    result = run_python(CHECK, csv_file, tmp_path, '--out', tmp_path / 'o.csv',
+                        '--sheet', tmp_path / 'o.csv')
+    assert result.returncode == 2 and 'name the same file' in result.stderr
+    assert not (tmp_path / 'o.csv').exists()
+    image = next((tmp_path / 'train' / 'Images').rglob('*.jpg'))
+    for args, message in (
+        ((tmp_path / 'train', '--out', image), 'would replace an image'),
+        ((tmp_path / 'none', '--out', tmp_path / 'o.csv', '--sheet',
+          tmp_path / 's.png'), 'none: not a folder'),
+    ):
+        result = run_python(CHECK, csv_file, *args)
+        assert result.returncode == 1, args
+        assert message in result.stderr.splitlines()[-1], result.stderr
     assert not (tmp_path / 'o.csv').exists()
 
 

@@ -70,3 +70,19 @@ def test_a_config_s_metainfo_must_fit_its_category(tmp_path):
             metainfo=dict(
                 from_file=str(METAINFO_FOLDER / 'fashionai_blouse.py')),
             **dress)
+
+
+def test_another_category_s_metainfo_stops_before_the_rows_are_read(tmp_path):
+    """Changing a config's category without its metainfo names both, not
+    the rows the other keypoints cannot read."""
+    write_split(tmp_path, ['skirt'], 2)
+    with pytest.raises(
+            ValueError,
+            match=r"\(fashionai_blouse\) has 13 "
+            r"keypoints, not those of category 'skirt'"):
+        FashionAIDataset(
+            data_root=str(tmp_path),
+            ann_file='Annotations/train.csv',
+            category='skirt',
+            metainfo=dict(
+                from_file=str(METAINFO_FOLDER / 'fashionai_blouse.py')))

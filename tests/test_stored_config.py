@@ -295,3 +295,27 @@ def test_registered_names_of_every_scope_are_data():
     assert parsed['model']['backbone']['type'] == 'CSPNeXt'
     with pytest.raises(UnsafeConfigError, match="type='mmdet.CSPNext'"):
         parse_stored_config("x = dict(type='mmdet.CSPNext')", 'typo.pth')
+
+
+def test_a_foreign_metainfo_file_is_never_read(tmp_path):
+    """A stored config naming a metainfo file elsewhere (a hostile file of
+    the project's name) loads naming this checkout's file instead, so that
+    MMPose's inferencer reads the project's metainfo, never the other."""
+    marker = tmp_path / 'ran'
+    foreign = tmp_path / 'x' / '_base_' / 'datasets' / 'fashionai_blouse.py'
+    foreign.parent.mkdir(parents=True)
+    foreign.write_text(f'open({str(marker)!r}, "w")\ndataset_info = {{}}\n')
+    text = ("train_dataloader = dict(dataset=dict(type='FashionAIDataset', "
+            f"category='blouse', metainfo=dict(from_file={str(foreign)!r})))"
+            "\n")
+    path = tmp_path / 'foreign.pth'
+    torch.save(
+        dict(state_dict={'w': torch.ones(1)}, meta=dict(cfg=text)), path)
+    loaded = _load_checkpoint(str(path))['meta']['cfg']
+    trusted = REPO_ROOT / 'configs/fashionai/_base_/datasets'
+    assert str(foreign) not in loaded
+    assert repr(str(trusted / 'fashionai_blouse.py')) in loaded
+    from mmpose.apis.inference import dataset_meta_from_config
+    meta = dataset_meta_from_config(Config.fromstring(loaded, '.py'))
+    assert meta['dataset_name'] == 'fashionai_blouse'
+    assert not marker.exists()

@@ -38,9 +38,18 @@ from fashionai_core.keypoints import keypoint_index
 from fashionai_core.label_check import (SUSPECTS_HEADER, Suspect,
                                         check_against_predictions,
                                         check_labels, suspects_by_reason)
-from fashionai_core.outputs import check_output
+from fashionai_core.outputs import check_output, same_file
 
 SUSPECT_RING = (0, 0, 255)  # BGR: red
+#: Rows left off the sheet that are named one by one.
+MAX_LISTED = 10
+#: Each reason as the sheet's captions write it (a 256-pixel cell holds
+#: about 40 characters).
+SHORT_REASONS = {
+    'far from prediction': 'far',
+    'mirrored prediction': 'mirrored',
+    'same position': 'same'
+}
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -71,11 +80,16 @@ def main(argv: Optional[List[str]] = None) -> int:
         parser.error(f'--num {args.num}: expected a count >= 1')
     if args.sheet and not args.image_root:
         parser.error('--sheet draws the images: give IMAGE_ROOT')
+    if args.sheet and same_file(args.sheet, args.out):
+        parser.error('--sheet and --out name the same file')
     inputs = [args.annotations, args.predictions]
     try:
-        check_output(args.out, inputs)
+        check_output(args.out, inputs, [args.image_root])
         if args.sheet:
-            check_output(args.sheet, inputs + [args.out], [args.image_root])
+            check_output(args.sheet, inputs, [args.image_root])
+            if not osp.isdir(args.image_root):
+                raise ValueError(f'{args.image_root}: not a folder; give the '
+                                 'folder the image_ids are relative to')
         records = read_fashionai_csv(args.annotations, require_keypoints=True)
         predictions = read_fashionai_csv(
             args.predictions, allow_decimal=True,
@@ -91,7 +105,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             suspects + from_model, key=lambda s: (-s.score, s.row, s.keypoint))
         if unpredicted:
             warnings.warn(f'{unpredicted} of {len(records)} annotated rows '
-                          f'have no prediction in {args.predictions}; only '
+                          f'have no prediction of their category in '
+                          f'{args.predictions}; only '
                           'their geometry was checked')
     rows = [[
         rank, records.lines[s.row], records.image_ids[s.row],
@@ -111,15 +126,20 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.sheet:
         drawn, skipped = suspect_drawings(suspects, records, predictions,
                                           args.image_root, args.num)
-        if not drawn:
+        if not suspects:
+            print(f'no suspects: {args.sheet} not written')
+        elif not drawn:
             print(f'no suspect row\'s image could be drawn; {args.sheet} '
                   'not written')
         else:
             images, captions = zip(*drawn)
             write_png(args.sheet, contact_sheet(images, captions))
             print(f'{len(drawn)} suspect rows drawn on {args.sheet}')
-        for message in skipped[:10]:
+        for message in skipped[:MAX_LISTED]:
             warnings.warn(f'left off the sheet: {message}')
+        if len(skipped) > MAX_LISTED:
+            warnings.warn(f'left off the sheet: {len(skipped) - MAX_LISTED} '
+                          'more rows whose images could not be read')
     return 0
 
 
@@ -154,12 +174,16 @@ def suspect_drawings(suspects: List[Suspect], records: FashionAIRecords,
                 category,
                 prediction=True)
         if suspect.keypoint:
-            x, y = records.keypoints[row, keypoint_index(suspect.keypoint)]
+            # a label far off the image is ringed at the image's edge
+            x, y = np.clip(
+                records.keypoints[row, keypoint_index(suspect.keypoint)], 0,
+                image.shape[1::-1])
             radius = max(8, round(max(image.shape[:2]) / 30))
             cv2.circle(image, (round(x), round(y)), radius, SUSPECT_RING, 2,
                        cv2.LINE_AA)
-        caption = f'#{rank} {suspect.reason} {suspect.keypoint}'.strip()
-        drawn.append((image, f'{caption} {suspect.score:.1f}'))
+        reason = SHORT_REASONS.get(suspect.reason, suspect.reason)
+        drawn.append((image, f'#{rank} {reason} {suspect.keypoint} '
+                      f'{suspect.score:.3g}'))
     return drawn, skipped
 
 

@@ -137,15 +137,17 @@ class FashionAIDataset(BaseCocoStyleDataset):
                 'row')
         if metainfo is None:
             metainfo = fashionai_metainfo(category)
-        super().__init__(ann_file=ann_file, metainfo=metainfo, **kwargs)
-        names = tuple(self.metainfo['keypoint_id2name'].values())
+        # checked before the rows are read: they are read by its keypoints
+        parsed = self._load_metainfo(metainfo)
+        names = tuple(parsed['keypoint_id2name'].values())
         if names not in (CATEGORY_KEYPOINTS[category], KEYPOINT_NAMES):
             raise ValueError(
                 f'FashionAIDataset: its metainfo '
-                f'({self.metainfo["dataset_name"]}) has {len(names)} '
+                f'({parsed["dataset_name"]}) has {len(names)} '
                 f'keypoints, not those of category {category!r}: give that '
                 'category\'s metainfo (configs/fashionai/_base_/datasets/'
                 f'fashionai_{category}.py), the 24-point one, or none')
+        super().__init__(ann_file=ann_file, metainfo=metainfo, **kwargs)
         if self.keypoint_weight != 1:
             self._check_weights_reach_loss()
             self._metainfo['dataset_keypoint_weights'] = (
