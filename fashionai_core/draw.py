@@ -73,6 +73,20 @@ def draw_keypoints(image: np.ndarray,
     return canvas
 
 
+def draw_row(image: np.ndarray,
+             category: str,
+             truth: Optional[Tuple[np.ndarray, np.ndarray]] = None,
+             prediction: Optional[Tuple[np.ndarray,
+                                        np.ndarray]] = None) -> np.ndarray:
+    """One image's ground truth and prediction, each ``(keypoints (24, 2),
+    visibility (24,))`` or None, drawn on a copy of ``image``."""
+    if truth is not None:
+        image = draw_keypoints(image, *truth, category)
+    if prediction is not None:
+        image = draw_keypoints(image, *prediction, category, prediction=True)
+    return image
+
+
 def contact_sheet(images: Sequence[np.ndarray],
                   captions: Sequence[str],
                   columns: int = 4,

@@ -56,7 +56,7 @@ METAINFO_FOLDER = osp.join(
     '_base_', 'datasets')
 METAINFO_NAME = re.compile(
     r'_base_[/\\]datasets[/\\](fashionai_'
-    r'(?:blouse|outwear|dress|skirt|trousers|all)\.py)$')
+    r'(?:blouse|outwear|dress|skirt|trousers|all)\.yaml)$')
 
 #: Types that no registry holds but an OpenMMLab config names: the NMS
 #: kinds of MMDetection's ``test_cfg.nms``, which mmcv's ``batched_nms``

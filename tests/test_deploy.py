@@ -37,7 +37,8 @@ from fixtures import (REPO_ROOT, run_python, write_answered_test_split,
 
 TOOLS = REPO_ROOT / 'tools'
 RTMPOSE_CONFIG = REPO_ROOT / 'configs' / 'fashionai' / 'rtmpose_t_blouse.py'
-ALL_METAINFO = REPO_ROOT / 'configs/fashionai/_base_/datasets/fashionai_all.py'
+ALL_METAINFO = (
+    REPO_ROOT / 'configs/fashionai/_base_/datasets/fashionai_all.yaml')
 TINY_RTMPOSE = f"""
 from fashionai_core.config_utils import pipeline_for_codec
 

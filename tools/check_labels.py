@@ -32,7 +32,7 @@ from tabulate import tabulate
 from fashionai_core.cli import run_tool
 from fashionai_core.csv_io import (FashionAIRecords, read_fashionai_csv,
                                    write_csv)
-from fashionai_core.draw import contact_sheet, draw_keypoints, write_png
+from fashionai_core.draw import contact_sheet, draw_row, write_png
 from fashionai_core.image_check import FashionAIImageError, read_image
 from fashionai_core.keypoints import keypoint_index
 from fashionai_core.label_check import (SUSPECTS_HEADER, Suspect,
@@ -163,16 +163,11 @@ def suspect_drawings(suspects: List[Suspect], records: FashionAIRecords,
         except (FashionAIImageError, OSError) as error:
             skipped.append(str(error))
             continue
-        image = draw_keypoints(image, records.keypoints[row],
-                               records.visibility[row], category)
-        if image_id in predicted:
-            p = predicted[image_id]
-            image = draw_keypoints(
-                image,
-                predictions.keypoints[p],
-                predictions.visibility[p],
-                category,
-                prediction=True)
+        p = predicted.get(image_id)
+        image = draw_row(
+            image, category, (records.keypoints[row], records.visibility[row]),
+            None if p is None else
+            (predictions.keypoints[p], predictions.visibility[p]))
         if suspect.keypoint:
             # a label far off the image is ringed at the image's edge
             x, y = np.clip(

@@ -17,7 +17,7 @@ from typing import Dict, List, Optional, Tuple
 
 from fashionai_core.cli import run_tool
 from fashionai_core.csv_io import FashionAIRecords, read_fashionai_csv
-from fashionai_core.draw import contact_sheet, draw_keypoints, write_png
+from fashionai_core.draw import contact_sheet, draw_row, write_png
 from fashionai_core.image_check import FashionAIImageError, read_image
 from fashionai_core.keypoints import CATEGORIES
 from fashionai_core.outputs import OutputFolder, check_output
@@ -112,18 +112,13 @@ def drawn(args: argparse.Namespace, listing: FashionAIRecords, rows: List[int],
     for row in rows:
         image_id = listing.image_ids[row]
         category = listing.categories[row]
-        image = read_image(osp.join(args.image_root, image_id))
-        if truth is not None:
-            image = draw_keypoints(image, truth.keypoints[row],
-                                   truth.visibility[row], category)
-        if image_id in predicted_rows:
-            p = predicted_rows[image_id]
-            image = draw_keypoints(
-                image,
-                predictions.keypoints[p],
-                predictions.visibility[p],
-                category,
-                prediction=True)
+        p = predicted_rows.get(image_id)
+        image = draw_row(
+            read_image(osp.join(args.image_root, image_id)), category,
+            None if truth is None else
+            (truth.keypoints[row], truth.visibility[row]),
+            None if p is None else
+            (predictions.keypoints[p], predictions.visibility[p]))
         if folder:
             os.makedirs(osp.dirname(outputs[row]), exist_ok=True)
             write_png(outputs[row], image)

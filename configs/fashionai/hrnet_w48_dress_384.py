@@ -1,7 +1,8 @@
 _base_ = ['./_base_/hrnet_w48_384.py']
 
 category = 'dress'
-metainfo = dict(from_file='{{fileDirname}}/_base_/datasets/fashionai_dress.py')
+metainfo = dict(
+    from_file='{{fileDirname}}/_base_/datasets/fashionai_dress.yaml')
 model = dict(head=dict(out_channels=15))
 train_dataloader = dict(dataset=dict(category=category, metainfo=metainfo))
 val_dataloader = test_dataloader = dict(

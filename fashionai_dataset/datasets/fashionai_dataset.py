@@ -146,7 +146,7 @@ class FashionAIDataset(BaseCocoStyleDataset):
                 f'({parsed["dataset_name"]}) has {len(names)} '
                 f'keypoints, not those of category {category!r}: give that '
                 'category\'s metainfo (configs/fashionai/_base_/datasets/'
-                f'fashionai_{category}.py), the 24-point one, or none')
+                f'fashionai_{category}.yaml), the 24-point one, or none')
         super().__init__(ann_file=ann_file, metainfo=metainfo, **kwargs)
         if self.keypoint_weight != 1:
             self._check_weights_reach_loss()

@@ -69,10 +69,7 @@ def constant_baseline(data: str, work_dir: str) -> Dict[str, float]:
 
 def main(argv: Optional[List[str]] = None) -> None:
     parser = benchmark_parser(
-        __doc__,
-        data='data/fashionai',
-        work_dir='work_dirs/benchmark_accuracy',
-        json=True)
+        __doc__, 'data/fashionai', 'work_dirs/benchmark_accuracy', json=True)
     add_epoch_protocol(parser, configs='+')
     parser.add_argument('--sizes', nargs='+', type=int, default=[128, 192])
     args = parser.parse_args(argv)

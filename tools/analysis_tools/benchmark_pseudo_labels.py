@@ -119,8 +119,8 @@ def pseudo_label_quality(pseudo_csv: str, answers_csv: str) -> Dict:
 def main(argv: Optional[List[str]] = None) -> None:
     parser = benchmark_parser(
         __doc__,
-        data='data/fashionai_pseudo',
-        work_dir='work_dirs/benchmark_pseudo',
+        'data/fashionai_pseudo',
+        'work_dirs/benchmark_pseudo',
         json=True)
     parser.add_argument('--labelled', type=int, default=60)
     parser.add_argument('--unlabelled', type=int, default=300)

@@ -94,10 +94,7 @@ def ensemble_config(configs: List[Config]) -> Config:
 
 def main(argv: Optional[List[str]] = None) -> None:
     parser = benchmark_parser(
-        __doc__,
-        data='data/fashionai',
-        work_dir='work_dirs/benchmark_tta',
-        json=True)
+        __doc__, 'data/fashionai', 'work_dirs/benchmark_tta', json=True)
     add_epoch_protocol(parser, configs=2)
     parser.add_argument('--size', type=int, default=128)
     args = parser.parse_args(argv)

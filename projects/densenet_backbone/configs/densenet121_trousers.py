@@ -2,7 +2,7 @@ _base_ = ['./_base_/densenet121.py']
 
 category = 'trousers'
 metainfo = dict(from_file='{{fileDirname}}/../../../configs/fashionai/'
-                '_base_/datasets/fashionai_trousers.py')
+                '_base_/datasets/fashionai_trousers.yaml')
 model = dict(head=dict(out_channels=7))
 train_dataloader = dict(dataset=dict(category=category, metainfo=metainfo))
 val_dataloader = test_dataloader = dict(

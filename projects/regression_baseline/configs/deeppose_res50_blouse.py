@@ -2,7 +2,7 @@ _base_ = ['./_base_/deeppose_res50.py']
 
 category = 'blouse'
 metainfo = dict(from_file='{{fileDirname}}/../../../configs/fashionai/'
-                '_base_/datasets/fashionai_blouse.py')
+                '_base_/datasets/fashionai_blouse.yaml')
 model = dict(head=dict(num_joints=13))
 train_dataloader = dict(dataset=dict(category=category, metainfo=metainfo))
 val_dataloader = test_dataloader = dict(

@@ -2,7 +2,7 @@ _base_ = ['./_base_/deeppose_res50.py']
 
 category = 'dress'
 metainfo = dict(from_file='{{fileDirname}}/../../../configs/fashionai/'
-                '_base_/datasets/fashionai_dress.py')
+                '_base_/datasets/fashionai_dress.yaml')
 model = dict(head=dict(num_joints=15))
 train_dataloader = dict(dataset=dict(category=category, metainfo=metainfo))
 val_dataloader = test_dataloader = dict(
