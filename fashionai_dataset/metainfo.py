@@ -55,7 +55,7 @@ def fashionai_metainfo(category: str) -> Dict:
         if start in names and end in names:
             link_id = len(skeleton_info)
             skeleton_info[link_id] = dict(
-                link=(start, end), id=link_id, color=list(side_color(start)))
+                link=[start, end], id=link_id, color=list(side_color(start)))
     return dict(
         dataset_name=f'fashionai_{category}',
         paper_info=PAPER_INFO,
