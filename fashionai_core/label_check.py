@@ -50,8 +50,8 @@ from typing import Dict, List, Optional, Set, Tuple
 import numpy as np
 
 from .csv_io import FashionAICSVError, FashionAIRecords
-from .keypoints import (CATEGORIES, CATEGORY_KEYPOINTS, KEYPOINT_NAMES,
-                        keypoint_index, left_right_pairs)
+from .keypoints import (CATEGORY_KEYPOINTS, KEYPOINT_NAMES, keypoint_index,
+                        left_right_pairs, mirror_name)
 from .normalized_error import normalizer_distances
 from .synthetic.shape_model import CategoryShapeModel, load_shape_model
 
@@ -151,8 +151,12 @@ def check_labels(records: FashionAIRecords,
                            model)
         suspects += _same_positions(rows, points, present, category)
         suspects += _orders(rows, points, present, distances, category)
-    suspects.sort(key=lambda s: (-s.score, s.row, s.keypoint))
-    return suspects
+    return ranked(suspects)
+
+
+def ranked(suspects: List[Suspect]) -> List[Suspect]:
+    """``suspects`` highest score first (then by row and point)."""
+    return sorted(suspects, key=lambda s: (-s.score, s.row, s.keypoint))
 
 
 def _swaps(rows: np.ndarray, points: np.ndarray, present: np.ndarray,
@@ -346,8 +350,7 @@ def check_against_predictions(records: FashionAIRecords,
                 'normalizers from the prediction '
                 f'({guess[row, k, 0]:.0f}, {guess[row, k, 1]:.0f}); '
                 f'{ratio[row, k]:.1f} times its usual {typical[k]:.2f}'))
-    found.sort(key=lambda s: (-s.score, s.row, s.keypoint))
-    return found, len(records) - len(rows)
+    return ranked(found), len(records) - len(rows)
 
 
 def _mirrored_predictions(records: FashionAIRecords, guess: np.ndarray,
@@ -356,32 +359,28 @@ def _mirrored_predictions(records: FashionAIRecords, guess: np.ndarray,
     """``mirrored prediction`` suspects among ``rows``: ``guess`` (N, 24, 2)
     fits the labels (where ``labelled``) better with left and right
     exchanged; ``distances`` (N,) are the rows' normalizers in pixels."""
-    categories = np.array(records.categories)
+    # each point's mirror image's index: the pairs every category defines
+    mirror = np.array([keypoint_index(mirror_name(n)) for n in KEYPOINT_NAMES])
+    lateral = mirror != np.arange(len(mirror))
     found = []
-    for category in CATEGORIES:
-        pairs = left_right_pairs(category)
-        mirror = np.arange(len(KEYPOINT_NAMES))
-        for left, right in pairs:
-            mirror[left], mirror[right] = right, left
-        for row in rows[categories[rows] == category]:
-            both = labelled[row] & labelled[row, mirror]
-            if not both[[left for left, _ in pairs]].any():
-                continue
-            straight = np.linalg.norm(
-                records.keypoints[row, both] - guess[row, both],
-                axis=-1).mean()
-            mirrored = np.linalg.norm(
-                records.keypoints[row, both] - guess[row, mirror][both],
-                axis=-1).mean()
-            floor = PREDICTION_FLOOR * distances[row]  # NaN: no floor
-            score = straight / max(mirrored, floor if floor > 0 else 1e-6)
-            if score >= THRESHOLDS['mirrored prediction']:
-                found.append(
-                    Suspect(
-                        int(row), 'mirrored prediction', float(score), '',
-                        f'the points lie {straight:.1f} px from the '
-                        f'prediction, {mirrored:.1f} px from it with left '
-                        'and right exchanged'))
+    for row in rows:
+        both = labelled[row] & labelled[row, mirror]
+        if not (both & lateral).any():
+            continue
+        straight = np.linalg.norm(
+            records.keypoints[row, both] - guess[row, both], axis=-1).mean()
+        mirrored = np.linalg.norm(
+            records.keypoints[row, both] - guess[row, mirror][both],
+            axis=-1).mean()
+        floor = PREDICTION_FLOOR * distances[row]  # NaN: no floor
+        score = straight / max(mirrored, floor if floor > 0 else 1e-6)
+        if score >= THRESHOLDS['mirrored prediction']:
+            found.append(
+                Suspect(
+                    int(row), 'mirrored prediction', float(score), '',
+                    f'the points lie {straight:.1f} px from the '
+                    f'prediction, {mirrored:.1f} px from it with left '
+                    'and right exchanged'))
     return found
 
 

@@ -23,7 +23,7 @@ import ast
 import importlib.util
 import os.path as osp
 import re
-from typing import Any, Dict, Iterator, List, Set, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 from mmengine.config import Config
 from mmengine.registry import Registry
@@ -151,16 +151,24 @@ def _refuse(source: str,
         (f', {because}' if because else ''))
 
 
+def _metainfo_path(value: Any) -> Optional[str]:
+    """Where a string naming one of this project's metainfo files
+    (:data:`METAINFO_NAME`) is read from: ``value`` itself where it is this
+    checkout's file (a project's ``../..`` path), else this checkout's file
+    of that name; None for any other value."""
+    name = isinstance(value, str) and METAINFO_NAME.search(value)
+    trusted = name and osp.join(METAINFO_FOLDER, name.group(1))
+    if not (trusted and osp.isfile(trusted)):
+        return None
+    return value if osp.realpath(value) == osp.realpath(trusted) else trusted
+
+
 def _value(node: ast.AST, source: str, typed: TypedDicts) -> Any:
     """The value of a data-only expression; refuses everything else."""
     if isinstance(node, ast.Constant):
-        metainfo = isinstance(node.value, str) and METAINFO_NAME.search(
-            node.value)
-        trusted = metainfo and osp.join(METAINFO_FOLDER, metainfo.group(1))
-        if trusted and osp.isfile(trusted):
-            # the same file by another path (a project's '../..') stays
-            same = osp.realpath(node.value) == osp.realpath(trusted)
-            return node.value if same else trusted
+        metainfo = _metainfo_path(node.value)
+        if metainfo:
+            return metainfo
         if isinstance(node.value, str) and node.value.strip().lower().endswith(
                 CONFIG_FILE_ENDINGS):
             _refuse(
@@ -437,12 +445,10 @@ def _foreign_metainfo(text: str) -> List[Tuple[ast.Constant, str]]:
     path each stands for."""
     found = []
     for node in ast.walk(ast.parse(text)):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            name = METAINFO_NAME.search(node.value)
-            trusted = name and osp.join(METAINFO_FOLDER, name.group(1))
-            if trusted and osp.isfile(trusted) and osp.realpath(
-                    node.value) != osp.realpath(trusted):
-                found.append((node, trusted))
+        if isinstance(node, ast.Constant):
+            metainfo = _metainfo_path(node.value)
+            if metainfo and metainfo != node.value:
+                found.append((node, metainfo))
     return found
 
 

@@ -25,7 +25,8 @@ CONFIGS = REPO_ROOT / 'configs' / 'fashionai'
 @pytest.fixture(scope='module')
 def noisy(tmp_path_factory):
     """60 synthetic rows per category, 5% mirrored, 5% moved, 2% with a
-    point at another's place; the file and what was injected."""
+    point at another's place; the file, its rows, what was injected and the
+    clean rows."""
     records = rows_as_records([
         synthetic_row(0, 'train', c, i) for c in CATEGORIES for i in range(60)
     ])
@@ -34,11 +35,11 @@ def noisy(tmp_path_factory):
     path = tmp_path_factory.mktemp('noisy') / 'train.csv'
     write_annotations(path, noisy.image_ids, noisy.categories, noisy.keypoints,
                       noisy.visibility)
-    return path, noisy, injected
+    return path, noisy, injected, records
 
 
 def test_mirrored_rows_and_points_at_anothers_place_are_found(noisy, tmp_path):
-    path, records, injected = noisy
+    path, records, injected, _ = noisy
     out = tmp_path / 'suspects.csv'
     result = run_python(CHECK, path, '--out', out, '--top', '3')
     assert result.returncode == 0, result.stderr
@@ -70,10 +71,7 @@ def test_a_model_s_predictions_find_swaps_and_moved_points(noisy, tmp_path):
     model-sized error (3% of the normalizer), so every mirrored row and
     most moved points are told apart from the model's own error (the
     benchmark measures a trained model: docs/label_cleaning.md)."""
-    path, records, injected = noisy
-    clean = rows_as_records([
-        synthetic_row(0, 'train', c, i) for c in CATEGORIES for i in range(60)
-    ])
+    path, records, injected, clean = noisy
     scale = np.linalg.norm(
         clean.keypoints[:, 5] - clean.keypoints[:, 6], axis=-1)
     scale = np.where(np.isfinite(scale), scale, 100)  # skirts, trousers

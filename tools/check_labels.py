@@ -37,7 +37,8 @@ from fashionai_core.image_check import FashionAIImageError, read_image
 from fashionai_core.keypoints import keypoint_index
 from fashionai_core.label_check import (SUSPECTS_HEADER, Suspect,
                                         check_against_predictions,
-                                        check_labels, suspects_by_reason)
+                                        check_labels, ranked,
+                                        suspects_by_reason)
 from fashionai_core.outputs import check_output, same_file
 
 SUSPECT_RING = (0, 0, 255)  # BGR: red
@@ -101,8 +102,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     if predictions is not None:
         from_model, unpredicted = check_against_predictions(
             records, predictions)
-        suspects = sorted(
-            suspects + from_model, key=lambda s: (-s.score, s.row, s.keypoint))
+        suspects = ranked(suspects + from_model)
         if unpredicted:
             warnings.warn(f'{unpredicted} of {len(records)} annotated rows '
                           f'have no prediction of their category in '
