@@ -292,7 +292,10 @@ def generate_synthetic(out_dir: str,
                 osp.join(out_dir, split, 'Images', category), exist_ok=True)
         print(f'rendering {len(tasks)} {split} images')
         if nproc > 1:
-            with multiprocessing.Pool(nproc) as pool:
+            # spawned, not forked: a fork copies the locks that tqdm's
+            # monitor thread (started by the previous split's bar) may
+            # hold, and a quick demo once hung at the pool's exit so
+            with multiprocessing.get_context('spawn').Pool(nproc) as pool:
                 rows = list(
                     tqdm(pool.imap(_write_sample, tasks), total=len(tasks)))
         else:
