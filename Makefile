@@ -10,7 +10,7 @@ PARALLEL := -n 2 --dist worksteal
 .PHONY: venv lint format test test-all demo
 
 # Python sources the linters read (settings: setup.cfg, as MMPose's)
-LINTED := fashionai_core fashionai_deploy fashionai_dataset fashionai_patches projects configs tools tests
+LINTED := fashionai_core fashionai_deploy fashionai_dataset fashionai_patches fashionai_tools projects configs tools tests
 
 # Creates or refreshes .venv/ when requirements.txt or pyproject.toml changed.
 venv:

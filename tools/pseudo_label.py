@@ -37,9 +37,6 @@ import tempfile
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
-from predict import (MAX_LISTED, PREDICTION_ERRORS, add_model_arguments,
-                     model_inputs, model_options, predict_records,
-                     print_summary)
 from tabulate import tabulate
 from tqdm import tqdm
 
@@ -54,6 +51,10 @@ from fashionai_core.pseudo_labels import (KEPT_TABLE_HEADER, kept_table,
                                           pseudo_label_visibility, scores_path,
                                           write_pseudo_labels)
 from fashionai_deploy.infer import list_images
+from fashionai_tools.prediction import (MAX_LISTED, PREDICTION_ERRORS,
+                                        add_model_arguments, model_inputs,
+                                        model_options, predict_records,
+                                        print_summary)
 
 
 def folder_rows(folder: str, image_root: str,
