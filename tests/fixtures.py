@@ -3,20 +3,23 @@
 Images are real JPEG files and the CSVs use the competition's exact format,
 so the dataset, pipeline, runner and metric run unchanged on them.
 """
-import atexit
+import contextlib
 import csv
 import importlib.util
+import io
 import os
-import shutil
+import runpy
 import subprocess
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import cv2
+import mmpose
 import numpy as np
-from warm_python import WarmPython
+from mmengine.utils import ManagerMixin
 
 from fashionai_core import csv_io
 from fashionai_core.csv_io import (ANNOTATION_HEADER, IMAGE_LIST_HEADER,
@@ -27,7 +30,6 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 #: The config the end-to-end tests shrink with tiny_config().
 BASE_CONFIG = REPO_ROOT / 'configs' / 'fashionai' / 'hrnet_w32_blouse.py'
 MIM = Path(sys.executable).parent / 'mim'
-WARM_MIM = Path(__file__).parent / 'warm_mim.py'
 SHARED_ANNOTATIONS = REPO_ROOT.parent / 'shared' / 'fashionai' / 'annotations'
 
 
@@ -228,14 +230,112 @@ def tiny_config_path(base_config: Path, work_dir: Path) -> Path:
     return work_dir.parent / f'tiny_{base_config.name}'
 
 
-def _stop_warm_python() -> None:
-    WARM_PYTHON.close()
-    shutil.rmtree(WARM_PYTHON.folder, ignore_errors=True)
+#: Variables read when an interpreter or the stack starts: a run whose
+#: environment differs from this process's in one of them needs a fresh
+#: interpreter (the tests that block torch through ``PYTHONPATH``, say).
+STARTUP_VARIABLES = ('PYTHON', 'OMP_', 'MKL_', 'OPENBLAS_', 'KMP_', 'TORCH',
+                     'CUDA', 'LD_', 'MPL', 'OPENCV')
+#: A fresh interpreter's warning filters (``python`` without ``-W``).
+DEFAULT_WARNING_FILTERS = (('default', DeprecationWarning,
+                            '__main__'), ('ignore', DeprecationWarning, ''),
+                           ('ignore', PendingDeprecationWarning,
+                            ''), ('ignore', ImportWarning,
+                                  ''), ('ignore', ResourceWarning, ''))
+#: MMPose's own training and testing scripts, which ``mim train|test``
+#: runs as ``python SCRIPT CONFIG --launcher none ARGS``.
+MMPOSE_TOOLS = Path(mmpose.__file__).parent / '.mim' / 'tools'
 
 
-#: This process's tool runner (tests/warm_python.py).
-WARM_PYTHON = WarmPython(Path(tempfile.mkdtemp(prefix='warm_python_')))
-atexit.register(_stop_warm_python)
+def _starts_alike(env: Optional[Dict[str, str]]) -> bool:
+    """Whether an interpreter started with ``env`` would start as this
+    one did (no start-up variable differs)."""
+
+    def startup(variables):
+        return {
+            k: v
+            for k, v in variables.items() if k.startswith(STARTUP_VARIABLES)
+        }
+
+    return env is None or startup(env) == startup(os.environ)
+
+
+def _managed_instances() -> Dict[type, dict]:
+    """MMEngine's named global instances (loggers, message hubs,
+    visualizers, default scopes), by class."""
+    classes, todo = {}, [ManagerMixin]
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        classes[cls] = dict(cls._instance_dict)
+    return classes
+
+
+def _drop_instances_since(before: Dict[type, dict]) -> None:
+    """Forget the global instances a run made, as its interpreter's end
+    would: a later run's ``print_log(logger='current')`` must not write to
+    an earlier run's captured streams or log file."""
+    for cls, instances in _managed_instances().items():
+        for name, instance in instances.items():
+            if name not in before.get(cls, {}):
+                del cls._instance_dict[name]
+                for handler in getattr(instance, 'handlers', [])[:]:
+                    handler.close()
+                    instance.removeHandler(handler)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    # Python's own showwarning, but through the run's captured stderr
+    sys.stderr.write(
+        warnings.formatwarning(message, category, filename, lineno, line))
+
+
+def _run_in_process(args: List[str], cwd: Path, env: Optional[Dict[str, str]],
+                    ignore_warnings: bool) -> subprocess.CompletedProcess:
+    """``python [-W ignore] TOOL ARGS`` in this process: the tool runs as
+    ``__main__`` with its argv, working folder, environment, ``sys.path[0]``
+    and warning filters, its output captured; an uncaught exception goes
+    through ``sys.excepthook`` (the patches' one-line errors) as at an
+    interpreter's end, and MMEngine's global instances it made are dropped
+    after it."""
+    saved = (os.getcwd(), dict(os.environ), sys.argv, list(sys.path),
+             warnings.formatwarning, tempfile.tempdir, _managed_instances())
+    stdout, stderr = io.StringIO(), io.StringIO()
+    status = 0
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(
+            stderr), warnings.catch_warnings():
+        warnings.resetwarnings()
+        for action, category, module in ((('ignore', Warning,
+                                           ''), ) if ignore_warnings else
+                                         DEFAULT_WARNING_FILTERS):
+            warnings.filterwarnings(action, category=category, module=module)
+        warnings.showwarning = _show_warning
+        os.chdir(cwd)
+        if env is not None:
+            os.environ.clear()
+            os.environ.update(env)
+        tempfile.tempdir = None  # the run's TMPDIR
+        sys.argv = args
+        sys.path.insert(0, str(Path(args[0]).resolve().parent))
+        try:
+            runpy.run_path(args[0], run_name='__main__')
+        except SystemExit as exit:
+            if exit.code is None or isinstance(exit.code, int):
+                status = exit.code or 0
+            else:
+                print(exit.code, file=sys.stderr)
+                status = 1
+        except Exception as error:
+            sys.excepthook(type(error), error, error.__traceback__)
+            status = 1
+        finally:
+            os.chdir(saved[0])
+            os.environ.clear()
+            os.environ.update(saved[1])
+            sys.argv, sys.path[:], warnings.formatwarning = saved[2:5]
+            tempfile.tempdir = saved[5]
+            _drop_instances_since(saved[6])
+    return subprocess.CompletedProcess(args, status, stdout.getvalue(),
+                                       stderr.getvalue())
 
 
 def run_python(*args,
@@ -243,46 +343,71 @@ def run_python(*args,
                env: Optional[Dict[str, str]] = None,
                ignore_warnings: bool = True,
                timeout: Optional[float] = None) -> subprocess.CompletedProcess:
-    """Run the venv's Python on ``args`` (a tool and its arguments, or
-    ``-c CODE``) as a user would, from ``cwd``; output captured as text.
+    """Run ``python [-W ignore] ARGS`` (a tool and its arguments, or ``-c
+    CODE``) as a user would, from ``cwd``; output captured as text.
     ``ignore_warnings`` adds ``-W ignore``: the stack's deprecation
-    warnings are not what most tests read. Through :data:`WARM_PYTHON`: a
-    fork of an interpreter that has imported the third-party stack.
-    ``timeout``: seconds before the run is killed (``TimeoutExpired``)."""
+    warnings are not what most tests read. A tool runs in this process
+    (:func:`_run_in_process`) unless ``env`` changes how an interpreter
+    starts; ``-c`` and those runs get a fresh interpreter, which
+    ``timeout`` (seconds) kills (``TimeoutExpired``)."""
+    args = [str(arg) for arg in args]
+    if args[0].endswith('.py') and _starts_alike(env):
+        return _run_in_process(args, cwd, env, ignore_warnings)
     flags = ['-W', 'ignore'] if ignore_warnings else []
-    return WARM_PYTHON.run(
-        flags + list(args), cwd=cwd, env=env, timeout=timeout)
+    return subprocess.run(
+        [sys.executable] + flags + args,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout)
 
 
 def run_mim(*args,
             cwd: Path,
             env: Optional[Dict[str, str]] = None,
-            timeout: Optional[float] = None) -> subprocess.CompletedProcess:
-    """Run the venv's `mim` on ``args`` from ``cwd`` as a user would; output
-    captured as text. ``env`` adds to (or overrides) this process's
-    environment. MIM and the Python scripts it starts run warm where
-    :data:`WARM_PYTHON` would run a tool warm (``tests/warm_mim.py``)."""
+            timeout: Optional[float] = None,
+            fresh: bool = False) -> subprocess.CompletedProcess:
+    """Run ``mim ARGS`` from ``cwd`` as a user would; output captured as
+    text. ``env`` adds to (or overrides) this process's environment.
+    ``mim train|test mmpose CONFIG ARGS`` on one process runs what MIM runs,
+    ``python SCRIPT CONFIG --launcher none ARGS`` with MMPose's script, in
+    this process (:func:`run_python`); ``fresh`` and other commands run
+    the real `mim` (``timeout``: seconds before it is killed)."""
+    args = [str(arg) for arg in args]
     env = dict(os.environ, **(env or {}))
-    socket_path = WARM_PYTHON.serving(env)
-    if socket_path is None:
-        return subprocess.run(
-            [str(MIM)] + [str(a) for a in args],
+    if (not fresh and args[0] in ('train', 'test') and args[1] == 'mmpose'
+            and not {'--gpus', '--launcher'} & set(args)):
+        config, *options = args[2:]
+        if '--checkpoint' in options:  # MMPose's test.py takes it second
+            at = options.index('--checkpoint')
+            config = [config, options[at + 1]]
+            del options[at:at + 2]
+        return run_python(
+            MMPOSE_TOOLS / f'{args[0]}.py',
+            *np.atleast_1d(config),
+            '--launcher',
+            'none',
+            *options,
             cwd=cwd,
             env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout)
-    return WARM_PYTHON.run(
-        [str(WARM_MIM), socket_path, str(MIM)] + [str(a) for a in args],
+            ignore_warnings=False)
+    return subprocess.run(
+        [str(MIM)] + args,
         cwd=cwd,
         env=env,
+        capture_output=True,
+        text=True,
         timeout=timeout)
 
 
-def mim(*args, cwd: Path, env: Optional[Dict[str, str]] = None) -> str:
-    """Run the venv's `mim` (:func:`run_mim`) and return its output; fail
-    on a non-zero exit."""
-    result = run_mim(*args, cwd=cwd, env=env, timeout=900)
+def mim(*args,
+        cwd: Path,
+        env: Optional[Dict[str, str]] = None,
+        fresh: bool = False) -> str:
+    """Run `mim` (:func:`run_mim`) and return its output; fail on a
+    non-zero exit."""
+    result = run_mim(*args, cwd=cwd, env=env, timeout=900, fresh=fresh)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
     return output

@@ -1,3 +1,4 @@
+import ast
 import subprocess
 import sys
 
@@ -7,6 +8,7 @@ import torch
 from fashionai_patches.mmcv_ops import (MissingMMCVOpError,
                                         compiled_ops_available)
 from conftest import requires
+from fixtures import REPO_ROOT
 
 needs_lite = requires(not compiled_ops_available(),
                       'mmcv has compiled ops here, not the pinned mmcv-lite')
@@ -143,3 +145,49 @@ def test_the_plugin_without_the_patches_says_what_to_do():
     assert ('ImportError: fashionai_dataset needs mmpose.models, which '
             'imports mmcv.ops; this mmcv has no compiled ops (the pinned '
             'mmcv-lite). Import fashionai_patches first') in result.stderr
+
+
+#: Imports that need ``fashionai_patches`` first: they import mmcv's
+#: compiled ops (the plugin and the projects through MMPose's models).
+NEEDS_THE_PATCHES = ('mmcv.ops', 'mmpose.models', 'mmpose.apis',
+                     'mmdet.models', 'mmdet.apis', 'mmdet.evaluation',
+                     'fashionai_dataset', 'projects')
+
+
+def test_every_tool_imports_the_patches_before_the_stack():
+    """The tests run tools in their own process (tests/fixtures.py), where
+    conftest has imported ``fashionai_patches`` already: a tool that forgot
+    it would pass there and fail for a user. So, in the source of every
+    tool and of fashionai_tools: in each module or function that imports
+    one of :data:`NEEDS_THE_PATCHES`, ``fashionai_patches`` is imported
+    before (in that scope or at the module's top)."""
+    sources = [
+        path for pattern in ('tools/**/*.py', 'projects/*/tools/*.py',
+                             'fashionai_tools/*.py')
+        for path in REPO_ROOT.glob(pattern)
+    ]
+    assert len(sources) > 30
+    late = []
+    for path in sources:
+        module = ast.parse(path.read_text())
+        scopes = [module] + [
+            node for node in ast.walk(module)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        ]
+        patched_at_top = False
+        for scope in scopes:
+            patched = patched_at_top
+            for node in scope.body:
+                if not isinstance(node, (ast.Import, ast.ImportFrom)):
+                    continue
+                names = [alias.name for alias in node.names] if isinstance(
+                    node, ast.Import) else [node.module or '']
+                if 'fashionai_patches' in names:
+                    patched = True
+                elif not patched and any(f'{name}.'.startswith(f'{needs}.')
+                                         for name in names
+                                         for needs in NEEDS_THE_PATCHES):
+                    late.append(f'{path.relative_to(REPO_ROOT)}:{node.lineno}')
+            if scope is module:
+                patched_at_top = patched
+    assert not late, late

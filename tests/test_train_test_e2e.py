@@ -22,13 +22,21 @@ def test_train_test_resume_from_repo_root(tmp_path):
     work_dir = tmp_path / 'work'
     config = tiny_config(BASE_CONFIG, work_dir, data_root=tmp_path / 'data')
 
-    log = mim('train', 'mmpose', config, cwd=REPO_ROOT)
+    # the real `mim` here (elsewhere its scripts run in the test's process)
+    log = mim('train', 'mmpose', config, cwd=REPO_ROOT, fresh=True)
     val_ne = [float(v) for v in NE_PATTERN.findall(log)]
     assert len(val_ne) == 2, 'one validation per epoch'
     best = best_checkpoint(work_dir)
     assert (work_dir / 'epoch_2.pth').exists()
 
-    log = mim('test', 'mmpose', config, '--checkpoint', best, cwd=REPO_ROOT)
+    log = mim(
+        'test',
+        'mmpose',
+        config,
+        '--checkpoint',
+        best,
+        cwd=REPO_ROOT,
+        fresh=True)
     (test_ne, ) = [float(v) for v in NE_PATTERN.findall(log)]
     assert test_ne == pytest.approx(
         min(val_ne),
