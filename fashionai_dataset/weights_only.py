@@ -29,6 +29,7 @@ import os
 import os.path as osp
 import pickle
 import socket
+import zipfile
 from collections import Counter
 from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 from urllib.parse import urlparse
@@ -214,11 +215,10 @@ PICKLE_MAGIC = b'\x80'
 #: A zip archive ends with this record (within its last 64 KiB + 22 bytes).
 ZIP_END_MAGIC = b'PK\x05\x06'
 _COPY_AGAIN = 'copy it again'
-#: Words of torch's safe unpickler when a pickle asks for an object that is
-#: not plain data; its other refusals (``Unsupported operand``, ...) are
-#: damaged bytes.
-UNSAFE_PICKLE_MARKERS = ('GLOBAL', 'unrecognized function',
-                         'Can only create new object', 'Can only build')
+#: How a checkpoint in torch's legacy format (torch < 1.6) begins: its
+#: magic number, pickled.
+LEGACY_MAGIC = pickle.dumps(0x1950a86a20f9469cfc6c, protocol=2)
+_DAMAGED = 'damaged'
 
 
 def _describe_start(head: bytes) -> str:
@@ -270,6 +270,30 @@ def _check_readable(filename: str, name: str) -> None:
         raise UnreadableCheckpointError(
             f'{name}: not a checkpoint: {_describe_start(head)}; '
             'expected a file written by torch.save (a zip archive)')
+
+
+def _damage(filename: str) -> Optional[str]:
+    """What is wrong with a file torch could not load, told by its bytes:
+    :data:`_DAMAGED` for a zip archive that is not whole (a member's CRC
+    fails), why it is no checkpoint for an archive without torch's layout
+    or a pickle without torch's magic number; None for intact bytes."""
+    with open(filename, 'rb') as file:
+        head = file.read(len(LEGACY_MAGIC))
+    if not head.startswith(ZIP_MAGIC):  # a pickle (_check_readable)
+        return None if head == LEGACY_MAGIC else (
+            'not a checkpoint: a pickle, but not one torch.save wrote')
+    try:
+        with zipfile.ZipFile(filename) as archive:
+            if not any(
+                    member.endswith('data.pkl')
+                    for member in archive.namelist()):
+                return ('not a checkpoint: a zip archive without the layout '
+                        'torch.save writes')
+            if archive.testzip() is None:
+                return None
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        pass
+    return _DAMAGED
 
 
 def check_checkpoint_file(filename: str) -> None:
@@ -328,48 +352,35 @@ def load_from_weights_only(filename: str,
                                                for obj in left_out]):
             checkpoint = torch.load(
                 filename, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError as error:
-        # torch words it differently with TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD
-        lines = [
-            line.split('WeightsUnpickler error:')[-1].strip()
-            for line in str(error).splitlines()
-        ]
-        unsafe = [
-            line for line in lines
-            if any(marker in line for marker in UNSAFE_PICKLE_MARKERS)
-        ]
-        reason = (unsafe or [line for line in lines[1:] if line]
-                  or ['not plain data'])[0]
-        if not unsafe:
-            raise UnreadableCheckpointError(
-                f'{name}: corrupt: its data cannot be unpickled '
-                f'({reason[:120]}); {_COPY_AGAIN}') from None
-        raise _unsafe(name, reason) from None
     except EOFError:
         raise UnreadableCheckpointError(
             f'{name}: truncated: the file ends before its data does; '
             f'{_COPY_AGAIN}') from None
-    except (RuntimeError, KeyError, IndexError, ValueError, TypeError,
-            AttributeError) as error:
-        # TypeError, AttributeError: an allowed function called with
-        # arguments it cannot take
-        reason = str(error).strip().splitlines() or [type(error).__name__]
-        reason = reason[0].split('. This is an internal miniz error')[0]
-        if isinstance(error, RuntimeError) and not any(
-                marker in reason
-                for marker in ('PytorchStreamReader', 'inline_container',
-                               'magic number', 'storage')):
+    except (pickle.UnpicklingError, RuntimeError, KeyError, IndexError,
+            ValueError, TypeError, AttributeError) as error:
+        # torch's words are quoted, never read: the file's own bytes tell
+        # damage from a refusal (torch rewords its messages)
+        lines = [
+            line.split('WeightsUnpickler error:')[-1].strip()
+            for line in str(error).splitlines()
+        ]
+        reason = next((line for line in lines[1:] if line),
+                      lines[0] if lines else type(error).__name__)
+        reason = reason.split('. This is an internal miniz error')[0][:120]
+        damage = _damage(filename)
+        if damage == _DAMAGED:
+            raise UnreadableCheckpointError(
+                f'{name}: corrupt: its bytes are damaged ({reason}); '
+                f'{_COPY_AGAIN}') from None
+        if damage:
+            raise UnreadableCheckpointError(f'{name}: {damage}') from None
+        if isinstance(error, pickle.UnpicklingError):
+            raise _unsafe(name, reason) from None
+        if isinstance(error, RuntimeError):
             raise  # not the file's bytes (a CUDA tensor on a CPU machine)
-        if 'magic number' in reason:
-            raise UnreadableCheckpointError(
-                f'{name}: not a checkpoint: a pickle, but not one '
-                'torch.save wrote') from None
-        if 'inline_container' in reason:
-            raise UnreadableCheckpointError(
-                f'{name}: not a checkpoint: a zip archive without the '
-                'layout torch.save writes') from None
+        # an allowed function called with arguments it cannot take
         raise UnreadableCheckpointError(
-            f'{name}: corrupt: torch cannot read it ({reason[:120]}); '
+            f'{name}: corrupt: torch cannot read it ({reason}); '
             f'{_COPY_AGAIN}') from None
     if not isinstance(checkpoint, dict) or not isinstance(
             checkpoint.get('state_dict', {}), dict):

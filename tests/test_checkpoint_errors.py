@@ -7,6 +7,7 @@ loader every tool and runner path uses, and exit 1 from the tools, with
 nothing written.
 """
 import os
+import pickle
 import subprocess
 import sys
 import zipfile
@@ -32,9 +33,11 @@ BAD_FILES = {
     'text': (lambda good: b'epoch 12, loss 0.0012\n',
              "not a checkpoint: it is text beginning 'epoch 12, loss"),
     'corrupt': (lambda good: good[:200] + bytes(64) + good[264:],
-                'corrupt: its data cannot be unpickled (Unsupported operand'),
+                'corrupt: its bytes are damaged (Unsupported operand'),
+    'pickle': (lambda good: pickle.dumps({'state_dict': {}}, protocol=2),
+               'not a checkpoint: a pickle, but not one torch.save wrote'),
     'corrupt_archive': (lambda good: good[:-200] + bytes(178) + good[-22:],
-                        'corrupt: torch cannot read it (PytorchStreamReader'),
+                        'corrupt: its bytes are damaged (PytorchStreamReader'),
 }
 
 
