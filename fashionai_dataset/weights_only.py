@@ -1,13 +1,17 @@
 """Checkpoints that load with torch's ``weights_only=True``: all of it here.
 
 **Saving.** An mmengine 0.10.7 checkpoint holds, besides tensors, numpy
-arrays (dataset metainfo), ``HistoryBuffer`` objects (the message hub's
-logged scalars) and a ``collections.Counter`` (the step scheduler's
-milestones). Unpickling those needs globals that torch's safe loader
-refuses, and allowing them would let a crafted checkpoint call them.
+arrays (dataset metainfo) and ``HistoryBuffer`` objects (the message hub's
+logged scalars). Unpickling those needs globals that torch's safe loader
+refuses unless its reader allowlists them (``builtins.getattr`` among
+them, which would let a crafted checkpoint reach any function).
 :func:`encode` rewrites them as tagged plain dicts of lists and numbers
-before saving; :func:`decode` restores them after loading, so the loaded
-checkpoint is what mmengine saved.
+before saving, so that a plain ``torch.load`` (``weights_only=True`` by
+default since torch 2.6) reads the file anywhere; :func:`decode` restores
+them after loading, so the loaded checkpoint is what mmengine saved. The
+step scheduler's ``collections.Counter`` is saved as it is: torch's
+loader allows it (checkpoints from before 2026-12-07 hold it tagged, which
+:func:`decode` still restores).
 
 **Loading.** torch >= 2.6 defaults ``torch.load`` to ``weights_only=True``.
 Rather than turning that off for the whole process
@@ -50,7 +54,7 @@ TAG = '__fashionai_plain__'
 
 
 def encode(value: Any) -> Any:
-    """Return ``value`` with numpy, HistoryBuffer and Counter made plain.
+    """Return ``value`` with numpy and HistoryBuffer made plain.
 
     Tensors, strings, numbers and None are kept; dicts, lists and tuples are
     rebuilt with encoded items (an ``OrderedDict`` stays one).
@@ -72,10 +76,8 @@ def encode(value: Any) -> Any:
             'count_history': encode(count_history),
             'max_length': value.max_length
         }
-    if isinstance(value, Counter):
-        return {TAG: 'Counter', 'items': [[k, v] for k, v in value.items()]}
-    if isinstance(value, dict):
-        return type(value)((k, encode(v)) for k, v in value.items())
+    if isinstance(value, dict):  # a Counter too: torch's loader allows it
+        return type(value)({k: encode(v) for k, v in value.items()})
     if isinstance(value, (list, tuple)):
         return type(value)(encode(v) for v in value)
     return value

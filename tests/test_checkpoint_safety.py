@@ -9,7 +9,7 @@ import torch
 from mmengine.logging import HistoryBuffer
 from mmengine.runner.checkpoint import _load_checkpoint
 
-from fashionai_dataset.weights_only import (UnsafeCheckpointError, decode,
+from fashionai_dataset.weights_only import (TAG, UnsafeCheckpointError, decode,
                                             encode, load_from_weights_only)
 from fixtures import REPO_ROOT, mim, run_python
 
@@ -59,6 +59,17 @@ def test_encode_decode_round_trip(tmp_path):
         200: 1
     })
     assert type(back['state_dict']) is OrderedDict
+    # a checkpoint from before 2026-12-07 holds its Counter tagged
+    torch.save(
+        dict(milestones={
+            TAG: 'Counter',
+            'items': [[170, 1], [200, 1]]
+        }), tmp_path / 'old.pth')
+    assert load_from_weights_only(str(tmp_path / 'old.pth'))['milestones'] == (
+        Counter({
+            170: 1,
+            200: 1
+        }))
 
 
 def test_code_running_checkpoint_is_refused(tmp_path):
