@@ -1,7 +1,10 @@
 import functools
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
+from mmengine.config import Config
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 
 from fashionai_core.keypoints import CATEGORY_KEYPOINTS, mirror_name
@@ -79,3 +82,23 @@ def test_a_config_s_metainfo_must_fit_its_category(category, tmp_path):
                 match=r"\(fashionai_blouse\) has 13 keypoints, not those of "
                 f"category '{category}'"):
             build()
+
+
+def test_configs_read_from_a_checkout_path_with_quotes(tmp_path):
+    """The configs name their metainfo file by MMEngine's ``{{fileDirname}}``,
+    which MMEngine writes into the config's text before parsing it: a
+    checkout folder whose name holds an apostrophe or a double quote (``/home/
+    o'brien``) must not end the string literal."""
+    checkout = tmp_path / 'o\'brien "copy"'
+    shutil.copytree(REPO_ROOT / 'configs', checkout / 'configs')
+    shutil.copytree(REPO_ROOT / 'projects', checkout / 'projects')
+    for config, keypoints in (
+        ('configs/fashionai/hrnet_w32_skirt.py', 4),
+        ('configs/fashionai/rtmpose_m_all.py', 24),
+        ('projects/densenet_backbone/configs/densenet121_blouse.py', 13),
+    ):
+        cfg = Config.fromfile(str(checkout / config))
+        metainfo = cfg.test_dataloader.dataset.metainfo
+        assert Path(metainfo.from_file).resolve().is_relative_to(
+            checkout.resolve() / 'configs')
+        assert parse_pose_metainfo(metainfo)['num_keypoints'] == keypoints

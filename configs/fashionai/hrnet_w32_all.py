@@ -3,6 +3,7 @@
 # submissions ignore it. The category configs are the alternative.
 _base_ = ['./_base_/hrnet_w32.py']
 
-metainfo = dict(from_file='{{fileDirname}}/_base_/datasets/fashionai_all.yaml')
+metainfo = dict(
+    from_file=r"""{{fileDirname}}/_base_/datasets/fashionai_all.yaml""")
 train_dataloader = dict(dataset=dict(metainfo=metainfo))
 val_dataloader = test_dataloader = dict(dataset=dict(metainfo=metainfo))

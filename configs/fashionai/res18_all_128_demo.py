@@ -49,7 +49,8 @@ val_pipeline = [
 ]
 # the full recipe's test-time views (box at 0.9, 1.0, 1.1) at this size
 tta_pipeline = pipeline_for_codec(_base_.tta_pipeline, codec)
-metainfo = dict(from_file='{{fileDirname}}/_base_/datasets/fashionai_all.yaml')
+metainfo = dict(
+    from_file=r"""{{fileDirname}}/_base_/datasets/fashionai_all.yaml""")
 train_dataloader = dict(
     batch_size=32, dataset=dict(pipeline=train_pipeline, metainfo=metainfo))
 val_dataloader = test_dataloader = dict(

@@ -2,7 +2,7 @@ _base_ = ['./_base_/rtmpose_m.py']
 
 category = 'blouse'
 metainfo = dict(
-    from_file='{{fileDirname}}/_base_/datasets/fashionai_blouse.yaml')
+    from_file=r"""{{fileDirname}}/_base_/datasets/fashionai_blouse.yaml""")
 model = dict(head=dict(out_channels=13))
 train_dataloader = dict(dataset=dict(category=category, metainfo=metainfo))
 val_dataloader = test_dataloader = dict(

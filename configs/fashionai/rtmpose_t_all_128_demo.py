@@ -40,7 +40,8 @@ val_pipeline = [
     dict(type='PackPoseInputs')
 ]
 tta_pipeline = pipeline_for_codec(_base_.tta_pipeline, codec)
-metainfo = dict(from_file='{{fileDirname}}/_base_/datasets/fashionai_all.yaml')
+metainfo = dict(
+    from_file=r"""{{fileDirname}}/_base_/datasets/fashionai_all.yaml""")
 train_dataloader = dict(
     batch_size=32, dataset=dict(pipeline=train_pipeline, metainfo=metainfo))
 val_dataloader = test_dataloader = dict(

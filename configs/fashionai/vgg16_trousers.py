@@ -2,7 +2,7 @@ _base_ = ['./_base_/vgg16.py']
 
 category = 'trousers'
 metainfo = dict(
-    from_file='{{fileDirname}}/_base_/datasets/fashionai_trousers.yaml')
+    from_file=r"""{{fileDirname}}/_base_/datasets/fashionai_trousers.yaml""")
 model = dict(head=dict(out_channels=7))
 train_dataloader = dict(dataset=dict(category=category, metainfo=metainfo))
 val_dataloader = test_dataloader = dict(

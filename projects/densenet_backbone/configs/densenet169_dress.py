@@ -1,7 +1,7 @@
 _base_ = ['./_base_/densenet169.py']
 
 category = 'dress'
-metainfo = dict(from_file='{{fileDirname}}/../../../configs/fashionai/'
+metainfo = dict(from_file=r"""{{fileDirname}}/../../../configs/fashionai/"""
                 '_base_/datasets/fashionai_dress.yaml')
 model = dict(head=dict(out_channels=15))
 train_dataloader = dict(dataset=dict(category=category, metainfo=metainfo))

@@ -1,7 +1,7 @@
 _base_ = ['./_base_/densenet201.py']
 
 category = 'outwear'
-metainfo = dict(from_file='{{fileDirname}}/../../../configs/fashionai/'
+metainfo = dict(from_file=r"""{{fileDirname}}/../../../configs/fashionai/"""
                 '_base_/datasets/fashionai_outwear.yaml')
 model = dict(head=dict(out_channels=14))
 train_dataloader = dict(dataset=dict(category=category, metainfo=metainfo))
