@@ -298,7 +298,8 @@ def _run_in_process(args: List[str], cwd: Path, env: Optional[Dict[str, str]],
     interpreter's end, and MMEngine's global instances it made are dropped
     after it."""
     saved = (os.getcwd(), dict(os.environ), sys.argv, list(sys.path),
-             warnings.formatwarning, tempfile.tempdir, _managed_instances())
+             warnings.formatwarning, sys.excepthook, tempfile.tempdir,
+             _managed_instances())
     stdout, stderr = io.StringIO(), io.StringIO()
     status = 0
     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(
@@ -320,11 +321,16 @@ def _run_in_process(args: List[str], cwd: Path, env: Optional[Dict[str, str]],
             runpy.run_path(args[0], run_name='__main__')
         except SystemExit as exit:
             if exit.code is None or isinstance(exit.code, int):
-                status = exit.code or 0
+                status = (exit.code or 0) % 256  # as the OS reports it
             else:
                 print(exit.code, file=sys.stderr)
                 status = 1
         except Exception as error:
+            # the traceback from the tool's own frames, as Python prints it
+            frames = error.__traceback__
+            while frames and frames.tb_frame.f_code.co_filename != args[0]:
+                frames = frames.tb_next
+            error.__traceback__ = frames or error.__traceback__
             sys.excepthook(type(error), error, error.__traceback__)
             status = 1
         finally:
@@ -332,8 +338,8 @@ def _run_in_process(args: List[str], cwd: Path, env: Optional[Dict[str, str]],
             os.environ.clear()
             os.environ.update(saved[1])
             sys.argv, sys.path[:], warnings.formatwarning = saved[2:5]
-            tempfile.tempdir = saved[5]
-            _drop_instances_since(saved[6])
+            sys.excepthook, tempfile.tempdir = saved[5:7]
+            _drop_instances_since(saved[7])
     return subprocess.CompletedProcess(args, status, stdout.getvalue(),
                                        stderr.getvalue())
 
