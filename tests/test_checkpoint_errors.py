@@ -6,10 +6,13 @@ path each get their own one-line reason naming the file, through the
 loader every tool and runner path uses, and exit 1 from the tools, with
 nothing written.
 """
+import io
 import os
 import pickle
+import struct
 import subprocess
 import sys
+import threading
 import zipfile
 from pathlib import Path
 
@@ -19,7 +22,8 @@ from mmengine.runner.checkpoint import _load_checkpoint
 
 from fashionai_core.cli import EXIT_PIPE_CLOSED
 from fashionai_dataset.weights_only import (MissingCheckpointError,
-                                            UnreadableCheckpointError)
+                                            UnreadableCheckpointError,
+                                            UnsafeCheckpointError)
 from fixtures import REPO_ROOT, run_mim, run_python, write_split
 
 #: kind -> (how the file is made from a good checkpoint's bytes, the
@@ -40,14 +44,14 @@ BAD_FILES = {
                         'corrupt: its bytes are damaged (PytorchStreamReader'),
 }
 
+CONFIG_TEXT = "model = dict(type='TopdownPoseEstimator')\n"
+
 
 @pytest.fixture(scope='module')
 def good_checkpoint(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp('good') / 'good.pth'
     torch.save(
-        dict(
-            state_dict={'w': torch.ones(64, 64)},
-            meta=dict(cfg="model = dict(type='TopdownPoseEstimator')\n")),
+        dict(state_dict={'w': torch.ones(64, 64)}, meta=dict(cfg=CONFIG_TEXT)),
         path)
     return path
 
@@ -84,6 +88,201 @@ def test_other_archives_and_missing_files(tmp_path):
     torch.save(torch.ones(2), tmp_path / 'tensor.pth')
     with pytest.raises(UnreadableCheckpointError, match='holds a Tensor'):
         _load_checkpoint(str(tmp_path / 'tensor.pth'))
+
+
+def member_offsets(data: bytes) -> dict:
+    """Each member's (local header, data, central directory entry) offsets
+    in a zip archive's bytes."""
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    end = data.rfind(b'PK\x05\x06')
+    entry = struct.unpack('<L', data[end + 16:end + 20])[0]
+    offsets = {}
+    for info in archive.infolist():
+        header = info.header_offset
+        name, extra = struct.unpack('<HH', data[header + 26:header + 30])
+        offsets[info.filename.split('/', 1)[1]] = (header,
+                                                   header + 30 + name + extra,
+                                                   entry)
+        entry += 46 + len(info.filename.encode()) + len(info.extra) + len(
+            info.comment)
+    return offsets
+
+
+def flipped(data: bytes, at: int, bits: int = 0xFF) -> bytes:
+    return data[:at] + bytes([data[at] ^ bits]) + data[at + 1:]
+
+
+#: Where a byte of a good checkpoint is damaged (offset from its bytes and
+#: member offsets, bits flipped), by what each did before it was found:
+#: loaded other weights, refused as an attack, a traceback, "truncated",
+#: "not a checkpoint".
+DAMAGE = {
+    'a weight (loaded)':
+    lambda data, at: (at['data/0'][1] + 100, 0xFF),
+    'a global\'s name in data.pkl (refused as an attack)':
+    lambda data, at: (data.index(b'_rebuild_tensor_v2') + 3, 0x01),
+    'data.pkl marked a folder in the directory (refused as an attack)':
+    lambda data, at: (at['data.pkl'][2] + 38, 0xFF),
+    'data.pkl marked encrypted in the directory (a traceback)':
+    lambda data, at: (at['data.pkl'][2] + 8, 0x01),
+    'a compression flag in the directory (a traceback)':
+    lambda data, at: (at['data.pkl'][2] + 8, 0xFF),
+    'the zip64 locator\'s disk (a traceback)':
+    lambda data, at: (len(data) - 22 - 20 + 4, 0x01),
+    'the end record\'s signature (truncated)':
+    lambda data, at: (len(data) - 22, 0xFF),
+    'a comment length in the directory (not a checkpoint)':
+    lambda data, at: (at['data.pkl'][2] + 33, 0xFF),
+    'the first byte (not a checkpoint)':
+    lambda data, at: (0, 0xFF),
+}
+
+
+@pytest.mark.parametrize('where', sorted(DAMAGE))
+def test_damaged_bytes_anywhere_are_corrupt(where, tmp_path, good_checkpoint):
+    data = good_checkpoint.read_bytes()
+    path = tmp_path / 'damaged.pth'
+    path.write_bytes(flipped(data, *DAMAGE[where](data, member_offsets(data))))
+    with pytest.raises(UnreadableCheckpointError) as error:
+        _load_checkpoint(str(path), map_location='cpu')
+    assert str(error.value).startswith(
+        f'{path}: corrupt: its bytes are damaged ('), str(error.value)
+    assert '\n' not in str(error.value)
+
+
+def test_no_damaged_byte_of_the_archive_reads_as_an_attack(
+        tmp_path, good_checkpoint):
+    """Each byte of the headers, data.pkl, the directory and the end
+    records flipped in turn: the weights load as saved (torch's padding,
+    fields no reader uses) or the file is corrupt, in one line."""
+    data = good_checkpoint.read_bytes()
+    weights = member_offsets(data)['data/0'][1]
+    path = str(tmp_path / 'damaged.pth')
+    outcomes = set()
+    for at in [*range(weights), *range(weights + 64 * 64 * 4, len(data))]:
+        with open(path, 'wb') as file:
+            file.write(flipped(data, at))
+        try:
+            checkpoint = _load_checkpoint(path, map_location='cpu')
+        except UnreadableCheckpointError as error:
+            assert '\n' not in str(error) and str(error).startswith(
+                f'{path}: corrupt: '), (at, str(error))
+            outcomes.add('corrupt')
+        else:
+            assert torch.equal(checkpoint['state_dict']['w'],
+                               torch.ones(64, 64)), at
+            assert checkpoint['meta'] == dict(cfg=CONFIG_TEXT), at
+            outcomes.add('loaded')
+    assert outcomes == {'corrupt', 'loaded'}
+
+
+def torch_archive(good: Path, path: Path, change) -> Path:
+    """``good``'s members rewritten whole (their CRCs right) through
+    ``change(name, data)``, which returns the new bytes or None to leave
+    the member out."""
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(path, 'w') as out:
+        for info in source.infolist():
+            data = change(info.filename.split('/', 1)[1], source.read(info))
+            if data is not None:
+                out.writestr(info.filename, data)
+    return path
+
+
+def test_intact_archives_torch_cannot_read(tmp_path, good_checkpoint):
+    """Whole zip archives that are not torch's: one line, never a
+    traceback (they were torch's RuntimeError) nor a refusal."""
+    with zipfile.ZipFile(tmp_path / 'pickle_only.pth', 'w') as archive:
+        archive.writestr('archive/data.pkl',
+                         pickle.dumps({'state_dict': {}}, protocol=2))
+    zipfile.ZipFile(tmp_path / 'empty_zip.pth', 'w').close()
+    no_weights = torch_archive(
+        good_checkpoint, tmp_path / 'no_weights.pth', lambda name, data: None
+        if name == 'data/0' else data)
+    short_weights = torch_archive(
+        good_checkpoint, tmp_path / 'short_weights.pth',
+        lambda name, data: data[:100] if name == 'data/0' else data)
+    cases = {
+        tmp_path / 'pickle_only.pth':
+        'not a checkpoint: a zip archive without the layout',
+        tmp_path / 'empty_zip.pth':
+        'not a checkpoint: a zip archive without the layout',
+        no_weights:
+        'corrupt: torch cannot read it (PytorchStreamReader failed locating',
+        short_weights: 'corrupt: torch cannot read it (record size',
+    }
+    for path, message in cases.items():
+        with pytest.raises(UnreadableCheckpointError) as error:
+            _load_checkpoint(str(path), map_location='cpu')
+        assert str(error.value).startswith(f'{path}: {message}')
+        assert '\n' not in str(error.value)
+
+
+class RunsCode:
+
+    def __reduce__(self):
+        return os.system, ('echo unsafe', )
+
+
+def test_legacy_format_damage_is_not_an_attack(tmp_path):
+    """torch's legacy format (a pickle, no CRCs): a good file loads, a
+    hostile one is refused, damaged ones are corrupt (they were refused as
+    attacks or ended in torch's RuntimeError)."""
+    legacy = tmp_path / 'legacy.pth'
+    torch.save(
+        dict(state_dict={'w': torch.ones(64, 64)}, meta=dict(cfg='')),
+        legacy,
+        _use_new_zipfile_serialization=False)
+    assert torch.equal(
+        _load_checkpoint(str(legacy))['state_dict']['w'], torch.ones(64, 64))
+    hostile = tmp_path / 'hostile.pth'
+    torch.save(
+        dict(state_dict={}, meta=RunsCode()),
+        hostile,
+        _use_new_zipfile_serialization=False)
+    with pytest.raises(UnsafeCheckpointError, match=r'\(posix\.system\)'):
+        _load_checkpoint(str(hostile))
+    data = legacy.read_bytes()
+    magic = len(pickle.dumps(0x1950a86a20f9469cfc6c, protocol=2))
+    damaged = {
+        'garbled': data[:magic] + b'garbage here',
+        'cut short': data[:len(data) // 2],
+        'a global\'s name': flipped(data,
+                                    data.index(b'FloatStorage') + 11, 0x01),
+        'an opcode': flipped(data, data.index(b'ctorch._utils'), 0x01),
+    }
+    for kind, bad in damaged.items():
+        path = tmp_path / 'damaged.pth'
+        path.write_bytes(bad)
+        with pytest.raises(UnreadableCheckpointError) as error:
+            _load_checkpoint(str(path))
+        assert str(
+            error.value).startswith(f'{path}: corrupt: '), (kind,
+                                                            str(error.value))
+        assert '\n' not in str(error.value)
+
+
+def test_a_fifo_or_a_folder_is_not_a_file(tmp_path):
+    """Named as the checkpoint, neither is opened: a FIFO with no writer
+    would block the loader for ever."""
+    os.mkfifo(tmp_path / 'fifo.pth')
+    (tmp_path / 'folder.pth').mkdir()
+    for path in (tmp_path / 'fifo.pth', tmp_path / 'folder.pth'):
+        errors = []
+
+        def load():
+            try:
+                _load_checkpoint(str(path))
+            except UnreadableCheckpointError as error:
+                errors.append(str(error))
+
+        loader = threading.Thread(target=load, daemon=True)
+        loader.start()
+        loader.join(timeout=60)
+        assert not loader.is_alive(), f'{path}: the loader hangs'
+        assert errors == [
+            f'{path}: not a file; expected a checkpoint '
+            'written by mim train'
+        ]
 
 
 def test_the_loader_log_line_names_it(good_checkpoint):
