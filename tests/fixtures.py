@@ -9,6 +9,7 @@ import importlib.util
 import io
 import os
 import runpy
+import signal
 import subprocess
 import sys
 import tempfile
@@ -259,28 +260,63 @@ def _starts_alike(env: Optional[Dict[str, str]]) -> bool:
     return env is None or startup(env) == startup(os.environ)
 
 
-def _managed_instances() -> Dict[type, dict]:
-    """MMEngine's named global instances (loggers, message hubs,
-    visualizers, default scopes), by class."""
-    classes, todo = {}, [ManagerMixin]
+def _manager_classes() -> List[type]:
+    """MMEngine's classes of named global instances (loggers, message hubs,
+    visualizers, default scopes), each with instances of its own."""
+    classes, todo = [], [ManagerMixin]
     while todo:
         cls = todo.pop()
         todo.extend(cls.__subclasses__())
-        classes[cls] = dict(cls._instance_dict)
+        classes.append(cls)
     return classes
 
 
-def _drop_instances_since(before: Dict[type, dict]) -> None:
+def _hide_instances() -> Dict[type, dict]:
+    """Take MMEngine's global instances out of sight, as a fresh
+    interpreter has none: a run's ``print_log(logger='current')`` must not
+    go to a logger a test made (bound to that test's captured stream, its
+    filter holding the warnings it saw), nor a run find the default scope
+    that ``conftest`` set. Returns them, by class."""
+    hidden = {}
+    for cls in _manager_classes():
+        hidden[cls] = dict(cls._instance_dict)
+        cls._instance_dict.clear()
+    return hidden
+
+
+def _restore_instances(hidden: Dict[type, dict]) -> None:
     """Forget the global instances a run made, as its interpreter's end
-    would: a later run's ``print_log(logger='current')`` must not write to
-    an earlier run's captured streams or log file."""
-    for cls, instances in _managed_instances().items():
-        for name, instance in instances.items():
-            if name not in before.get(cls, {}):
-                del cls._instance_dict[name]
-                for handler in getattr(instance, 'handlers', [])[:]:
-                    handler.close()
-                    instance.removeHandler(handler)
+    would (their log files and streams closed: a later run's log lines must
+    not go to them), and bring back those :func:`_hide_instances` took."""
+    for cls in _manager_classes():
+        for instance in cls._instance_dict.values():
+            for handler in getattr(instance, 'handlers', [])[:]:
+                handler.close()
+                instance.removeHandler(handler)
+        cls._instance_dict.clear()
+        cls._instance_dict.update(hidden.get(cls, {}))
+
+
+#: Signals whose handler a run leaves as it set it: torch's data loader
+#: sets its SIGCHLD handler once per process, and later loaders rely on it.
+KEPT_SIGNALS = {signal.SIGCHLD}
+
+
+def _signal_handlers() -> Dict[int, object]:
+    """This process's signal handlers (a tool's SIGTERM handler must not
+    outlive its run, as it does not outlive its process)."""
+    handlers = {}
+    for number in signal.valid_signals() - KEPT_SIGNALS:
+        handler = signal.getsignal(number)
+        if handler is not None:  # None: not set from Python
+            handlers[number] = handler
+    return handlers
+
+
+def _restore_signal_handlers(saved: Dict[int, object]) -> None:
+    for number, handler in saved.items():
+        if signal.getsignal(number) is not handler:
+            signal.signal(number, handler)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
@@ -295,11 +331,12 @@ def _run_in_process(args: List[str], cwd: Path, env: Optional[Dict[str, str]],
     ``__main__`` with its argv, working folder, environment, ``sys.path[0]``
     and warning filters, its output captured; an uncaught exception goes
     through ``sys.excepthook`` (the patches' one-line errors) as at an
-    interpreter's end, and MMEngine's global instances it made are dropped
-    after it."""
+    interpreter's end. MMEngine's global instances are out of its sight;
+    those it made, and the signal handlers it set, are dropped after it."""
     saved = (os.getcwd(), dict(os.environ), sys.argv, list(sys.path),
              warnings.formatwarning, sys.excepthook, tempfile.tempdir,
-             _managed_instances())
+             _signal_handlers())
+    hidden = _hide_instances()
     stdout, stderr = io.StringIO(), io.StringIO()
     status = 0
     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(
@@ -339,7 +376,8 @@ def _run_in_process(args: List[str], cwd: Path, env: Optional[Dict[str, str]],
             os.environ.update(saved[1])
             sys.argv, sys.path[:], warnings.formatwarning = saved[2:5]
             sys.excepthook, tempfile.tempdir = saved[5:7]
-            _drop_instances_since(saved[7])
+            _restore_signal_handlers(saved[7])
+            _restore_instances(hidden)
     return subprocess.CompletedProcess(args, status, stdout.getvalue(),
                                        stderr.getvalue())
 

@@ -3,11 +3,15 @@ would in a fresh interpreter: each probe runs both ways and must print and
 exit the same. (A KeyboardInterrupt, which ends a fresh interpreter by
 SIGINT, and what a fresh interpreter imports are left to the tests that
 start real processes.)"""
+import contextlib
+import io
 import os
+import signal
 import subprocess
 import sys
 
 import pytest
+from mmengine.logging import MMLogger
 
 from fixtures import run_python
 
@@ -33,6 +37,14 @@ ENDINGS = {
     'own excepthook':
     "sys.excepthook = lambda *a: print('one line', "
     "file=sys.stderr)\nraise KeyError('x')",
+    # conftest's default scope was the run's
+    'reads the default scope':
+    'from mmengine.registry import DefaultScope\n'
+    'print(DefaultScope.get_current_instance())',
+    # the handler outlived the run, in this process
+    'sets signal handlers':
+    'import signal\nfor number in (signal.SIGTERM, signal.SIGHUP):\n'
+    '    signal.signal(number, lambda *a: sys.exit(1))',
 }
 
 
@@ -43,6 +55,7 @@ def test_a_probe_ends_as_in_a_fresh_interpreter(ending, tmp_path):
     script.write_text(PROBE.replace('ENDING', ENDINGS[ending]))
     env = dict(os.environ, PROBE_VALUE='42')
     hook = sys.excepthook
+    handlers = [signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP)]
     in_process = run_python(script, 'one', 'two', cwd=tmp_path, env=env)
     fresh = subprocess.run(
         [sys.executable, '-W', 'ignore', script, 'one', 'two'],
@@ -56,3 +69,26 @@ def test_a_probe_ends_as_in_a_fresh_interpreter(ending, tmp_path):
     # and this process is as it was
     assert sys.excepthook is hook and 'PROBE_VALUE' not in os.environ
     assert os.getcwd() != str(tmp_path)
+    assert handlers == [
+        signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP)
+    ]
+
+
+def test_a_logger_the_test_made_does_not_take_the_runs_lines(tmp_path):
+    """A test that calls MMEngine makes a logger bound to its own captured
+    stream; a fresh interpreter has none, and prints the run's lines."""
+    script = tmp_path / 'logs.py'
+    script.write_text('from mmengine.logging import print_log\n'
+                      "print_log('logged by the tool', logger='current')\n")
+    tests_stream = io.StringIO()
+    with contextlib.redirect_stdout(tests_stream):
+        logger = MMLogger.get_instance('a_tests_logger')  # now 'current'
+    try:
+        result = run_python(script)
+    finally:
+        del MMLogger._instance_dict['a_tests_logger']
+        for handler in logger.handlers[:]:
+            handler.close()
+            logger.removeHandler(handler)
+    assert 'logged by the tool' in result.stdout, result
+    assert 'logged by the tool' not in tests_stream.getvalue()
