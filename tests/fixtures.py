@@ -7,6 +7,7 @@ import contextlib
 import csv
 import importlib.util
 import io
+import multiprocessing
 import os
 import runpy
 import signal
@@ -20,6 +21,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 import cv2
 import mmpose
 import numpy as np
+import torch
 from mmengine.utils import ManagerMixin
 
 from fashionai_core import csv_io
@@ -319,6 +321,37 @@ def _restore_signal_handlers(saved: Dict[int, object]) -> None:
             signal.signal(number, handler)
 
 
+def _process_settings() -> dict:
+    """The process-wide settings a run may change and a fresh interpreter
+    starts without: MMEngine's runner sets OpenCV's threads, the start
+    method of multiprocessing and cuDNN's benchmark mode (the ``*_fast``
+    configs), its seeding may turn on torch's deterministic algorithms."""
+    return dict(
+        opencv_threads=cv2.getNumThreads(),
+        torch_threads=torch.get_num_threads(),
+        start_method=multiprocessing.get_start_method(allow_none=True),
+        cudnn=(torch.backends.cudnn.benchmark,
+               torch.backends.cudnn.deterministic),
+        deterministic=(torch.are_deterministic_algorithms_enabled(),
+                       torch.is_deterministic_algorithms_warn_only_enabled()),
+        default_dtype=torch.get_default_dtype(),
+        print_options=np.get_printoptions())
+
+
+def _restore_process_settings(saved: dict) -> None:
+    if _process_settings() == saved:
+        return
+    cv2.setNumThreads(saved['opencv_threads'])
+    torch.set_num_threads(saved['torch_threads'])
+    multiprocessing.set_start_method(saved['start_method'], force=True)
+    (torch.backends.cudnn.benchmark,
+     torch.backends.cudnn.deterministic) = saved['cudnn']
+    mode, warn_only = saved['deterministic']
+    torch.use_deterministic_algorithms(mode, warn_only=warn_only)
+    torch.set_default_dtype(saved['default_dtype'])
+    np.set_printoptions(**saved['print_options'])
+
+
 def _show_warning(message, category, filename, lineno, file=None, line=None):
     # Python's own showwarning, but through the run's captured stderr
     sys.stderr.write(
@@ -332,10 +365,11 @@ def _run_in_process(args: List[str], cwd: Path, env: Optional[Dict[str, str]],
     and warning filters, its output captured; an uncaught exception goes
     through ``sys.excepthook`` (the patches' one-line errors) as at an
     interpreter's end. MMEngine's global instances are out of its sight;
-    those it made, and the signal handlers it set, are dropped after it."""
+    those it made, the signal handlers it set and the process-wide settings
+    it changed (:func:`_process_settings`) are undone after it."""
     saved = (os.getcwd(), dict(os.environ), sys.argv, list(sys.path),
              warnings.formatwarning, sys.excepthook, tempfile.tempdir,
-             _signal_handlers())
+             _signal_handlers(), _process_settings())
     hidden = _hide_instances()
     stdout, stderr = io.StringIO(), io.StringIO()
     status = 0
@@ -377,6 +411,7 @@ def _run_in_process(args: List[str], cwd: Path, env: Optional[Dict[str, str]],
             sys.argv, sys.path[:], warnings.formatwarning = saved[2:5]
             sys.excepthook, tempfile.tempdir = saved[5:7]
             _restore_signal_handlers(saved[7])
+            _restore_process_settings(saved[8])
             _restore_instances(hidden)
     return subprocess.CompletedProcess(args, status, stdout.getvalue(),
                                        stderr.getvalue())

@@ -13,6 +13,7 @@ import sys
 import pytest
 from mmengine.logging import MMLogger
 
+import fixtures
 from fixtures import run_python
 
 PROBE = '''
@@ -45,6 +46,13 @@ ENDINGS = {
     'sets signal handlers':
     'import signal\nfor number in (signal.SIGTERM, signal.SIGHUP):\n'
     '    signal.signal(number, lambda *a: sys.exit(1))',
+    # as MMEngine's runner does (a *_fast config's cudnn_benchmark)
+    'changes process settings':
+    'import cv2, multiprocessing, numpy, torch\ncv2.setNumThreads(1)\n'
+    "multiprocessing.set_start_method('spawn', force=True)\n"
+    'torch.backends.cudnn.benchmark = True\n'
+    'torch.use_deterministic_algorithms(True)\n'
+    'numpy.set_printoptions(precision=2)',
 }
 
 
@@ -56,6 +64,7 @@ def test_a_probe_ends_as_in_a_fresh_interpreter(ending, tmp_path):
     env = dict(os.environ, PROBE_VALUE='42')
     hook = sys.excepthook
     handlers = [signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP)]
+    settings = fixtures._process_settings()
     in_process = run_python(script, 'one', 'two', cwd=tmp_path, env=env)
     fresh = subprocess.run(
         [sys.executable, '-W', 'ignore', script, 'one', 'two'],
@@ -72,6 +81,7 @@ def test_a_probe_ends_as_in_a_fresh_interpreter(ending, tmp_path):
     assert handlers == [
         signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP)
     ]
+    assert fixtures._process_settings() == settings
 
 
 def test_a_logger_the_test_made_does_not_take_the_runs_lines(tmp_path):
