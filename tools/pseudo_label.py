@@ -4,9 +4,10 @@ Usage:
     python tools/pseudo_label.py IMAGE_LIST IMAGE_ROOT OUT_CSV \
         --model blouse=work_dirs/hrnet_w32_blouse/best.pth ... \
         [--tta] [--min-score 0.3] [--category blouse]
-        [any other option of tools/predict.py: several --model per
-         category, --weights, --config, --no-flip, --backend onnxruntime,
-         --bbox-file, --det-config/--det-checkpoint, ...]
+        [any model option of tools/predict.py: several --model per
+         category, --weights, --config, --no-flip, --batch-size,
+         --num-workers, --device, --backend onnxruntime, --bbox-file,
+         --det-config/--det-checkpoint, --bbox-score-thr]
 
 ``IMAGE_LIST`` is a test list (``image_id,image_category``; an annotation
 CSV works too) whose ids are relative to ``IMAGE_ROOT``, or a folder of
