@@ -321,6 +321,18 @@ def _restore_signal_handlers(saved: Dict[int, object]) -> None:
             signal.signal(number, handler)
 
 
+def _forget_modules_from(folder: Path, before: set) -> None:
+    """Forget the modules a run imported from its tool's folder: a fresh
+    interpreter imports them again, and a later run's tool beside another
+    ``helper.py`` must get its own. (A package this process had imported
+    before, whose registrations would clash, stays.)"""
+    for name in set(sys.modules) - before:
+        path = getattr(sys.modules[name], '__file__', None)
+        if (path and name.split('.')[0] not in before
+                and folder in Path(path).resolve().parents):
+            del sys.modules[name]
+
+
 def _process_settings() -> dict:
     """The process-wide settings a run may change and a fresh interpreter
     starts without: MMEngine's runner sets OpenCV's threads, the start
@@ -365,12 +377,14 @@ def _run_in_process(args: List[str], cwd: Path, env: Optional[Dict[str, str]],
     and warning filters, its output captured; an uncaught exception goes
     through ``sys.excepthook`` (the patches' one-line errors) as at an
     interpreter's end. MMEngine's global instances are out of its sight;
-    those it made, the signal handlers it set and the process-wide settings
-    it changed (:func:`_process_settings`) are undone after it."""
+    those it made, the signal handlers it set, the process-wide settings
+    it changed (:func:`_process_settings`) and the modules it imported
+    from the tool's folder are undone after it."""
     saved = (os.getcwd(), dict(os.environ), sys.argv, list(sys.path),
              warnings.formatwarning, sys.excepthook, tempfile.tempdir,
-             _signal_handlers(), _process_settings())
+             _signal_handlers(), _process_settings(), set(sys.modules))
     hidden = _hide_instances()
+    folder = Path(args[0]).resolve().parent
     stdout, stderr = io.StringIO(), io.StringIO()
     status = 0
     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(
@@ -387,7 +401,7 @@ def _run_in_process(args: List[str], cwd: Path, env: Optional[Dict[str, str]],
             os.environ.update(env)
         tempfile.tempdir = None  # the run's TMPDIR
         sys.argv = args
-        sys.path.insert(0, str(Path(args[0]).resolve().parent))
+        sys.path.insert(0, str(folder))
         try:
             runpy.run_path(args[0], run_name='__main__')
         except SystemExit as exit:
@@ -412,6 +426,7 @@ def _run_in_process(args: List[str], cwd: Path, env: Optional[Dict[str, str]],
             sys.excepthook, tempfile.tempdir = saved[5:7]
             _restore_signal_handlers(saved[7])
             _restore_process_settings(saved[8])
+            _forget_modules_from(folder, saved[9])
             _restore_instances(hidden)
     return subprocess.CompletedProcess(args, status, stdout.getvalue(),
                                        stderr.getvalue())

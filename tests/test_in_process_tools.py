@@ -102,3 +102,19 @@ def test_a_logger_the_test_made_does_not_take_the_runs_lines(tmp_path):
             logger.removeHandler(handler)
     assert 'logged by the tool' in result.stdout, result
     assert 'logged by the tool' not in tests_stream.getvalue()
+
+
+def test_a_helper_beside_a_tool_is_that_tools(tmp_path):
+    """Two tools, each importing the ``helper.py`` beside it (as
+    ``pseudo_label.py`` imported ``predict.py``): each run gets its own, as
+    a fresh interpreter does, not the one an earlier run imported."""
+    outputs = []
+    for version in ('first', 'second'):
+        folder = tmp_path / version
+        folder.mkdir()
+        (folder / 'helper.py').write_text(f'VERSION = {version!r}\n')
+        (folder /
+         'tool.py').write_text('import helper\nprint(helper.VERSION)\n')
+        outputs.append(run_python(folder / 'tool.py').stdout)
+    assert outputs == ['first\n', 'second\n']
+    assert 'helper' not in sys.modules
