@@ -336,6 +336,5 @@ def test_allowed_functions_called_wrongly_are_corrupt(tmp_path):
     hand_pickled(tmp_path / 'odd.pth',
                  b'ccollections\nOrderedDict\nK\x01\x85R')
     with pytest.raises(
-            UnreadableCheckpointError,
-            match='odd.pth: corrupt: torch cannot read it'):
+            UnreadableCheckpointError, match='odd.pth: torch cannot read it'):
         _load_checkpoint(str(tmp_path / 'odd.pth'))
