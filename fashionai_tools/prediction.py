@@ -109,6 +109,12 @@ def detections_path(out_csv: str) -> str:
     return osp.splitext(out_csv)[0] + '.detections.json'
 
 
+def model_outputs(args: argparse.Namespace) -> List[str]:
+    """The files the model options write beside ``args.out_csv`` (the
+    detections of ``--det-config``): outputs a tool checks as its own."""
+    return [detections_path(args.out_csv)] if args.det_config else []
+
+
 def run_detector(args: argparse.Namespace) -> str:
     """Detect garments in the test images; return the detection file."""
     import fashionai_patches  # noqa: F401  (the stack's gaps first)

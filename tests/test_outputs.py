@@ -476,3 +476,25 @@ def test_prepare_data_keeps_the_pools_names_and_what_the_user_added(tmp_path):
         added.unlink()
     assert run_python(PREPARE, train, *lists, '--out', out,
                       '--force').returncode == 0
+
+
+@pytest.mark.parametrize('tool', ['predict.py', 'pseudo_label.py'])
+def test_the_detectors_file_is_an_output_too(tool, tmp_path):
+    """``--det-config`` writes ``OUT.detections.json`` beside the output:
+    where that is one of the inputs (here the detector's weights), the tool
+    refuses before it loads anything, and the input stays."""
+    root = tmp_path / 'data'
+    _, test_csv = annotated_test_list(root)
+    weights = tmp_path / 'out.detections.json'
+    weights.write_bytes(b'the detector\'s weights')
+    det_config = (
+        REPO_ROOT / 'projects' / 'garment_detector' / 'configs' /
+        'rtmdet_tiny_garment_320.py')
+    result = run_python(TOOLS / tool, test_csv, root, tmp_path / 'out.csv',
+                        '--model', f'all={weights}', '--det-config',
+                        det_config, '--det-checkpoint', weights)
+    assert result.returncode == 1
+    assert one_error_line(result).startswith(
+        f'error: {weights}: is an input of this run')
+    assert weights.read_bytes() == b'the detector\'s weights'
+    assert not (tmp_path / 'out.csv').exists()

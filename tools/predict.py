@@ -51,8 +51,8 @@ from fashionai_core.csv_io import (IMAGE_LIST_HEADER, FashionAIRecords,
 from fashionai_core.image_check import FashionAIImageError, image_size
 from fashionai_core.outputs import check_output, listed_images
 from fashionai_tools.prediction import (MAX_LISTED, PREDICTION_ERRORS,
-                                        add_model_arguments, detections_path,
-                                        model_inputs, model_options,
+                                        add_model_arguments, model_inputs,
+                                        model_options, model_outputs,
                                         predict_records, print_summary)
 
 
@@ -113,10 +113,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         inputs = [args.test_csv] + model_inputs(
             args, checkpoints, configs) + listed_images(
                 args.test_csv, args.image_root)
-        check_output(args.out_csv, inputs, [args.image_root])
-        if args.det_config:
-            check_output(
-                detections_path(args.out_csv), inputs, [args.image_root])
+        for output in [args.out_csv] + model_outputs(args):
+            check_output(output, inputs, [args.image_root])
         if args.fallback_from:
             records, without_box, fallbacks = predict_with_fallback(
                 args, checkpoints, configs, weights)

@@ -54,8 +54,8 @@ from fashionai_core.pseudo_labels import (KEPT_TABLE_HEADER, kept_table,
 from fashionai_deploy.infer import list_images
 from fashionai_tools.prediction import (MAX_LISTED, PREDICTION_ERRORS,
                                         add_model_arguments, model_inputs,
-                                        model_options, predict_records,
-                                        print_summary)
+                                        model_options, model_outputs,
+                                        predict_records, print_summary)
 
 
 def folder_rows(folder: str, image_root: str,
@@ -134,7 +134,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                      'one view (export a model per view instead)')
     checkpoints, configs, weights = model_options(parser, args)
     try:
-        for output in (args.out_csv, scores_path(args.out_csv)):
+        for output in [args.out_csv, scores_path(args.out_csv)
+                       ] + model_outputs(args):
             check_output(output, [args.image_list] +
                          model_inputs(args, checkpoints, configs) +
                          listed_images(args.image_list, args.image_root),
