@@ -223,7 +223,6 @@ _COPY_AGAIN = 'copy it again'
 #: How a checkpoint in torch's legacy format (torch < 1.6) begins: its
 #: magic number, pickled.
 LEGACY_MAGIC = pickle.dumps(0x1950a86a20f9469cfc6c, protocol=2)
-_DAMAGED = 'damaged'
 
 
 def _describe_start(head: bytes) -> str:
@@ -277,19 +276,16 @@ def _check_readable(filename: str, name: str) -> None:
             'expected a file written by torch.save (a zip archive)')
 
 
-def _damage(filename: str) -> Optional[str]:
-    """What is wrong with a file torch could not load, told by its bytes:
-    :data:`_DAMAGED` for a zip archive that is not what its writer wrote
-    (:func:`_zip_damage`), why it is no checkpoint for an archive without
-    torch's layout or a pickle without torch's magic number; None for
-    intact bytes (a legacy-format file has no CRCs to tell damage by)."""
+def _not_torch_file(filename: str) -> Optional[str]:
+    """Why a file whose bytes are whole (:func:`_zip_damage`) is no
+    checkpoint: a zip archive without torch's layout, a pickle without
+    torch's magic number; None for torch's layouts (a legacy-format file
+    has no CRCs to tell damage by)."""
     with open(filename, 'rb') as file:
         head = file.read(len(LEGACY_MAGIC))
     if not head.startswith(ZIP_MAGIC):  # a pickle (_check_readable)
         return None if head == LEGACY_MAGIC else (
             'not a checkpoint: a pickle, but not one torch.save wrote')
-    if _zip_damage(filename):
-        return _DAMAGED
     with zipfile.ZipFile(filename) as archive:
         names = archive.namelist()
     if not all(
@@ -348,13 +344,13 @@ def _load_error(filename: str, name: str, error: Exception) -> Exception:
         reason = next((line for line in lines[1:] if line),
                       lines[0] if lines else type(error).__name__)
         reason = reason.split('. This is an internal miniz error')[0][:120]
-    damage = _damage(filename)
-    if damage == _DAMAGED:
+    if _zip_damage(filename):
         return UnreadableCheckpointError(
             f'{name}: corrupt: its bytes are damaged ({reason}); '
             f'{_COPY_AGAIN}')
-    if damage:
-        return UnreadableCheckpointError(f'{name}: {damage}')
+    foreign = _not_torch_file(filename)
+    if foreign:
+        return UnreadableCheckpointError(f'{name}: {foreign}')
     if isinstance(error, (UnsafeCheckpointError, pickle.UnpicklingError)):
         return _unsafe(name, reason)
     if isinstance(error, EOFError):
