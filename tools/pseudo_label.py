@@ -134,12 +134,12 @@ def main(argv: Optional[List[str]] = None) -> int:
                      'one view (export a model per view instead)')
     checkpoints, configs, weights = model_options(parser, args)
     try:
+        inputs = [args.image_list] + model_inputs(
+            args, checkpoints, configs) + listed_images(
+                args.image_list, args.image_root)
         for output in [args.out_csv, scores_path(args.out_csv)
                        ] + model_outputs(args):
-            check_output(output, [args.image_list] +
-                         model_inputs(args, checkpoints, configs) +
-                         listed_images(args.image_list, args.image_root),
-                         [args.image_root])
+            check_output(output, inputs, [args.image_root])
         rows = listed_rows(args)
         check_models_cover([row[1] for row in rows], checkpoints,
                            args.image_list)
