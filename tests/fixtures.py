@@ -472,14 +472,14 @@ def run_mim(*args,
     env = dict(os.environ, **(env or {}))
     if (not fresh and args[0] in ('train', 'test') and args[1] == 'mmpose'
             and not {'--gpus', '--launcher'} & set(args)):
-        config, *options = args[2:]
+        positional, options = args[2:3], args[3:]
         if '--checkpoint' in options:  # MMPose's test.py takes it second
             at = options.index('--checkpoint')
-            config = [config, options[at + 1]]
+            positional.append(options[at + 1])
             del options[at:at + 2]
         return run_python(
             MMPOSE_TOOLS / f'{args[0]}.py',
-            *np.atleast_1d(config),
+            *positional,
             '--launcher',
             'none',
             *options,

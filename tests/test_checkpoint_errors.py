@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import torch
 from mmengine.runner.checkpoint import _load_checkpoint
+from test_checkpoint_safety import RunsCode
 
 from fashionai_core.cli import EXIT_PIPE_CLOSED
 from fashionai_dataset.weights_only import (MissingCheckpointError,
@@ -215,12 +216,6 @@ def test_intact_archives_torch_cannot_read(tmp_path, good_checkpoint):
         assert '\n' not in str(error.value)
 
 
-class RunsCode:
-
-    def __reduce__(self):
-        return os.system, ('echo unsafe', )
-
-
 def test_the_legacy_format_loads_and_refuses(tmp_path):
     """torch's legacy format (a pickle, no CRCs): a good file loads, a
     hostile one is refused. (Its damage cannot be told from its bytes.)"""
@@ -233,11 +228,12 @@ def test_the_legacy_format_loads_and_refuses(tmp_path):
         _load_checkpoint(str(legacy))['state_dict']['w'], torch.ones(64, 64))
     hostile = tmp_path / 'hostile.pth'
     torch.save(
-        dict(state_dict={}, meta=RunsCode()),
+        dict(state_dict={}, meta=RunsCode(tmp_path / 'pwned')),
         hostile,
         _use_new_zipfile_serialization=False)
     with pytest.raises(UnsafeCheckpointError, match='refused to load'):
         _load_checkpoint(str(hostile))
+    assert not (tmp_path / 'pwned').exists()
 
 
 def test_a_fifo_or_a_folder_is_not_a_file(tmp_path):

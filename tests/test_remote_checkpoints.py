@@ -13,7 +13,6 @@ import socket
 import struct
 import subprocess
 import threading
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +23,7 @@ from mmengine.logging import HistoryBuffer
 from mmengine.registry import init_default_scope
 from mmengine.runner.checkpoint import _load_checkpoint
 from mmpose.models import build_pose_estimator
+from test_checkpoint_errors import torch_archive
 from test_checkpoint_safety import RunsCode
 from test_deploy import make_checkpoint
 
@@ -271,15 +271,14 @@ def hand_pickled(path: Path, opcodes: bytes) -> Path:
     real ``torch.save`` archive with that value's bytes put in by hand."""
     torch.save(dict(meta=dict(d='PLACEHOLDER')), path.with_suffix('.tmp'))
     placeholder = b'X\x0b\x00\x00\x00PLACEHOLDER'
-    with zipfile.ZipFile(path.with_suffix('.tmp')) as source, \
-            zipfile.ZipFile(path, 'w') as target:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename.endswith('data.pkl'):
-                assert placeholder in data
-                data = data.replace(placeholder, opcodes)
-            target.writestr(info, data)
-    return path
+
+    def put_in(name: str, data: bytes) -> bytes:
+        if name == 'data.pkl':
+            assert placeholder in data
+            data = data.replace(placeholder, opcodes)
+        return data
+
+    return torch_archive(path.with_suffix('.tmp'), path, put_in)
 
 
 def test_deep_or_self_referring_metadata_is_one_corrupt_line(tmp_path):
