@@ -307,7 +307,7 @@ def test_a_box_without_area_is_no_box(tmp_path):
 
 
 def writing_tools(tmp_path: Path):
-    """Every tool that writes, as ``(name, args before the output, args
+    """Every tool that writes, as ``(name or path, args before the output, args
     after it, whether it reads an image folder)``, on inputs under
     ``tmp_path / 'in'``."""
     root = tmp_path / 'in'
@@ -325,6 +325,10 @@ def writing_tools(tmp_path: Path):
         ('predict.py', (test_csv, root), model, True),
         ('pseudo_label.py', (test_csv, root), model, True),
         ('merge_checkpoints.py', (ckpt, root / 'other.pth', '-o'), (), False),
+        (REPO_ROOT / 'projects' / 'cascade_refine' / 'tools' /
+         'merge_stage_checkpoints.py', (ckpt, root / 'other.pth'), (), False),
+        ('check_labels.py', (ann, root, '--predictions', ann, '--sheet'),
+         ('--out', tmp_path / 'suspects.csv'), True),
         ('export_onnx.py', (DEMO_CONFIG, ckpt), (), False),
         ('ensemble_submissions.py', (ann, ann, '-o'), (), False),
         ('constant_baseline.py', (ann, test_csv), (), False),

@@ -17,7 +17,6 @@ from typing import List, Optional
 
 import fashionai_patches  # noqa: F401  (the pinned stack's gaps first)
 from fashionai_core.cli import run_tool
-from fashionai_core.outputs import check_output
 from fashionai_dataset.apis import merge_checkpoints
 
 
@@ -27,7 +26,6 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument('-o', '--out', required=True)
     args = parser.parse_args(argv)
     try:
-        check_output(args.out, args.checkpoints)
         count = merge_checkpoints(
             {
                 f'members.{i}': path

@@ -4,6 +4,7 @@ from typing import Dict
 import torch
 
 from fashionai_core.atomic import atomic_write
+from fashionai_core.outputs import check_output
 from ..weights_only import encode, read_checkpoint
 
 
@@ -19,7 +20,11 @@ def merge_checkpoints(parts: Dict[str, str], out: str) -> int:
 
     Returns:
         int: How many tensors were written.
+
+    Raises:
+        OutputError: ``out`` is one of the checkpoints read.
     """
+    check_output(out, parts.values())
     state_dict, meta = {}, {}
     for prefix, path in parts.items():
         checkpoint = read_checkpoint(path)
