@@ -317,6 +317,13 @@ def writing_tools(tmp_path: Path):
     coco = root / 'coco.json'
     assert run_python(TOOLS / 'dataset_converters' / 'fashionai2coco.py', ann,
                       root, coco).returncode == 0
+    boxes = root / 'boxes.json'
+    boxes.write_text(
+        json.dumps([
+            dict(
+                image_id=i, category='blouse', bbox=[2, 2, 60, 40], score=0.9)
+            for i in read_fashionai_csv(ann).image_ids
+        ]))
     det_config = (
         REPO_ROOT / 'projects' / 'garment_detector' / 'configs' /
         'rtmdet_tiny_garment_320.py')
@@ -327,6 +334,9 @@ def writing_tools(tmp_path: Path):
         ('merge_checkpoints.py', (ckpt, root / 'other.pth', '-o'), (), False),
         (REPO_ROOT / 'projects' / 'cascade_refine' / 'tools' /
          'merge_stage_checkpoints.py', (ckpt, root / 'other.pth'), (), False),
+        (REPO_ROOT / 'projects' / 'garment_detector' / 'tools' /
+         'lost_points.py', (ann, root, '--bbox-file', boxes,
+                            '--plot'), (), True),
         ('check_labels.py', (ann, root, '--predictions', ann, '--sheet'),
          ('--out', tmp_path / 'suspects.csv'), True),
         ('export_onnx.py', (DEMO_CONFIG, ckpt), (), False),

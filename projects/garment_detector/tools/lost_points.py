@@ -27,6 +27,7 @@ from fashionai_core.cli import run_tool
 from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_core.detections import best_boxes, box_in_image, garment_box
 from fashionai_core.image_check import image_size
+from fashionai_core.outputs import check_output
 from projects.garment_detector.evaluation import lost_point_rates
 
 
@@ -75,6 +76,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
 
     try:
+        if args.plot:
+            check_output(args.plot, [args.csv, args.bbox_file],
+                         [args.image_root])
         records = read_fashionai_csv(args.csv)
         sizes = [
             image_size(osp.join(args.image_root, image_id))
