@@ -11,14 +11,17 @@ EXIT_PIPE_CLOSED = 141
 
 def run_tool(main: Callable[[], Optional[int]]) -> NoReturn:
     """``sys.exit(main())``, ending quietly when the output pipe closes, and
-    with one line when the file system refuses a path.
+    with one line when the input or the file system is refused.
 
     ``tools/evaluate.py ... | head -1`` closes the pipe while the tool still
     prints; Python would end in a ``BrokenPipeError`` traceback, once from
     the print and again when it flushes ``stdout`` at exit. Here the tool
-    stops at once with :data:`EXIT_PIPE_CLOSED` and no message. Any other
-    ``OSError`` (a folder given where a file goes, a full disk) is printed
-    as ``error: ...`` (its message names the path) with exit 1. A
+    stops at once with :data:`EXIT_PIPE_CLOSED` and no message. A
+    ``ValueError`` (the project's errors for bad input: a CSV cell, an
+    image, an output that would replace an input, a checkpoint; each names
+    its file) and any other ``OSError`` (a missing file, a folder given
+    where a file goes, a full disk) are printed as ``error: ...`` with
+    exit 1. A
     ``UserWarning`` the tool raises (a repeated row, a category in
     capitals) is printed as one ``warning: ...`` line, without Python's
     source location and line of code.
@@ -39,7 +42,7 @@ def run_tool(main: Callable[[], Optional[int]]) -> NoReturn:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(EXIT_PIPE_CLOSED)
-    except OSError as error:
+    except (OSError, ValueError) as error:
         print(f'error: {error}', file=sys.stderr)
         sys.exit(1)
     sys.exit(status)

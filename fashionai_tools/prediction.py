@@ -11,17 +11,12 @@ import os.path as osp
 from typing import Dict, List, Optional, Tuple
 
 from fashionai_core.csv_io import FashionAIRecords
-from fashionai_core.detections import (DetectionFileError, best_boxes,
-                                       count_without_box)
-from fashionai_core.image_check import FashionAIImageError, image_size
+from fashionai_core.detections import best_boxes, count_without_box
+from fashionai_core.image_check import image_size
 from fashionai_core.keypoints import check_category
 
 #: Unreadable images a summary names one per line; the rest are counted.
 MAX_LISTED = 20
-
-#: What bad input raises on the way to a prediction (printed as one line).
-PREDICTION_ERRORS = (DetectionFileError, FashionAIImageError,
-                     FileNotFoundError, ValueError)
 
 
 def key_values(pairs: List[str], what: str) -> Dict[str, List[str]]:

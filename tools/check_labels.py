@@ -21,7 +21,6 @@ suspect point ringed, the reason). The suspects file can be given to
 """
 import argparse
 import os.path as osp
-import sys
 import warnings
 from typing import Dict, List, Optional, Tuple
 
@@ -84,20 +83,16 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.sheet and same_file(args.sheet, args.out):
         parser.error('--sheet and --out name the same file')
     inputs = [args.annotations, args.predictions]
-    try:
-        check_output(args.out, inputs, [args.image_root])
-        if args.sheet:
-            check_output(args.sheet, inputs, [args.image_root])
-            if not osp.isdir(args.image_root):
-                raise ValueError(f'{args.image_root}: not a folder; give the '
-                                 'folder the image_ids are relative to')
-        records = read_fashionai_csv(args.annotations, require_keypoints=True)
-        predictions = read_fashionai_csv(
-            args.predictions, allow_decimal=True,
-            require_keypoints=True) if args.predictions else None
-    except (FileNotFoundError, ValueError) as error:
-        print(f'error: {error}', file=sys.stderr)
-        return 1
+    check_output(args.out, inputs, [args.image_root])
+    if args.sheet:
+        check_output(args.sheet, inputs, [args.image_root])
+        if not osp.isdir(args.image_root):
+            raise ValueError(f'{args.image_root}: not a folder; give the '
+                             'folder the image_ids are relative to')
+    records = read_fashionai_csv(args.annotations, require_keypoints=True)
+    predictions = read_fashionai_csv(
+        args.predictions, allow_decimal=True,
+        require_keypoints=True) if args.predictions else None
     suspects = check_labels(records)
     if predictions is not None:
         from_model, unpredicted = check_against_predictions(

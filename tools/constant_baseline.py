@@ -6,7 +6,6 @@ Usage:
 Every test image gets the mean keypoint layout of its category in TRAIN_CSV.
 """
 import argparse
-import sys
 from typing import List, Optional
 
 from fashionai_core.baselines import constant_predictions, mean_layouts
@@ -21,14 +20,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument('test_csv', help='image_id,image_category list')
     parser.add_argument('out_csv', help='submission to write')
     args = parser.parse_args(argv)
-    try:
-        check_output(args.out_csv, [args.train_csv, args.test_csv])
-        layouts = mean_layouts(
-            read_fashionai_csv(args.train_csv, require_keypoints=True))
-        test = read_fashionai_csv(args.test_csv)
-    except (FileNotFoundError, ValueError) as error:
-        print(f'error: {error}', file=sys.stderr)
-        return 1
+    check_output(args.out_csv, [args.train_csv, args.test_csv])
+    layouts = mean_layouts(
+        read_fashionai_csv(args.train_csv, require_keypoints=True))
+    test = read_fashionai_csv(args.test_csv)
     write_submission(args.out_csv, test.image_ids, test.categories,
                      constant_predictions(layouts, test))
     print(f'constant baseline for {len(test)} images written to '

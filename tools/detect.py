@@ -11,7 +11,6 @@ in the format ``FashionAIDataset(bbox_file=...)`` and ``tools/predict.py
 atomically.
 """
 import argparse
-import sys
 from typing import List, Optional
 
 from fashionai_core.cli import run_tool
@@ -34,18 +33,13 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     import fashionai_patches  # noqa: F401  (the stack's gaps first)
     from fashionai_dataset.apis.detect import write_csv_detections
-    try:
-        check_output(args.out_json,
-                     [args.det_config, args.det_checkpoint, args.csv] +
-                     listed_images(args.csv, args.image_root),
-                     [args.image_root])
-        count = write_csv_detections(args.det_config, args.det_checkpoint,
-                                     args.csv, args.image_root, args.out_json,
-                                     args.device, args.batch_size,
-                                     args.num_workers)
-    except (FileNotFoundError, ValueError) as error:
-        print(f'error: {error}', file=sys.stderr)
-        return 1
+    check_output(args.out_json,
+                 [args.det_config, args.det_checkpoint, args.csv] +
+                 listed_images(args.csv, args.image_root), [args.image_root])
+    count = write_csv_detections(args.det_config, args.det_checkpoint,
+                                 args.csv, args.image_root, args.out_json,
+                                 args.device, args.batch_size,
+                                 args.num_workers)
     print(f'{count} detections written to {args.out_json}')
     return 0
 

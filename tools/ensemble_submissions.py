@@ -10,12 +10,10 @@ order. A disagreement stops with the file, line and column; the output is
 written atomically (all of it, or nothing).
 """
 import argparse
-import sys
 from typing import List, Optional
 
 from fashionai_core.cli import run_tool
-from fashionai_core.csv_io import (FashionAICSVError, read_fashionai_csv,
-                                   write_submission)
+from fashionai_core.csv_io import read_fashionai_csv, write_submission
 from fashionai_core.ensemble import mean_submission
 from fashionai_core.outputs import check_output
 
@@ -30,19 +28,14 @@ def main(argv: Optional[List[str]] = None) -> int:
         type=float,
         help='one weight per submission (default: equal)')
     args = parser.parse_args(argv)
-    try:
-        check_output(args.out, args.submissions)
-        records = [
-            read_fashionai_csv(
-                path, allow_decimal=True, require_keypoints=True)
-            for path in args.submissions
-        ]
-        merged = mean_submission(records, args.weights)
-        write_submission(args.out, merged.image_ids, merged.categories,
-                         merged.keypoints)
-    except (FashionAICSVError, FileNotFoundError, ValueError) as error:
-        print(f'error: {error}', file=sys.stderr)
-        return 1
+    check_output(args.out, args.submissions)
+    records = [
+        read_fashionai_csv(path, allow_decimal=True, require_keypoints=True)
+        for path in args.submissions
+    ]
+    merged = mean_submission(records, args.weights)
+    write_submission(args.out, merged.image_ids, merged.categories,
+                     merged.keypoints)
     weights = args.weights or [1] * len(records)
     print(f'{len(merged)} rows, the mean of {len(records)} submissions '
           f'(weights {weights}), written to {args.out}')

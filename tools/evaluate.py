@@ -8,14 +8,13 @@ with a message naming the file, line and column when an input is malformed.
 """
 import argparse
 import json
-import sys
 from typing import List, Optional
 
 from fashionai_core.atomic import atomic_write
 from fashionai_core.cli import run_tool
-from fashionai_core.csv_io import FashionAICSVError, read_fashionai_csv
+from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_core.keypoints import CATEGORIES
-from fashionai_core.outputs import OutputError, check_output
+from fashionai_core.outputs import check_output
 from fashionai_core.report import format_summary
 from fashionai_core.submission_evaluation import evaluate_submission
 
@@ -37,21 +36,17 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
-    try:
-        for output in (args.json, args.plot):
-            if output:
-                check_output(output, [args.annotations, args.predictions])
-        if args.json and args.plot:
-            check_output(args.plot, [args.json])
-        # pseudo-labels (tools/pseudo_label.py) are decimal ground truth
-        annotations = read_fashionai_csv(
-            args.annotations, allow_decimal=True, require_keypoints=True)
-        predictions = read_fashionai_csv(
-            args.predictions, allow_decimal=True, require_keypoints=True)
-        result = evaluate_submission(annotations, predictions, args.category)
-    except (FashionAICSVError, FileNotFoundError, OutputError) as error:
-        print(f'error: {error}', file=sys.stderr)
-        return 1
+    for output in (args.json, args.plot):
+        if output:
+            check_output(output, [args.annotations, args.predictions])
+    if args.json and args.plot:
+        check_output(args.plot, [args.json])
+    # pseudo-labels (tools/pseudo_label.py) are decimal ground truth
+    annotations = read_fashionai_csv(
+        args.annotations, allow_decimal=True, require_keypoints=True)
+    predictions = read_fashionai_csv(
+        args.predictions, allow_decimal=True, require_keypoints=True)
+    result = evaluate_submission(annotations, predictions, args.category)
     print(format_summary(result.summary))
     if args.json:
         with atomic_write(args.json) as file:

@@ -24,7 +24,6 @@ calibration images.
 """
 import argparse
 import os.path as osp
-import sys
 import tempfile
 from typing import List, Optional
 
@@ -33,7 +32,7 @@ from mmengine.config import Config
 
 import fashionai_patches  # noqa: F401  (the pinned stack's gaps first)
 from fashionai_core.cli import run_tool
-from fashionai_core.image_check import FashionAIImageError, read_image
+from fashionai_core.image_check import read_image
 from fashionai_core.outputs import check_output
 from fashionai_dataset.apis import export_onnx, load_pose_model
 from fashionai_deploy import OnnxPoseModel
@@ -108,33 +107,28 @@ def main(argv: Optional[List[str]] = None) -> int:
         parser.error('--int8 and --calib-images go together')
     if args.float_layers < 0:
         parser.error('--float-layers must be 0 or more')
-    try:
-        check_output(args.out,
-                     [args.config, args.checkpoint, args.calib_images],
-                     [args.calib_root])
-        if args.int8:  # the images are checked before the model is loaded
-            category = Config.fromfile(
-                args.config).test_dataloader.dataset.category
-            images = calibration_images(args.calib_images, category,
-                                        args.calib_count, args.calib_root)
-        model = load_pose_model(args.checkpoint, args.config, device='cpu')
-        if args.int8:
-            with tempfile.TemporaryDirectory() as work:
-                float_file = osp.join(work, 'float.onnx')
-                report = export_onnx(
-                    model, float_file, batch=args.batch, source=args.config)
-                with open(float_file, 'rb') as file:
-                    quantized = quantize_int8(file.read(), args.out, images,
-                                              args.calibration,
-                                              args.float_layers, args.config)
-                distances = int8_point_difference(float_file, args.out, images)
-            report['metadata'] = quantized['metadata']
-        else:
+    check_output(args.out, [args.config, args.checkpoint, args.calib_images],
+                 [args.calib_root])
+    if args.int8:  # the images are checked before the model is loaded
+        category = Config.fromfile(
+            args.config).test_dataloader.dataset.category
+        images = calibration_images(args.calib_images, category,
+                                    args.calib_count, args.calib_root)
+    model = load_pose_model(args.checkpoint, args.config, device='cpu')
+    if args.int8:
+        with tempfile.TemporaryDirectory() as work:
+            float_file = osp.join(work, 'float.onnx')
             report = export_onnx(
-                model, args.out, batch=args.batch, source=args.config)
-    except (FileNotFoundError, ValueError, FashionAIImageError) as error:
-        print(f'error: {error}', file=sys.stderr)
-        return 1
+                model, float_file, batch=args.batch, source=args.config)
+            with open(float_file, 'rb') as file:
+                quantized = quantize_int8(file.read(), args.out, images,
+                                          args.calibration, args.float_layers,
+                                          args.config)
+            distances = int8_point_difference(float_file, args.out, images)
+        report['metadata'] = quantized['metadata']
+    else:
+        report = export_onnx(
+            model, args.out, batch=args.batch, source=args.config)
     meta = report['metadata']
     print(f'wrote {args.out} ({osp.getsize(args.out) / 1e6:.1f} MB): '
           f'{meta["category"]}, {len(meta["keypoint_names"])} keypoints, '

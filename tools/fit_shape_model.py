@@ -9,7 +9,6 @@ instead of raw rows; ``--out`` is required so that a trial fit never
 replaces it by accident: name that file to replace it.
 """
 import argparse
-import sys
 from typing import List, Optional
 
 from fashionai_core.cli import run_tool
@@ -29,13 +28,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         help=f'the JSON to write; the generator reads {DEFAULT_SHAPE_MODEL}')
     parser.add_argument('--modes', type=int, default=6)
     args = parser.parse_args(argv)
-    try:
-        check_output(args.out, [args.annotations])
-        records = read_fashionai_csv(args.annotations, require_keypoints=True)
-        model = fit_shape_model(records, num_modes=args.modes)
-    except (FileNotFoundError, ValueError) as error:
-        print(f'error: {error}', file=sys.stderr)
-        return 1
+    check_output(args.out, [args.annotations])
+    records = read_fashionai_csv(args.annotations, require_keypoints=True)
+    model = fit_shape_model(records, num_modes=args.modes)
     save_shape_model(model, args.out)
     for category, item in model.items():
         stats = item['real_stats']

@@ -20,7 +20,6 @@ runs through MMPose. Images that cannot be read are skipped and listed at
 the end.
 """
 import argparse
-import sys
 from typing import Iterator, List, Optional, Tuple
 
 from fashionai_core.cli import run_tool
@@ -30,7 +29,6 @@ from fashionai_core.image_check import (FashionAIImageError, image_size,
                                         read_image)
 from fashionai_core.keypoints import CATEGORIES
 from fashionai_deploy.infer import infer_images, list_images, output_folder
-from fashionai_deploy.metadata import MetadataError
 
 
 def load_model(args: argparse.Namespace):
@@ -103,21 +101,17 @@ def main(argv: Optional[List[str]] = None) -> int:
         parser.error('--config applies to checkpoints, not ONNX files')
     if bool(args.det_config) != bool(args.det_checkpoint):
         parser.error('--det-config and --det-checkpoint go together')
-    try:
-        paths = list_images(args.images)
-        outputs, paths = output_folder(
-            paths, args.out_dir,
-            [args.model, args.config, args.det_config, args.det_checkpoint])
-        model = load_model(args)
-        detections = detect(args, paths) if args.det_config else None
-        if args.bbox_score_thr is None:
-            args.bbox_score_thr = getattr(model, 'bbox_score_thr', 0.0)
-        written, skipped = infer_images(model, paths, args.category, outputs,
-                                        args.batch_size, detections,
-                                        args.bbox_score_thr)
-    except (FileNotFoundError, MetadataError, ValueError) as error:
-        print(f'error: {error}', file=sys.stderr)
-        return 1
+    paths = list_images(args.images)
+    outputs, paths = output_folder(
+        paths, args.out_dir,
+        [args.model, args.config, args.det_config, args.det_checkpoint])
+    model = load_model(args)
+    detections = detect(args, paths) if args.det_config else None
+    if args.bbox_score_thr is None:
+        args.bbox_score_thr = getattr(model, 'bbox_score_thr', 0.0)
+    written, skipped = infer_images(model, paths, args.category, outputs,
+                                    args.batch_size, detections,
+                                    args.bbox_score_thr)
     print(f'{written} of {len(paths)} images: JSON and drawing in '
           f'{args.out_dir}')
     if detections is not None:

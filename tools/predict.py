@@ -50,10 +50,10 @@ from fashionai_core.csv_io import (IMAGE_LIST_HEADER, FashionAIRecords,
                                    write_submission)
 from fashionai_core.image_check import FashionAIImageError, image_size
 from fashionai_core.outputs import check_output, listed_images
-from fashionai_tools.prediction import (MAX_LISTED, PREDICTION_ERRORS,
-                                        add_model_arguments, model_inputs,
-                                        model_options, model_outputs,
-                                        predict_records, print_summary)
+from fashionai_tools.prediction import (MAX_LISTED, add_model_arguments,
+                                        model_inputs, model_options,
+                                        model_outputs, predict_records,
+                                        print_summary)
 
 
 def predict_with_fallback(
@@ -129,9 +129,6 @@ def main(argv: Optional[List[str]] = None) -> int:
             f'error: {error}; --fallback-from TRAIN_CSV writes the constant '
             'baseline for such images instead',
             file=sys.stderr)
-        return 1
-    except PREDICTION_ERRORS as error:
-        print(f'error: {error}', file=sys.stderr)
         return 1
     print(f'{len(records)} predictions written to {args.out_csv}')
     print_summary(args, records, checkpoints, without_box)

@@ -42,8 +42,8 @@ from tabulate import tabulate
 from tqdm import tqdm
 
 from fashionai_core.cli import run_tool
-from fashionai_core.csv_io import (IMAGE_LIST_HEADER, FashionAICSVError,
-                                   read_fashionai_csv, write_csv)
+from fashionai_core.csv_io import (IMAGE_LIST_HEADER, read_fashionai_csv,
+                                   write_csv)
 from fashionai_core.image_check import FashionAIImageError, read_image
 from fashionai_core.keypoints import CATEGORIES
 from fashionai_core.outputs import check_output, listed_images
@@ -52,10 +52,10 @@ from fashionai_core.pseudo_labels import (KEPT_TABLE_HEADER, kept_table,
                                           pseudo_label_visibility, scores_path,
                                           write_pseudo_labels)
 from fashionai_deploy.infer import list_images
-from fashionai_tools.prediction import (MAX_LISTED, PREDICTION_ERRORS,
-                                        add_model_arguments, model_inputs,
-                                        model_options, model_outputs,
-                                        predict_records, print_summary)
+from fashionai_tools.prediction import (MAX_LISTED, add_model_arguments,
+                                        model_inputs, model_options,
+                                        model_outputs, predict_records,
+                                        print_summary)
 
 
 def folder_rows(folder: str, image_root: str,
@@ -133,32 +133,27 @@ def main(argv: Optional[List[str]] = None) -> int:
         parser.error('--tta applies to checkpoints; an ONNX file predicts '
                      'one view (export a model per view instead)')
     checkpoints, configs, weights = model_options(parser, args)
-    try:
-        inputs = [args.image_list] + model_inputs(
-            args, checkpoints, configs) + listed_images(
-                args.image_list, args.image_root)
-        for output in [args.out_csv, scores_path(args.out_csv)
-                       ] + model_outputs(args):
-            check_output(output, inputs, [args.image_root])
-        rows = listed_rows(args)
-        check_models_cover([row[1] for row in rows], checkpoints,
-                           args.image_list)
-        readable, sizes, skipped = readable_rows(rows, args.image_root)
-        for line in skipped[:MAX_LISTED]:
-            print(f'skipped {line}', file=sys.stderr)
-        if len(skipped) > MAX_LISTED:
-            print(f'... and {len(skipped) - MAX_LISTED} more', file=sys.stderr)
-        if not readable:
-            raise ValueError(f'none of the {len(rows)} images of '
-                             f'{args.image_list} can be read')
-        with tempfile.TemporaryDirectory() as folder:
-            args.test_csv = osp.join(folder, 'images.csv')
-            write_csv(args.test_csv, IMAGE_LIST_HEADER, readable)
-            records, without_box = predict_records(args, checkpoints, configs,
-                                                   weights)
-    except PREDICTION_ERRORS + (FashionAICSVError, ) as error:
-        print(f'error: {error}', file=sys.stderr)
-        return 1
+    inputs = [args.image_list
+              ] + model_inputs(args, checkpoints, configs) + listed_images(
+                  args.image_list, args.image_root)
+    for output in [args.out_csv, scores_path(args.out_csv)
+                   ] + model_outputs(args):
+        check_output(output, inputs, [args.image_root])
+    rows = listed_rows(args)
+    check_models_cover([row[1] for row in rows], checkpoints, args.image_list)
+    readable, sizes, skipped = readable_rows(rows, args.image_root)
+    for line in skipped[:MAX_LISTED]:
+        print(f'skipped {line}', file=sys.stderr)
+    if len(skipped) > MAX_LISTED:
+        print(f'... and {len(skipped) - MAX_LISTED} more', file=sys.stderr)
+    if not readable:
+        raise ValueError(f'none of the {len(rows)} images of '
+                         f'{args.image_list} can be read')
+    with tempfile.TemporaryDirectory() as folder:
+        args.test_csv = osp.join(folder, 'images.csv')
+        write_csv(args.test_csv, IMAGE_LIST_HEADER, readable)
+        records, without_box = predict_records(args, checkpoints, configs,
+                                               weights)
     visibility = pseudo_label_visibility(
         records, args.min_score,
         np.array([sizes[image_id] for image_id in records.image_ids]))

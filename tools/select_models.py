@@ -22,8 +22,8 @@ from typing import Dict, List, Optional
 from tabulate import tabulate
 
 from fashionai_core.cli import run_tool
-from fashionai_core.csv_io import (FashionAICSVError, FashionAIRecords,
-                                   read_fashionai_csv, write_submission)
+from fashionai_core.csv_io import (FashionAIRecords, read_fashionai_csv,
+                                   write_submission)
 from fashionai_core.ensemble import (CategoryChoice, best_in_table,
                                      choose_per_category, mean_submission,
                                      per_category_ne)
@@ -122,43 +122,36 @@ def main(argv: Optional[List[str]] = None) -> int:
         parser.error('--test-pred and -o go together')
     if args.max_members < 1:
         parser.error('--max-members must be at least 1')
-    try:
-        if args.out:
-            check_output(args.out, [
-                args.annotations, *models.values(), *checkpoints.values(),
-                *test_paths.values()
-            ])
-        annotations = read_fashionai_csv(
-            args.annotations, require_keypoints=True)
-        csv_models = {
-            name:
-            read_fashionai_csv(
-                path, allow_decimal=True, require_keypoints=True)
-            for name, path in models.items() if not path.endswith('.json')
-        }
-        table = per_category_ne(annotations, csv_models)
-        table.update({
-            name: read_json_results(path)
-            for name, path in models.items() if path.endswith('.json')
-        })
-        if args.max_members > 1:
-            if len(csv_models) != len(models):
-                raise ValueError('ensembles need every model as a CSV of '
-                                 'predictions, not a JSON of results')
-            choices = choose_per_category(annotations, csv_models,
-                                          args.max_members)
-        else:
-            choices = best_in_table(table)
-        tests = {
-            name:
-            read_fashionai_csv(
-                path, allow_decimal=True, require_keypoints=True)
-            for name, path in test_paths.items()
-        }
-        merged = merged_test_submission(choices, tests) if tests else None
-    except (FashionAICSVError, FileNotFoundError, ValueError) as error:
-        print(f'error: {error}', file=sys.stderr)
-        return 1
+    if args.out:
+        check_output(args.out, [
+            args.annotations, *models.values(), *checkpoints.values(),
+            *test_paths.values()
+        ])
+    annotations = read_fashionai_csv(args.annotations, require_keypoints=True)
+    csv_models = {
+        name:
+        read_fashionai_csv(path, allow_decimal=True, require_keypoints=True)
+        for name, path in models.items() if not path.endswith('.json')
+    }
+    table = per_category_ne(annotations, csv_models)
+    table.update({
+        name: read_json_results(path)
+        for name, path in models.items() if path.endswith('.json')
+    })
+    if args.max_members > 1:
+        if len(csv_models) != len(models):
+            raise ValueError('ensembles need every model as a CSV of '
+                             'predictions, not a JSON of results')
+        choices = choose_per_category(annotations, csv_models,
+                                      args.max_members)
+    else:
+        choices = best_in_table(table)
+    tests = {
+        name:
+        read_fashionai_csv(path, allow_decimal=True, require_keypoints=True)
+        for name, path in test_paths.items()
+    }
+    merged = merged_test_submission(choices, tests) if tests else None
 
     rows = [[name] + [
         f'{table[name][c]:.3f}' if c in table[name] else '-'

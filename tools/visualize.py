@@ -11,14 +11,13 @@ image (same relative path); ``--sheet`` one contact sheet.
 import argparse
 import os
 import os.path as osp
-import sys
 from collections import Counter
 from typing import Dict, List, Optional, Tuple
 
 from fashionai_core.cli import run_tool
 from fashionai_core.csv_io import FashionAIRecords, read_fashionai_csv
 from fashionai_core.draw import contact_sheet, draw_row, write_png
-from fashionai_core.image_check import FashionAIImageError, read_image
+from fashionai_core.image_check import read_image
 from fashionai_core.keypoints import CATEGORIES
 from fashionai_core.outputs import OutputFolder, check_output
 from fashionai_core.paths import unique_outputs
@@ -41,14 +40,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not args.ann and not args.pred:
         parser.error('give --ann, --pred or both')
 
-    try:
-        truth = read_fashionai_csv(args.ann) if args.ann else None
-        predictions = (
-            read_fashionai_csv(args.pred, allow_decimal=True)
-            if args.pred else None)
-    except (FileNotFoundError, ValueError) as error:  # FashionAICSVError
-        print(f'error: {error}', file=sys.stderr)
-        return 1
+    truth = read_fashionai_csv(args.ann) if args.ann else None
+    predictions = (
+        read_fashionai_csv(args.pred, allow_decimal=True)
+        if args.pred else None)
     listing = truth or predictions
     rows = [
         r for r, c in enumerate(listing.categories)
@@ -64,32 +59,22 @@ def main(argv: Optional[List[str]] = None) -> int:
         osp.join(args.image_root, listing.image_ids[row]) for row in rows
     ]
     outputs, folder = {}, None
-    try:
-        if args.sheet:
-            check_output(args.sheet, inputs, [args.image_root])
-        else:
-            # a.jpg and a.png would share a.png
-            drawings = unique_outputs(
-                (listing.image_ids[row] for row in rows),
-                lambda image_id: osp.normpath(
-                    osp.join(args.out_dir,
-                             osp.splitext(image_id)[0] + '.png')))
-            folder = OutputFolder(args.out_dir, inputs, [args.image_root])
-            folder.check(drawings)
-            row_of = listing.index_of()
-            outputs = {
-                row_of[image_id]: out
-                for out, image_id in drawings.items()
-            }
-    except ValueError as error:
-        print(f'error: {error}', file=sys.stderr)
-        return 1
+    if args.sheet:
+        check_output(args.sheet, inputs, [args.image_root])
+    else:
+        # a.jpg and a.png would share a.png
+        drawings = unique_outputs(
+            (listing.image_ids[row] for row in rows),
+            lambda image_id: osp.normpath(
+                osp.join(args.out_dir,
+                         osp.splitext(image_id)[0] + '.png')))
+        folder = OutputFolder(args.out_dir, inputs, [args.image_root])
+        folder.check(drawings)
+        row_of = listing.index_of()
+        outputs = {row_of[image_id]: out for out, image_id in drawings.items()}
     try:
         images, captions = drawn(args, listing, rows, truth, predictions,
                                  outputs, folder)
-    except FashionAIImageError as error:
-        print(f'error: {error}', file=sys.stderr)
-        return 1
     finally:
         if folder:
             folder.close()

@@ -15,7 +15,6 @@ with the entry named; the CSV is written atomically.
 """
 import argparse
 import json
-import sys
 from typing import List, Optional
 
 from fashionai_core.cli import run_tool
@@ -41,21 +40,17 @@ def main(argv: Optional[List[str]] = None) -> int:
         if not tool_name or not fashionai_name:
             parser.error(f'--map {pair}: expected TOOL_NAME=FASHIONAI_NAME')
         name_map[tool_name] = fashionai_name
-    try:
-        check_output(args.out_csv, [args.coco_json])
-        with open(args.coco_json, encoding='utf-8') as file:
-            try:
-                document = json.load(file)
-            except (ValueError, RecursionError) as error:
-                raise ValueError(f'{args.coco_json}: not JSON '
-                                 f'({type(error).__name__}: {error})'[:300])
-        image_ids, categories, keypoints, visibility = from_coco(
-            document, args.coco_json, name_map)
-        write_annotations(args.out_csv, image_ids, categories, keypoints,
-                          visibility)
-    except (FileNotFoundError, ValueError) as error:
-        print(f'error: {error}', file=sys.stderr)
-        return 1
+    check_output(args.out_csv, [args.coco_json])
+    with open(args.coco_json, encoding='utf-8') as file:
+        try:
+            document = json.load(file)
+        except (ValueError, RecursionError) as error:
+            raise ValueError(f'{args.coco_json}: not JSON '
+                             f'({type(error).__name__}: {error})'[:300])
+    image_ids, categories, keypoints, visibility = from_coco(
+        document, args.coco_json, name_map)
+    write_annotations(args.out_csv, image_ids, categories, keypoints,
+                      visibility)
     print(f'{len(image_ids)} rows written to {args.out_csv}')
     return 0
 

@@ -14,7 +14,6 @@ CSV. Written atomically.
 import argparse
 import json
 import os.path as osp
-import sys
 from typing import List, Optional
 
 from fashionai_core.atomic import atomic_write
@@ -31,18 +30,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument('image_root', help='folder image_id is relative to')
     parser.add_argument('out_json', help='COCO keypoint JSON to write')
     args = parser.parse_args(argv)
-    try:
-        check_output(args.out_json, [args.annotations] +
-                     listed_images(args.annotations, args.image_root),
-                     [args.image_root])
-        records = read_fashionai_csv(args.annotations, require_keypoints=True)
-        sizes = [
-            image_size(osp.join(args.image_root, image_id))
-            for image_id in records.image_ids
-        ]
-    except (FileNotFoundError, ValueError) as error:
-        print(f'error: {error}', file=sys.stderr)
-        return 1
+    check_output(args.out_json, [args.annotations] +
+                 listed_images(args.annotations, args.image_root),
+                 [args.image_root])
+    records = read_fashionai_csv(args.annotations, require_keypoints=True)
+    sizes = [
+        image_size(osp.join(args.image_root, image_id))
+        for image_id in records.image_ids
+    ]
     document = to_coco(records, sizes)
     with atomic_write(args.out_json) as file:
         json.dump(document, file)

@@ -64,14 +64,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         help='do not hash the images (one picture under two names, test '
         'pictures in the pool are then not found)')
     args = parser.parse_args(argv)
-    try:
-        summary = prepare(args.releases, args.out, args.val_fraction,
-                          args.seed, args.copy, args.force,
-                          args.train_on_answers, args.on_conflict,
-                          not args.no_content_check)
-    except (FileNotFoundError, ValueError) as error:
-        print(f'error: {error}', file=sys.stderr)
-        return 1
+    summary = prepare(args.releases, args.out, args.val_fraction, args.seed,
+                      args.copy, args.force, args.train_on_answers,
+                      args.on_conflict, not args.no_content_check)
     splits = list(summary.rows)
     rows = [[c] + [summary.rows[s][c] for s in splits] +
             [summary.left_out[r, c] for r in LEFT_OUT_REASONS]

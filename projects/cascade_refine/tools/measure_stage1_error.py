@@ -13,7 +13,6 @@ stage-2 config.
 """
 import argparse
 import os.path as osp
-import sys
 from typing import List, Optional
 
 import numpy as np
@@ -59,12 +58,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         help='detections stage 1 predicts in (default: the validation '
         'dataset\'s bbox_file, if it has one; else the whole image)')
     args = parser.parse_args(argv)
-    try:
-        model = load_pose_model(
-            args.checkpoint, args.config, device=args.device)
-    except (FileNotFoundError, ValueError) as error:
-        print(f'error: {error}', file=sys.stderr)
-        return 1
+    model = load_pose_model(args.checkpoint, args.config, device=args.device)
     dataset = model.cfg.val_dataloader.dataset
     ann = args.ann or osp.join(dataset.data_root, dataset.ann_file)
     image_root = args.image_root or dataset.data_root

@@ -14,7 +14,6 @@ written atomically. Then:
         --model all=OUT.pth --config all=<the same cascade config>
 """
 import argparse
-import sys
 from typing import List, Optional
 
 import fashionai_patches  # noqa: F401  (the pinned stack's gaps first)
@@ -28,12 +27,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument('stage2')
     parser.add_argument('out')
     args = parser.parse_args(argv)
-    try:
-        count = merge_checkpoints(
-            dict(stage1=args.stage1, stage2=args.stage2), args.out)
-    except (FileNotFoundError, ValueError) as error:
-        print(f'error: {error}', file=sys.stderr)
-        return 1
+    count = merge_checkpoints(
+        dict(stage1=args.stage1, stage2=args.stage2), args.out)
     print(f'{count} tensors written to {args.out}')
     return 0
 

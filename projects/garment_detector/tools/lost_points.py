@@ -15,7 +15,6 @@ training box). Prints a table; ``--plot`` draws it.
 """
 import argparse
 import os.path as osp
-import sys
 from typing import List, Optional
 
 import numpy as np
@@ -75,20 +74,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument('--plot', help='PNG of the rates against padding')
     args = parser.parse_args(argv)
 
-    try:
-        if args.plot:
-            check_output(args.plot, [args.csv, args.bbox_file],
-                         [args.image_root])
-        records = read_fashionai_csv(args.csv)
-        sizes = [
-            image_size(osp.join(args.image_root, image_id))
-            for image_id in records.image_ids
-        ]
-        detections = best_boxes(args.bbox_file)
-    except (FileNotFoundError, ValueError) as error:
-        # FashionAICSVError, FashionAIImageError, DetectionFileError
-        print(f'error: {error}', file=sys.stderr)
-        return 1
+    if args.plot:
+        check_output(args.plot, [args.csv, args.bbox_file], [args.image_root])
+    records = read_fashionai_csv(args.csv)
+    sizes = [
+        image_size(osp.join(args.image_root, image_id))
+        for image_id in records.image_ids
+    ]
+    detections = best_boxes(args.bbox_file)
     true_boxes = [
         garment_box(points[visibility >= 0], args.gt_margin, width, height)
         for points, visibility, (
