@@ -4,7 +4,7 @@ Ground truth is drawn as circles (filled: visible, hollow: occluded), with
 the category's skeleton; predictions as crosses joined by thin lines. Colors
 tell the side: the image's left, its right, the middle.
 """
-from typing import List, Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -109,14 +109,6 @@ def contact_sheet(images: Sequence[np.ndarray],
         cv2.putText(sheet, caption[:40], (left + 3, top + cell + 13),
                     cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1, cv2.LINE_AA)
     return sheet
-
-
-def legend_lines() -> List[str]:
-    """What the markers mean, for captions and READMEs."""
-    return [
-        'filled circle: ground truth, visible', 'hollow circle: ground '
-        'truth, occluded', 'magenta cross: prediction'
-    ]
 
 
 def write_png(path: str, image: np.ndarray) -> None:
