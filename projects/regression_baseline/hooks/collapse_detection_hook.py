@@ -109,7 +109,11 @@ class CollapseDetectionHook(Hook):
             model.test_cfg = {}
         return model.test_cfg
 
-    def _start(self, runner) -> None:
+    # MMEngine's Hook sends each val/test epoch and iteration here, with
+    # its mode (as IterTimerHook uses it); training is not watched
+    def _before_epoch(self, runner, mode: str = 'train') -> None:
+        if mode == 'train':
+            return
         self._reset()
         # MMPose's own switch: heatmap heads then return their (flip-
         # averaged) heatmaps with the predictions; restored afterwards
@@ -117,7 +121,14 @@ class CollapseDetectionHook(Hook):
         self._output_heatmaps = test_cfg.get('output_heatmaps', False)
         test_cfg['output_heatmaps'] = True
 
-    def _collect(self, outputs: Optional[Sequence]) -> None:
+    def _after_iter(self,
+                    runner,
+                    batch_idx: int,
+                    data_batch=None,
+                    outputs: Optional[Sequence] = None,
+                    mode: str = 'train') -> None:
+        if mode == 'train':
+            return
         for sample in outputs or []:
             gt = sample.gt_instances
             bbox = np.asarray(gt.bboxes, dtype=np.float64)[0]
@@ -135,7 +146,9 @@ class CollapseDetectionHook(Hook):
                 peaks = heatmap_peak_height(heatmaps)[0].cpu().numpy()
                 self._peaks.append(peaks[annotated])
 
-    def _finish(self, runner, mode: str) -> None:
+    def _after_epoch(self, runner, mode: str = 'train') -> None:
+        if mode == 'train':
+            return
         self._test_cfg(runner)['output_heatmaps'] = self._output_heatmaps
         if not self._pred:
             return
@@ -164,29 +177,3 @@ class CollapseDetectionHook(Hook):
                 f'{len(self._pred)} {mode} images: ' + '; '.join(problems) +
                 '. Check the learning rate, the loss and the targets.')
         self._reset()
-
-    def before_val_epoch(self, runner) -> None:
-        self._start(runner)
-
-    def after_val_iter(self,
-                       runner,
-                       batch_idx: int,
-                       data_batch=None,
-                       outputs: Optional[Sequence] = None) -> None:
-        self._collect(outputs)
-
-    def after_val_epoch(self, runner, metrics=None) -> None:
-        self._finish(runner, 'val')
-
-    def before_test_epoch(self, runner) -> None:
-        self._start(runner)
-
-    def after_test_iter(self,
-                        runner,
-                        batch_idx: int,
-                        data_batch=None,
-                        outputs: Optional[Sequence] = None) -> None:
-        self._collect(outputs)
-
-    def after_test_epoch(self, runner, metrics=None) -> None:
-        self._finish(runner, 'test')
