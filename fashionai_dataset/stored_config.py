@@ -429,16 +429,6 @@ def _import_custom_imports(custom_imports: Any, source: str) -> None:
             'install it') from None
 
 
-def config_from_text(text: str, source: str) -> Config:
-    """A :class:`~mmengine.config.Config` from a stored config text, built
-    without running it (:func:`parse_stored_config`).
-
-    Raises:
-        UnsafeConfigError: See :func:`parse_stored_config`.
-    """
-    return Config(parse_stored_config(text, source), cfg_text=text)
-
-
 def _foreign_metainfo(text: str) -> List[Tuple[ast.Constant, str]]:
     """The string literals of a parsed config text that name one of this
     project's metainfo files by another file's path, with the trusted
@@ -527,4 +517,5 @@ def stored_config(meta: dict, source: str) -> Config:
     if 'cfg' not in meta:
         raise ValueError(f'{source} holds no training config; pass the '
                          'config file too')
-    return config_from_text(meta['cfg'], source)
+    return Config(
+        parse_stored_config(meta['cfg'], source), cfg_text=meta['cfg'])

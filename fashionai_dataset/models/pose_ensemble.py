@@ -2,11 +2,11 @@
 from typing import List, Optional, Sequence, Union
 
 import numpy as np
-import torch
 from mmengine.model import BaseModel
 from mmengine.structures import InstanceData
 from mmpose.registry import MODELS
 from mmpose.structures import PoseDataSample
+from mmpose.utils.tensor_utils import to_numpy
 from torch import nn
 
 from fashionai_core.ensemble import normalized_weights
@@ -120,7 +120,7 @@ class PoseEnsemble(BaseModel):
         """One image's members' predictions, averaged."""
         first = samples[0]
         if self.average_heatmaps:
-            maps = [_numpy(s.pred_fields.heatmaps) for s in samples]
+            maps = [to_numpy(s.pred_fields.heatmaps) for s in samples]
             heatmaps = sum(w * m for w, m in zip(self.weights, maps))
             keypoints, scores = self.codec.decode(
                 heatmaps.astype(maps[0].dtype))
@@ -146,9 +146,3 @@ class PoseEnsemble(BaseModel):
     def forward(self, inputs, data_samples=None, mode: str = 'tensor'):
         raise NotImplementedError(
             'PoseEnsemble only predicts (test_step); train its members')
-
-
-def _numpy(value) -> np.ndarray:
-    if isinstance(value, torch.Tensor):
-        return value.detach().cpu().numpy()
-    return np.asarray(value)
