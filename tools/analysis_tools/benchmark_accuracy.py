@@ -6,29 +6,9 @@ Usage:
         [--data data/fashionai] [--work-dir work_dirs/benchmark_accuracy]
         [--json OUT.json]
 
-Protocol (the same for every row, so rows compare):
-
-* data: the bundled synthetic dataset, seed 0, ``--train-size`` training
-  images per category (the demo's 300; rendered once and reused), evaluated
-  on its ``--eval-size`` (40) test images per category;
-* training: each config at each input size through ``mim train`` with seed
-  0, the same number of epochs (every run sees the same images), step decay
-  in the last two epochs, one validation at the end (in the log), the
-  last checkpoint kept;
-* testing: that checkpoint through MMEngine's ``Runner.test`` with flip test
-  on and off and, for ``MSRAHeatmap`` codecs, the unbiased (DARK) decoding
-  on and off (decoding options change nothing in training, so each trained
-  model gives four rows);
-* the constant baseline (each category's mean training layout).
-
-At another input size than its own, a config's codec keeps its type, the
-heatmap stays a quarter of the input and sigma scales with the size, as in
-the ``_384``/``_512`` configs (a SimCC head also takes the new input and
-feature map sizes); the benchmark's config file writes that codec out.
-Defaults: the half-width ResNet-18 SimpleBaseline of
-``res18_all_128_demo.py`` and the demo's width-16 HRNet, both at 128 and
-192 pixels (about 30 minutes on a 2-core CPU). A benchmark, not a test:
-nothing is asserted.
+Protocol and figures: docs/benchmarks.md, "Accuracy under a fixed CPU
+budget". The synthetic data is rendered once and reused. A benchmark, not a
+test: nothing is asserted.
 """
 import os
 import os.path as osp

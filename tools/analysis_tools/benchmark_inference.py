@@ -8,34 +8,10 @@ Usage:
         [--backends pytorch onnxruntime onnxruntime-int8] [--predictor]
         [--ne CONFIG CHECKPOINT --data DIR]
 
-Each config's model is built (no pretrained weights: speed does not depend
-on them), put in eval mode and timed on random input of ``--size`` pixels
-square: ``model(inputs, None, mode='tensor')``, the network's forward
-without flip test (the configs' flip test doubles it) and without data
-loading or decoding. Each setting runs three warm-up batches, then batches for
-about ``--seconds``. Torch uses all the cores it sees. Defaults: RTMPose-t,
--s and -m, HRNet-W32, SimpleBaseline-R50 and the demo's small HRNet, all at
-256 pixels. ``onnxruntime`` times the same network exported as
-``tools/export_onnx.py`` exports it (any batch size; CPU execution
-provider, its default threads: one per core). ``onnxruntime-int8`` times
-that network quantized as ``tools/export_onnx.py --int8`` quantizes it,
-calibrated on 8 random inputs (the ranges do not change the speed).
-
-``--predictor`` times ``OnnxPoseModel.predict`` on random 512x512 images,
-flip test on, at each config's own input size: the whole call, the network
-(both flips, in one batch) alone, the rest (warp, normalisation,
-decoding, flip merge: the same call with outputs given that are shaped as a
-trained model's, one Gaussian peak per keypoint, the mirrored image's the
-same points mirrored), and the warp alone (one
-``cv2.warpAffine`` per image), float32 and int8.
-
-``--ne CONFIG CHECKPOINT --data DIR`` (instead of the timings) exports a
-trained model in float32 and in int8 with each calibration method and 0, 1
-and 2 float layers (calibrated on 64 images of ``DIR/train``), predicts
-``DIR/test`` (the synthetic layout of ``tools/make_synthetic.py``, flip
-test on) and prints each file's NE and how far its points are from the
-float file's. ``--backends`` with no name skips the network table. A
-benchmark, not a test: nothing is asserted.
+Protocol and figures: docs/benchmarks.md, "Inference speed on the CPU";
+docs/deployment.md, "The predictor's own work" (``--predictor``) and "The
+calibration decision, measured" (``--ne``). A benchmark, not a test:
+nothing is asserted.
 """
 import argparse
 import os.path as osp

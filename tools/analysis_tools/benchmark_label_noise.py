@@ -6,29 +6,11 @@ Usage:
         [--data data/fashionai_noise]
         [--work-dir work_dirs/benchmark_label_noise]]
 
-Takes ``--rows`` synthetic training rows per category (their labels only:
-no image is rendered), injects mistakes with a fixed seed
-(``fashionai_core/synthetic/label_noise.py``: 5% of rows mirrored left/right,
-5% with one point moved by 20-60% of the normalizer, 2% with a point at
-another point's place), runs the geometry check on the noisy file and on
-the clean one, and prints recall per kind of mistake and precision per
-reason.
-
-``--train`` then measures what the mistakes cost a model and what cleaning
-buys back: the images of those rows are rendered (with ``--eval-size``
-validation and test images per category), and the demo's model
-(``hrnet_w16_all_128_demo.py``, 128 px) is trained through ``mim train``
-with seed 0 for ``--iters`` iterations of 32 images on (a) the clean labels,
-(b) the noisy ones, (c) the noisy ones less the rows
-``tools/check_labels.py`` lists (``exclude_file``), (d) the noisy ones less
-every row with an occluded point (``drop_occluded``); each is scored by its
-test NE (flip test), and the share of the (b)-(a) gap that (c) and (d)
-close is printed. Then the model mode: (b)'s model (trained on every noisy
-row, as a user with only noisy labels has) predicts its own training
-images with ``tools/predict.py``, and ``tools/check_labels.py
---predictions`` is scored as the geometry check is. A row whose checkpoint
-is in the work folder is not trained again. A benchmark, not a test:
-nothing is asserted.
+Protocol and figures: docs/label_cleaning.md, "What it finds, measured on
+a known truth" (``--train``: "What the mistakes cost a model, and what
+cleaning buys back" and "With a model's predictions"). A row whose
+checkpoint is in the work folder is not trained again. A benchmark, not a
+test: nothing is asserted.
 """
 import argparse
 import os

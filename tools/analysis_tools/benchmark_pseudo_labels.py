@@ -7,40 +7,11 @@ Usage:
         [--data data/fashionai_pseudo] [--work-dir work_dirs/benchmark_pseudo]
         [--json OUT.json]
 
-Protocol (the same training budget for every row, so rows compare):
-
-* data: the synthetic generator (``make_synthetic.py``): a labelled set of
-  ``--labelled`` images per category (seed 0, with a validation split of
-  ``--val-size`` images per category, used while training, and a test
-  split of ``--test-size``: 40 test images per category, the demo's, move
-  one row's NE by more than a point) and an unlabelled set of
-  ``--unlabelled`` images per category (seed 1, another draw of the same
-  generator), whose answers are used only to score the pseudo-labels and
-  for the upper bound;
-* model: the demo's width-16 HRNet at 128 px
-  (``hrnet_w16_all_128_demo.py``; ``hrnet_w16_all_128_demo_pseudo.py``
-  with pseudo-labels), trained through ``mim train`` with seed 0 for
-  ``--iters`` iterations of 32 images, warm-up then x0.2 at 80% and 93%,
-  the last checkpoint kept;
-* rows: (a) labelled only; (b) + pseudo-labels from (a) with flip test, every
-  point kept; (c) + pseudo-labels from (a) with flip test x the box at 0.9,
-  1.0, 1.1 (``--tta``) and ``--min-score``; (d) a student taught by a
-  stronger teacher: the ensemble of (a) and (c) with TTA, same threshold;
-  (e) the upper bound: the unlabelled set's true answers instead of
-  pseudo-labels. Pseudo-labels train at ``--keypoint-weight`` (default:
-  the configs' 0.5); true answers at 1; ``--pseudo-share 0.5`` (the
-  configs' value) repeats the labelled rows to half of each epoch, without
-  it each row is seen once;
-* scoring: test NE (flip test) with MMEngine's ``Runner.test``; the share of
-  the (a)-(e) gap a row closes; the pseudo-labels' own NE on the points
-  kept, against the hidden answers, and the share of points kept.
-
-Every pseudo-label file is made by ``tools/pseudo_label.py`` as a user runs
-it. Work is reused: a row whose checkpoint (or pseudo-label file) is in the
-work folder is not made again, so another ``--keypoint-weight`` in a new
+Protocol and figures: docs/pseudo_labels.md, "Measured on the synthetic
+proxy". Work is reused: a row whose checkpoint (or pseudo-label file) is in
+the work folder is not made again, so another ``--keypoint-weight`` in a new
 work folder with (a), (e) and the (b), (c) labels copied in trains only
-(b)-(d). About 55 minutes on a 2-core CPU at the defaults. A
-benchmark, not a test: nothing is asserted.
+(b)-(d). A benchmark, not a test: nothing is asserted.
 """
 import argparse
 import os

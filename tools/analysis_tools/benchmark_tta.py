@@ -6,25 +6,10 @@ Usage:
         [--data data/fashionai] [--work-dir work_dirs/benchmark_tta]
         [--json OUT.json]
 
-Trains each config exactly as ``tools/analysis_tools/benchmark_accuracy.py``
-does (the bundled synthetic data, seed 0, the same epochs and sizes; a
-checkpoint already in the work folder is reused), then tests the last
-checkpoint on the test split (``--eval-size``, 40 images per category) with
-MMEngine's runner:
-
-* flip test only (the plain config);
-* flip test x the box at 0.9, 1.0, 1.1 (``FashionAITTAModel`` with the
-  config's ``tta_pipeline``);
-* the same x rotations of -10, 0 and +10 degrees (9 views);
-* the two models as one ``PoseEnsemble`` (flip test, heatmaps averaged
-  when their codecs agree);
-* per-category choice: on the validation split, the model or two-model
-  average with the lowest NE per category (``fashionai_core.ensemble``),
-  applied to the test predictions.
-
-Prints NE per category and overall, and the milliseconds of CPU (wall) time
-per test image of the test loop (loading included, 2 loader workers). A
-benchmark, not a test: nothing is asserted.
+Protocol and figures: docs/test_time.md, "What it buys here" (training as
+in docs/benchmarks.md, "Accuracy under a fixed CPU budget"). A checkpoint
+already in the work folder is reused. A benchmark, not a test: nothing is
+asserted.
 """
 import copy
 import os.path as osp
