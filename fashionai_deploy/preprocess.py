@@ -102,12 +102,8 @@ def normalize(images: np.ndarray,
               std: Sequence[float],
               bgr_to_rgb: bool,
               mirrored: bool = False) -> np.ndarray:
-    """Network input from warped images, as ``PoseDataPreprocessor``.
-
-    Each channel of uint8 images goes through a 256-entry table of
-    ``(value - mean) / std`` computed in float32, which gives the
-    preprocessor's float32 subtraction and division exactly, in one pass
-    per plane; other dtypes get that arithmetic itself.
+    """Network input from warped images, as ``PoseDataPreprocessor``: its
+    float32 ``(value - mean) / std``, channel by channel.
 
     Args:
         images: BGR images (N, h, w, 3), uint8 (or another real dtype).
@@ -127,29 +123,21 @@ def normalize(images: np.ndarray,
     if images.ndim != 4 or images.shape[-1] != 3:
         raise ValueError(f'normalize takes BGR images (N, h, w, 3), not an '
                          f'array of shape {images.shape}')
-    if images.dtype != np.uint8:  # no table: the preprocessor's arithmetic
-        planes = images.transpose(0, 3, 1, 2)
-        planes = planes[:, ::-1] if bgr_to_rgb else planes
-        out = (planes - np.asarray(mean, dtype=np.float32).reshape(
-            1, 3, 1, 1)) / np.asarray(
-                std, dtype=np.float32).reshape(1, 3, 1, 1)
-        out = out.astype(np.float32)
-        return np.concatenate([out, out[..., ::-1]]) if mirrored else out
-    count, height, width = images.shape[:3]
-    tables = (np.arange(256, dtype=np.float32) -
-              np.asarray(mean, dtype=np.float32)[:, None]) / np.asarray(
-                  std, dtype=np.float32)[:, None]
-    out = np.empty(((2 if mirrored else 1) * count, 3, height, width),
+    count = len(images)
+    out = np.empty(((2 if mirrored else 1) * count, 3, *images.shape[1:3]),
                    dtype=np.float32)
-    for index, image in enumerate(images):
-        planes = cv2.split(np.ascontiguousarray(image))
-        if bgr_to_rgb:
-            planes = planes[::-1]
-        for channel, plane in enumerate(planes):
-            cv2.LUT(plane, tables[channel], dst=out[index, channel])
-            if mirrored:
-                cv2.flip(
-                    out[index, channel], 1, dst=out[count + index, channel])
+    # channel by channel into the batch: 10-20x faster than whole-array
+    # arithmetic on the transposed view
+    for channel, source in enumerate((2, 1, 0) if bgr_to_rgb else (0, 1, 2)):
+        plane = out[:count, channel]
+        np.subtract(
+            images[..., source],
+            np.float32(mean[channel]),
+            out=plane,
+            dtype=np.float32)
+        np.divide(plane, np.float32(std[channel]), out=plane)
+    if mirrored:
+        out[count:] = out[:count, ..., ::-1]
     return out
 
 
