@@ -59,33 +59,6 @@ work_dir = {work_dir!r}
 '''
 
 
-def descendants(pid: int) -> List[int]:
-    """``pid`` and all processes below it (Linux /proc)."""
-    found, queue = [], [pid]
-    while queue:
-        current = queue.pop()
-        found.append(current)
-        try:
-            with open(f'/proc/{current}/task/{current}/children') as file:
-                queue.extend(int(p) for p in file.read().split())
-        except OSError:
-            pass
-    return found
-
-
-def peak_rss_mib(pids: List[int]) -> float:
-    peak = 0.0
-    for pid in pids:
-        try:
-            with open(f'/proc/{pid}/status') as file:
-                for line in file:
-                    if line.startswith('VmHWM:'):
-                        peak = max(peak, int(line.split()[1]) / 1024)
-        except OSError:
-            pass
-    return peak
-
-
 def run(config: str, args: argparse.Namespace) -> Dict[str, object]:
     name = osp.splitext(osp.basename(config))[0]
     work_dir = osp.join(args.work_dir, name)
@@ -108,10 +81,11 @@ def run(config: str, args: argparse.Namespace) -> Dict[str, object]:
         process = subprocess.Popen([mim, 'train', 'mmpose', wrapper],
                                    stdout=log,
                                    stderr=subprocess.STDOUT)
-        rss = 0.0
-        while process.poll() is None:
-            rss = max(rss, peak_rss_mib(descendants(process.pid)))
-            time.sleep(0.5)
+        # Linux: the largest peak resident set of mim and every process
+        # below it that was waited for (train.py, its loader workers), in KiB
+        status, usage = os.wait4(process.pid, 0)[1:]
+        process.returncode = os.waitstatus_to_exitcode(status)
+        rss = usage.ru_maxrss / 1024
     with open(osp.join(args.work_dir, f'{name}.log')) as log:
         text = log.read()
     if process.returncode:
