@@ -128,3 +128,27 @@ def test_an_output_named_as_an_existing_folder_is_refused(tmp_path):
         run_python(TOOLS / 'constant_baseline.py', csv, csv, folder))
     assert line == f'error: {folder}: is a folder; name the file to write'
     assert list(folder.iterdir()) == []
+
+
+def test_a_bug_keeps_its_traceback(tmp_path):
+    """The one-line exit is for the project's own errors: a ValueError that
+    Python or a library raises in a tool (``(best, ) = glob(...)`` finding
+    nothing, a numpy shape) is a bug, shown with its traceback."""
+    tool = ('import numpy as np\n'
+            'from fashionai_core.cli import run_tool\n'
+            'def main():\n'
+            '    {}\n'
+            'run_tool(main)\n')
+    tool_path = tmp_path / 'tool.py'
+    for bug, message in (('(best, ) = []', 'not enough values to unpack'),
+                         ('np.zeros(3).reshape(2)', 'cannot reshape')):
+        tool_path.write_text(tool.format(bug))
+        result = run_python(tool_path)
+        assert result.returncode == 1, result.stderr
+        assert 'Traceback' in result.stderr and bug in result.stderr
+        assert f'ValueError: {message}' in result.stderr
+        assert 'error:' not in result.stderr
+    tool_path.write_text(tool.format("raise ValueError('x.csv: bad')"))
+    result = run_python(tool_path)
+    assert (result.returncode, result.stderr) == (1, 'error: x.csv: bad\n')
+
