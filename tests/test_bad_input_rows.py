@@ -152,3 +152,17 @@ def test_a_bug_keeps_its_traceback(tmp_path):
     result = run_python(tool_path)
     assert (result.returncode, result.stderr) == (1, 'error: x.csv: bad\n')
 
+
+def test_fit_shape_model_needs_every_category(tmp_path):
+    csv = write_split(tmp_path / 'train', ['blouse', 'skirt'], 2)
+    line = one_error_line(
+        run_python(TOOLS / 'fit_shape_model.py', csv, '--out',
+                   tmp_path / 'shape.json'))
+    assert line == (f'error: {csv}: 0 outwear row(s) with both normalizer '
+                    'points annotated; the shape model needs at least 2 of '
+                    'each category')
+    result = run_python(TOOLS / 'fit_shape_model.py', csv, '--out',
+                        tmp_path / 'shape.json', '--modes', '0')
+    assert result.returncode == 2
+    assert '--modes must be at least 1' in result.stderr
+    assert not (tmp_path / 'shape.json').exists()

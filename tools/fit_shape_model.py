@@ -28,6 +28,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         help=f'the JSON to write; the generator reads {DEFAULT_SHAPE_MODEL}')
     parser.add_argument('--modes', type=int, default=6)
     args = parser.parse_args(argv)
+    if args.modes < 1:
+        parser.error('--modes must be at least 1')
     check_output(args.out, [args.annotations])
     records = read_fashionai_csv(args.annotations, require_keypoints=True)
     model = fit_shape_model(records, num_modes=args.modes)

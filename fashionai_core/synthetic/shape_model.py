@@ -93,6 +93,9 @@ def fit_shape_model(records: FashionAIRecords,
 
     Returns:
         dict: JSON-serializable, keyed by category; see the module doc.
+
+    Raises:
+        ValueError: A category has fewer than 2 rows with a normalizer.
     """
     model = {}
     distances = normalizer_distances(records.keypoints, records.visibility,
@@ -105,6 +108,11 @@ def fit_shape_model(records: FashionAIRecords,
         ends = [names.index(n) for n in NORMALIZER_KEYPOINTS[category]]
 
         usable = ~np.isnan(distances[rows])
+        if usable.sum() < 2:  # a spread needs two layouts
+            raise ValueError(
+                f'{records.path}: {usable.sum()} {category} row(s) with both '
+                'normalizer points annotated; the shape model needs at '
+                'least 2 of each category')
         points = records.keypoints[rows][:, columns][usable].astype(float)
         s = distances[rows][usable]
         midpoints = points[:, ends].mean(axis=1)  # (R, 2)
