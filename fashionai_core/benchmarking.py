@@ -23,6 +23,7 @@ from tabulate import tabulate
 
 from .atomic import atomic_write
 from .keypoints import CATEGORIES
+from .outputs import check_output
 from .synthetic import NotSyntheticDataError, ensure_synthetic, synthetic_row
 from .synthetic.generator import SPLITS
 
@@ -56,6 +57,20 @@ def run_repo_tool(tool: str,
         command + list(map(str, args)), check=check, **kwargs)
 
 
+class BenchmarkParser(argparse.ArgumentParser):
+    """Checks ``--json`` once parsed, before anything runs, through the
+    output rule: not one of the run's ``--configs``, nor an image of its
+    ``--data``."""
+
+    def parse_args(self, args=None, namespace=None):
+        parsed = super().parse_args(args, namespace)
+        if getattr(parsed, 'json', None):
+            configs = getattr(parsed, 'configs', None) or []
+            check_output(parsed.json, map(config_path, configs),
+                         [getattr(parsed, 'data', None)])
+        return parsed
+
+
 def benchmark_parser(doc: str,
                      data: Optional[str] = None,
                      work_dir: Optional[str] = None,
@@ -63,7 +78,7 @@ def benchmark_parser(doc: str,
     """A benchmark's parser, described by its docstring ``doc``'s first
     line, with ``--data`` and ``--work-dir`` (absolute paths) where given
     their defaults, and ``--json`` (a file for every row) where ``json``."""
-    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser = BenchmarkParser(description=doc.splitlines()[0])
     if data:
         parser.add_argument('--data', default=data, type=osp.abspath)
     if work_dir:

@@ -225,3 +225,22 @@ def test_benchmark_pseudo_labels_runs_small(accuracy_run, tmp_path):
     for row in rows[1:4]:
         assert number(row[-3]) > 0 and 0 < number(row[-2]) <= 100, row
     assert rows[0][-3:-1] == ['-', '-'] and rows[4][-3:-1] == ['-', '-']
+
+
+@pytest.mark.parametrize('name', ['benchmark_accuracy', 'benchmark_tta'])
+def test_a_benchmarks_json_is_never_its_config(name, tmp_path):
+    """``--json`` naming a config the run trains (any spelling) is refused
+    before anything runs, not written over it at the end."""
+    config = tmp_path / 'mine.py'
+    config.write_text('# my config\n')
+    result = run_python(TOOLS / f'{name}.py', *EPOCH_PROTOCOL, '--configs',
+                        config, config, '--json', f'{tmp_path}/./mine.py',
+                        '--data', tmp_path / 'data', '--work-dir',
+                        tmp_path / 'work')
+    assert result.returncode == 1, result.stdout[-2000:]
+    assert result.stderr.splitlines() == [
+        f'error: {tmp_path}/./mine.py: is an input of this run ({config}); '
+        'name another output'
+    ]
+    assert config.read_text() == '# my config\n'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['mine.py']
