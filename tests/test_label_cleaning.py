@@ -218,7 +218,9 @@ def test_bad_arguments_are_one_line(tmp_path):
                         '--sheet', tmp_path / 'o.csv')
     assert result.returncode == 2 and 'name the same file' in result.stderr
     assert not (tmp_path / 'o.csv').exists()
-    image = next((tmp_path / 'train' / 'Images').rglob('*.jpg'))
+    image = tmp_path / 'train' / 'Images' / 'unlisted.jpg'  # (listed: input)
+    image.write_bytes(
+        next((tmp_path / 'train' / 'Images').rglob('*.jpg')).read_bytes())
     for args, message in (
         ((tmp_path / 'train', '--out', image), 'would replace an image'),
         ((tmp_path / 'none', '--out', tmp_path / 'o.csv', '--sheet',

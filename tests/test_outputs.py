@@ -403,6 +403,37 @@ def test_an_image_the_list_names_is_an_input_whatever_its_name(tmp_path):
     assert snapshot(root) == before
 
 
+def test_the_images_a_tool_reads_are_inputs_whatever_their_names(tmp_path):
+    """An image the CSV lists without an image extension (check_labels.py,
+    lost_points.py), or a calibration image under the root export_onnx.py
+    finds itself: never written over."""
+    root = tmp_path / 'data'
+    ann, _ = annotated_test_list(root)
+    image = root / read_fashionai_csv(ann).image_ids[0]
+    bare = image.with_suffix('')
+    image.rename(bare)
+    ann.write_text(ann.read_text().replace(image.name, bare.name))
+    boxes = tmp_path / 'boxes.json'
+    boxes.write_text('[]')
+    checkpoint = make_checkpoint(DEMO_CONFIG, tmp_path / 'model.pth')
+    second = root / read_fashionai_csv(ann).image_ids[1]
+    before = snapshot(root)
+    for tool, args, out in (
+        ('check_labels.py', (ann, root, '--out', bare), bare),
+        ('check_labels.py', (ann, root, '--out', tmp_path / 's.csv', '--sheet',
+                             bare), bare),
+        (REPO_ROOT / 'projects' / 'garment_detector' / 'tools' /
+         'lost_points.py', (ann, root, '--bbox-file', boxes, '--plot',
+                            bare), bare),
+        ('export_onnx.py', (DEMO_CONFIG, checkpoint, second, '--int8',
+                            '--calib-images', ann), second),
+    ):
+        line = one_error_line(run_python(TOOLS / tool, *args))
+        assert line == (f'error: {out}: is an input of this run ({out}); '
+                        'name another output'), tool
+        assert snapshot(root) == before, tool
+
+
 @pytest.mark.parametrize('manifest', ['fifo', 'folder', 'not json', 'link'])
 def test_something_else_named_like_the_manifest_is_refused_first(
         manifest, tmp_path):

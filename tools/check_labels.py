@@ -38,7 +38,7 @@ from fashionai_core.label_check import (SUSPECTS_HEADER, Suspect,
                                         check_against_predictions,
                                         check_labels, ranked,
                                         suspects_by_reason)
-from fashionai_core.outputs import check_output, same_file
+from fashionai_core.outputs import check_output, listed_images, same_file
 
 SUSPECT_RING = (0, 0, 255)  # BGR: red
 #: Rows left off the sheet that are named one by one.
@@ -82,7 +82,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         parser.error('--sheet draws the images: give IMAGE_ROOT')
     if args.sheet and same_file(args.sheet, args.out):
         parser.error('--sheet and --out name the same file')
-    inputs = [args.annotations, args.predictions]
+    inputs = [args.annotations, args.predictions] + (
+        listed_images(args.annotations, args.image_root)
+        if args.image_root else [])
     check_output(args.out, inputs, [args.image_root])
     if args.sheet:
         check_output(args.sheet, inputs, [args.image_root])

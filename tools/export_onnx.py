@@ -107,13 +107,16 @@ def main(argv: Optional[List[str]] = None) -> int:
         parser.error('--int8 and --calib-images go together')
     if args.float_layers < 0:
         parser.error('--float-layers must be 0 or more')
-    check_output(args.out, [args.config, args.checkpoint, args.calib_images],
-                 [args.calib_root])
+    images = []
     if args.int8:  # the images are checked before the model is loaded
         category = Config.fromfile(
             args.config).test_dataloader.dataset.category
         images = calibration_images(args.calib_images, category,
                                     args.calib_count, args.calib_root)
+    # the calibration images are inputs too, whatever their root
+    check_output(args.out,
+                 [args.config, args.checkpoint, args.calib_images] + images,
+                 [args.calib_root])
     model = load_pose_model(args.checkpoint, args.config, device='cpu')
     if args.int8:
         with tempfile.TemporaryDirectory() as work:

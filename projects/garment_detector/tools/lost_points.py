@@ -26,7 +26,7 @@ from fashionai_core.cli import run_tool
 from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_core.detections import best_boxes, box_in_image, garment_box
 from fashionai_core.image_check import image_size
-from fashionai_core.outputs import check_output
+from fashionai_core.outputs import check_output, listed_images
 from projects.garment_detector.evaluation import lost_point_rates
 
 
@@ -75,7 +75,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
 
     if args.plot:
-        check_output(args.plot, [args.csv, args.bbox_file], [args.image_root])
+        check_output(args.plot, [args.csv, args.bbox_file] +
+                     listed_images(args.csv, args.image_root),
+                     [args.image_root])
     records = read_fashionai_csv(args.csv)
     sizes = [
         image_size(osp.join(args.image_root, image_id))
