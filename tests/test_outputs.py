@@ -385,15 +385,22 @@ def test_no_tool_changes_an_input_through_its_output(tmp_path):
                     folder.rmdir()
 
 
+def rename_first_image(csv: Path, root: Path, suffix: str) -> Path:
+    """The first image ``csv`` lists, renamed to ``suffix`` there and on
+    disk; its new path."""
+    image = root / read_fashionai_csv(csv).image_ids[0]
+    renamed = image.with_suffix(suffix)
+    image.rename(renamed)
+    csv.write_text(csv.read_text().replace(image.name, renamed.name))
+    return renamed
+
+
 def test_an_image_the_list_names_is_an_input_whatever_its_name(tmp_path):
     """``Images/blouse/a.tif`` listed in the test CSV: not an extension the
     image-root rule knows, still an input of predict.py."""
     root = tmp_path / 'data'
     ann, test_csv = annotated_test_list(root)
-    image = root / read_fashionai_csv(ann).image_ids[0]
-    tif = image.with_suffix('.tif')
-    image.rename(tif)
-    test_csv.write_text(test_csv.read_text().replace(image.name, tif.name))
+    tif = rename_first_image(test_csv, root, '.tif')
     before = snapshot(root)
     line = one_error_line(
         run_python(TOOLS / 'predict.py', test_csv, root, tif, '--model',
@@ -409,10 +416,7 @@ def test_the_images_a_tool_reads_are_inputs_whatever_their_names(tmp_path):
     finds itself: never written over."""
     root = tmp_path / 'data'
     ann, _ = annotated_test_list(root)
-    image = root / read_fashionai_csv(ann).image_ids[0]
-    bare = image.with_suffix('')
-    image.rename(bare)
-    ann.write_text(ann.read_text().replace(image.name, bare.name))
+    bare = rename_first_image(ann, root, '')
     boxes = tmp_path / 'boxes.json'
     boxes.write_text('[]')
     checkpoint = make_checkpoint(DEMO_CONFIG, tmp_path / 'model.pth')
