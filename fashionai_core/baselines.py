@@ -40,7 +40,16 @@ def constant_predictions(layouts: np.ndarray,
         np.ndarray: Shape (N, 24, 2); points a category does not define are
         NaN. A defined point never seen in training gets the mean of the
         category's other points.
+
+    Raises:
+        ValueError: ``test`` lists a category with no annotated point in
+            ``layouts``.
     """
+    for category in dict.fromkeys(test.categories):
+        if np.isnan(layouts[CATEGORIES.index(category)]).all():
+            raise ValueError(
+                f'{test.path}: lists {category} images, but the training '
+                f'annotations have no annotated {category} point to average')
     predictions = layouts[test.category_ids].copy()
     for row, category in enumerate(test.categories):
         for name in CATEGORY_KEYPOINTS[category]:

@@ -166,3 +166,24 @@ def test_fit_shape_model_needs_every_category(tmp_path):
     assert result.returncode == 2
     assert '--modes must be at least 1' in result.stderr
     assert not (tmp_path / 'shape.json').exists()
+
+
+def test_a_test_category_without_training_rows_is_named(tmp_path):
+    """constant_baseline.py with skirts to predict and no skirt trained:
+    the category, not a point's missing prediction."""
+    train = write_split(tmp_path / 'train', ['blouse'], 2)
+    test_list = write_csv(tmp_path / 'test.csv',
+                          ['image_id', 'image_category'],
+                          [['Images/skirt/a.jpg', 'skirt']])
+    for tool, args in (('constant_baseline.py', [train, test_list]),
+                       ('predict.py', [
+                           test_list, tmp_path, '--model', 'all=never.pth',
+                           '--fallback-from', train
+                       ])):
+        line = one_error_line(
+            run_python(TOOLS / tool, *args[:2], tmp_path / 'out.csv',
+                       *args[2:]))
+        assert line == (f'error: {test_list}: lists skirt images, but the '
+                        'training annotations have no annotated skirt point '
+                        'to average'), tool
+    assert not (tmp_path / 'out.csv').exists()
