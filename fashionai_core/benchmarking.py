@@ -24,7 +24,7 @@ from tabulate import tabulate
 from .atomic import atomic_write
 from .keypoints import CATEGORIES
 from .outputs import check_output
-from .synthetic import NotSyntheticDataError, ensure_synthetic, synthetic_row
+from .synthetic import ensure_synthetic, synthetic_row
 from .synthetic.generator import SPLITS
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -102,12 +102,13 @@ def synthetic_data(folder: str,
                    sizes: Dict[str, int],
                    seed: int = SEED) -> None:
     """Render the synthetic dataset of ``sizes`` (images per category and
-    split) into ``folder`` unless it is there; exit with ``error: ...``
-    where ``folder`` holds something else (left as it is)."""
-    try:
-        ensure_synthetic(folder, sizes, seed=seed, nproc=2)
-    except NotSyntheticDataError as error:
-        raise SystemExit(f'error: {error}')
+    split) into ``folder`` unless it is there.
+
+    Raises:
+        NotSyntheticDataError: ``folder`` holds something else (left as it
+            is; :func:`~fashionai_core.cli.run_tool` prints it as one line).
+    """
+    ensure_synthetic(folder, sizes, seed=seed, nproc=2)
 
 
 def synthetic_rows(per_category: int,

@@ -244,3 +244,18 @@ def test_a_benchmarks_json_is_never_its_config(name, tmp_path):
     ]
     assert config.read_text() == '# my config\n'
     assert sorted(p.name for p in tmp_path.iterdir()) == ['mine.py']
+
+
+def test_a_benchmark_leaves_data_it_did_not_make(tmp_path):
+    """``--data`` naming a folder of the user's: one line, nothing
+    replaced."""
+    data = tmp_path / 'photos'
+    data.mkdir()
+    (data / 'mine.jpg').write_bytes(b'mine')
+    result = run_python(TOOLS / 'benchmark_accuracy.py', *EPOCH_PROTOCOL,
+                        '--data', data, '--work-dir', tmp_path / 'work')
+    assert result.returncode == 1, result.stdout[-2000:]
+    (line, ) = result.stderr.splitlines()
+    assert line.startswith(f'error: {data}'), line
+    assert [p.name for p in data.iterdir()] == ['mine.jpg']
+    assert (data / 'mine.jpg').read_bytes() == b'mine'
