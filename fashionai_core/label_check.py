@@ -1,46 +1,12 @@
-"""Find annotation rows that are likely wrong, from their geometry alone.
+"""Find annotation rows that are likely wrong: from their geometry alone
+(:func:`check_labels`) or against a model's predictions of the same images
+(:func:`check_against_predictions`).
 
-Hand-made labels carry mistakes a model should not learn: left and right
-exchanged, a point clicked far from its place, two names at one position.
-:func:`check_labels` scores each row (and point) of an annotation file by
-four reasons, each from the row's points only (no image, no model):
-
-* ``swap``: left/right pairs on the wrong side. In FashionAI "left" is the
-  image's left, whatever way the garment faces (on the real annotations
-  the neckline, shoulder, armpit, hem and waistband pairs are never
-  reversed; cuffs and trouser bottoms cross in 1-11% of rows, which is
-  real). A pair counts when its left point lies right of its right point
-  by more than :data:`SWAP_MARGIN` normalizers; the score is the fraction
-  of the row's *rigid* pairs (:data:`RIGID_PAIRS`) reversed, so a
-  mirrored row scores 1; a suspect from 0.75.
-* ``moved``: a point far from where the category's shape model
-  (``fashionai_core/data/shape_model.json``: mean layout and principal
-  modes) puts it given the row's other points, the point left out of the
-  fit; the residual in normalizers, divided by that keypoint's
-  90th-percentile residual over the file (sleeves move more than
-  necklines). Score: that ratio.
-* ``same position``: two named points within :data:`SAME_POSITION_PX`
-  pixels (a point clicked at another's place), except the pairs real
-  garments share (:data:`SHARED_POSITIONS`). Score: 10.
-* ``order``: a point on the wrong side of another vertically (a hem above
-  the armpits, a hemline above the waistband, a trouser bottom above the
-  waistband), by more than :data:`ORDER_MARGIN` normalizers. Score: 5 plus
-  the depth in normalizers.
-
-With a model's predictions of the same images
-(:func:`check_against_predictions`; best from a model that did not train on
-the rows, e.g. each fold predicted by a model trained on the others), two
-more:
-
-* ``far from prediction``: a point's distance to its prediction in
-  normalizers, divided by that keypoint's 90th-percentile distance over the
-  file (as ``moved``). Score: that ratio.
-* ``mirrored prediction``: the row's labelled points lie closer to the
-  prediction with left and right exchanged than to the prediction itself.
-  Score: the mean distance to the prediction over that to the mirrored one.
-
-A row is a suspect when its score reaches the reason's threshold
-(:data:`THRESHOLDS`); suspects are ranked by score.
+docs/label_cleaning.md describes each reason (``swap``, ``moved``, ``same
+position``, ``order``, ``far from prediction``, ``mirrored prediction``) and
+its score; the constants below set their margins and :data:`THRESHOLDS`.
+``moved`` fits the category's shape model
+(``fashionai_core/data/shape_model.json``) to the row's other points.
 """
 import csv
 import warnings

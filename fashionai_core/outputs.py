@@ -1,22 +1,12 @@
-"""The one rule for what a tool may write.
+"""The one rule for what a tool may write (docs/bad_input.md, "One rule for
+outputs"), checked before a tool writes anything:
 
-Every tool checks its outputs here before it writes anything:
+1. an output is never one of the run's inputs, nor an image inside an input
+   folder;
+2. a file a tool derives inside an output folder stays inside it;
+3. a derived file never replaces one the project's tools did not write (the
+   folder's manifest, :data:`MANIFEST`, records theirs).
 
-1. an output is never one of the run's inputs (the same file by any
-   spelling, through a link, or a hard link), nor replaces an image inside
-   an input folder (an image root, whose images the run reads);
-2. a file a tool derives inside an output folder (``--out-dir``) stays
-   inside that folder, so it lands inside an input folder only where the
-   user named an output folder there;
-3. a file a tool derives never replaces one the project's tools did not
-   write: each output folder keeps a manifest (:data:`MANIFEST`) of what
-   was written there, with sizes and modification times, so a tool's own
-   earlier outputs are known and a file changed since is not.
-
-A file the user names as the output (``-o OUT.csv``) is the user's to
-replace, as with ``cp`` or MMPose's tools, once rule 1 holds. A folder a
-tool fills whole (``prepare_data.py --out``) has its own marker and rules
-(:mod:`fashionai_core.releases`).
 Refusals are one line naming both paths (:class:`OutputError`).
 """
 import json

@@ -1,23 +1,10 @@
 """From the FashionAI download to the configs' layout: find, check, merge,
-split.
+split (docs/real_data.md, "Prepare", says how).
 
-The competition released several folders (round-1 training, warm-up,
-round-2 training, test lists, later some answers); none has a validation
-split, and the same image can be in two of them. A *release folder* is one
-whose ``image_id`` paths are relative to it:
-
-* an **annotated** release holds ``Annotations/*.csv`` with the 24 keypoint
-  columns (``train.csv``, ``annotations.csv``, ...);
-* a **test** release holds ``test.csv`` (``image_id,image_category``);
-  any keypoint CSV beside it (in the folder or its ``Annotations/``) is that
-  list's answers.
-
-:func:`prepare` merges every annotated row into one pool (a row repeated
-verbatim in two releases counts once; the same image with other cells
-stops), holds out a validation split stratified by category, and writes
-``train/Annotations/train.csv``, ``val/Annotations/val.csv`` and the test
-lists with their images linked (or copied), into a temporary folder renamed
-into place only when everything is written.
+A *release folder* is one whose ``image_id`` paths are relative to it: an
+annotated one holds ``Annotations/*.csv``, a test one ``test.csv`` (any
+keypoint CSV beside it is that list's answers). :func:`prepare` turns
+several into ``train/``, ``val/`` and the test lists.
 """
 import hashlib
 import os

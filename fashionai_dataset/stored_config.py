@@ -1,23 +1,10 @@
 """A checkpoint's stored training config, read as data and never run.
 
-MMEngine's runner stores the training config in every checkpoint as Python
-text (``meta['cfg']`` and ``message_hub['runtime_info']['cfg']``, written by
-``Config.pretty_text``), and ``Config.fromstring`` turns such text back into
-a config by **executing** it. A checkpoint that loads with
-``torch.load(weights_only=True)`` is plain data, yet its config text could
-still say ``_ = __import__('os').system(...)``.
-
-:func:`parse_stored_config` reads the text with :mod:`ast` and evaluates only
-what a ``pretty_text`` dump is made of: assignments of constants, lists,
-tuples, dicts and ``dict(...)`` calls with keyword arguments, and a sign on
-a number. Anything else is refused with the line and the construct. The
-config's ``custom_imports`` are imported only when they name this project's
-packages or OpenMMLab's, and ``_base_`` (which would read other files) is
-refused, and so is any config file name but this project's metainfo files,
-which are taken from this checkout whatever folder the text names.
-
-A config file the user passes (``--config FILE``) is Python and runs, as in
-MMPose: that is the way to use a config one trusts.
+MMEngine's runner stores the config in every checkpoint as Python text
+(``meta['cfg']`` and ``message_hub['runtime_info']['cfg']``, its
+``Config.pretty_text``), which ``Config.fromstring`` would execute.
+:func:`parse_stored_config` reads it with :mod:`ast` instead; what it
+accepts and refuses: docs/training.md, "Checkpoints cannot run code".
 """
 import ast
 import importlib.util

@@ -1,31 +1,12 @@
-"""Checkpoints that load with torch's ``weights_only=True``: all of it here.
+"""Checkpoints that load with torch's ``weights_only=True``: all of it here
+(what and why: docs/training.md, "Checkpoints cannot run code").
 
-**Saving.** An mmengine 0.10.7 checkpoint holds, besides tensors, numpy
-arrays (dataset metainfo) and ``HistoryBuffer`` objects (the message hub's
-logged scalars). Unpickling those needs globals that torch's safe loader
-refuses unless its reader allowlists them (``builtins.getattr`` among
-them, which would let a crafted checkpoint reach any function).
-:func:`encode` rewrites them as tagged plain dicts of lists and numbers
-before saving, so that a plain ``torch.load`` (``weights_only=True`` by
-default since torch 2.6) reads the file anywhere; :func:`decode` restores
-them after loading, so the loaded checkpoint is what mmengine saved. The
-step scheduler's ``collections.Counter`` is saved as it is: torch's
-loader allows it (checkpoints from before 2026-12-07 hold it tagged, which
-:func:`decode` still restores).
-
-**Loading.** torch >= 2.6 defaults ``torch.load`` to ``weights_only=True``.
-Rather than turning that off for the whole process
-(``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD``), this module holds loaders, one per
-scheme, that always ask for it explicitly and turn torch's refusal into an
-error that names the file and says why. :mod:`fashionai_patches` registers
-them with mmengine for every scheme, so every load goes through them:
-``mim test --checkpoint``, ``--resume``, ``load_from``, a config's
-``init_cfg``, ``tools/predict.py``.
-
-Checkpoints written by this project's training load: the
-``WeightsOnlyCheckpointHook`` in the configs stores their numpy arrays and
-mmengine objects as plain values. A checkpoint whose pickle refers to any
-other Python object (which could run code when unpickled) is refused.
+:func:`encode` rewrites an mmengine 0.10.7 checkpoint's numpy arrays (dataset
+metainfo) and ``HistoryBuffer`` objects (the message hub's logged scalars) as
+tagged plain values before saving; :func:`decode` restores them after
+loading. The loaders, one per scheme (:mod:`fashionai_patches` registers
+them with mmengine), ask torch for ``weights_only=True`` explicitly and turn
+its refusal into an error that names the file and says why.
 """
 import http.client
 import logging

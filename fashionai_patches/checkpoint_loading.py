@@ -1,16 +1,9 @@
 """Every checkpoint MMEngine reads, whatever its scheme, through the
-weights-only loaders of :mod:`fashionai_dataset.weights_only`.
-
-MMEngine's own loaders call ``torch.load`` without saying ``weights_only``:
-on the pinned torch that refuses every checkpoint MMEngine writes (its numpy
-metadata) with torch's long message, and once
-``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` is set (that message's advice) a crafted
-checkpoint given to ``mim test --checkpoint``, ``--resume``, ``load_from`` or
-a config's ``init_cfg`` runs code while it is unpickled.
-:func:`install_weights_only_loading` registers the project's loaders for
-every scheme MMEngine knows, and makes an uncaught
-:class:`~fashionai_dataset.weights_only.CheckpointError` end as its one line
-instead of a traceback through MMEngine's runner.
+weights-only loaders of :mod:`fashionai_dataset.weights_only`: change 2 of
+:mod:`fashionai_patches`. (MMEngine's own loaders call ``torch.load`` without
+``weights_only``: the pinned torch refuses MMEngine's checkpoints that way,
+and with ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` set, its message's advice, a
+crafted checkpoint runs code while it is unpickled.)
 """
 import sys
 

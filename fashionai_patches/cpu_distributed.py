@@ -1,11 +1,6 @@
-"""Let MMEngine's PyTorch launcher start processes on a machine without GPUs.
-
-mmengine 0.10.7 calls ``torch.cuda.set_device(LOCAL_RANK)`` before
-``init_process_group`` whatever the backend, which fails where no GPU is
-visible, so ``mim train ... --launcher pytorch`` with the ``gloo`` backend
-cannot run on CPUs. Where CUDA is unavailable, :func:`allow_cpu_distributed`
-makes that one call skip the device selection; with GPUs nothing changes.
-"""
+"""MMEngine's PyTorch launcher on a machine without GPUs: change 3 of
+:mod:`fashionai_patches` (mmengine 0.10.7 calls ``torch.cuda.set_device``
+before ``init_process_group`` whatever the backend)."""
 import torch
 from mmengine.dist import utils as dist_utils
 

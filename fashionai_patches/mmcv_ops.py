@@ -1,19 +1,10 @@
-"""Stand-ins for ``mmcv.ops`` when mmcv was installed without compiled ops.
+"""Stand-ins for ``mmcv.ops`` when mmcv has no compiled ops (``mmcv._ext``):
+change 1 of :mod:`fashionai_patches`, which says why.
 
-``mmcv-lite`` ships the Python side of ``mmcv.ops`` but not its C++/CUDA
-extension (``mmcv._ext``), so ``import mmcv.ops`` fails. MMPose and MMDet
-import a few ops at module level (deformable attention, NMS, RoIAlign) that
-top-down heatmap models never run, which makes ``import mmpose.models`` fail
-as a whole.
-
-When, and only when, ``mmcv._ext`` is missing,
-:func:`install_mmcv_ops_stand_ins` makes ``mmcv.ops`` and its submodules
-importable. The ops a detector needs (``nms``, ``batched_nms``,
-``roi_align``, ``RoIAlign``) are served by
-:mod:`~fashionai_patches.detection_ops` on torchvision's kernels.
-Every other name imported from them is a placeholder: importing it and
-``isinstance`` checks work, but creating or calling it raises
-:class:`MissingMMCVOpError`, which says that mmcv with compiled ops is
+Importing a stand-in works, and so do ``isinstance`` checks; ``nms``,
+``batched_nms``, ``roi_align`` and ``RoIAlign`` run on torchvision's kernels
+(:mod:`~fashionai_patches.detection_ops`); creating or calling any other
+raises :class:`MissingMMCVOpError`, which says that mmcv with compiled ops is
 needed.
 """
 import importlib.abc
