@@ -254,17 +254,17 @@ def decode(codec: Dict[str, Any],
     return keypoints / ratio, scores
 
 
-def shift_bins_left(vectors: np.ndarray, shift: float) -> np.ndarray:
+def shift_bins_left(vectors, shift: float):
     """Move 1-D distributions (N, K, bins) ``shift`` bins to lower indices,
-    interpolating a fraction linearly; the last bin fills the vacated end
-    (as ``FlipAlignedRTMCCHead``)."""
+    interpolating a fraction linearly; the last bin fills the vacated end.
+    ``vectors`` is a numpy array or a torch tensor (``FlipAlignedRTMCCHead``
+    uses it on tensors); the result is of its kind."""
     whole = int(shift)
     fraction = shift - whole
     bins = vectors.shape[-1]
-    padded = np.concatenate(
-        [vectors, np.repeat(vectors[..., -1:], whole + 1, axis=-1)], axis=-1)
-    low = padded[..., whole:whole + bins]
-    high = padded[..., whole + 1:whole + 1 + bins]
+    index = np.minimum(np.arange(bins) + whole, bins - 1)
+    low = vectors[..., index]
+    high = vectors[..., np.minimum(index + 1, bins - 1)]
     return low + fraction * (high - low)
 
 

@@ -10,7 +10,6 @@ more than SimCCLabel's whole rounding error. This head
 moves the reversed bins ``r - 1`` to the left before averaging.
 """
 import torch
-import torch.nn.functional as F
 from mmengine.structures import PixelData
 from mmpose.codecs.utils import get_simcc_normalized
 from mmpose.models.heads import RTMCCHead
@@ -18,27 +17,8 @@ from mmpose.models.utils.tta import flip_vectors
 from mmpose.registry import MODELS
 from mmpose.utils.tensor_utils import to_numpy
 from mmpose.utils.typing import OptConfigType, OptSampleList
-from torch import Tensor
 
-
-def shift_bins_left(vectors: Tensor, shift: float) -> Tensor:
-    """Move 1-D distributions ``shift`` bins to lower indices.
-
-    Args:
-        vectors (Tensor): Shape (B, K, bins).
-        shift (float): Bins, >= 0; a fraction interpolates linearly between
-            neighbours. The last bin's value fills the vacated end.
-
-    Returns:
-        Tensor: Same shape; ``out[..., i] = vectors[..., i + shift]``.
-    """
-    whole = int(shift)
-    fraction = shift - whole
-    padded = F.pad(vectors, (0, whole + 1), mode='replicate')
-    bins = vectors.shape[-1]
-    low = padded[..., whole:whole + bins]
-    high = padded[..., whole + 1:whole + 1 + bins]
-    return low + fraction * (high - low)
+from fashionai_deploy.decoding import shift_bins_left
 
 
 @MODELS.register_module()
