@@ -29,10 +29,8 @@ CODEC_FIELDS: Dict[str, List[str]] = {
 }
 #: The network outputs of each kind of codec, in order.
 CODEC_OUTPUTS: Dict[str, List[str]] = {
-    'UDPHeatmap': ['heatmaps'],
-    'MSRAHeatmap': ['heatmaps'],
-    'SimCCLabel': ['simcc_x', 'simcc_y'],
-    'SubpixelSimCCLabel': ['simcc_x', 'simcc_y'],
+    kind: ['heatmaps'] if 'heatmap_size' in fields else ['simcc_x', 'simcc_y']
+    for kind, fields in CODEC_FIELDS.items()
 }
 
 #: Top-level fields and what each holds.
@@ -74,29 +72,30 @@ def _is_number(value: Any, limit: float = 1e6) -> bool:
     return math.isfinite(value) and abs(value) <= limit
 
 
-def _is_size(value: Any) -> bool:
-    """``[width, height]``: two whole numbers of pixels in 1..MAX_SIDE."""
-    return isinstance(value, list) and len(value) == 2 and all(
-        isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= MAX_SIDE
-        for v in value)
+def _is_int(value: Any) -> bool:
+    """An integer, not a bool."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 #: The largest network input or heatmap side a file may declare, pixels.
 MAX_SIDE = 4096
+#: (test, what it must be) of a ``[width, height]`` field.
+_SIZE = (lambda v: isinstance(v, list) and len(v) == 2 and all(
+    _is_int(x) and 1 <= x <= MAX_SIDE
+    for x in v), f'[width, height], whole pixels in 1..{MAX_SIDE}')
 
 #: Field -> (test, what it must be), checked before any field is used.
 _TYPES = {
-    'format_version':
-    (lambda v: isinstance(v, int) and not isinstance(v, bool), 'an integer'),
+    'format_version': (_is_int, 'an integer'),
     'category': (lambda v: isinstance(v, str), 'a string'),
     'keypoint_names':
     (lambda v: isinstance(v, list) and all(isinstance(n, str)
                                            for n in v), 'a list of names'),
-    'flip_indices': (lambda v: isinstance(v, list) and all(
-        isinstance(i, int) and not isinstance(i, bool)
-        for i in v), 'a list of channel indices'),
+    'flip_indices':
+    (lambda v: isinstance(v, list) and all(_is_int(i) for i in v),
+     'a list of channel indices'),
     'input_size':
-    (_is_size, f'[width, height], whole pixels in 1..{MAX_SIDE}'),
+    _SIZE,
     'bbox_padding':
     (lambda v: _is_number(v) and 0.5 <= v <= 10, 'a number in [0.5, 10]'),
     'use_udp': (lambda v: isinstance(v, bool), 'true or false'),
@@ -119,11 +118,11 @@ _TYPES = {
 #: Codec field -> (test, what it must be).
 _CODEC_TYPES = {
     'input_size':
-    (_is_size, f'[width, height], whole pixels in 1..{MAX_SIDE}'),
+    _SIZE,
     'heatmap_size':
-    (_is_size, f'[width, height], whole pixels in 1..{MAX_SIDE}'),
-    'blur_kernel_size': (lambda v: isinstance(v, int) and not isinstance(
-        v, bool) and 1 <= v <= 99 and v % 2 == 1, 'an odd number in 1..99'),
+    _SIZE,
+    'blur_kernel_size': (lambda v: _is_int(v) and 1 <= v <= 99 and v % 2 == 1,
+                         'an odd number in 1..99'),
     'unbiased': (lambda v: isinstance(v, bool), 'true or false'),
     'simcc_split_ratio':
     (lambda v: _is_number(v) and 0.5 <= v <= 16, 'a number in [0.5, 16]'),
