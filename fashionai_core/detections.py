@@ -172,16 +172,6 @@ def write_detections(path: PathLike, entries: Sequence[dict]) -> None:
                                       for e in entries) + '\n]\n')
 
 
-def trusted_box(detections: Detections,
-                image_id: str,
-                category: str,
-                score_thr: float = 0.0) -> Optional[Detection]:
-    """The image's best box of ``category`` if it scores ``score_thr`` or
-    more, else None (callers use the whole image)."""
-    found = detections.get((image_id, category))
-    return None if found is None or found.score < score_thr else found
-
-
 def count_without_box(detections: Detections,
                       images: Iterable[Tuple[str, str, int, int]],
                       score_thr: float = 0.0) -> int:
@@ -217,8 +207,8 @@ def box_in_image(detections: Detections,
         scoring ``score_thr`` or more, or its box has no area inside the
         image (callers use the whole image).
     """
-    found = trusted_box(detections, image_id, category, score_thr)
-    if found is None:
+    found = detections.get((image_id, category))
+    if found is None or found.score < score_thr:
         return None
     clipped = np.clip(found.bbox, 0, (width, height, width, height))
     if clipped[2] <= clipped[0] or clipped[3] <= clipped[1]:
