@@ -436,25 +436,37 @@ def run_python(*args,
                cwd: Path = REPO_ROOT,
                env: Optional[Dict[str, str]] = None,
                ignore_warnings: bool = True,
-               timeout: Optional[float] = None) -> subprocess.CompletedProcess:
+               timeout: Optional[float] = None,
+               check: bool = False) -> subprocess.CompletedProcess:
     """Run ``python [-W ignore] ARGS`` (a tool and its arguments, or ``-c
     CODE``) as a user would, from ``cwd``; output captured as text.
     ``ignore_warnings`` adds ``-W ignore``: the stack's deprecation
     warnings are not what most tests read. A tool runs in this process
     (:func:`_run_in_process`) unless ``env`` changes how an interpreter
     starts; ``-c`` and those runs get a fresh interpreter, which
-    ``timeout`` (seconds) kills (``TimeoutExpired``)."""
+    ``timeout`` (seconds) kills (``TimeoutExpired``). ``check`` fails on
+    a non-zero exit, showing the output's tail."""
     args = [str(arg) for arg in args]
     if args[0].endswith('.py') and _starts_alike(env):
-        return _run_in_process(args, cwd, env, ignore_warnings)
-    flags = ['-W', 'ignore'] if ignore_warnings else []
-    return subprocess.run(
-        [sys.executable] + flags + args,
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout)
+        result = _run_in_process(args, cwd, env, ignore_warnings)
+    else:
+        flags = ['-W', 'ignore'] if ignore_warnings else []
+        result = subprocess.run(
+            [sys.executable] + flags + args,
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout)
+    if check:
+        assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+    return result
+
+
+def run_checked(*args, **kwargs) -> subprocess.CompletedProcess:
+    """:func:`run_python` with ``check=True`` (a call with no keyword stays
+    short under yapf)."""
+    return run_python(*args, check=True, **kwargs)
 
 
 def run_mim(*args,

@@ -6,7 +6,7 @@ import sys
 
 from test_untrusted_files import png_claiming
 
-from fixtures import REPO_ROOT, run_python, write_csv, write_split
+from fixtures import REPO_ROOT, run_checked, run_python, write_csv, write_split
 
 TOOLS = REPO_ROOT / 'tools'
 
@@ -75,9 +75,8 @@ def test_a_tiny_png_claiming_20000x20000_gets_the_limits_message(tmp_path):
     csv = write_split(train, ['blouse'], 2)
     image = train / csv.read_text().splitlines()[1].split(',')[0]
     png_claiming(image, 20000, 20000)  # a PNG under a .jpg name
-    result = run_python(TOOLS / 'dataset_converters' / 'prepare_data.py',
-                        train, '--out', tmp_path / 'out')
-    assert result.returncode == 0, result.stderr
+    result = run_checked(TOOLS / 'dataset_converters' / 'prepare_data.py',
+                         train, '--out', tmp_path / 'out')
     assert (f'{image} claims more than 179 megapixels, over the 50-megapixel'
             ' limit; shrink it, or raise FASHIONAI_MAX_IMAGE_PIXELS'
             in result.stdout), result.stdout

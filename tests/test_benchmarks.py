@@ -12,7 +12,7 @@ import pytest
 
 from fashionai_core.keypoints import CATEGORIES
 from conftest import built_once
-from fixtures import REPO_ROOT, run_python
+from fixtures import REPO_ROOT, run_checked, run_python
 
 TOOLS = REPO_ROOT / 'tools' / 'analysis_tools'
 #: The accuracy and test-time benchmarks' protocol at its smallest: one
@@ -24,10 +24,7 @@ EPOCH_PROTOCOL = ('--size', '64', '--epochs', '1', '--train-size', '1',
 def run_benchmark(name: str, *args) -> str:
     """Run ``tools/analysis_tools/NAME.py ARGS``; its stdout (it must exit
     0)."""
-    result = run_python(TOOLS / f'{name}.py', *args)
-    assert result.returncode == 0, (
-        result.stdout[-2000:] + result.stderr[-3000:])
-    return result.stdout
+    return run_checked(TOOLS / f'{name}.py', *args).stdout
 
 
 def table(stdout: str, first_header: str) -> List[List[str]]:

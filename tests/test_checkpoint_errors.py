@@ -25,7 +25,7 @@ from fashionai_core.cli import EXIT_PIPE_CLOSED
 from fashionai_dataset.weights_only import (MissingCheckpointError,
                                             UnreadableCheckpointError,
                                             UnsafeCheckpointError)
-from fixtures import REPO_ROOT, run_mim, run_python, write_split
+from fixtures import REPO_ROOT, run_checked, run_mim, run_python, write_split
 
 #: kind -> (how the file is made from a good checkpoint's bytes, the
 #: message after "error: PATH: ")
@@ -261,12 +261,11 @@ def test_a_fifo_or_a_folder_is_not_a_file(tmp_path):
 
 
 def test_the_loader_log_line_names_it(good_checkpoint):
-    result = run_python(
+    result = run_checked(
         '-c', 'import fashionai_patches\n'
         'from mmengine.runner.checkpoint import _load_checkpoint\n'
         f'_load_checkpoint({str(good_checkpoint)!r})')
     output = result.stdout + result.stderr
-    assert result.returncode == 0, output
     assert 'Loads checkpoint by weights_only backend from path' in output
     assert 'by ts_only' not in output
 
@@ -372,9 +371,7 @@ def test_a_closed_output_pipe_ends_quietly(tool, tmp_path):
     csv = write_split(
         tmp_path / 'val', ['blouse', 'skirt'], images_per_category=3)
     pred = tmp_path / 'pred.csv'
-    baseline = run_python(REPO_ROOT / 'tools' / 'constant_baseline.py', csv,
-                          csv, pred)
-    assert baseline.returncode == 0, baseline.stderr
+    run_checked(REPO_ROOT / 'tools' / 'constant_baseline.py', csv, csv, pred)
     args = {
         'evaluate': [csv, pred],
         'select_models': [csv, '--model', f'mean={pred}'],

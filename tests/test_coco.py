@@ -6,7 +6,7 @@ import pytest
 from pycocotools.coco import COCO
 
 from fashionai_core.csv_io import read_fashionai_csv
-from fixtures import REPO_ROOT, run_python, write_split
+from fixtures import REPO_ROOT, run_checked, run_python, write_split
 
 CONVERTERS = REPO_ROOT / 'tools' / 'dataset_converters'
 
@@ -23,17 +23,14 @@ def labelled(tmp_path):
     lines[1] = ','.join(cells)
     csv.write_text('\n'.join(lines) + '\n')
     out = tmp_path / 'coco.json'
-    result = run_python(CONVERTERS / 'fashionai2coco.py', csv,
-                        tmp_path / 'data', out)
-    assert result.returncode == 0, result.stderr
+    run_checked(CONVERTERS / 'fashionai2coco.py', csv, tmp_path / 'data', out)
     return csv, out
 
 
 def test_csv_to_coco_to_csv_is_exact(labelled, tmp_path):
     csv, coco = labelled
     back = tmp_path / 'back.csv'
-    result = run_python(CONVERTERS / 'coco2fashionai.py', coco, back)
-    assert result.returncode == 0, result.stderr
+    run_checked(CONVERTERS / 'coco2fashionai.py', coco, back)
     assert back.read_text() == csv.read_text()
     document = json.loads(coco.read_text())
     records = read_fashionai_csv(csv)
@@ -109,10 +106,9 @@ def test_points_are_mapped_by_name_whatever_the_order(labelled, tmp_path):
     shuffled = tmp_path / 'tool.json'
     shuffled.write_text(json.dumps(document))
     back = tmp_path / 'back.csv'
-    result = run_python(CONVERTERS / 'coco2fashionai.py', shuffled, back,
-                        '--map', 'waist L=waistband_left', '--map',
-                        'hem R=hemline_right', '--map', 'mini skirt=skirt')
-    assert result.returncode == 0, result.stderr
+    run_checked(CONVERTERS / 'coco2fashionai.py', shuffled, back, '--map',
+                'waist L=waistband_left', '--map', 'hem R=hemline_right',
+                '--map', 'mini skirt=skirt')
     assert back.read_text() == csv.read_text()
 
 

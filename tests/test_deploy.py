@@ -61,8 +61,10 @@ val_dataloader = test_dataloader = dict(
 
 def run_tool(name: str,
              *args,
-             env: Dict[str, str] = None) -> subprocess.CompletedProcess:
-    return run_python(TOOLS / name, *args, env=env, ignore_warnings=False)
+             env: Dict[str, str] = None,
+             check: bool = False) -> subprocess.CompletedProcess:
+    return run_python(
+        TOOLS / name, *args, env=env, ignore_warnings=False, check=check)
 
 
 def make_checkpoint(config: Path, path: Path, seed: int = 0) -> Path:
@@ -99,9 +101,12 @@ def blouse_test_split(tmp_path_factory) -> Path:
 def exported_blouse(trained_elsewhere, tmp_path_factory) -> Path:
     """The tiny trained blouse model, exported by tools/export_onnx.py."""
     out = tmp_path_factory.mktemp('onnx') / 'blouse.onnx'
-    result = run_tool('export_onnx.py', trained_elsewhere.config,
-                      trained_elsewhere.checkpoint, out)
-    assert result.returncode == 0, result.stderr
+    result = run_tool(
+        'export_onnx.py',
+        trained_elsewhere.config,
+        trained_elsewhere.checkpoint,
+        out,
+        check=True)
     assert 'largest |onnxruntime - PyTorch|' in result.stdout
     return out
 
@@ -284,10 +289,19 @@ def predict_both(test_root: Path, tmp_path: Path, category: str,
     for backend, model in (('pytorch', checkpoint), ('onnxruntime',
                                                      onnx_file)):
         out = tmp_path / f'{backend}.csv'
-        result = run_tool('predict.py', test_root / 'test.csv', test_root, out,
-                          '--model', f'{category}={model}', '--backend',
-                          backend, '--num-workers', '0', *extra)
-        assert result.returncode == 0, result.stderr
+        run_tool(
+            'predict.py',
+            test_root / 'test.csv',
+            test_root,
+            out,
+            '--model',
+            f'{category}={model}',
+            '--backend',
+            backend,
+            '--num-workers',
+            '0',
+            *extra,
+            check=True)
         outputs.append(out)
     return outputs
 
@@ -386,9 +400,14 @@ def test_simcc_all_model_predicts_the_same_through_onnxruntime(tmp_path):
     config.write_text(f'_base_ = [{str(RTMPOSE_CONFIG)!r}]\n' + TINY_RTMPOSE)
     checkpoint = make_checkpoint(config, tmp_path / 'rtmpose.pth')
     exported = tmp_path / 'rtmpose.onnx'
-    result = run_tool('export_onnx.py', config, checkpoint, exported,
-                      '--batch', '4')
-    assert result.returncode == 0, result.stderr
+    run_tool(
+        'export_onnx.py',
+        config,
+        checkpoint,
+        exported,
+        '--batch',
+        '4',
+        check=True)
     model = OnnxPoseModel(str(exported))
     assert model.batch == 4 and model.metadata['codec'][
         'type'] == 'SubpixelSimCCLabel'
@@ -633,7 +652,7 @@ def test_onnx_backend_runs_without_torch_or_mmpose(exported_blouse,
         for name in ('torch', 'mmpose', 'mmengine', 'mmcv', 'mmdet')))
     env = dict(__import__('os').environ, PYTHONPATH=str(tmp_path))
     out = tmp_path / 'sub.csv'
-    result = run_tool(
+    run_tool(
         'predict.py',
         blouse_test_split / 'test.csv',
         blouse_test_split,
@@ -642,12 +661,12 @@ def test_onnx_backend_runs_without_torch_or_mmpose(exported_blouse,
         'onnxruntime',
         '--model',
         f'blouse={exported_blouse}',
-        env=env)
-    assert result.returncode == 0, result.stderr
+        env=env,
+        check=True)
     assert len(read_fashionai_csv(out, allow_decimal=True)) == 10
     images = tmp_path / 'images'
     write_image_folder(images, blouse_test_split)
-    result = run_tool(
+    run_tool(
         'infer.py',
         images,
         '--category',
@@ -656,8 +675,8 @@ def test_onnx_backend_runs_without_torch_or_mmpose(exported_blouse,
         exported_blouse,
         '--out-dir',
         tmp_path / 'out',
-        env=env)
-    assert result.returncode == 0, result.stderr
+        env=env,
+        check=True)
     # the blocker works: torch really is out of reach in that environment
     check = subprocess.run([sys.executable, '-c', 'import torch'],
                            env=env,
@@ -673,10 +692,18 @@ def test_infer_writes_json_and_drawings_and_skips_unreadable_images(
     for backend, model in (('onnx', exported_blouse),
                            ('torch', trained_elsewhere.checkpoint)):
         out = tmp_path / backend
-        result = run_tool('infer.py', tmp_path / 'images', '--category',
-                          'blouse', '--model', model, '--out-dir', out,
-                          '--batch-size', '3')
-        assert result.returncode == 0, result.stderr
+        result = run_tool(
+            'infer.py',
+            tmp_path / 'images',
+            '--category',
+            'blouse',
+            '--model',
+            model,
+            '--out-dir',
+            out,
+            '--batch-size',
+            '3',
+            check=True)
         assert '4 of 6 images' in result.stdout
         assert '2 skipped' in result.stdout
         assert 'notes.png' in result.stdout and 'cut.jpg' in result.stdout

@@ -11,15 +11,17 @@ from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_deploy import OnnxPoseModel
 from fashionai_deploy.metadata import METADATA_KEY
 from fashionai_deploy.quantize import calibration_images
-from fixtures import REPO_ROOT, run_python, write_answered_test_split
+from fixtures import (REPO_ROOT, run_checked, run_python,
+                      write_answered_test_split)
 
 TOOLS = REPO_ROOT / 'tools'
 
 
-def export(trained, out: Path,
-           *extra) -> 'subprocess.CompletedProcess':  # noqa: F821
-    return run_python(TOOLS / 'export_onnx.py', trained.config,
-                      trained.checkpoint, out, *extra)
+def export(trained, out: Path, *extra, check: bool = False):
+    """tools/export_onnx.py of ``trained``'s config and checkpoint to
+    ``out``; ``check``: it must exit 0."""
+    args = (trained.config, trained.checkpoint, out, *extra)
+    return run_python(TOOLS / 'export_onnx.py', *args, check=check)
 
 
 @pytest.fixture(scope='module')
@@ -27,12 +29,15 @@ def int8_blouse(trained_elsewhere, tmp_path_factory) -> Path:
     """The tiny trained blouse model in float32 and in int8, calibrated on
     its training CSV's blouse rows."""
     folder = tmp_path_factory.mktemp('int8')
-    result = export(trained_elsewhere, folder / 'float.onnx')
-    assert result.returncode == 0, result.stderr
+    result = export(trained_elsewhere, folder / 'float.onnx', check=True)
     calibration = trained_elsewhere.data / 'train/Annotations/train.csv'
-    result = export(trained_elsewhere, folder / 'int8.onnx', '--int8',
-                    '--calib-images', calibration)
-    assert result.returncode == 0, result.stderr
+    result = export(
+        trained_elsewhere,
+        folder / 'int8.onnx',
+        '--int8',
+        '--calib-images',
+        calibration,
+        check=True)
     (folder / 'export.txt').write_text(result.stdout)
     return folder
 
@@ -79,16 +84,14 @@ def test_int8_predicts_near_the_float_file_through_the_tools(
     submissions = {}
     for precision in ('float', 'int8'):
         out = tmp_path / f'{precision}.csv'
-        result = run_python(TOOLS / 'predict.py', split / 'test.csv', split,
-                            out, '--backend', 'onnxruntime', '--model',
-                            f'blouse={int8_blouse / f"{precision}.onnx"}')
-        assert result.returncode == 0, result.stderr
+        run_checked(TOOLS / 'predict.py', split / 'test.csv', split, out,
+                    '--backend', 'onnxruntime', '--model',
+                    f'blouse={int8_blouse / f"{precision}.onnx"}')
         submissions[precision] = read_fashionai_csv(out, allow_decimal=True)
     assert submissions['float'].image_ids == submissions['int8'].image_ids
-    result = run_python(TOOLS / 'infer.py', split / 'Images', '--category',
-                        'blouse', '--model', int8_blouse / 'int8.onnx',
-                        '--out-dir', tmp_path / 'drawn')
-    assert result.returncode == 0, result.stderr
+    run_checked(TOOLS / 'infer.py', split / 'Images', '--category', 'blouse',
+                '--model', int8_blouse / 'int8.onnx', '--out-dir',
+                tmp_path / 'drawn')
     assert len(list((tmp_path / 'drawn').rglob('*.json'))) == 4
     float_model = OnnxPoseModel(str(int8_blouse / 'float.onnx'))
     int8_model = OnnxPoseModel(str(int8_blouse / 'int8.onnx'))

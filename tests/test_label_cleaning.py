@@ -16,7 +16,8 @@ from fashionai_core.synthetic import synthetic_row
 from fashionai_core.synthetic.label_noise import inject_label_noise
 from conftest import requires_shared
 from fixtures import (REPO_ROOT, SHARED_ANNOTATIONS, best_checkpoint, mim,
-                      rows_as_records, run_python, tiny_config, write_split)
+                      rows_as_records, run_checked, run_python, tiny_config,
+                      write_split)
 
 CHECK = REPO_ROOT / 'tools' / 'check_labels.py'
 CONFIGS = REPO_ROOT / 'configs' / 'fashionai'
@@ -41,8 +42,7 @@ def noisy(tmp_path_factory):
 def test_mirrored_rows_and_points_at_anothers_place_are_found(noisy, tmp_path):
     path, records, injected, _ = noisy
     out = tmp_path / 'suspects.csv'
-    result = run_python(CHECK, path, '--out', out, '--top', '3')
-    assert result.returncode == 0, result.stderr
+    result = run_checked(CHECK, path, '--out', out, '--top', '3')
     with open(out, newline='') as file:
         suspects = list(csv.DictReader(file))
     assert [int(s['rank'])
@@ -80,9 +80,8 @@ def test_a_model_s_predictions_find_swaps_and_moved_points(noisy, tmp_path):
     predictions = tmp_path / 'predictions.csv'
     write_submission(predictions, clean.image_ids, clean.categories, guess)
     out = tmp_path / 'suspects.csv'
-    result = run_python(CHECK, path, '--predictions', predictions, '--out',
-                        out)
-    assert result.returncode == 0, result.stderr
+    result = run_checked(CHECK, path, '--predictions', predictions, '--out',
+                         out)
     with open(out, newline='') as file:
         found = {(s['image_id'], s['reason'], s['keypoint'])
                  for s in csv.DictReader(file)}
@@ -120,8 +119,8 @@ def test_a_model_s_predictions_find_swaps_and_moved_points(noisy, tmp_path):
         predictions,
         '--out',
         out,
-        ignore_warnings=False)
-    assert result.returncode == 0, result.stderr
+        ignore_warnings=False,
+        check=True)
     assert (f'warning: 1 of {len(records)} annotated rows have no '
             f'prediction of their category in {predictions}') in result.stderr
 
@@ -132,8 +131,7 @@ def test_the_sheet_draws_the_suspects_it_can_read(tmp_path):
     split = tmp_path / 'train'
     csv_file = write_split(split, ['blouse', 'skirt'], 4)  # random layouts
     suspects = tmp_path / 'suspects.csv'
-    result = run_python(CHECK, csv_file, '--out', suspects)
-    assert result.returncode == 0, result.stderr
+    result = run_checked(CHECK, csv_file, '--out', suspects)
     with open(suspects, newline='') as file:
         ranked = list(
             dict.fromkeys(s['image_id'] for s in csv.DictReader(file)))
@@ -150,8 +148,8 @@ def test_the_sheet_draws_the_suspects_it_can_read(tmp_path):
         sheet,
         '--num',
         '2',
-        ignore_warnings=False)
-    assert result.returncode == 0, result.stderr
+        ignore_warnings=False,
+        check=True)
     assert '2 suspect rows drawn on' in result.stdout
     (warning, ) = result.stderr.splitlines()
     assert warning.startswith('warning: left off the sheet: ')
@@ -278,17 +276,15 @@ def test_left_out_rows_and_the_competitors_rule_train(tmp_path):
 def test_the_real_annotations_counts(tmp_path):
     """docs/label_cleaning.md's counts on the sample annotations."""
     out = tmp_path / 'suspects.csv'
-    result = run_python(CHECK, SHARED_ANNOTATIONS / 'val.csv', '--out', out)
-    assert result.returncode == 0, result.stderr
+    result = run_checked(CHECK, SHARED_ANNOTATIONS / 'val.csv', '--out', out)
     assert 'val.csv: 6412 rows, 159 suspect (moved: 154, same position: 5, ' \
         'order: 4)' in result.stdout, result.stdout
 
 
 def test_the_benchmark_runs_small():
-    result = run_python(
+    result = run_checked(
         REPO_ROOT / 'tools' / 'analysis_tools' / 'benchmark_label_noise.py',
         '--rows', '20')
-    assert result.returncode == 0, result.stderr
     assert '| mirrored   |' in result.stdout and 'precision' in result.stdout
 
 
@@ -308,11 +304,10 @@ def test_leaving_rows_out_is_refused_in_test_mode(tmp_path):
 
 @pytest.mark.slow
 def test_the_benchmarks_training_half_runs_small(tmp_path):
-    result = run_python(
+    result = run_checked(
         REPO_ROOT / 'tools' / 'analysis_tools' / 'benchmark_label_noise.py',
         '--rows', '4', '--train', '--iters', '2', '--eval-size', '1', '--data',
         tmp_path / 'data', '--work-dir', tmp_path / 'work')
-    assert result.returncode == 0, result.stderr[-3000:]
     for row in ('(a) clean labels', '(b) noisy labels',
                 '(c) noisy, suspects left out',
                 '(d) noisy, rows with an occluded point left out'):

@@ -249,7 +249,9 @@ def test_rtmpose_trains_switches_pipeline_and_tests(tmp_path):
                          f'blouse={config}', '--num-workers', '0'),
                         ('evaluate.py', val_csv, submission)):
         result = run_python(
-            REPO_ROOT / 'tools' / tool, *args, ignore_warnings=False)
-        assert result.returncode == 0, result.stderr[-3000:]
+            REPO_ROOT / 'tools' / tool,
+            *args,
+            ignore_warnings=False,
+            check=True)
     tool_ne = float(result.stdout.splitlines()[0].split()[1])
     assert tool_ne == pytest.approx(test_ne, abs=0.01)

@@ -20,8 +20,8 @@ from test_deploy import make_checkpoint
 from fashionai_core import releases
 from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_core.outputs import MANIFEST, OutputFolder
-from fixtures import (REPO_ROOT, run_python, write_answered_test_split,
-                      write_csv, write_split)
+from fixtures import (REPO_ROOT, run_checked, run_python,
+                      write_answered_test_split, write_csv, write_split)
 
 TOOLS = REPO_ROOT / 'tools'
 PREPARE = TOOLS / 'dataset_converters' / 'prepare_data.py'
@@ -64,7 +64,7 @@ def download(tmp_path) -> Path:
 def test_prepare_data_refuses_an_out_that_holds_a_release(download, tmp_path):
     train = download / 'fashionAI_key_points_train_20180227' / 'train'
     out = tmp_path / 'out'
-    assert run_python(PREPARE, train, '--out', out, '--copy').returncode == 0
+    run_checked(PREPARE, train, '--out', out, '--copy')
     before = snapshot(out)
     line = one_error_line(
         run_python(PREPARE, out / 'train', train, '--out', out, '--force'))
@@ -92,8 +92,8 @@ def test_test_lists_of_one_name_each_get_their_own_folder(download, tmp_path):
         out,
         '--val-fraction',
         '0.25',
-        cwd=test_a / 'Images')
-    assert result.returncode == 0, result.stderr
+        cwd=test_a / 'Images',
+        check=True)
     assert (tmp_path / 'test.csv').read_text() == 'mine\n'
     for name in ('fashionAI_key_points_test_a_20180227',
                  'fashionAI_key_points_test_b_20180418'):
@@ -141,8 +141,8 @@ def test_links_out_of_a_release_and_odd_files_are_not_followed(
     # a FIFO named like a CSV would block a reader for ever
     os.mkfifo(train / 'Annotations' / 'pipe.csv')
     out = tmp_path / 'out'
-    result = run_python(PREPARE, train, '--out', out, '--copy', timeout=300)
-    assert result.returncode == 0, result.stderr
+    result = run_python(
+        PREPARE, train, '--out', out, '--copy', timeout=300, check=True)
     assert (f'{first}: a link to {secret}, outside its release (only files '
             'inside the release are used)') in result.stdout
     copied = [p for p in out.rglob('*.jpg')]
@@ -208,8 +208,7 @@ def test_infer_replaces_only_what_it_wrote(tmp_path):
     (photos / 'a.json').unlink()
     (photos / 'a.jpg').unlink()
     for _ in range(2):  # the second run replaces its own outputs
-        result = run_python(*args)
-        assert result.returncode == 0, result.stderr[-2000:]
+        run_checked(*args)
     assert set(json.loads(
         (photos / MANIFEST).read_text())) == {'a.json', 'a.jpg'}
     # a file the user changed since is not the tool's any more
@@ -296,10 +295,9 @@ def test_a_box_without_area_is_no_box(tmp_path):
                 score=0.9)
         ]))
     checkpoint = make_checkpoint(DEMO_CONFIG, tmp_path / 'demo.pth')
-    result = run_python(TOOLS / 'predict.py', root / 'test.csv', root,
-                        tmp_path / 'sub.csv', '--model', f'all={checkpoint}',
-                        '--bbox-file', boxes, '--device', 'cpu')
-    assert result.returncode == 0, result.stderr[-2000:]
+    result = run_checked(TOOLS / 'predict.py', root / 'test.csv', root,
+                         tmp_path / 'sub.csv', '--model', f'all={checkpoint}',
+                         '--bbox-file', boxes, '--device', 'cpu')
     assert (f'boxes from {boxes}: 1 of 2 images had no box of their '
             'category') in result.stdout
     assert len(read_fashionai_csv(tmp_path / 'sub.csv',
@@ -315,8 +313,8 @@ def writing_tools(tmp_path: Path):
     ckpt = make_checkpoint(DEMO_CONFIG, root / 'model.pth')
     shutil.copyfile(ckpt, root / 'other.pth')
     coco = root / 'coco.json'
-    assert run_python(TOOLS / 'dataset_converters' / 'fashionai2coco.py', ann,
-                      root, coco).returncode == 0
+    run_checked(TOOLS / 'dataset_converters' / 'fashionai2coco.py', ann, root,
+                coco)
     boxes = root / 'boxes.json'
     boxes.write_text(
         json.dumps([
@@ -497,8 +495,7 @@ def test_prepare_data_keeps_the_pools_names_and_what_the_user_added(tmp_path):
     for seed, folder in enumerate(lists, start=3):
         write_answered_test_split(folder, ['blouse'], 1, seed=seed)
     out = tmp_path / 'out'
-    result = run_python(PREPARE, train, *lists, '--out', out)
-    assert result.returncode == 0, result.stderr
+    run_checked(PREPARE, train, *lists, '--out', out)
     assert sorted(p.name for p in out.iterdir()) == [
         'prepared_by_fashionai.txt', 'test_train', 'test_val', 'train'
     ]
@@ -523,8 +520,7 @@ def test_prepare_data_keeps_the_pools_names_and_what_the_user_added(tmp_path):
     for added in (out / 'test_train' / 'predictions.csv',
                   out / 'test_val' / 'test.csv'):
         added.unlink()
-    assert run_python(PREPARE, train, *lists, '--out', out,
-                      '--force').returncode == 0
+    run_checked(PREPARE, train, *lists, '--out', out, '--force')
 
 
 @pytest.mark.parametrize('tool', ['predict.py', 'pseudo_label.py'])

@@ -12,7 +12,8 @@ from mmpose.registry import DATASETS, MODELS
 
 from fashionai_core.csv_io import IMAGE_LIST_HEADER, read_fashionai_csv
 from fashionai_dataset.models import PoseEnsemble, can_average_heatmaps
-from fixtures import REPO_ROOT, mim, run_python, write_csv, write_split
+from fixtures import (REPO_ROOT, mim, run_checked, run_python, write_csv,
+                      write_split)
 
 CONFIG_DIR = REPO_ROOT / 'configs' / 'fashionai'
 TINY_BACKBONE = dict(type='ResNet', depth=18, base_channels=8, init_cfg=None)
@@ -198,16 +199,15 @@ def test_ensembles_through_predict_and_mim_test(trained_elsewhere, tmp_path):
             '0',
             *[f'--model=blouse={m}' for m in models],
             *(['--weights', 'blouse=3,1'] if name == 'two' else []),
-            ignore_warnings=False)
-        assert result.returncode == 0, result.stderr[-2000:]
+            ignore_warnings=False,
+            check=True)
         assert f'models per category: blouse {len(models)}' in result.stdout
         outputs[name] = out.read_text()
     assert outputs['two'] == outputs['one']
 
     merged = tmp_path / 'ensemble.pth'
-    merging = run_python(REPO_ROOT / 'tools' / 'merge_checkpoints.py',
-                         checkpoint, checkpoint, '-o', merged)
-    assert merging.returncode == 0, merging.stderr
+    run_checked(REPO_ROOT / 'tools' / 'merge_checkpoints.py', checkpoint,
+                checkpoint, '-o', merged)
     config = trained_elsewhere.folder / 'tiny_ensemble.py'
     config.write_text(f'''
 _base_ = [{str(trained_elsewhere.config)!r}]

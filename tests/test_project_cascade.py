@@ -9,8 +9,8 @@ from mmengine.config import Config
 
 from fashionai_core.csv_io import read_fashionai_csv
 from projects.cascade_refine.datasets import CascadeCropJitter, crop_box
-from fixtures import (REPO_ROOT, best_checkpoint, mim, run_python, tiny_config,
-                      write_data, write_test_list)
+from fixtures import (REPO_ROOT, best_checkpoint, mim, run_checked, run_python,
+                      tiny_config, write_data, write_test_list)
 
 PROJECT = REPO_ROOT / 'projects' / 'cascade_refine'
 CASCADE_CONFIG = PROJECT / 'configs' / 'cascade_res18_all_128_demo.py'
@@ -131,14 +131,13 @@ def test_two_stages_train_test_and_predict_as_one(tmp_path):
         PROJECT / 'tools' / 'measure_stage1_error.py',
         stage1_ckpt,
         cwd=tmp_path,
-        ignore_warnings=False)
-    assert error.returncode == 0, error.stderr[-3000:]
+        ignore_warnings=False,
+        check=True)
     assert re.search(r'stage1_error = \d+\.\d{3}', error.stdout)
 
     merged = tmp_path / 'cascade.pth'
-    merging = run_python(PROJECT / 'tools' / 'merge_stage_checkpoints.py',
-                         stage1_ckpt, stage2_ckpt, merged)
-    assert merging.returncode == 0, merging.stderr[-3000:]
+    run_checked(PROJECT / 'tools' / 'merge_stage_checkpoints.py', stage1_ckpt,
+                stage2_ckpt, merged)
     cascade = tiny_cascade_config(stage1, tmp_path / 'cascade.py')
     log = mim('test', 'mmpose', cascade, '--checkpoint', merged, cwd=tmp_path)
     (cascade_ne, ) = NE_PATTERN.findall(log)
@@ -150,7 +149,7 @@ def test_two_stages_train_test_and_predict_as_one(tmp_path):
     test_list = write_test_list(data / 'val' / 'Annotations' / 'val.csv',
                                 tmp_path / 'test.csv')
     submission = tmp_path / 'submission.csv'
-    predicting = run_python(
+    run_python(
         REPO_ROOT / 'tools' / 'predict.py',
         test_list,
         data / 'val',
@@ -161,8 +160,8 @@ def test_two_stages_train_test_and_predict_as_one(tmp_path):
         f'all={cascade}',
         '--num-workers',
         '0',
-        cwd=tmp_path)
-    assert predicting.returncode == 0, predicting.stderr[-3000:]
+        cwd=tmp_path,
+        check=True)
     predicted = read_fashionai_csv(submission, allow_decimal=True)
     assert predicted.image_ids == read_fashionai_csv(test_list).image_ids
     expected, replaced = cascade_by_hand(stage1, stage1_ckpt, stage2_ckpt,

@@ -19,7 +19,7 @@ from projects.garment_detector.datasets import (FashionAIGarmentDataset,
                                                 garment_box)
 from conftest import built_once
 from fixtures import (REPO_ROOT, mim, run_python, write_answered_test_split,
-                      write_split, write_test_list)
+                      write_data, write_split, write_test_list)
 
 PROJECT = REPO_ROOT / 'projects' / 'garment_detector'
 CONFIG = PROJECT / 'configs' / 'rtmdet_tiny_garment_320.py'
@@ -128,13 +128,7 @@ work_dir = {str(tmp_path / "work")!r}
 
 def _train_detector(tmp_path: Path) -> None:
     data = tmp_path / 'data'
-    write_split(data / 'train', CATEGORIES, images_per_category=3, seed=0)
-    write_split(
-        data / 'val',
-        CATEGORIES,
-        images_per_category=2,
-        seed=1,
-        csv_name='Annotations/val.csv')
+    write_data(data, CATEGORIES, train=3, val=2)
     config = tiny_detector_config(tmp_path, data)
     log = mim('train', 'mmdet', config, cwd=tmp_path)
     (tmp_path / 'train.log').write_text(log)
@@ -167,8 +161,8 @@ def test_rtmdet_trains_and_tests_through_mmdet(tiny_detector, tmp_path):
         '--work-dir',
         tmp_path / 'test',
         cwd=tiny_detector.folder,
-        ignore_warnings=False)
-    assert tested.returncode == 0, tested.stderr[-3000:]
+        ignore_warnings=False,
+        check=True)
     (value, ) = MAP_PATTERN.findall(tested.stdout + tested.stderr)
     assert -1.0 <= float(value) <= 1.0
     # the EMA weights and the metric's boxes went through torch's safe load
@@ -176,9 +170,7 @@ def test_rtmdet_trains_and_tests_through_mmdet(tiny_detector, tmp_path):
 
 
 def run_tool(script: Path, *args) -> subprocess.CompletedProcess:
-    result = run_python(script, *args, ignore_warnings=False)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result
+    return run_python(script, *args, ignore_warnings=False, check=True)
 
 
 @pytest.fixture(scope='module')

@@ -12,8 +12,8 @@ from mmpose.registry import DATASETS
 import fashionai_dataset  # noqa: F401  (registers the plugin)
 from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_core.keypoints import KEYPOINT_NAMES
-from fixtures import (REPO_ROOT, best_checkpoint, mim, run_python, tiny_config,
-                      write_split, write_test_list)
+from fixtures import (REPO_ROOT, best_checkpoint, mim, run_checked, run_python,
+                      tiny_config, write_split, write_test_list)
 
 PSEUDO_CONFIG = REPO_ROOT / 'configs/fashionai/hrnet_w32_blouse_pseudo.py'
 
@@ -38,22 +38,17 @@ def with_fixed_armpits(path, out):
 
 def zero_ne(labels, submission, folder):
     """NE of ``submission`` against ``labels`` through tools/evaluate.py."""
-    result = ok(
-        run_python(REPO_ROOT / 'tools' / 'evaluate.py',
-                   with_fixed_armpits(labels, folder / 'gt.csv'),
-                   with_fixed_armpits(submission, folder / 'pred.csv')))
+    result = run_checked(REPO_ROOT / 'tools' / 'evaluate.py',
+                         with_fixed_armpits(labels, folder / 'gt.csv'),
+                         with_fixed_armpits(submission, folder / 'pred.csv'))
     assert 'points counted: 0' not in result.stdout, result.stdout
     return result.stdout
 
 
-def pseudo_label(*args):
-    return run_python(REPO_ROOT / 'tools' / 'pseudo_label.py', *args,
-                      '--device', 'cpu', '--batch-size', '2')
-
-
-def ok(result):
-    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
-    return result
+def pseudo_label(*args, check: bool = False):
+    tool = REPO_ROOT / 'tools' / 'pseudo_label.py'
+    return run_python(
+        tool, *args, '--device', 'cpu', '--batch-size', '2', check=check)
 
 
 @pytest.fixture(scope='module')
@@ -71,11 +66,11 @@ def labelled_once(trained_elsewhere, tmp_path_factory):
     image_list.write_text('\n'.join(blouse_rows) + '\n')
     model = f'--model=blouse={trained_elsewhere.checkpoint}'
     out = folder / 'out' / 'pseudo.csv'
-    printed = ok(pseudo_label(image_list, image_root, out, model)).stdout
+    printed = pseudo_label(
+        image_list, image_root, out, model, check=True).stdout
     submission = folder / 'submission.csv'
-    ok(
-        run_python(REPO_ROOT / 'tools' / 'predict.py', image_list, image_root,
-                   submission, model, '--device', 'cpu', '--batch-size', '2'))
+    run_checked(REPO_ROOT / 'tools' / 'predict.py', image_list, image_root,
+                submission, model, '--device', 'cpu', '--batch-size', '2')
     return folder, image_list, image_root, model, out, submission, printed
 
 
@@ -105,9 +100,13 @@ def test_pseudo_labels_are_the_models_own_predictions(labelled_once):
     distinct = np.unique(scores[kept])
     threshold = float(distinct[len(distinct) // 2 - 1:][:2].mean())
     strict = folder / 'strict.csv'
-    ok(
-        pseudo_label(image_list, image_root, strict, model,
-                     f'--min-score={threshold}'))
+    pseudo_label(
+        image_list,
+        image_root,
+        strict,
+        model,
+        f'--min-score={threshold}',
+        check=True)
     strict_labels = read_fashionai_csv(strict, allow_decimal=True)
     with np.errstate(invalid='ignore'):
         np.testing.assert_array_equal(strict_labels.visibility == 1,
@@ -281,9 +280,8 @@ def test_a_folder_of_photos_with_unreadable_ones(trained_elsewhere, tmp_path):
     (root / 'photos' / 'new' / 'broken.jpg').write_bytes(b'not a jpeg')
     out = tmp_path / 'pseudo.csv'
     model = f'--model=blouse={trained_elsewhere.checkpoint}'
-    result = ok(
-        pseudo_label(root / 'photos', root, out, model, '--category',
-                     'blouse'))
+    result = pseudo_label(
+        root / 'photos', root, out, model, '--category', 'blouse', check=True)
     assert 'skipped photos/new/broken.jpg' in result.stderr
     assert '1 unreadable images skipped' in result.stdout
     labels = read_fashionai_csv(out, allow_decimal=True)

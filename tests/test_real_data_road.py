@@ -7,8 +7,8 @@ import pytest
 
 from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_core.synthetic.download import ANSWERS, KEPT_ANSWERS, RELEASES
-from fixtures import (BASE_CONFIG, REPO_ROOT, best_checkpoint, mim, run_python,
-                      tiny_config)
+from fixtures import (BASE_CONFIG, REPO_ROOT, best_checkpoint, mim,
+                      run_checked, run_python, tiny_config)
 
 PREPARE = REPO_ROOT / 'tools' / 'dataset_converters' / 'prepare_data.py'
 
@@ -19,10 +19,9 @@ def download(tmp_path_factory) -> Path:
     with their answers, two round-2 lists; blouse and skirt, 3 images per
     category per list, one round-1 image cut short."""
     root = tmp_path_factory.mktemp('download') / 'fashionAI'
-    result = run_python(REPO_ROOT / 'tools' / 'make_synthetic.py',
-                        '--download-layout', root, '--train', '8', '--val',
-                        '4', '--test', '3', '--categories', 'blouse', 'skirt')
-    assert result.returncode == 0, result.stderr
+    run_checked(REPO_ROOT / 'tools' / 'make_synthetic.py', '--download-layout',
+                root, '--train', '8', '--val', '4', '--test', '3',
+                '--categories', 'blouse', 'skirt')
     return root
 
 
@@ -45,9 +44,8 @@ def test_the_whole_road(download, tmp_path):
     """A download with the real names -> prepare_data (each list its own
     folder; then the answered lists in the training pool) -> mim train with
     the config's own paths -> predict both round-2 lists -> score them."""
-    result = run_python(PREPARE, *releases(download), '--out',
-                        tmp_path / 'lists')
-    assert result.returncode == 0, result.stderr
+    result = run_checked(PREPARE, *releases(download), '--out',
+                         tmp_path / 'lists')
     for name in ('test_a', 'test_b', 'round2_test_a', 'round2_test_b'):
         folder = download / RELEASES[name]
         # test_a and test_b both unpack to `test`: named by the part above
@@ -58,10 +56,9 @@ def test_the_whole_road(download, tmp_path):
                 in result.stdout), result.stdout
         assert len(
             read_fashionai_csv(tmp_path / 'lists' / named / 'test.csv')) == 6
-    result = run_python(PREPARE, *releases(download), '--train-on-answers',
-                        '--out', tmp_path / 'data' / 'fashionai',
-                        '--val-fraction', '0.25')
-    assert result.returncode == 0, result.stderr
+    result = run_checked(PREPARE, *releases(download), '--train-on-answers',
+                         '--out', tmp_path / 'data' / 'fashionai',
+                         '--val-fraction', '0.25')
     assert 'repeated rows read once: 2' in result.stdout
     assert 'unusable images left out: 1' in result.stdout
     for name in ('test_a', 'test_b'):
@@ -85,27 +82,23 @@ def test_the_whole_road(download, tmp_path):
     for name in ('round2_test_a', 'round2_test_b'):
         test = data / RELEASES[name]
         submission = tmp_path / f'{name}.csv'
-        result = run_python(
+        result = run_checked(
             REPO_ROOT / 'tools' / 'predict.py',
             blouse_rows(test / 'test.csv',
                         tmp_path / f'{name}_blouse.csv'), test, submission,
             '--model', f'blouse={checkpoint}', '--num-workers', '0')
-        assert result.returncode == 0, result.stderr
         assert len(read_fashionai_csv(submission, allow_decimal=True)) == 3
-        result = run_python(REPO_ROOT / 'tools' / 'evaluate.py',
-                            download / KEPT_ANSWERS / f'{RELEASES[name]}.csv',
-                            submission, '--category', 'blouse')
-        assert result.returncode == 0, result.stderr
+        result = run_checked(REPO_ROOT / 'tools' / 'evaluate.py',
+                             download / KEPT_ANSWERS / f'{RELEASES[name]}.csv',
+                             submission, '--category', 'blouse')
         assert result.stdout.startswith('NE: ')
 
 
 def test_the_same_inputs_give_the_same_split(download, tmp_path):
     outputs = []
     for name in ('a', 'b'):
-        result = run_python(PREPARE, *releases(download), '--out',
-                            tmp_path / name, '--seed', '3', '--val-fraction',
-                            '0.3')
-        assert result.returncode == 0, result.stderr
+        run_checked(PREPARE, *releases(download), '--out', tmp_path / name,
+                    '--seed', '3', '--val-fraction', '0.3')
         outputs.append(
             (tmp_path / name / 'val/Annotations/val.csv').read_text())
     assert outputs[0] == outputs[1]
@@ -134,9 +127,8 @@ def test_conflicting_rows_stop_naming_both(download, tmp_path):
     assert not out.exists() and not list(tmp_path.glob('.out.*'))
     # listed all at once; the user chooses what to keep
     for choice, pooled in (('first', 23), ('drop', 22)):
-        result = run_python(PREPARE, *releases(copy), '--out', out, '--force',
-                            '--on-conflict', choice)
-        assert result.returncode == 0, result.stderr
+        result = run_checked(PREPARE, *releases(copy), '--out', out, '--force',
+                             '--on-conflict', choice)
         assert (f'images annotated differently in two places ({choice}): 1'
                 ) in result.stdout
         assert sum(
@@ -176,8 +168,7 @@ def test_a_point_outside_its_image_leaves_its_row_out(tmp_path):
     cells[2] = '97_10_1'  # neckline_left one pixel past the right border
     lines[2] = ','.join(cells)
     csv.write_text('\n'.join(lines) + '\n')
-    result = run_python(PREPARE, train, '--out', tmp_path / 'out')
-    assert result.returncode == 0, result.stderr
+    result = run_checked(PREPARE, train, '--out', tmp_path / 'out')
     assert (f'{csv}, line 3: neckline_left at (97, 10) lies outside its '
             '96x80 image') in result.stdout
     assert len(
@@ -206,12 +197,10 @@ def test_what_is_not_a_release_or_not_ours_is_refused(download, tmp_path):
     assert (mine / 'notes.txt').read_text() == 'keep'
     # its own output is replaced with --force
     ours = tmp_path / 'ours'
-    assert run_python(PREPARE, *releases(download), '--out',
-                      ours).returncode == 0
+    run_checked(PREPARE, *releases(download), '--out', ours)
     assert run_python(PREPARE, *releases(download), '--out',
                       ours).returncode == 1
-    assert run_python(PREPARE, *releases(download), '--out', ours,
-                      '--force').returncode == 0
+    run_checked(PREPARE, *releases(download), '--out', ours, '--force')
     assert (ours / 'train/Annotations/train.csv').exists()
 
 
@@ -226,8 +215,7 @@ def test_a_test_image_in_the_training_pool_is_a_leak(download, tmp_path):
     shutil.copyfile(test / image_id, round1 / image_id)
     with open(round1 / 'Annotations/train.csv', 'a') as file:
         file.write(answer + '\n')
-    result = run_python(PREPARE, *releases(copy), '--out', tmp_path / 'out')
-    assert result.returncode == 0, result.stderr
+    result = run_checked(PREPARE, *releases(copy), '--out', tmp_path / 'out')
     assert 'warning: 1 test images are also in the training pool' in \
         result.stderr
 
@@ -247,8 +235,7 @@ def test_release_names_are_read_literally_and_outer_folders_work(tmp_path):
     test = download / '[update] test_a' / 'test'
     write_answered_test_split(test, ['blouse'], 2, seed=3)
     out = tmp_path / 'out'
-    result = run_python(PREPARE, warm_up, test, '--out', out)
-    assert result.returncode == 0, result.stderr
+    result = run_checked(PREPARE, warm_up, test, '--out', out)
     assert len(read_fashionai_csv(out / 'train/Annotations/train.csv')) == 2
     assert len(read_fashionai_csv(out /
                                   'test/Annotations/test_answers.csv')) == 2
@@ -269,10 +256,8 @@ def test_answered_test_lists_join_the_pool_on_request(tmp_path):
     write_answered_test_split(unanswered, ['blouse'], 2, seed=6)
     (unanswered / 'Annotations' / 'answers.csv').unlink()
     out = tmp_path / 'out'
-    result = run_python(PREPARE, train.parent, answered.parent, unanswered,
-                        '--train-on-answers', '--val-fraction', '0.25',
-                        '--out', out)
-    assert result.returncode == 0, result.stderr
+    run_checked(PREPARE, train.parent, answered.parent, unanswered,
+                '--train-on-answers', '--val-fraction', '0.25', '--out', out)
     pooled = [
         read_fashionai_csv(out / split / 'Annotations' / f'{split}.csv')
         for split in ('train', 'val')
@@ -299,8 +284,7 @@ def test_one_picture_under_two_names_is_found_by_its_bytes(tmp_path):
     shutil.copyfile(train / rows[3][0], test_image)  # a leak by content
     for check, pooled, leaks in (([], 4, 1), (['--no-content-check'], 5, 0)):
         out = tmp_path / f'out{len(check)}'
-        result = run_python(PREPARE, train, test, '--out', out, *check)
-        assert result.returncode == 0, result.stderr
+        result = run_checked(PREPARE, train, test, '--out', out, *check)
         assert sum(
             len(read_fashionai_csv(out / s / 'Annotations' / f'{s}.csv'))
             for s in ('train', 'val') if (out / s).exists()) == pooled
@@ -345,8 +329,7 @@ def test_answers_are_checked_against_their_list(tmp_path):
     changed = [list(r) for r in rows[:-1]]  # the last image unanswered
     changed[1][2] = '5000_5_1'  # neckline_left far outside
     write_csv(answers, changed[0], changed[1:])
-    result = run_python(*run, tmp_path / 'out')
-    assert result.returncode == 0, result.stderr
+    result = run_checked(*run, tmp_path / 'out')
     assert (f'{answers}, line 2: neckline_left at (5000, 5) lies outside'
             in result.stdout)
     assert (f'answers {answers}: 2 rows; 1 listed images have no answer (e.g.'
@@ -354,8 +337,7 @@ def test_answers_are_checked_against_their_list(tmp_path):
     assert len(
         read_fashionai_csv(tmp_path / 'out/test/Annotations/'
                            'test_answers.csv')) == 2
-    result = run_python(*run, tmp_path / 'pooled', '--train-on-answers')
-    assert result.returncode == 0, result.stderr
+    result = run_checked(*run, tmp_path / 'pooled', '--train-on-answers')
     assert (f'{answers}: 2 rows into the training pool; 1 listed images have '
             'no answer') in result.stdout
 

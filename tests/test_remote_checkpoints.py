@@ -30,8 +30,8 @@ from test_deploy import make_checkpoint
 from fashionai_dataset import weights_only
 from fashionai_dataset.weights_only import (UnreadableCheckpointError,
                                             UnsafeCheckpointError)
-from fixtures import (REPO_ROOT, mim, run_python, write_answered_test_split,
-                      write_split)
+from fixtures import (REPO_ROOT, mim, run_checked, run_python,
+                      write_answered_test_split, write_split)
 
 DEMO_CONFIG = REPO_ROOT / 'configs' / 'fashionai' / 'hrnet_w16_all_128_demo.py'
 TOOLS = REPO_ROOT / 'tools'
@@ -142,10 +142,8 @@ def test_an_honest_checkpoint_by_url_predicts(tmp_path, served, hub_cache):
     make_checkpoint(DEMO_CONFIG, folder / 'demo.pth')
     root = write_answered_test_split(tmp_path / 'test', ['blouse'], 2)
     submission = tmp_path / 'submission.csv'
-    result = run_python(TOOLS / 'predict.py', root / 'test.csv', root,
-                        submission, '--model', f'all={base}/demo.pth',
-                        '--device', 'cpu')
-    assert result.returncode == 0, result.stderr[-3000:]
+    run_checked(TOOLS / 'predict.py', root / 'test.csv', root, submission,
+                '--model', f'all={base}/demo.pth', '--device', 'cpu')
     assert len(submission.read_text().splitlines()) == 3
     # downloaded once into torch's cache, under the URL's file name
     assert (hub_cache / 'demo.pth').read_bytes() == (folder /
@@ -208,12 +206,11 @@ def test_an_init_cfg_url_brings_its_weights(tmp_path, served, hub_cache):
 
 def test_published_metadata_is_left_out_and_logged(tmp_path):
     path = published_checkpoint({'w': torch.ones(2)}, tmp_path / 'pub.pth')
-    result = run_python(
+    result = run_checked(
         '-c', 'import fashionai_patches\n'
         'from mmengine.runner.checkpoint import _load_checkpoint\n'
         f'c = _load_checkpoint({str(path)!r})\n'
         'print(sorted(c), c["meta"], c["message_hub"], c["state_dict"])')
-    assert result.returncode == 0, result.stderr
     assert ("['message_hub', 'meta', 'state_dict'] {'mmpose_version': "
             "'1.0.0', 'dataset_meta': {'dataset_name': 'coco', "
             "'flip_indices': [1, 0]}} {'log_scalars': {}} "

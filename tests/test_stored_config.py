@@ -19,7 +19,7 @@ from mmengine.runner.checkpoint import _load_checkpoint
 from fashionai_dataset.apis import config_from_checkpoint
 from fashionai_dataset.stored_config import (REFUSED_KEY, UnsafeConfigError,
                                              parse_stored_config)
-from fixtures import REPO_ROOT, mim, run_python, write_split
+from fixtures import REPO_ROOT, mim, run_checked, run_python, write_split
 
 DEMO_CONFIG = REPO_ROOT / 'configs' / 'fashionai' / 'hrnet_w16_all_128_demo.py'
 
@@ -200,9 +200,8 @@ def test_payload_checkpoint_through_the_cli_tools(tmp_path, demo_dump):
     assert not (tmp_path / 'out.csv').exists()
     assert not (tmp_path / 'infer').exists()
     # merging keeps the weights and metainfo, never the stored config
-    merge = run_python(REPO_ROOT / 'tools' / 'merge_checkpoints.py', evil,
-                       evil, '-o', tmp_path / 'merged.pth')
-    assert merge.returncode == 0, merge.stderr
+    run_checked(REPO_ROOT / 'tools' / 'merge_checkpoints.py', evil, evil, '-o',
+                tmp_path / 'merged.pth')
     merged = torch.load(tmp_path / 'merged.pth', weights_only=True)
     assert 'cfg' not in merged['meta'] and REFUSED_KEY not in merged['meta']
     assert not marker.exists()
@@ -232,14 +231,12 @@ def test_a_trained_checkpoint_with_a_payload(trained_elsewhere, tmp_path):
         refused.stderr, refused.stderr
     assert not (tmp_path / 'refused.csv').exists()
     config = trained_elsewhere.config
-    trusted = run_python(REPO_ROOT / 'tools' / 'predict.py', val_csv, val_root,
-                         tmp_path / 'trusted.csv', '--model', f'blouse={evil}',
-                         '--config', f'blouse={config}')
-    assert trusted.returncode == 0, trusted.stderr
+    run_checked(REPO_ROOT / 'tools' / 'predict.py', val_csv, val_root,
+                tmp_path / 'trusted.csv', '--model', f'blouse={evil}',
+                '--config', f'blouse={config}')
     assert (tmp_path / 'trusted.csv').exists()
-    export = run_python(REPO_ROOT / 'tools' / 'export_onnx.py', config, evil,
-                        tmp_path / 'model.onnx')
-    assert export.returncode == 0, export.stderr
+    run_checked(REPO_ROOT / 'tools' / 'export_onnx.py', config, evil,
+                tmp_path / 'model.onnx')
     # the runner loads the weights, warns and never runs the text
     output = mim(
         'test',

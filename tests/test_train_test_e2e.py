@@ -86,7 +86,7 @@ def test_train_and_test_from_another_folder(trained_elsewhere):
         '--category',
         'blouse',
         cwd=folder,
-        ignore_warnings=False)
-    assert evaluate.returncode == 0, evaluate.stderr
+        ignore_warnings=False,
+        check=True)
     tool_ne = float(evaluate.stdout.splitlines()[0].split()[1])
     assert tool_ne == pytest.approx(float(NE_PATTERN.search(log)[1]), abs=0.01)

@@ -20,7 +20,7 @@ from fashionai_core.image_check import (FashionAIImageError, image_size,
                                         read_image)
 from fashionai_core.predictions import with_predictions
 from fashionai_core.synthetic import NotSyntheticDataError, ensure_synthetic
-from fixtures import REPO_ROOT, run_python, write_split
+from fixtures import REPO_ROOT, run_checked, run_python, write_split
 
 TOOLS = REPO_ROOT / 'tools'
 
@@ -143,9 +143,8 @@ def test_visualize_draws_a_point_far_off_the_image(tmp_path):
     cells[ANNOTATION_HEADER.index('waistband_left')] = '99999999999.5_-1e15_1'
     pred = tmp_path / 'pred.csv'
     pred.write_text('\n'.join([lines[0], ','.join(cells)]) + '\n')
-    result = run_python(TOOLS / 'visualize.py', tmp_path, '--pred', pred,
-                        '--sheet', tmp_path / 'sheet.png')
-    assert result.returncode == 0, result.stderr
+    run_checked(TOOLS / 'visualize.py', tmp_path, '--pred', pred, '--sheet',
+                tmp_path / 'sheet.png')
     assert cv2.imread(str(tmp_path / 'sheet.png')) is not None
     bad_header = tmp_path / 'header.csv'
     bad_header.write_text('image_id,category\n')
@@ -192,9 +191,8 @@ def test_a_dollar_in_an_image_id_is_plotted_as_text(tmp_path):
     text = answers.read_text().replace('Images/skirt/skirt_0_0000',
                                        'Images/skirt/$x^2$_0000')
     answers.write_text(text)
-    result = run_python(TOOLS / 'evaluate.py', answers, answers, '--plot',
-                        tmp_path / 'plot.png')
-    assert result.returncode == 0, result.stderr
+    run_checked(TOOLS / 'evaluate.py', answers, answers, '--plot',
+                tmp_path / 'plot.png')
     assert cv2.imread(str(tmp_path / 'plot.png')) is not None
 
 
