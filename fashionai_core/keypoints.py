@@ -7,7 +7,7 @@ Note:
     Indices are positions in :data:`KEYPOINT_NAMES`, i.e. the order of the
     keypoint columns in a FashionAI CSV (column ``2 + index``).
 """
-from typing import Dict, List, Tuple
+from typing import Dict, Iterable, List, Tuple
 
 import numpy as np
 
@@ -124,6 +124,11 @@ def keypoint_index(name: str) -> int:
     except ValueError:
         raise KeyError(f'unknown FashionAI keypoint {name!r}; expected one '
                        f'of {", ".join(KEYPOINT_NAMES)}') from None
+
+
+def csv_columns(names: Iterable[str]) -> np.ndarray:
+    """CSV column (0-23) of each of a model's keypoints, shape (K,)."""
+    return np.array([keypoint_index(name) for name in names])
 
 
 def check_category(category: str, allow_all: bool = True) -> str:

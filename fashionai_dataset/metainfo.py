@@ -5,13 +5,10 @@ swaps, skeleton, joint weights, OKS sigmas). The FashionAI one is built here
 in code for each category instead of being written out by hand per category
 or loaded through a working-directory-relative ``from_file`` path.
 """
-from typing import Dict
-
-import numpy as np
+from typing import Dict, List
 
 from fashionai_core.keypoints import (CATEGORY_KEYPOINTS, SKELETON,
-                                      check_category, keypoint_index,
-                                      mirror_name, side_color)
+                                      check_category, mirror_name, side_color)
 
 #: OKS sigma given to every point. FashionAI defines none (its metric is NE);
 #: MMPose requires the field, and COCO's wrist/ankle value is a fair stand-in.
@@ -65,12 +62,8 @@ def fashionai_metainfo(category: str) -> Dict:
         sigmas=[DEFAULT_SIGMA] * len(names))
 
 
-def csv_columns(parsed_metainfo: Dict) -> np.ndarray:
-    """CSV column (0-23) of each model output, shape (K,).
-
-    Args:
-        parsed_metainfo: A dataset's (or model's) parsed metainfo, with
-            ``keypoint_id2name``, e.g. ``dataset.metainfo``.
-    """
+def keypoint_names(parsed_metainfo: Dict) -> List[str]:
+    """Each model output's keypoint name, from a dataset's (or model's)
+    parsed metainfo (``keypoint_id2name``), e.g. ``dataset.metainfo``."""
     names = parsed_metainfo['keypoint_id2name']
-    return np.array([keypoint_index(names[i]) for i in range(len(names))])
+    return [names[i] for i in range(len(names))]

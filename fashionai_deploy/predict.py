@@ -10,16 +10,10 @@ from fashionai_core.csv_io import FashionAIRecords, read_fashionai_csv
 from fashionai_core.detections import Detections, best_boxes, box_in_image
 from fashionai_core.ensemble import normalized_weights
 from fashionai_core.image_check import read_image
-from fashionai_core.keypoints import (ALL_CATEGORIES, NUM_KEYPOINTS,
-                                      keypoint_index)
+from fashionai_core.keypoints import ALL_CATEGORIES, NUM_KEYPOINTS, csv_columns
 from fashionai_core.predictions import (check_model_category,
                                         check_models_cover, with_predictions)
 from .onnx_model import OnnxPoseModel
-
-
-def csv_columns(model: OnnxPoseModel) -> np.ndarray:
-    """CSV column (0-23) of each of the model's outputs, shape (K,)."""
-    return np.array([keypoint_index(name) for name in model.keypoint_names])
 
 
 def _predict_rows(model: OnnxPoseModel, rows: Sequence[int],
@@ -28,7 +22,7 @@ def _predict_rows(model: OnnxPoseModel, rows: Sequence[int],
                   ) -> Dict[int, Tuple[np.ndarray, np.ndarray]]:
     """Row -> points (24, 2) in image pixels and their scores (24,), NaN
     outside the model's keypoints."""
-    columns = csv_columns(model)
+    columns = csv_columns(model.keypoint_names)
     points = {}
     with tqdm(total=len(rows), desc=osp.basename(model.path)) as progress:
         for start in range(0, len(rows), batch_size):

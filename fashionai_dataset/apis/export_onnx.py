@@ -11,6 +11,7 @@ from torch import nn
 from fashionai_core.atomic import atomic_write
 from fashionai_deploy.metadata import (CODEC_OUTPUTS, FORMAT_VERSION,
                                        METADATA_KEY, check_metadata)
+from ..metainfo import keypoint_names
 from ..models import FlipAlignedRTMCCHead
 
 #: Test pipeline steps the onnxruntime predictor repeats.
@@ -118,9 +119,7 @@ def onnx_metadata(model: nn.Module, source: str) -> Dict[str, Any]:
     metadata = dict(
         format_version=FORMAT_VERSION,
         category=cfg.test_dataloader.dataset.category,
-        keypoint_names=[
-            meta['keypoint_id2name'][i] for i in range(meta['num_keypoints'])
-        ],
+        keypoint_names=keypoint_names(meta),
         flip_indices=[int(i) for i in meta['flip_indices']],
         **_predictor_pipeline(cfg, source),
         mean=[float(v) for v in preprocessor.mean],

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from mmengine.dataset import Compose, pseudo_collate
 
+from ..metainfo import keypoint_names
 from .predict import bbox_score_thr_of, load_pose_model
 
 
@@ -37,10 +38,8 @@ class CheckpointPoseModel:
         self.category: str = self.model.cfg.test_dataloader.dataset.category
         #: Lowest detection score the config trusts (0: every box).
         self.bbox_score_thr: float = bbox_score_thr_of(self.model.cfg)
-        meta = self.model.dataset_meta
-        self.keypoint_names: List[str] = [
-            meta['keypoint_id2name'][i] for i in range(meta['num_keypoints'])
-        ]
+        self.keypoint_names: List[str] = keypoint_names(
+            self.model.dataset_meta)
 
     def predict(
         self,

@@ -19,11 +19,11 @@ from torch.utils.data import DataLoader
 from fashionai_core.csv_io import FashionAIRecords, read_fashionai_csv
 from fashionai_core.ensemble import normalized_weights
 from fashionai_core.keypoints import (ALL_CATEGORIES, NUM_KEYPOINTS,
-                                      check_category)
+                                      check_category, csv_columns)
 from fashionai_core.predictions import (check_model_category,
                                         check_models_cover, with_predictions)
 from ..datasets import FashionAIDataset
-from ..metainfo import csv_columns, fashionai_metainfo
+from ..metainfo import fashionai_metainfo, keypoint_names
 from ..models import PoseEnsemble
 from ..stored_config import stored_config
 from ..weights_only import read_checkpoint
@@ -251,7 +251,7 @@ def _predict_category(model: nn.Module, test_csv: str, image_root: str,
     one category's rows (NaN outside the model's keypoints)."""
     dataset = _dataset_for(model, test_csv, image_root, category, bbox_file,
                            bbox_score_thr)
-    columns = csv_columns(dataset.metainfo)
+    columns = csv_columns(keypoint_names(dataset.metainfo))
     loader = DataLoader(
         dataset,
         batch_size=batch_size,

@@ -15,9 +15,10 @@ from fashionai_core.detections import best_boxes, box_in_image, garment_box
 from fashionai_core.image_check import (FashionAIImageError, image_size,
                                         inside_image)
 from fashionai_core.keypoints import (ALL_CATEGORIES, CATEGORY_KEYPOINTS,
-                                      KEYPOINT_NAMES, check_category)
+                                      KEYPOINT_NAMES, check_category,
+                                      csv_columns)
 from fashionai_core.label_check import read_excluded_ids
-from ..metainfo import csv_columns, fashionai_metainfo
+from ..metainfo import fashionai_metainfo, keypoint_names
 
 
 @DATASETS.register_module()
@@ -182,7 +183,7 @@ class FashionAIDataset(BaseCocoStyleDataset):
                 f'{self.ann_file}: bbox_mode="keypoints" needs keypoint '
                 'columns, but this is a test list (image_id,image_category)')
         # the metainfo's keypoints: an 'all' model's 24 on one category's rows
-        columns = csv_columns(self.metainfo)
+        columns = csv_columns(keypoint_names(self.metainfo))
         rows = [
             row for row, category in enumerate(records.categories)
             if self.category in (ALL_CATEGORIES, category)

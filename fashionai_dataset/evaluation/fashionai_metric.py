@@ -8,11 +8,11 @@ from mmengine.logging import MMLogger, print_log
 from mmpose.registry import METRICS
 
 from fashionai_core.csv_io import write_submission
-from fashionai_core.keypoints import CATEGORY_INDEX, NUM_KEYPOINTS
+from fashionai_core.keypoints import CATEGORY_INDEX, NUM_KEYPOINTS, csv_columns
 from fashionai_core.normalized_error import (NormalizedErrors,
                                              normalized_errors, summarize)
 from fashionai_core.report import format_summary
-from ..metainfo import csv_columns
+from ..metainfo import keypoint_names
 
 
 @METRICS.register_module()
@@ -63,7 +63,7 @@ class FashionAIMetric(BaseMetric):
             data_samples: Outputs of the model; ``pred_instances.keypoints``
                 has shape (1, K, 2) in original-image pixels.
         """
-        columns = csv_columns(self.dataset_meta)
+        columns = csv_columns(keypoint_names(self.dataset_meta))
         for data_sample in data_samples:
             row = data_sample['raw_ann_info']
             pred = np.full((NUM_KEYPOINTS, 2), np.nan)
