@@ -116,17 +116,14 @@ _TYPES = {
      'a list of output names'),
 }
 #: Codec field -> (test, what it must be).
-_CODEC_TYPES = {
-    'input_size':
-    _SIZE,
-    'heatmap_size':
-    _SIZE,
-    'blur_kernel_size': (lambda v: _is_int(v) and 1 <= v <= 99 and v % 2 == 1,
-                         'an odd number in 1..99'),
-    'unbiased': (lambda v: isinstance(v, bool), 'true or false'),
-    'simcc_split_ratio':
-    (lambda v: _is_number(v) and 0.5 <= v <= 16, 'a number in [0.5, 16]'),
-}
+_CODEC_TYPES = dict(
+    input_size=_SIZE,
+    heatmap_size=_SIZE,
+    blur_kernel_size=(lambda v: _is_int(v) and 1 <= v <= 99 and v % 2 == 1,
+                      'an odd number in 1..99'),
+    unbiased=(lambda v: isinstance(v, bool), 'true or false'),
+    simcc_split_ratio=(lambda v: _is_number(v) and 0.5 <= v <= 16,
+                       'a number in [0.5, 16]'))
 
 
 def check_metadata(metadata: Mapping[str, Any], source: str) -> None:
