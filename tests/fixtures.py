@@ -469,6 +469,23 @@ def run_checked(*args, **kwargs) -> subprocess.CompletedProcess:
     return run_python(*args, check=True, **kwargs)
 
 
+def one_error_line(result: subprocess.CompletedProcess,
+                   alone: bool = False) -> str:
+    """The one ``error:`` line a tool ends with (after its progress bars,
+    if it had begun), exit status 1, no traceback; ``alone``: stderr is
+    that one line, which starts ``error: ``."""
+    assert result.returncode == 1, (result.stdout, result.stderr[-3000:])
+    lines = result.stderr.splitlines()
+    if alone:
+        assert len(lines) == 1 and lines[0].startswith(
+            'error: '), result.stderr
+    else:
+        assert [line for line in lines
+                if line.startswith('error')] == lines[-1:], result.stderr
+        assert 'Traceback' not in result.stderr, result.stderr
+    return lines[-1]
+
+
 def run_mim(*args,
             cwd: Path,
             env: Optional[Dict[str, str]] = None,

@@ -6,18 +6,10 @@ import sys
 
 from test_untrusted_files import png_claiming
 
-from fixtures import REPO_ROOT, run_checked, run_python, write_csv, write_split
+from fixtures import (REPO_ROOT, one_error_line, run_checked, run_python,
+                      write_csv, write_split)
 
 TOOLS = REPO_ROOT / 'tools'
-
-
-def one_error_line(result: subprocess.CompletedProcess) -> str:
-    assert result.returncode == 1, (result.stdout, result.stderr[-3000:])
-    assert 'Traceback' not in result.stderr, result.stderr
-    (line, ) = [
-        line for line in result.stderr.splitlines() if line.startswith('error')
-    ]
-    return line
 
 
 def test_a_bad_cell_is_one_error_line_in_every_csv_tool(tmp_path):

@@ -8,7 +8,6 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Dict, Tuple
 
@@ -20,7 +19,7 @@ from test_deploy import make_checkpoint
 from fashionai_core import releases
 from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_core.outputs import MANIFEST, OutputFolder
-from fixtures import (REPO_ROOT, run_checked, run_python,
+from fixtures import (REPO_ROOT, one_error_line, run_checked, run_python,
                       write_answered_test_split, write_csv, write_split)
 
 TOOLS = REPO_ROOT / 'tools'
@@ -37,14 +36,6 @@ def snapshot(folder: Path) -> Dict[str, str]:
          if p.is_symlink() else hashlib.sha256(p.read_bytes()).hexdigest())
         for p in sorted(folder.rglob('*')) if p.is_file() or p.is_symlink()
     }
-
-
-def one_error_line(result: subprocess.CompletedProcess) -> str:
-    assert result.returncode == 1, (result.stdout, result.stderr[-3000:])
-    lines = result.stderr.splitlines()
-    assert [line for line in lines if line.startswith('error')] == lines[-1:]
-    assert 'Traceback' not in result.stderr, result.stderr
-    return lines[-1]
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import hashlib
 import http.server
 import socket
 import struct
-import subprocess
 import threading
 from pathlib import Path
 
@@ -30,7 +29,7 @@ from test_deploy import make_checkpoint
 from fashionai_dataset import weights_only
 from fashionai_dataset.weights_only import (UnreadableCheckpointError,
                                             UnsafeCheckpointError)
-from fixtures import (REPO_ROOT, mim, run_checked, run_python,
+from fixtures import (REPO_ROOT, mim, one_error_line, run_checked, run_python,
                       write_answered_test_split, write_split)
 
 DEMO_CONFIG = REPO_ROOT / 'configs' / 'fashionai' / 'hrnet_w16_all_128_demo.py'
@@ -77,16 +76,6 @@ def with_hash_prefix(path: Path) -> Path:
     OpenMMLab name their published checkpoints."""
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     return path.rename(path.with_name(f'{path.stem}-{digest[:8]}.pth'))
-
-
-def one_error_line(result: subprocess.CompletedProcess) -> str:
-    """The one ``error:`` line a tool ends with (after its progress bars,
-    if it had begun), exit status 1."""
-    assert result.returncode == 1, (result.stdout, result.stderr[-3000:])
-    lines = result.stderr.splitlines()
-    assert [line for line in lines if line.startswith('error')] == lines[-1:]
-    assert 'Traceback' not in result.stderr, result.stderr
-    return lines[-1]
 
 
 def test_a_payload_by_url_is_refused_by_every_tool(tmp_path, served,

@@ -4,7 +4,6 @@ user named, or pass garbage off as a result (docs/bad_input.md).
 Each test feeds one kind of bad file to the tools as a user runs them.
 """
 import struct
-import subprocess
 import zlib
 from pathlib import Path
 
@@ -20,17 +19,10 @@ from fashionai_core.image_check import (FashionAIImageError, image_size,
                                         read_image)
 from fashionai_core.predictions import with_predictions
 from fashionai_core.synthetic import NotSyntheticDataError, ensure_synthetic
-from fixtures import REPO_ROOT, run_checked, run_python, write_split
+from fixtures import (REPO_ROOT, one_error_line, run_checked, run_python,
+                      write_split)
 
 TOOLS = REPO_ROOT / 'tools'
-
-
-def one_error_line(result: subprocess.CompletedProcess) -> str:
-    assert result.returncode == 1, (result.stdout, result.stderr)
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith('error: '), result.stderr
-    return lines[0]
-
 
 # Never delete what the project did not create
 
@@ -41,7 +33,7 @@ def test_the_demo_never_replaces_a_folder_it_did_not_make(tmp_path):
     (real / 'train' / 'Annotations' / 'train.csv').write_text('precious\n')
     result = run_python(TOOLS / 'demo.py', '--quick', '--data', real,
                         '--work-dir', tmp_path / 'work')
-    line = one_error_line(result)
+    line = one_error_line(result, alone=True)
     assert 'not a synthetic dataset made by make_synthetic' in line
     assert (real / 'train/Annotations/train.csv').read_text() == 'precious\n'
     # nor a work folder of someone else's runs
@@ -50,7 +42,8 @@ def test_the_demo_never_replaces_a_folder_it_did_not_make(tmp_path):
     (runs / 'best.pth').write_bytes(b'weights')
     result = run_python(TOOLS / 'demo.py', '--quick', '--data',
                         tmp_path / 'data', '--work-dir', runs)
-    assert 'not a folder made by tools/demo.py' in one_error_line(result)
+    assert 'not a folder made by tools/demo.py' in one_error_line(
+        result, alone=True)
     assert (runs / 'best.pth').read_bytes() == b'weights'
 
 
@@ -112,7 +105,7 @@ def test_tools_refuse_such_ids_before_reading_anything(tmp_path):
             TOOLS / 'visualize.py', tmp_path / 'val', '--ann', bad,
             '--out-dir', tmp_path / 'drawn'
     ]):
-        line = one_error_line(run_python(*args))
+        line = one_error_line(run_python(*args), alone=True)
         assert "line 2, column 1 (image_id): image_id '/etc/hostname' is " \
             'an absolute path' in line
     assert not (tmp_path / 'drawn').exists()
@@ -131,7 +124,8 @@ def test_visualize_refuses_two_images_writing_one_drawing(tmp_path):
     csv.write_text('\n'.join(lines) + '\n')
     line = one_error_line(
         run_python(TOOLS / 'visualize.py', tmp_path, '--ann', csv, '--out-dir',
-                   tmp_path / 'drawn'))
+                   tmp_path / 'drawn'),
+        alone=True)
     assert f'{image_id} and {png_id} would both write' in line
     assert not (tmp_path / 'drawn').exists()
 
@@ -150,7 +144,8 @@ def test_visualize_draws_a_point_far_off_the_image(tmp_path):
     bad_header.write_text('image_id,category\n')
     assert 'line 1' in one_error_line(
         run_python(TOOLS / 'visualize.py', tmp_path, '--ann', bad_header,
-                   '--sheet', tmp_path / 'never.png'))
+                   '--sheet', tmp_path / 'never.png'),
+        alone=True)
 
 
 # Text that breaks parsers
@@ -162,7 +157,8 @@ def test_a_cell_over_the_csv_field_limit_is_located(tmp_path):
     lines[2] = lines[2] + '"' + 'x' * 200_000 + '"'
     bad = tmp_path / 'long.csv'
     bad.write_text('\n'.join(lines) + '\n')
-    line = one_error_line(run_python(TOOLS / 'evaluate.py', answers, bad))
+    line = one_error_line(
+        run_python(TOOLS / 'evaluate.py', answers, bad), alone=True)
     assert f'{bad}, line 3: unreadable CSV' in line
 
 
@@ -175,11 +171,13 @@ def test_deep_json_and_out_of_range_results(tmp_path):
         results.write_text('{"NE/skirt": %s}' % value)
         line = one_error_line(
             run_python(TOOLS / 'select_models.py', answers, '--model',
-                       f'x={results}'))
+                       f'x={results}'),
+            alone=True)
         assert '(NE/skirt): expected a finite NE in [0, 10000]' in line
     line = one_error_line(
         run_python(TOOLS / 'select_models.py', answers, '--model',
-                   f'x={deep}'))
+                   f'x={deep}'),
+        alone=True)
     assert 'not the JSON of tools/evaluate.py' in line
     from fashionai_core.detections import DetectionFileError, best_boxes
     with pytest.raises(DetectionFileError, match='nested too deeply'):
@@ -289,7 +287,7 @@ def test_a_checkpoint_with_nan_weights_is_refused(tmp_path):
             TOOLS / 'infer.py', tmp_path / 'test', '--category', 'skirt',
             '--model', checkpoint, '--out-dir', tmp_path / 'infer'
     ]):
-        line = one_error_line(run_python(*args))
+        line = one_error_line(run_python(*args), alone=True)
         assert f'{checkpoint}: ' in line and f'of {head} are NaN' in line
     assert not (tmp_path / 'out.csv').exists()
     assert not (tmp_path / 'infer').exists()
@@ -309,7 +307,8 @@ def test_an_edited_stored_metainfo_is_refused_even_with_config(tmp_path):
     line = one_error_line(
         run_python(TOOLS / 'infer.py', tmp_path / 'images', '--category',
                    'skirt', '--model', checkpoint, '--config', config,
-                   '--out-dir', tmp_path / 'infer'))
+                   '--out-dir', tmp_path / 'infer'),
+        alone=True)
     assert 'its stored dataset_meta differs from the config\'s keypoints ' \
         'in the keypoint names' in line
     assert not (tmp_path / 'infer').exists()
