@@ -4,20 +4,8 @@ Usage:
     python tools/check_labels.py ANN_CSV [IMAGE_ROOT] --out SUSPECTS.csv
         [--predictions PRED_CSV] [--sheet SUSPECTS.png] [--num 16] [--top 10]
 
-Reads a FashionAI annotation CSV and writes one row per suspect (a row, or
-a point of it, and a reason) ranked by score. From the points alone:
-``swap`` (left/right pairs on the wrong side), ``moved`` (a point far from
-where the shape model puts it given the others), ``same position`` (two
-names at one place), ``order`` (a hem above the armpits, ...). With
-``--predictions`` (the submission CSV ``tools/predict.py`` writes for the
-same images, best from a model that did not train on them): ``far from
-prediction`` and ``mirrored prediction`` (the label fits the prediction
-with left and right exchanged). The reasons, scores and thresholds are
-documented in ``fashionai_core/label_check.py``. Prints the rows per reason
-and the ``--top`` suspects; ``--sheet`` draws the ``--num`` highest-ranked
-suspect rows whose images are under IMAGE_ROOT (label, prediction, the
-suspect point ringed, the reason). The suspects file can be given to
-``FashionAIDataset(exclude_file=...)`` to leave those rows out of training.
+The reasons, the output and the sheet: docs/label_cleaning.md (the rules:
+``fashionai_core/label_check.py``).
 """
 import argparse
 import os.path as osp

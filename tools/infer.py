@@ -6,18 +6,8 @@ Usage:
         [--batch-size 8] [--config CONFIG] [--no-flip] [--device cpu]
         [--det-config DET_CONFIG --det-checkpoint DET_CKPT]
 
-Each image is taken to show one garment of ``--category``, filling most of
-the picture (the whole image is the box, as in the competition data). With
-``--det-config``/``--det-checkpoint`` an mmdet garment detector
-(``projects/garment_detector``) finds the garment first and the keypoints
-are predicted in its best box of ``--category``; images where it finds none
-are predicted whole and counted (the JSON's ``box`` is null for them). For
-each image, ``<name>.json`` holds the category's keypoint names with x, y
-(original pixels) and score, and ``<name>.jpg`` draws them with the
-skeleton; the files keep the images' subfolders. An ``.onnx`` file (from
-``tools/export_onnx.py``) runs on onnxruntime without torch; a checkpoint
-runs through MMPose. Images that cannot be read are skipped and listed at
-the end.
+Inputs, outputs and the garment detector: docs/deployment.md, "Plain
+images".
 """
 import argparse
 from typing import Iterator, List, Optional, Tuple

@@ -5,19 +5,8 @@ Usage:
         [--val 40] [--test 40] [--seed 0] [--categories blouse skirt ...]
         [--nproc 2] [--scenes] [--download-layout DIR]
 
-Counts are images per category (by default 300, 40, 40; with
-``--download-layout`` 20, 10 and 5 per test list: 250 images in all).
-``--scenes`` renders images where a detector matters (the garment smaller,
-anywhere in a cluttered picture, half of the time beside a second, unlabelled
-garment of another category), into
-``data/fashionai_scenes`` unless ``--out`` says otherwise. Prints how the
-training split compares to the real sample annotations (presence, occlusion,
-normalizer distances). ``--download-layout DIR`` renders a tree shaped like
-the real download instead (``fashionai_core/synthetic/download.py``):
-round-1 and warm-up training folders sharing a few rows, the round-1 test
-lists with their answers and two round-2 lists, one image cut short;
-``tools/dataset_converters/prepare_data.py`` turns it into the configs'
-layout.
+What it renders: docs/synthetic_data.md; ``--download-layout``:
+docs/real_data.md and ``fashionai_core/synthetic/download.py``.
 """
 import argparse
 import os.path as osp

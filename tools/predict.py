@@ -12,30 +12,9 @@ Usage:
     python tools/predict.py TEST_CSV IMAGE_ROOT OUT_CSV --backend onnxruntime \
         --model blouse=blouse.onnx --model skirt=skirt.onnx ...
 
-One checkpoint per category, or ``--model all=CKPT`` for one model of all
-five; several ``--model`` for a category average their predictions
-(heatmaps where the models share input size and codec, else points), with
-``--weights CATEGORY=W1,W2,...`` in the order given. The config defaults to
-the one each checkpoint was trained with (``--config``: one per checkpoint
-of the category, in order). The submission has the test file's rows in its
-order and is written atomically; the summary says how many models each
-category used (the 2018 rules allowed two, the detector included).
-
-``--backend onnxruntime`` runs files from ``tools/export_onnx.py`` without
-torch or MMPose (``--config`` and ``--device`` do not apply; several files
-of a category are averaged in image pixels).
-
-Images that are not one garment filling the picture: ``--det-config
-DET_CONFIG --det-checkpoint DET_CKPT`` runs an mmdet garment detector
-(``projects/garment_detector``) first and predicts each image's keypoints in
-its best box of the image's category; the detections are kept beside the
-submission (``OUT_CSV`` with ``.detections.json``). ``--bbox-file`` uses
-detections made before (``tools/detect.py``), with either backend. Images
-where the detector found nothing of their category are predicted whole and
-counted in the summary; so are images whose best box scores under the
-threshold the checkpoint's config trusts (its test ``bbox_score_thr``;
-``--bbox-score-thr`` sets it for all models, and for ONNX files, which do not
-store it).
+What the options do: docs/deployment.md (a submission, ONNX files, the
+garment detector), docs/test_time.md (several models per category,
+``*_tta.py`` configs), docs/real_data.md (``--fallback-from``).
 """
 import argparse
 import os.path as osp

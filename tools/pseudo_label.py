@@ -9,26 +9,7 @@ Usage:
          --num-workers, --device, --backend onnxruntime, --bbox-file,
          --det-config/--det-checkpoint, --bbox-score-thr]
 
-``IMAGE_LIST`` is a test list (``image_id,image_category``; an annotation
-CSV works too) whose ids are relative to ``IMAGE_ROOT``, or a folder of
-images inside ``IMAGE_ROOT`` (searched recursively) with ``--category``
-naming their garment (a shop's own photos). Everything ``tools/predict.py``
-runs predicts here: several models per category (averaged), ensembles,
-``*_tta`` configs, ONNX files; ``--tta`` tests each checkpoint on its
-config's test-time views (box at 0.9, 1.0, 1.1, each with flip test), as
-its ``*_tta.py`` config does.
-
-``OUT_CSV`` is an annotation CSV in the competition's layout, with the
-predictions' sub-pixel part (two decimals): a point is ``x_y_1`` when its
-score reaches ``--min-score`` (default: every point) and it lies in its
-image, else ``-1_-1_-1``, which trains nothing. Per-point scores go to
-``OUT.scores.csv`` (same rows and columns, empty where the category has no
-such point), so a threshold can be chosen again without predicting again;
-a table of the points kept and dropped per keypoint is printed. Both
-files are written atomically. Images that cannot be read are skipped and
-listed; the models' categories are checked before any image is read.
-Training on the result: ``configs/fashionai/*_pseudo.py``
-(docs/pseudo_labels.md).
+Input, teachers, output and training on the result: docs/pseudo_labels.md.
 """
 import argparse
 import os

@@ -6,16 +6,8 @@ Usage:
         [--work-dir /tmp/fashionai_prepare] [--train 51597] [--warm-up 12534]
         [--test 9970 9970] [--shared 1000] [--no-content-check]
 
-Writes, into a new ``--work-dir``, a download-shaped tree with the real
-archives' folder names and one small JPEG per image (64x64, its pixels drawn
-from its id, so that every picture's bytes differ and a row repeated in two
-releases has the same bytes): a round-1 folder with ``--train`` rows (the
-default is round 2's pool, round 1 with both answered test lists), the
-``[update] warm_up_train_20180222`` folder with ``--warm-up`` rows of which
-``--shared`` repeat round-1 rows verbatim, and a test list per ``--test``
-count; then runs ``tools/dataset_converters/prepare_data.py`` on it once
-(``--no-content-check`` passed on) and prints its wall time and peak
-resident memory. A benchmark, not a test.
+What it writes, and the measurements: docs/real_data.md, "How long it
+takes at the real size". A benchmark, not a test.
 """
 import os
 import os.path as osp
@@ -55,6 +47,8 @@ def write_release(root: str, rows: list, csv_path: str, header: list) -> None:
     for row in rows:
         target = osp.join(root, row[0])
         os.makedirs(osp.dirname(target), exist_ok=True)
+        # drawn from the id: every picture's bytes differ, and a row repeated
+        # in two releases has the same bytes
         pixels = np.random.default_rng(zlib.crc32(row[0].encode())).integers(
             0, 256, (SIZE, SIZE, 3), dtype=np.uint8)
         cv2.imwrite(target, pixels)

@@ -6,23 +6,7 @@ Usage:
         [--seed 0] [--copy] [--force] [--train-on-answers]
         [--on-conflict stop|first|drop] [--no-content-check]
 
-Each RELEASE_DIR is a folder its CSV's image_id paths start from: one with
-``Annotations/*.csv`` (keypoint columns: round-1 ``train.csv``, warm-up
-``annotations.csv``, ...) or with a ``test.csv`` list (a keypoint CSV
-beside it is its answers). Every listed image is checked (header only);
-unusable ones are listed and left out. All annotated rows become one pool
-(a row repeated verbatim in two releases counts once; the same image with
-other cells stops the run naming both files and lines), a validation split
-is held out per category (``--val-fraction``, ``--seed``), and OUT gets
-``train/Annotations/train.csv``, ``val/Annotations/val.csv`` and
-``test/test.csv`` (one folder per list for several test lists, named
-after the path part that tells them apart, with
-``Annotations/test_answers.csv`` where answers were found; with
-``--train-on-answers`` an answered list joins the pool instead), images linked
-(``--copy`` copies), so the shipped configs train with no --cfg-options.
-A test image that is also in the training pool is a leak, counted. OUT is
-built in a temporary folder and renamed when complete; a non-empty OUT is
-refused unless ``--force`` and OUT is a folder this tool made.
+What it reads, checks and writes: docs/real_data.md, "1. Prepare".
 """
 import argparse
 import sys
