@@ -2,25 +2,13 @@
 
 Usage:
     python tools/export_onnx.py CONFIG CHECKPOINT OUT.onnx
-        [--batch N | --dynamic-batch]
+        [--batch N]
         [--int8 --calib-images DIR_OR_CSV [--calib-count N]
          [--calib-root DIR] [--calibration minmax|percentile|entropy]
          [--float-layers K]]
 
-The network (backbone, neck, head; no decoding, no flip) goes through
-torch's ONNX exporter, is checked with onnx's checker and run once in
-onnxruntime beside PyTorch; the largest output difference is printed. The
-file holds, as metadata, what the predictor needs: input size, mean/std,
-codec and its parameters, category, keypoint names, flip pairs
-(docs/deployment.md). Any batch size by default; ``--batch N`` fixes it.
-The file is written only when every check passed.
-
-``--int8`` writes the network quantized to int8 instead (onnxruntime's
-static QDQ quantization, :mod:`fashionai_deploy.quantize`), calibrated on
-``--calib-count`` images of a folder or of a CSV's rows of the model's
-category; the last ``--float-layers`` weighted layers stay in float. It
-prints how far the int8 file's points are from the float network's on the
-calibration images.
+What it checks, what the file holds and ``--int8``: docs/deployment.md
+("ONNX: export, and prediction without torch", "int8 on a CPU").
 """
 import argparse
 import os.path as osp
@@ -63,13 +51,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         'with')
     parser.add_argument('checkpoint', help='a checkpoint from mim train')
     parser.add_argument('out', help='the .onnx file to write')
-    size = parser.add_mutually_exclusive_group()
-    size.add_argument(
-        '--batch', type=int, help='fixed batch size of the exported network')
-    size.add_argument(
-        '--dynamic-batch',
-        action='store_true',
-        help='any batch size (the default)')
+    parser.add_argument(
+        '--batch',
+        type=int,
+        help='fixed batch size of the exported network (default: any)')
     int8 = parser.add_argument_group('int8 quantization')
     int8.add_argument(
         '--int8',
