@@ -14,6 +14,7 @@ from fashionai_core.csv_io import FashionAIRecords
 from fashionai_core.detections import best_boxes, count_without_box
 from fashionai_core.image_check import image_size
 from fashionai_core.keypoints import check_category
+from fashionai_core.outputs import check_output, listed_images
 
 #: Unreadable images a summary names one per line; the rest are counted.
 MAX_LISTED = 20
@@ -104,12 +105,6 @@ def detections_path(out_csv: str) -> str:
     return osp.splitext(out_csv)[0] + '.detections.json'
 
 
-def model_outputs(args: argparse.Namespace) -> List[str]:
-    """The files the model options write beside ``args.out_csv`` (the
-    detections of ``--det-config``): outputs a tool checks as its own."""
-    return [detections_path(args.out_csv)] if args.det_config else []
-
-
 def run_detector(args: argparse.Namespace) -> str:
     """Detect garments in the test images; return the detection file."""
     import fashionai_patches  # noqa: F401  (the stack's gaps first)
@@ -145,7 +140,8 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
         action='append',
         default=[],
         metavar='CATEGORY=CONFIG',
-        help='config for a category (default: from its checkpoint)')
+        help='config for a category\'s checkpoints, one per --model of it, '
+        'in order (default: from each checkpoint)')
     parser.add_argument(
         '--no-flip',
         action='store_true',
@@ -154,19 +150,30 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--batch-size', type=int, default=32)
     parser.add_argument('--num-workers', type=int, default=2)
     parser.add_argument(
-        '--device', help='cpu, cuda:0, ... (default: cuda:0 if present)')
+        '--device',
+        help='checkpoints and detector: cpu, cuda:0, ... (default: cuda:0 '
+        'if present)')
     parser.add_argument(
         '--backend',
         choices=['pytorch', 'onnxruntime'],
         default='pytorch',
         help='pytorch: checkpoints; onnxruntime: exported .onnx files')
+    add_detector_arguments(parser)
+
+
+def add_detector_arguments(parser: argparse.ArgumentParser,
+                           bbox_file: bool = True) -> None:
+    """A garment detector run first (``--det-config``, ``--det-checkpoint``),
+    detections made before (``--bbox-file``, where ``bbox_file``) and the
+    lowest score trusted (shared with ``tools/infer.py``)."""
     parser.add_argument(
         '--det-config',
         help='mmdet garment detector config: predict in its boxes')
     parser.add_argument('--det-checkpoint', help='the detector\'s weights')
-    parser.add_argument(
-        '--bbox-file',
-        help='detections made before (tools/detect.py) to predict in')
+    if bbox_file:
+        parser.add_argument(
+            '--bbox-file',
+            help='detections made before (tools/detect.py) to predict in')
     parser.add_argument(
         '--bbox-score-thr',
         type=float,
@@ -174,16 +181,22 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
         'config\'s test bbox_score_thr; 0 for ONNX files)')
 
 
+def check_detector_options(parser: argparse.ArgumentParser,
+                           args: argparse.Namespace) -> None:
+    """Check the options of :func:`add_detector_arguments`."""
+    if bool(args.det_config) != bool(args.det_checkpoint):
+        parser.error('--det-config and --det-checkpoint go together')
+    if args.det_config and getattr(args, 'bbox_file', None):
+        parser.error('--bbox-file gives detections made before; with '
+                     '--det-config the detector makes them: give one')
+
+
 def model_options(
     parser: argparse.ArgumentParser, args: argparse.Namespace
 ) -> Tuple[Dict[str, List[str]], Dict[str, List[str]], Dict[str, List[float]]]:
     """Check the options of :func:`add_model_arguments`; return the
     checkpoints, configs and weights per category."""
-    if bool(args.det_config) != bool(args.det_checkpoint):
-        parser.error('--det-config and --det-checkpoint go together')
-    if args.det_config and args.bbox_file:
-        parser.error('--bbox-file gives detections made before; with '
-                     '--det-config the detector makes them: give one')
+    check_detector_options(parser, args)
     checkpoints = key_values(args.model, 'model')
     configs = key_values(args.config, 'config')
     weights = category_weights(args.weights)
@@ -198,13 +211,29 @@ def model_options(
     return checkpoints, configs, weights
 
 
-def model_inputs(args: argparse.Namespace, checkpoints: Dict[str, List[str]],
-                 configs: Dict[str, List[str]]) -> List[str]:
-    """The files the model options name: none may be an output."""
-    return [
+def check_outputs(args: argparse.Namespace, image_list: str,
+                  outputs: List[str], checkpoints: Dict[str, List[str]],
+                  configs: Dict[str, List[str]]) -> None:
+    """Check ``outputs`` and the detections of ``--det-config`` (beside
+    ``args.out_csv``) with ``check_output``: none may be ``image_list``,
+    one of its images under ``args.image_root`` or a file the model options
+    name."""
+    inputs = [image_list] + [
         path for paths in list(checkpoints.values()) + list(configs.values())
         for path in paths
-    ] + [args.det_config, args.det_checkpoint, args.bbox_file]
+    ] + [args.det_config, args.det_checkpoint, args.bbox_file] + listed_images(
+        image_list, args.image_root)
+    if args.det_config:
+        outputs = outputs + [detections_path(args.out_csv)]
+    for output in outputs:
+        check_output(output, inputs, [args.image_root])
+
+
+def print_listed(lines: List[str], indent: str = '', file=None) -> None:
+    """The first :data:`MAX_LISTED` of ``lines``, then how many more."""
+    more = len(lines) - MAX_LISTED
+    for line in lines[:MAX_LISTED] + [f'... and {more} more'] * (more > 0):
+        print(indent + line, file=file)
 
 
 def predict_records(args: argparse.Namespace, checkpoints: Dict[str,

@@ -19,6 +19,8 @@ from fashionai_core.image_check import (FashionAIImageError, image_size,
                                         read_image)
 from fashionai_core.keypoints import CATEGORIES
 from fashionai_deploy.infer import infer_images, list_images, output_folder
+from fashionai_tools.prediction import (add_detector_arguments,
+                                        check_detector_options)
 
 
 def load_model(args: argparse.Namespace):
@@ -76,21 +78,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument('--no-flip', action='store_true', help='no flip test')
     parser.add_argument(
         '--device', help='checkpoints and detector: cpu, cuda:0, ...')
-    parser.add_argument(
-        '--det-config',
-        help='mmdet garment detector config: find the '
-        'garment first')
-    parser.add_argument('--det-checkpoint', help='the detector\'s weights')
-    parser.add_argument(
-        '--bbox-score-thr',
-        type=float,
-        help='lowest detection score used (default: the checkpoint\'s '
-        'config\'s test bbox_score_thr; 0 for ONNX files)')
+    add_detector_arguments(parser, bbox_file=False)
     args = parser.parse_args(argv)
     if args.config and args.model.endswith('.onnx'):
         parser.error('--config applies to checkpoints, not ONNX files')
-    if bool(args.det_config) != bool(args.det_checkpoint):
-        parser.error('--det-config and --det-checkpoint go together')
+    check_detector_options(parser, args)
     paths = list_images(args.images)
     outputs, paths = output_folder(
         paths, args.out_dir,

@@ -28,11 +28,9 @@ from fashionai_core.csv_io import (IMAGE_LIST_HEADER, FashionAIRecords,
                                    read_fashionai_csv, write_csv,
                                    write_submission)
 from fashionai_core.image_check import FashionAIImageError, image_size
-from fashionai_core.outputs import check_output, listed_images
-from fashionai_tools.prediction import (MAX_LISTED, add_model_arguments,
-                                        model_inputs, model_options,
-                                        model_outputs, predict_records,
-                                        print_summary)
+from fashionai_tools.prediction import (add_model_arguments, check_outputs,
+                                        model_options, predict_records,
+                                        print_listed, print_summary)
 
 
 def predict_with_fallback(
@@ -89,11 +87,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     checkpoints, configs, weights = model_options(parser, args)
     try:
-        inputs = [args.test_csv] + model_inputs(
-            args, checkpoints, configs) + listed_images(
-                args.test_csv, args.image_root)
-        for output in [args.out_csv] + model_outputs(args):
-            check_output(output, inputs, [args.image_root])
+        check_outputs(args, args.test_csv, [args.out_csv], checkpoints,
+                      configs)
         if args.fallback_from:
             records, without_box, fallbacks = predict_with_fallback(
                 args, checkpoints, configs, weights)
@@ -114,10 +109,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.fallback_from:
         print(f'{len(fallbacks)} images could not be read and got the '
               f'constant baseline of {args.fallback_from}')
-        for line in fallbacks[:MAX_LISTED]:
-            print(f'  {line}')
-        if len(fallbacks) > MAX_LISTED:
-            print(f'  ... and {len(fallbacks) - MAX_LISTED} more')
+        print_listed(fallbacks, '  ')
     return 0
 
 

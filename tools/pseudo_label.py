@@ -27,16 +27,14 @@ from fashionai_core.csv_io import (IMAGE_LIST_HEADER, read_fashionai_csv,
                                    write_csv)
 from fashionai_core.image_check import FashionAIImageError, read_image
 from fashionai_core.keypoints import CATEGORIES
-from fashionai_core.outputs import check_output, listed_images
 from fashionai_core.predictions import check_models_cover
 from fashionai_core.pseudo_labels import (KEPT_TABLE_HEADER, kept_table,
                                           pseudo_label_visibility, scores_path,
                                           write_pseudo_labels)
 from fashionai_deploy.infer import list_images
-from fashionai_tools.prediction import (MAX_LISTED, add_model_arguments,
-                                        model_inputs, model_options,
-                                        model_outputs, predict_records,
-                                        print_summary)
+from fashionai_tools.prediction import (add_model_arguments, check_outputs,
+                                        model_options, predict_records,
+                                        print_listed, print_summary)
 
 
 def folder_rows(folder: str, image_root: str,
@@ -114,19 +112,13 @@ def main(argv: Optional[List[str]] = None) -> int:
         parser.error('--tta applies to checkpoints; an ONNX file predicts '
                      'one view (export a model per view instead)')
     checkpoints, configs, weights = model_options(parser, args)
-    inputs = [args.image_list
-              ] + model_inputs(args, checkpoints, configs) + listed_images(
-                  args.image_list, args.image_root)
-    for output in [args.out_csv, scores_path(args.out_csv)
-                   ] + model_outputs(args):
-        check_output(output, inputs, [args.image_root])
+    check_outputs(args, args.image_list,
+                  [args.out_csv, scores_path(args.out_csv)], checkpoints,
+                  configs)
     rows = listed_rows(args)
     check_models_cover([row[1] for row in rows], checkpoints, args.image_list)
     readable, sizes, skipped = readable_rows(rows, args.image_root)
-    for line in skipped[:MAX_LISTED]:
-        print(f'skipped {line}', file=sys.stderr)
-    if len(skipped) > MAX_LISTED:
-        print(f'... and {len(skipped) - MAX_LISTED} more', file=sys.stderr)
+    print_listed([f'skipped {line}' for line in skipped], file=sys.stderr)
     if not readable:
         raise ValueError(f'none of the {len(rows)} images of '
                          f'{args.image_list} can be read')
