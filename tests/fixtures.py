@@ -153,6 +153,19 @@ def write_csv(path: Path, header: Sequence[str],
     return path
 
 
+def set_cells(path: Path,
+              line: int,
+              cells: Dict[int, str],
+              out: Optional[Path] = None) -> Path:
+    """Write CSV ``path`` (no quoted cell) to ``out`` (default: ``path``)
+    with ``cells`` (column -> value, from 0) set in line ``line`` (0: the
+    header)."""
+    rows = [row.split(',') for row in path.read_text().splitlines()]
+    for column, value in cells.items():
+        rows[line][column] = value
+    return write_csv(out or path, rows[0], rows[1:])
+
+
 def write_test_list(annotation_csv: Path, path: Path) -> Path:
     """Write the ``image_id,image_category`` list of an annotation CSV."""
     with open(annotation_csv, newline='') as file:

@@ -7,18 +7,15 @@ import sys
 from test_untrusted_files import png_claiming
 
 from fixtures import (REPO_ROOT, one_error_line, run_checked, run_python,
-                      write_csv, write_split)
+                      set_cells, write_csv, write_split, write_test_list)
 
 TOOLS = REPO_ROOT / 'tools'
 
 
 def test_a_bad_cell_is_one_error_line_in_every_csv_tool(tmp_path):
     csv = write_split(tmp_path / 'train', ['blouse'], 3)
-    rows = [line.split(',') for line in csv.read_text().splitlines()]
-    rows[2][3] = '10_inf_1'
-    bad = write_csv(tmp_path / 'bad.csv', rows[0], rows[1:])
-    test_list = write_csv(tmp_path / 'test.csv', rows[0][:2],
-                          [r[:2] for r in rows[1:]])
+    bad = set_cells(csv, 2, {3: '10_inf_1'}, tmp_path / 'bad.csv')
+    test_list = write_test_list(csv, tmp_path / 'test.csv')
     expected = (f'error: {bad}, line 3, column 4 (neckline_right): cell '
                 "'10_inf_1' is not x_y_v: x and y must be integers and v an "
                 'integer')
@@ -32,9 +29,8 @@ def test_a_bad_cell_is_one_error_line_in_every_csv_tool(tmp_path):
 
 def test_a_cell_over_the_field_limit_stops_every_reader(tmp_path):
     csv = write_split(tmp_path / 'train', ['blouse'], 2)
-    rows = [line.split(',') for line in csv.read_text().splitlines()]
-    rows[2][0] = 'Images/blouse/' + 'a' * 140_000 + '.jpg'  # unquoted
-    long = write_csv(tmp_path / 'long.csv', rows[0], rows[1:])
+    long = set_cells(csv, 2, {0: 'Images/blouse/' + 'a' * 140_000 + '.jpg'},
+                     tmp_path / 'long.csv')  # unquoted
     for tool, args in (('constant_baseline.py',
                         [csv, long,
                          tmp_path / 'out.csv']), ('evaluate.py', [long, csv])):

@@ -8,7 +8,7 @@ from pycocotools.coco import COCO
 
 from fashionai_core.csv_io import read_fashionai_csv
 from fixtures import (REPO_ROOT, one_error_line, run_checked, run_python,
-                      write_split)
+                      set_cells, write_split)
 
 CONVERTERS = REPO_ROOT / 'tools' / 'dataset_converters'
 
@@ -19,11 +19,7 @@ def labelled(tmp_path):
         tmp_path / 'data', ['blouse', 'skirt', 'trousers'],
         images_per_category=3)
     # a point the garment has but the labeller could not place: absent
-    lines = csv.read_text().splitlines()
-    cells = lines[1].split(',')
-    cells[2] = '-1_-1_-1'
-    lines[1] = ','.join(cells)
-    csv.write_text('\n'.join(lines) + '\n')
+    set_cells(csv, 1, {2: '-1_-1_-1'})
     out = tmp_path / 'coco.json'
     run_checked(CONVERTERS / 'fashionai2coco.py', csv, tmp_path / 'data', out)
     return csv, out

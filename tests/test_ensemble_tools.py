@@ -9,7 +9,7 @@ import pytest
 from fashionai_core.csv_io import (ANNOTATION_HEADER, read_fashionai_csv,
                                    write_submission)
 from fashionai_core.ensemble import mean_submission
-from fixtures import REPO_ROOT, run_python, write_csv
+from fixtures import REPO_ROOT, run_python, set_cells, write_csv
 from test_csv_io import BLOUSE_ROW, SKIRT_ROW
 
 ENSEMBLE = REPO_ROOT / 'tools' / 'ensemble_submissions.py'
@@ -52,24 +52,16 @@ def test_two_copies_give_the_model_and_two_models_their_mean(tmp_path, truth):
     np.testing.assert_allclose(merged.keypoints[defined], expected[defined])
 
 
-def rewrite(path, line, column, value):
-    lines = path.read_text().splitlines()
-    cells = lines[line - 1].split(',')
-    cells[column - 1] = value
-    lines[line - 1] = ','.join(cells)
-    path.write_text('\n'.join(lines) + '\n')
-
-
 @pytest.mark.parametrize('edit,message', [
-    (lambda p: rewrite(p, 3, 1, 'Images/skirt/z.jpg'),
+    (lambda p: set_cells(p, 2, {0: 'Images/skirt/z.jpg'}),
      r"b.csv, line 3, column 1 \(image_id\): unknown image "
      r"'Images/skirt/z.jpg'"),
     (lambda p: p.write_text('\n'.join(p.read_text().splitlines()[:2]) + '\n'),
      r"b.csv: no prediction for image 'Images/skirt/b.jpg'"),
-    (lambda p: rewrite(p, 2, 3, '-1_-1_-1'),
+    (lambda p: set_cells(p, 1, {2: '-1_-1_-1'}),
      r'b.csv, line 2, column 3 \(neckline_left\): no prediction for '
      'neckline_left, which blouse defines'),
-    (lambda p: rewrite(p, 2, 4, 'nan_1_1'),
+    (lambda p: set_cells(p, 1, {3: 'nan_1_1'}),
      r"b.csv, line 2, column 4 \(neckline_right\): cell 'nan_1_1' has "
      'a non-finite coordinate'),
 ])

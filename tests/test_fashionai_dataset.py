@@ -9,7 +9,7 @@ from mmpose.registry import DATASETS
 from fashionai_core.csv_io import ANNOTATION_HEADER, FashionAICSVError
 from fashionai_core.image_check import FashionAIImageError
 from fashionai_core.keypoints import category_keypoint_indices
-from fixtures import write_csv, write_split, write_test_list
+from fixtures import set_cells, write_csv, write_split, write_test_list
 
 
 @contextlib.contextmanager
@@ -101,10 +101,7 @@ def test_all_categories(split):
 def test_absent_points_get_zero_weight(tmp_path):
     write_split(tmp_path, categories=('blouse', ), images_per_category=1)
     csv_path = tmp_path / 'Annotations/train.csv'
-    text = csv_path.read_text().splitlines()
-    cells = text[1].split(',')
-    cells[2] = '-1_-1_-1'  # neckline_left absent
-    csv_path.write_text('\n'.join([text[0], ','.join(cells)]) + '\n')
+    set_cells(csv_path, 1, {2: '-1_-1_-1'})  # neckline_left absent
     info = build(tmp_path, category='blouse').get_data_info(0)
     assert info['keypoints_visible'][0, 0] == 0
     assert info['keypoints_visible'][0, 1] == 1
@@ -115,11 +112,7 @@ def test_training_skips_images_without_an_annotated_point(tmp_path):
     leaves it out and says so; evaluation keeps it."""
     write_split(tmp_path, categories=('skirt', ), images_per_category=3)
     csv_path = tmp_path / 'Annotations/train.csv'
-    lines = csv_path.read_text().splitlines()
-    cells = lines[2].split(',')
-    cells[2:] = ['-1_-1_-1'] * 24
-    lines[2] = ','.join(cells)
-    csv_path.write_text('\n'.join(lines) + '\n')
+    set_cells(csv_path, 2, dict.fromkeys(range(2, 26), '-1_-1_-1'))
     with capture_log(MMLogger.get_current_instance()) as messages:
         training = build(tmp_path, category='skirt')
     assert [
@@ -212,18 +205,15 @@ def test_point_outside_its_image_stops_loading(tmp_path):
     write_split(
         tmp_path, categories=('skirt', ), images_per_category=1, size=(96, 80))
     csv_path = tmp_path / 'Annotations/train.csv'
-    header, row = csv_path.read_text().splitlines()
-    cells = row.split(',')
-    cells[19] = '97_10_1'  # hemline_left (column 20), one pixel right of 96
-    csv_path.write_text(header + '\n' + ','.join(cells) + '\n')
+    # hemline_left (column 20), one pixel right of 96
+    set_cells(csv_path, 1, {19: '97_10_1'})
     with pytest.raises(
             FashionAICSVError,
             match=r'train.csv, line 2, column 20 \(hemline_left\):'
             r' hemline_left at \(97, 10\) lies outside its 96x80 '
             'image'):
         build(tmp_path, category='skirt')
-    cells[19] = '96_80_1'  # on the border: inside
-    csv_path.write_text(header + '\n' + ','.join(cells) + '\n')
+    set_cells(csv_path, 1, {19: '96_80_1'})  # on the border: inside
     assert len(build(tmp_path, category='skirt')) == 1
 
 

@@ -13,7 +13,7 @@ import fashionai_dataset  # noqa: F401  (registers the plugin)
 from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_core.keypoints import KEYPOINT_NAMES
 from fixtures import (REPO_ROOT, best_checkpoint, mim, run_checked, run_python,
-                      tiny_config, write_split, write_test_list)
+                      set_cells, tiny_config, write_split, write_test_list)
 
 PSEUDO_CONFIG = REPO_ROOT / 'configs/fashionai/hrnet_w32_blouse_pseudo.py'
 
@@ -238,12 +238,9 @@ def test_a_keypoint_weight_that_would_change_nothing_is_refused(tmp_path):
 def test_decimal_labels_need_allow_decimal(tmp_path):
     init_default_scope('mmpose')
     labelled = write_split(tmp_path, ('blouse', ), images_per_category=1)
-    header, row = labelled.read_text().splitlines()
-    cells = row.split(',')
-    x, y, v = cells[2].split('_')
-    cells[2] = f'{x}.25_{y}.75_{v}'
-    decimal = tmp_path / 'decimal.csv'
-    decimal.write_text(f'{header}\n{",".join(cells)}\n')
+    x, y, v = labelled.read_text().splitlines()[1].split(',')[2].split('_')
+    decimal = set_cells(labelled, 1, {2: f'{x}.25_{y}.75_{v}'},
+                        tmp_path / 'decimal.csv')
     cfg = pseudo_dataset_cfg(labelled, decimal, tmp_path)['pseudo_labelled']
     dataset = DATASETS.build(cfg)
     np.testing.assert_allclose(

@@ -8,7 +8,7 @@ import pytest
 from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_core.synthetic.download import ANSWERS, KEPT_ANSWERS, RELEASES
 from fixtures import (BASE_CONFIG, REPO_ROOT, best_checkpoint, mim,
-                      run_checked, run_python, tiny_config)
+                      run_checked, run_python, set_cells, tiny_config)
 
 PREPARE = REPO_ROOT / 'tools' / 'dataset_converters' / 'prepare_data.py'
 
@@ -163,11 +163,7 @@ def test_a_point_outside_its_image_leaves_its_row_out(tmp_path):
     from fixtures import write_split
     train = tmp_path / 'train'
     csv = write_split(train, ['blouse'], 3, size=(96, 80))
-    lines = csv.read_text().splitlines()
-    cells = lines[2].split(',')
-    cells[2] = '97_10_1'  # neckline_left one pixel past the right border
-    lines[2] = ','.join(cells)
-    csv.write_text('\n'.join(lines) + '\n')
+    set_cells(csv, 2, {2: '97_10_1'})  # neckline_left one pixel past 96
     result = run_checked(PREPARE, train, '--out', tmp_path / 'out')
     assert (f'{csv}, line 3: neckline_left at (97, 10) lies outside its '
             '96x80 image') in result.stdout

@@ -20,7 +20,7 @@ from fashionai_core.image_check import (FashionAIImageError, image_size,
 from fashionai_core.predictions import with_predictions
 from fashionai_core.synthetic import NotSyntheticDataError, ensure_synthetic
 from fixtures import (REPO_ROOT, one_error_line, run_checked, run_python,
-                      write_split)
+                      set_cells, write_split)
 
 TOOLS = REPO_ROOT / 'tools'
 
@@ -97,10 +97,7 @@ def test_image_ids_outside_the_root_are_refused(tmp_path, image_id, problem):
 
 def test_tools_refuse_such_ids_before_reading_anything(tmp_path):
     answers = write_split(tmp_path / 'val', ['skirt'], images_per_category=2)
-    lines = answers.read_text().splitlines()
-    lines[1] = '/etc/hostname' + lines[1][lines[1].index(','):]
-    bad = tmp_path / 'bad.csv'
-    bad.write_text('\n'.join(lines) + '\n')
+    bad = set_cells(answers, 1, {0: '/etc/hostname'}, tmp_path / 'bad.csv')
     for args in ([TOOLS / 'evaluate.py', answers, bad], [
             TOOLS / 'visualize.py', tmp_path / 'val', '--ann', bad,
             '--out-dir', tmp_path / 'drawn'
@@ -132,11 +129,8 @@ def test_visualize_refuses_two_images_writing_one_drawing(tmp_path):
 
 def test_visualize_draws_a_point_far_off_the_image(tmp_path):
     csv = write_split(tmp_path, ['skirt'], images_per_category=1)
-    lines = csv.read_text().splitlines()
-    cells = lines[1].split(',')
-    cells[ANNOTATION_HEADER.index('waistband_left')] = '99999999999.5_-1e15_1'
-    pred = tmp_path / 'pred.csv'
-    pred.write_text('\n'.join([lines[0], ','.join(cells)]) + '\n')
+    far = {ANNOTATION_HEADER.index('waistband_left'): '99999999999.5_-1e15_1'}
+    pred = set_cells(csv, 1, far, tmp_path / 'pred.csv')
     run_checked(TOOLS / 'visualize.py', tmp_path, '--pred', pred, '--sheet',
                 tmp_path / 'sheet.png')
     assert cv2.imread(str(tmp_path / 'sheet.png')) is not None
