@@ -41,10 +41,11 @@ def test_zero_weight_outside_input_unit():
 
 
 def training_configs():
+    """The pose configs (the rtmdet_ detector configs train no heatmaps)."""
     root = REPO_ROOT / 'configs' / 'fashionai'
-    return sorted(
-        list(root.glob('*.py')) +
-        list((REPO_ROOT / 'projects').glob('*/configs/*.py')))
+    paths = list(root.glob('*.py')) + list(
+        (REPO_ROOT / 'projects').glob('*/configs/*.py'))
+    return sorted(p for p in paths if not p.name.startswith('rtmdet_'))
 
 
 @pytest.mark.parametrize('path', training_configs(), ids=lambda p: p.stem)
@@ -52,8 +53,6 @@ def test_zero_weight_sits_between_the_warp_and_the_target(path):
     """Where it runs decides what it sees: after TopdownAffine (the points
     in input pixels) and before GenerateTarget (which reads the weights)."""
     steps = [s.type for s in Config.fromfile(str(path)).train_pipeline]
-    if 'GenerateTarget' not in steps:
-        return  # a test-only config (cascade): nothing is trained
     zero = steps.index('ZeroWeightOutsideInput')
     assert steps.index('TopdownAffine') < zero < steps.index('GenerateTarget')
 
