@@ -4,6 +4,7 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmpose.registry import MODELS
+from test_configs import check_codec_consistency
 
 from fashionai_core.keypoints import num_category_keypoints
 from fixtures import REPO_ROOT
@@ -40,20 +41,8 @@ def test_project_config_builds_and_runs(path):
                        num_category_keypoints(category))
     for loader in (cfg.val_dataloader, cfg.test_dataloader):
         assert loader.dataset.category == category
-    codec = head.decoder
+    codec = check_codec_consistency(cfg)
     assert cfg.codec == codec, 'the top-level codec is the one decoded'
-    targets = [
-        s for s in cfg.train_dataloader.dataset.pipeline
-        if s.type == 'GenerateTarget'
-    ]
-    assert [t.encoder for t in targets] == [codec]
-    for loader in (cfg.train_dataloader, cfg.val_dataloader):
-        affine = [
-            s for s in loader.dataset.pipeline if s.type == 'TopdownAffine'
-        ]
-        assert [a.input_size for a in affine] == [codec.input_size]
-        assert [a.get('use_udp', False)
-                for a in affine] == [codec.type == 'UDPHeatmap']
     project = path.parent.parent.name
     # the detector project's keypoint configs are the demo's on other boxes
     uses_project_code = {
