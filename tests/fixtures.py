@@ -549,6 +549,26 @@ def mim(*args,
     return output
 
 
+def mim_test(config: Path,
+             checkpoint,
+             *options,
+             cwd: Path,
+             env: Optional[Dict[str, str]] = None,
+             fresh: bool = False) -> str:
+    """``mim test mmpose CONFIG --checkpoint CHECKPOINT OPTIONS``
+    (:func:`mim`): its output."""
+    return mim(
+        'test',
+        'mmpose',
+        config,
+        '--checkpoint',
+        checkpoint,
+        *options,
+        cwd=cwd,
+        env=env,
+        fresh=fresh)
+
+
 def write_data(root: Path,
                categories: Sequence[str] = ('blouse', 'skirt'),
                train: int = 6,

@@ -11,7 +11,7 @@ from mmengine.runner.checkpoint import _load_checkpoint
 
 from fashionai_dataset.weights_only import (TAG, UnsafeCheckpointError, decode,
                                             encode, load_from_weights_only)
-from fixtures import REPO_ROOT, mim, run_python
+from fixtures import REPO_ROOT, mim, mim_test, run_python
 
 
 class RunsCode:
@@ -137,12 +137,8 @@ def test_mim_test_refuses_an_unsafe_checkpoint(trained_elsewhere, tmp_path):
     checkpoint['meta']['note'] = RunsCode(marker)
     torch.save(checkpoint, evil)
     with pytest.raises(AssertionError, match='refused to load'):
-        mim('test',
-            'mmpose',
-            trained_elsewhere.config.name,
-            '--checkpoint',
-            evil,
-            cwd=trained_elsewhere.folder)
+        mim_test(
+            trained_elsewhere.config.name, evil, cwd=trained_elsewhere.folder)
     assert not marker.exists()
     predict = run_python(
         REPO_ROOT / 'tools' / 'predict.py',

@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from fixtures import BASE_CONFIG, mim, tiny_config, write_data
+from fixtures import BASE_CONFIG, mim, mim_test, tiny_config, write_data
 
 # gloo instead of nccl; and DDP without device_ids, as it wants for a model on
 # the CPU (mmengine passes device_ids=[LOCAL_RANK] unless told otherwise)
@@ -109,22 +109,16 @@ optim_wrapper = dict(optimizer=dict(lr=1e-2))
     assert len(before) == 1 and len(after) == 1 and before != after
     checkpoint = work / 'epoch_1.pth'
 
-    single = mim(
-        'test',
-        'mmpose',
+    single = mim_test(
         config,
-        '--checkpoint',
         checkpoint,
         '--cfg-options',
         *ONE_IMAGE_BATCHES,
         f'test_evaluator.outfile={tmp_path / "single.csv"}',
         cwd=tmp_path,
         env=on_path)
-    distributed = mim(
-        'test',
-        'mmpose',
+    distributed = mim_test(
         config,
-        '--checkpoint',
         checkpoint,
         '--launcher',
         'pytorch',

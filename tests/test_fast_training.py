@@ -10,7 +10,8 @@ from mmpose.registry import MODELS, OPTIM_WRAPPERS
 from fashionai_dataset.engine.hooks.channels_last_hook import ChannelsLastHook
 from fashionai_dataset.engine.hooks.fp32_head_output_hook import \
     Float32HeadOutputHook
-from fixtures import BASE_CONFIG, REPO_ROOT, mim, tiny_config, write_data
+from fixtures import (BASE_CONFIG, REPO_ROOT, mim, mim_test, tiny_config,
+                      write_data)
 
 FAST_CONFIG = (
     REPO_ROOT / 'configs' / 'fashionai' / 'res18_all_128_demo_fast.py')
@@ -147,11 +148,8 @@ custom_hooks = _base_.custom_hooks + [
         v for v in checkpoint['state_dict'].values() if v.is_floating_point()
     ]
     assert all(v.dtype == torch.float32 for v in weights)
-    log = mim(
-        'test',
-        'mmpose',
+    log = mim_test(
         config,
-        '--checkpoint',
         tmp_path / 'work' / 'epoch_1.pth',
         cwd=tmp_path,
         env=dict(PYTHONPATH=str(tmp_path)))

@@ -16,8 +16,8 @@ from test_configs import (CONFIG_DIR, HRNET_W48_CONFIGS, POSE_START_CONFIGS,
 from test_train_test_e2e import NE_PATTERN
 
 from fashionai_core.keypoints import CATEGORIES, num_category_keypoints
-from fixtures import (REPO_ROOT, best_checkpoint, mim, run_python, tiny_config,
-                      write_data, write_test_list)
+from fixtures import (REPO_ROOT, best_checkpoint, mim, mim_test, run_python,
+                      tiny_config, write_data, write_test_list)
 
 MODEL_ZOO = 'https://download.openmmlab.com/'
 #: CSPNeXt depth and width of RTMPose-t, -s and -m (MMPose's)
@@ -236,7 +236,7 @@ def test_rtmpose_trains_switches_pipeline_and_tests(tmp_path):
     best = best_checkpoint(work_dir)
     checkpoint = torch.load(best, weights_only=True)
     assert 'ema_state_dict' in checkpoint
-    log = mim('test', 'mmpose', config, '--checkpoint', best, cwd=REPO_ROOT)
+    log = mim_test(config, best, cwd=REPO_ROOT)
     (test_ne, ) = [float(v) for v in NE_PATTERN.findall(log)]
     assert test_ne == pytest.approx(min(val_ne), abs=1e-6)
 

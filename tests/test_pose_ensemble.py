@@ -12,7 +12,7 @@ from mmpose.registry import DATASETS, MODELS
 
 from fashionai_core.csv_io import IMAGE_LIST_HEADER, read_fashionai_csv
 from fashionai_dataset.models import PoseEnsemble, can_average_heatmaps
-from fixtures import (REPO_ROOT, mim, run_checked, run_python, write_csv,
+from fixtures import (REPO_ROOT, mim_test, run_checked, run_python, write_csv,
                       write_split)
 
 CONFIG_DIR = REPO_ROOT / 'configs' / 'fashionai'
@@ -219,11 +219,8 @@ model = dict(
     nes = []
     for name, cfg, ckpt in (('plain', trained_elsewhere.config, checkpoint),
                             ('ensemble', config, merged)):
-        log = mim(
-            'test',
-            'mmpose',
+        log = mim_test(
             cfg.name,
-            '--checkpoint',
             ckpt,
             '--work-dir',
             tmp_path / name,

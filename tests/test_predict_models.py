@@ -12,7 +12,7 @@ import pytest
 from test_deploy import RTMPOSE_CONFIG, TINY_RTMPOSE, make_checkpoint
 
 from fashionai_core.csv_io import read_fashionai_csv
-from fixtures import (REPO_ROOT, mim, run_checked, run_python,
+from fixtures import (REPO_ROOT, mim_test, run_checked, run_python,
                       write_answered_test_split, write_test_list)
 
 DEMO_TTA = REPO_ROOT / 'configs' / 'fashionai' / \
@@ -94,10 +94,8 @@ test_dataloader = dict(
                                              _base_.codec)))
 test_evaluator = dict(outfile={str(tmp_path / 'mim_tta.csv')!r})
 ''')
-    mim('test',
-        'mmpose',
+    mim_test(
         tta.name,
-        '--checkpoint',
         trained_elsewhere.checkpoint,
         '--work-dir',
         tmp_path / 'work',
@@ -144,11 +142,8 @@ def test_the_readmes_two_ways_to_score_test_answers_agree(
     """README: `mim test` with the test split's data_root and answers, and
     predict.py + evaluate.py on its test list, give the same NE."""
     test = write_answered_test_split(tmp_path / 'test', ['blouse'], 6, seed=11)
-    log = mim(
-        'test',
-        'mmpose',
+    log = mim_test(
         trained_elsewhere.config.name,
-        '--checkpoint',
         trained_elsewhere.checkpoint,
         '--work-dir',
         tmp_path / 'work',

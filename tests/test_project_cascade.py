@@ -9,8 +9,8 @@ from mmengine.config import Config
 
 from fashionai_core.csv_io import read_fashionai_csv
 from projects.cascade_refine.datasets import CascadeCropJitter, crop_box
-from fixtures import (REPO_ROOT, best_checkpoint, mim, run_checked, run_python,
-                      tiny_config, write_data, write_test_list)
+from fixtures import (REPO_ROOT, best_checkpoint, mim, mim_test, run_checked,
+                      run_python, tiny_config, write_data, write_test_list)
 
 PROJECT = REPO_ROOT / 'projects' / 'cascade_refine'
 CASCADE_CONFIG = PROJECT / 'configs' / 'cascade_res18_all_128_demo.py'
@@ -139,10 +139,9 @@ def test_two_stages_train_test_and_predict_as_one(tmp_path):
     run_checked(PROJECT / 'tools' / 'merge_stage_checkpoints.py', stage1_ckpt,
                 stage2_ckpt, merged)
     cascade = tiny_cascade_config(stage1, tmp_path / 'cascade.py')
-    log = mim('test', 'mmpose', cascade, '--checkpoint', merged, cwd=tmp_path)
+    log = mim_test(cascade, merged, cwd=tmp_path)
     (cascade_ne, ) = NE_PATTERN.findall(log)
-    log = mim(
-        'test', 'mmpose', stage1, '--checkpoint', stage1_ckpt, cwd=tmp_path)
+    log = mim_test(stage1, stage1_ckpt, cwd=tmp_path)
     (stage1_ne, ) = NE_PATTERN.findall(log)
     assert cascade_ne != stage1_ne, 'stage 2 changed the predictions'
 

@@ -29,8 +29,8 @@ from test_deploy import make_checkpoint
 from fashionai_dataset import weights_only
 from fashionai_dataset.weights_only import (UnreadableCheckpointError,
                                             UnsafeCheckpointError)
-from fixtures import (REPO_ROOT, mim, one_error_line, run_checked, run_python,
-                      write_answered_test_split, write_split)
+from fixtures import (REPO_ROOT, mim_test, one_error_line, run_checked,
+                      run_python, write_answered_test_split, write_split)
 
 DEMO_CONFIG = REPO_ROOT / 'configs' / 'fashionai' / 'hrnet_w16_all_128_demo.py'
 TOOLS = REPO_ROOT / 'tools'
@@ -116,12 +116,8 @@ def test_mim_test_refuses_a_payload_by_url(trained_elsewhere, tmp_path, served,
     marker = tmp_path / 'pwned'
     url = serve_payload(served, 'evil_for_mim.pth', marker)
     with pytest.raises(AssertionError, match='refused to load') as error:
-        mim('test',
-            'mmpose',
-            trained_elsewhere.config.name,
-            '--checkpoint',
-            url,
-            cwd=trained_elsewhere.folder)
+        mim_test(
+            trained_elsewhere.config.name, url, cwd=trained_elsewhere.folder)
     assert f'error: {url} (saved as' in str(error.value)
     assert not marker.exists()
 

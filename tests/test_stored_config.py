@@ -19,7 +19,7 @@ from mmengine.runner.checkpoint import _load_checkpoint
 from fashionai_dataset.apis import config_from_checkpoint
 from fashionai_dataset.stored_config import (REFUSED_KEY, UnsafeConfigError,
                                              parse_stored_config)
-from fixtures import REPO_ROOT, mim, run_checked, run_python, write_split
+from fixtures import REPO_ROOT, mim_test, run_checked, run_python, write_split
 
 DEMO_CONFIG = REPO_ROOT / 'configs' / 'fashionai' / 'hrnet_w16_all_128_demo.py'
 
@@ -238,13 +238,7 @@ def test_a_trained_checkpoint_with_a_payload(trained_elsewhere, tmp_path):
     run_checked(REPO_ROOT / 'tools' / 'export_onnx.py', config, evil,
                 tmp_path / 'model.onnx')
     # the runner loads the weights, warns and never runs the text
-    output = mim(
-        'test',
-        'mmpose',
-        config.name,
-        '--checkpoint',
-        evil,
-        cwd=trained_elsewhere.folder)
+    output = mim_test(config.name, evil, cwd=trained_elsewhere.folder)
     assert "stored config was dropped unread: line 1" in output
     # MMPose's inferencer without a config: none is left for it to run
     from mmpose.apis.inferencers import Pose2DInferencer

@@ -10,8 +10,8 @@ import re
 import pytest
 
 from fashionai_core.csv_io import read_fashionai_csv
-from fixtures import (BASE_CONFIG, REPO_ROOT, best_checkpoint, mim, run_python,
-                      tiny_config, write_data)
+from fixtures import (BASE_CONFIG, REPO_ROOT, best_checkpoint, mim, mim_test,
+                      run_python, tiny_config, write_data)
 
 NE_PATTERN = re.compile(r'fashionai/NE: (\d+\.\d+)')
 
@@ -29,14 +29,7 @@ def test_train_test_resume_from_repo_root(tmp_path):
     best = best_checkpoint(work_dir)
     assert (work_dir / 'epoch_2.pth').exists()
 
-    log = mim(
-        'test',
-        'mmpose',
-        config,
-        '--checkpoint',
-        best,
-        cwd=REPO_ROOT,
-        fresh=True)
+    log = mim_test(config, best, cwd=REPO_ROOT, fresh=True)
     (test_ne, ) = [float(v) for v in NE_PATTERN.findall(log)]
     assert test_ne == pytest.approx(
         min(val_ne),
@@ -61,11 +54,8 @@ def test_train_and_test_from_another_folder(trained_elsewhere):
     the repository with the configs' default relative data layout."""
     folder = trained_elsewhere.folder
     submission = folder / 'predictions.csv'
-    log = mim(
-        'test',
-        'mmpose',
+    log = mim_test(
         trained_elsewhere.config.name,
-        '--checkpoint',
         trained_elsewhere.checkpoint,
         '--cfg-options',
         f'test_evaluator.outfile={submission}',

@@ -17,7 +17,7 @@ from fashionai_core.keypoints import (CATEGORY_INDEX, CATEGORY_KEYPOINTS,
                                       KEYPOINT_NAMES)
 from fashionai_core.normalized_error import normalized_errors, summarize
 from fashionai_dataset.models import undo_rotation
-from fixtures import REPO_ROOT, mim, write_split
+from fixtures import REPO_ROOT, mim_test, write_split
 
 CONFIG_DIR = REPO_ROOT / 'configs' / 'fashionai'
 CATEGORIES_TTA = ('blouse', 'outwear', 'dress', 'skirt', 'trousers')
@@ -222,11 +222,8 @@ _base_ = [{str(trained_elsewhere.config)!r}]
 test_evaluator = dict(outfile={str(tmp_path / 'plain.csv')!r})
 ''')
     for name, config in (('plain', plain), ('tta', tta)):
-        log = mim(
-            'test',
-            'mmpose',
+        log = mim_test(
             config.name,
-            '--checkpoint',
             trained_elsewhere.checkpoint,
             '--work-dir',
             tmp_path / name,
