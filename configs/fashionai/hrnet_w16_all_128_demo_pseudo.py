@@ -1,8 +1,5 @@
-# The demo's HRNet (hrnet_w16_all_128_demo.py) trained on its labelled rows
-# and on pseudo-labels of unlabelled images (tools/pseudo_label.py;
-# _base_/fashionai_data.py's pseudo_labelled_dataset): the recipe that
-# tools/analysis_tools/benchmark_pseudo_labels.py measures. Validation and
-# test stay labelled.
+# hrnet_w16_all_128_demo.py trained on its labelled rows plus pseudo-labels
+# (the recipe tools/analysis_tools/benchmark_pseudo_labels.py measures)
 _base_ = ['./hrnet_w16_all_128_demo.py']
 
 train_dataloader = dict(

@@ -1,6 +1,4 @@
-# hrnet_w32_dress.py trained on its labelled rows and on pseudo-labels of
-# unlabelled images (tools/pseudo_label.py; _base_/fashionai_data.py's
-# pseudo_labelled_dataset). Validation and test stay labelled.
+# hrnet_w32_dress.py trained on its labelled rows plus pseudo-labels
 _base_ = ['./hrnet_w32_dress.py']
 
 train_dataloader = dict(

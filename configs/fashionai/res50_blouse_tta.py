@@ -1,7 +1,4 @@
-# res50_blouse.py tested on several views of each image (tta_pipeline in
-# _base_/fashionai_data.py: the box at 0.9, 1.0 and 1.1, each
-# with flip test), averaged in original-image pixels. Same checkpoint:
-# mim test mmpose THIS_CONFIG --checkpoint <res50_blouse checkpoint>
+# res50_blouse.py on its tta_pipeline's views (same checkpoint)
 _base_ = ['./res50_blouse.py']
 
 model = dict(_delete_=True, type='FashionAITTAModel', module=_base_.model)
