@@ -1,10 +1,8 @@
 """torchvision's DenseNet as an MMPose backbone."""
 import re
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, Optional, Tuple
 
 import torch
-from mmengine.logging import print_log
-from mmengine.runner.checkpoint import CheckpointLoader, load_state_dict
 from mmpose.models.backbones.base_backbone import BaseBackbone
 from mmpose.registry import MODELS
 from torchvision.models.densenet import DenseNet as TorchvisionDenseNet
@@ -33,6 +31,14 @@ def rename_old_densenet_keys(state_dict: Dict[str, torch.Tensor]
         match = _OLD_LAYER_KEY.match(key)
         renamed[match.group(1) + match.group(2) if match else key] = value
     return renamed
+
+
+def _rename_old_keys_in_place(module: torch.nn.Module, state_dict: dict,
+                              *args) -> None:
+    """A load_state_dict pre-hook: :func:`rename_old_densenet_keys`."""
+    renamed = rename_old_densenet_keys(state_dict)
+    state_dict.clear()
+    state_dict.update(renamed)
 
 
 @MODELS.register_module()
@@ -75,26 +81,9 @@ class DenseNet(BaseBackbone):
             memory_efficient=memory_efficient)
         self.features = network.features
         self.out_channels: int = network.classifier.in_features
-
-    def init_weights(self) -> None:
-        """Load pretrained weights, mapping old key names; else as usual."""
-        if (self.init_cfg is None or isinstance(self.init_cfg, Sequence)
-                or self.init_cfg.get('type') != 'Pretrained'):
-            super().init_weights()
-            return
-        checkpoint = CheckpointLoader.load_checkpoint(
-            self.init_cfg['checkpoint'], map_location='cpu')
-        state_dict = checkpoint.get('state_dict', checkpoint)
-        print_log(
-            f'load DenseNet from: {self.init_cfg["checkpoint"]}',
-            logger='current')
-        # the ImageNet classifier has no counterpart here: not strict
-        load_state_dict(
-            self,
-            rename_old_densenet_keys(state_dict),
-            strict=False,
-            logger='current')
-        self._is_init = True
+        # whatever loads torchvision's files (init_cfg's Pretrained, through
+        # MMEngine's CheckpointLoader) gets today's names
+        self.register_load_state_dict_pre_hook(_rename_old_keys_in_place)
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor]:
         """Features of images ``x`` (N, 3, H, W): ((N, C, H/32, W/32), )."""
