@@ -30,8 +30,16 @@ from fashionai_core.csv_io import (ANNOTATION_HEADER, IMAGE_LIST_HEADER,
 from fashionai_core.keypoints import CATEGORY_KEYPOINTS, KEYPOINT_NAMES
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+TOOLS = REPO_ROOT / 'tools'
+CONFIG_DIR = REPO_ROOT / 'configs' / 'fashionai'
 #: The config the end-to-end tests shrink with tiny_config().
-BASE_CONFIG = REPO_ROOT / 'configs' / 'fashionai' / 'hrnet_w32_blouse.py'
+BASE_CONFIG = CONFIG_DIR / 'hrnet_w32_blouse.py'
+#: The small all-category model the tool tests train and predict with.
+DEMO_CONFIG = CONFIG_DIR / 'hrnet_w16_all_128_demo.py'
+#: The garment detector (an MMDetection config).
+DETECTOR_CONFIG = (
+    REPO_ROOT / 'projects' / 'garment_detector' / 'configs' /
+    'rtmdet_tiny_garment_320.py')
 MIM = Path(sys.executable).parent / 'mim'
 SHARED_ANNOTATIONS = REPO_ROOT.parent / 'shared' / 'fashionai' / 'annotations'
 

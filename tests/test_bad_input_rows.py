@@ -6,10 +6,9 @@ import sys
 
 from test_untrusted_files import png_claiming
 
-from fixtures import (REPO_ROOT, one_error_line, run_checked, run_python,
-                      set_cells, write_csv, write_split, write_test_list)
-
-TOOLS = REPO_ROOT / 'tools'
+from fixtures import (REPO_ROOT, TOOLS, one_error_line, run_checked,
+                      run_python, set_cells, write_csv, write_split,
+                      write_test_list)
 
 
 def test_a_bad_cell_is_one_error_line_in_every_csv_tool(tmp_path):

@@ -25,8 +25,9 @@ from fashionai_core.cli import EXIT_PIPE_CLOSED
 from fashionai_dataset.weights_only import (MissingCheckpointError,
                                             UnreadableCheckpointError,
                                             UnsafeCheckpointError)
-from fixtures import (REPO_ROOT, one_error_line, run_checked, run_mim,
-                      run_python, write_split)
+from fixtures import (DEMO_CONFIG, DETECTOR_CONFIG, REPO_ROOT, TOOLS,
+                      one_error_line, run_checked, run_mim, run_python,
+                      write_split)
 
 #: kind -> (how the file is made from a good checkpoint's bytes, the
 #: message after "error: PATH: ")
@@ -286,28 +287,25 @@ def test_the_tools_give_one_line_and_write_nothing(tmp_path, good_checkpoint):
     out = tmp_path / 'out'
     runs = {
         ('predict', 'truncated'):
-        (REPO_ROOT / 'tools' / 'predict.py', csv, tmp_path / 'test',
-         out / 'submission.csv', '--model', f'blouse={paths["truncated"]}'),
-        ('predict', 'html'): (REPO_ROOT / 'tools' / 'predict.py', csv,
-                              tmp_path / 'test', out / 'submission.csv',
-                              '--model', f'all={paths["html"]}'),
+        (TOOLS / 'predict.py', csv, tmp_path / 'test', out / 'submission.csv',
+         '--model', f'blouse={paths["truncated"]}'),
+        ('predict', 'html'):
+        (TOOLS / 'predict.py', csv, tmp_path / 'test', out / 'submission.csv',
+         '--model', f'all={paths["html"]}'),
         ('infer', 'empty'):
-        (REPO_ROOT / 'tools' / 'infer.py', tmp_path / 'test', '--category',
-         'blouse', '--model', paths['empty'], '--out-dir', out / 'infer'),
-        ('export_onnx', 'text'):
-        (REPO_ROOT / 'tools' / 'export_onnx.py',
-         REPO_ROOT / 'configs' / 'fashionai' / 'hrnet_w16_all_128_demo.py',
-         paths['text'], out / 'model.onnx'),
+        (TOOLS / 'infer.py', tmp_path / 'test', '--category', 'blouse',
+         '--model', paths['empty'], '--out-dir', out / 'infer'),
+        ('export_onnx', 'text'): (TOOLS / 'export_onnx.py', DEMO_CONFIG,
+                                  paths['text'], out / 'model.onnx'),
         ('merge_checkpoints', 'corrupt'):
-        (REPO_ROOT / 'tools' / 'merge_checkpoints.py', good_checkpoint,
-         paths['corrupt'], '-o', out / 'merged.pth'),
-        ('predict', 'missing'): (REPO_ROOT / 'tools' / 'predict.py', csv,
-                                 tmp_path / 'test', out / 'submission.csv',
-                                 '--model', f'all={paths["missing"]}'),
-        ('detect', 'missing'):
-        (REPO_ROOT / 'tools' / 'detect.py', REPO_ROOT / 'projects' /
-         'garment_detector' / 'configs' / 'rtmdet_tiny_garment_320.py',
-         paths['missing'], csv, tmp_path / 'test', out / 'det.json'),
+        (TOOLS / 'merge_checkpoints.py', good_checkpoint, paths['corrupt'],
+         '-o', out / 'merged.pth'),
+        ('predict', 'missing'):
+        (TOOLS / 'predict.py', csv, tmp_path / 'test', out / 'submission.csv',
+         '--model', f'all={paths["missing"]}'),
+        ('detect', 'missing'): (TOOLS / 'detect.py', DETECTOR_CONFIG,
+                                paths['missing'], csv, tmp_path / 'test',
+                                out / 'det.json'),
     }
     for (tool, kind), args in runs.items():
         result = run_python(*args)
@@ -370,14 +368,13 @@ def test_a_closed_output_pipe_ends_quietly(tool, tmp_path):
     csv = write_split(
         tmp_path / 'val', ['blouse', 'skirt'], images_per_category=3)
     pred = tmp_path / 'pred.csv'
-    run_checked(REPO_ROOT / 'tools' / 'constant_baseline.py', csv, csv, pred)
+    run_checked(TOOLS / 'constant_baseline.py', csv, csv, pred)
     args = {
         'evaluate': [csv, pred],
         'select_models': [csv, '--model', f'mean={pred}'],
     }[tool]
     process = subprocess.Popen(
-        [sys.executable,
-         str(REPO_ROOT / 'tools' / f'{tool}.py')] + [str(a) for a in args],
+        [sys.executable, str(TOOLS / f'{tool}.py')] + [str(a) for a in args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         cwd=REPO_ROOT,

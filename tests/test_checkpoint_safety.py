@@ -11,7 +11,7 @@ from mmengine.runner.checkpoint import _load_checkpoint
 
 from fashionai_dataset.weights_only import (TAG, UnsafeCheckpointError, decode,
                                             encode, load_from_weights_only)
-from fixtures import REPO_ROOT, mim, mim_test, run_python
+from fixtures import TOOLS, mim, mim_test, run_python
 
 
 class RunsCode:
@@ -110,9 +110,8 @@ def test_predict_refuses_an_unsafe_checkpoint_in_one_line(tmp_path):
     marker = tmp_path / 'pwned'
     evil = tmp_path / 'evil.pth'
     torch.save(dict(meta=RunsCode(marker)), evil)
-    result = run_python(REPO_ROOT / 'tools' / 'predict.py',
-                        tmp_path / 'test.csv', tmp_path, tmp_path / 'p.csv',
-                        '--model', f'blouse={evil}')
+    result = run_python(TOOLS / 'predict.py', tmp_path / 'test.csv', tmp_path,
+                        tmp_path / 'p.csv', '--model', f'blouse={evil}')
     assert result.returncode == 1
     errors = result.stderr.splitlines()
     assert len(errors) == 1 and errors[0].startswith(
@@ -141,7 +140,7 @@ def test_mim_test_refuses_an_unsafe_checkpoint(trained_elsewhere, tmp_path):
             trained_elsewhere.config.name, evil, cwd=trained_elsewhere.folder)
     assert not marker.exists()
     predict = run_python(
-        REPO_ROOT / 'tools' / 'predict.py',
+        TOOLS / 'predict.py',
         trained_elsewhere.val_csv,
         trained_elsewhere.data / 'val',
         tmp_path / 'p.csv',

@@ -7,10 +7,10 @@ import pytest
 from pycocotools.coco import COCO
 
 from fashionai_core.csv_io import read_fashionai_csv
-from fixtures import (REPO_ROOT, one_error_line, run_checked, run_python,
+from fixtures import (TOOLS, one_error_line, run_checked, run_python,
                       set_cells, write_split)
 
-CONVERTERS = REPO_ROOT / 'tools' / 'dataset_converters'
+CONVERTERS = TOOLS / 'dataset_converters'
 
 
 @pytest.fixture

@@ -22,13 +22,13 @@ from mmengine.config import Config
 
 from fashionai_dataset.apis import config_from_checkpoint
 from conftest import built_once
-from fixtures import REPO_ROOT
+from fixtures import CONFIG_DIR, REPO_ROOT
 
 CONFIGS = sorted(
-    list((REPO_ROOT / 'configs' / 'fashionai').glob('*.py')) +
+    list((CONFIG_DIR).glob('*.py')) +
     list((REPO_ROOT / 'projects').glob('*/configs/*.py')))
 BASES = sorted(
-    list((REPO_ROOT / 'configs' / 'fashionai' / '_base_').glob('*.py')) +
+    list((CONFIG_DIR / '_base_').glob('*.py')) +
     list((REPO_ROOT / 'projects').glob('*/configs/_base_/*.py')))
 
 

@@ -6,12 +6,11 @@ from mmengine.config import Config
 from mmpose.registry import MODELS
 
 from fashionai_core.keypoints import CATEGORIES, num_category_keypoints
-from fixtures import REPO_ROOT
+from fixtures import CONFIG_DIR, TOOLS
 
 FAMILIES = ('hrnet_w32', 'res50', 'cpm')
 CONFIGS = [(family, category) for family in FAMILIES
            for category in CATEGORIES]
-CONFIG_DIR = REPO_ROOT / 'configs' / 'fashionai'
 DEMO_CONFIG = 'res18_all_128_demo'
 SMALL_HRNET_CONFIG = 'hrnet_w16_all_128_demo'
 SIZES = (384, 512)
@@ -192,7 +191,7 @@ def test_demo_model_is_the_small_model_recipe_with_an_hrnet():
     assert cfg.train_cfg.max_epochs == 18
     assert cfg.param_scheduler[1].end == cfg.train_cfg.max_epochs
     assert max(cfg.param_scheduler[1].milestones) < cfg.train_cfg.max_epochs
-    demo_tool = (REPO_ROOT / 'tools' / 'demo.py').read_text()
+    demo_tool = (TOOLS / 'demo.py').read_text()
     assert f"'{SMALL_HRNET_CONFIG}.py'" in demo_tool
     model = MODELS.build(cfg.model)
     model.init_weights()

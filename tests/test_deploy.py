@@ -32,13 +32,11 @@ from fashionai_deploy import MetadataError, OnnxPoseModel
 from fashionai_deploy.decoding import decode, merge_flipped
 from fashionai_deploy.metadata import METADATA_KEY
 from fashionai_deploy.preprocess import normalize, warp_image
-from fixtures import (REPO_ROOT, run_python, write_answered_test_split,
+from fixtures import (CONFIG_DIR, TOOLS, run_python, write_answered_test_split,
                       write_split, write_test_list)
 
-TOOLS = REPO_ROOT / 'tools'
-RTMPOSE_CONFIG = REPO_ROOT / 'configs' / 'fashionai' / 'rtmpose_t_blouse.py'
-ALL_METAINFO = (
-    REPO_ROOT / 'configs/fashionai/_base_/datasets/fashionai_all.yaml')
+RTMPOSE_CONFIG = CONFIG_DIR / 'rtmpose_t_blouse.py'
+ALL_METAINFO = CONFIG_DIR / '_base_/datasets/fashionai_all.yaml'
 TINY_RTMPOSE = f"""
 from fashionai_core.config_utils import pipeline_for_codec
 

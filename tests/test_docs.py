@@ -4,7 +4,7 @@ import re
 
 from mmengine.config import Config
 
-from fixtures import REPO_ROOT, run_python
+from fixtures import BASE_CONFIG, DETECTOR_CONFIG, REPO_ROOT, run_python
 
 PAGES = sorted([REPO_ROOT / 'README.md'] +
                list((REPO_ROOT / 'docs').glob('*.md')) +
@@ -19,10 +19,8 @@ def save_best_keys():
     """The ``save_best`` of every shipped config family, as MMEngine's
     CheckpointHook puts it in a file name (``/`` -> ``_``)."""
     keys = set()
-    for config in ('configs/fashionai/hrnet_w32_blouse.py',
-                   'projects/garment_detector/configs/'
-                   'rtmdet_tiny_garment_320.py'):
-        hook = Config.fromfile(REPO_ROOT / config).default_hooks.checkpoint
+    for config in (BASE_CONFIG, DETECTOR_CONFIG):
+        hook = Config.fromfile(config).default_hooks.checkpoint
         keys.add(hook.save_best.replace('/', '_'))
     return keys
 

@@ -9,11 +9,11 @@ import pytest
 from fashionai_core.csv_io import (ANNOTATION_HEADER, read_fashionai_csv,
                                    write_submission)
 from fashionai_core.ensemble import mean_submission
-from fixtures import REPO_ROOT, run_python, set_cells, write_csv
+from fixtures import TOOLS, run_python, set_cells, write_csv
 from test_csv_io import BLOUSE_ROW, SKIRT_ROW
 
-ENSEMBLE = REPO_ROOT / 'tools' / 'ensemble_submissions.py'
-SELECT = REPO_ROOT / 'tools' / 'select_models.py'
+ENSEMBLE = TOOLS / 'ensemble_submissions.py'
+SELECT = TOOLS / 'select_models.py'
 
 
 def run(tool, *args, check=True):

@@ -13,10 +13,10 @@ from fashionai_core.csv_io import (ANNOTATION_HEADER, read_fashionai_csv,
 from fashionai_core.keypoints import KEYPOINT_NAMES
 from fashionai_core.submission_evaluation import evaluate_submission
 from conftest import requires_shared
-from fixtures import REPO_ROOT, SHARED_ANNOTATIONS, heavy_imports, write_csv
+from fixtures import SHARED_ANNOTATIONS, TOOLS, heavy_imports, write_csv
 from test_csv_io import BLOUSE_ROW, SKIRT_ROW
 
-TOOL = REPO_ROOT / 'tools' / 'evaluate.py'
+TOOL = TOOLS / 'evaluate.py'
 SKIRT_WAISTBAND = np.hypot(300 - 100, 52 - 50)  # SKIRT_ROW's normalizer, px
 
 

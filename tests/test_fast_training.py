@@ -10,11 +10,10 @@ from mmpose.registry import MODELS, OPTIM_WRAPPERS
 from fashionai_dataset.engine.hooks.channels_last_hook import ChannelsLastHook
 from fashionai_dataset.engine.hooks.fp32_head_output_hook import \
     Float32HeadOutputHook
-from fixtures import (BASE_CONFIG, REPO_ROOT, mim, mim_test, tiny_config,
+from fixtures import (BASE_CONFIG, CONFIG_DIR, mim, mim_test, tiny_config,
                       write_data)
 
-FAST_CONFIG = (
-    REPO_ROOT / 'configs' / 'fashionai' / 'res18_all_128_demo_fast.py')
+FAST_CONFIG = (CONFIG_DIR / 'res18_all_128_demo_fast.py')
 # the demo's codec at the tiny input size
 TINY_DEMO_CODEC = '''codec = dict(
     type='MSRAHeatmap', input_size=(64, 64), heatmap_size=(16, 16), sigma=1,

@@ -21,7 +21,7 @@ from fashionai_core.image_check import (FashionAIImageError, image_size,
                                         read_image)
 from fashionai_deploy.metadata import (METADATA_KEY, MetadataError,
                                        metadata_from_props)
-from fixtures import REPO_ROOT, one_error_line, run_python, write_split
+from fixtures import TOOLS, one_error_line, run_python, write_split
 
 FUZZ = settings(
     max_examples=30,
@@ -71,7 +71,7 @@ def test_damaged_submissions_through_evaluate(answers, tmp_path_factory):
         out = folder / 'out'
         out.mkdir()
         result = run_python(
-            REPO_ROOT / 'tools' / 'evaluate.py',
+            TOOLS / 'evaluate.py',
             answers,
             prediction,
             '--json',

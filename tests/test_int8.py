@@ -11,10 +11,7 @@ from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_deploy import OnnxPoseModel
 from fashionai_deploy.metadata import METADATA_KEY
 from fashionai_deploy.quantize import calibration_images
-from fixtures import (REPO_ROOT, run_checked, run_python,
-                      write_answered_test_split)
-
-TOOLS = REPO_ROOT / 'tools'
+from fixtures import TOOLS, run_checked, run_python, write_answered_test_split
 
 
 def export(trained, out: Path, *extra, check: bool = False):

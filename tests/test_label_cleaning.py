@@ -15,12 +15,11 @@ from fashionai_core.label_check import check_against_predictions, check_labels
 from fashionai_core.synthetic import synthetic_row
 from fashionai_core.synthetic.label_noise import inject_label_noise
 from conftest import requires_shared
-from fixtures import (REPO_ROOT, SHARED_ANNOTATIONS, best_checkpoint, mim,
-                      rows_as_records, run_checked, run_python, tiny_config,
-                      write_split)
+from fixtures import (CONFIG_DIR, SHARED_ANNOTATIONS, TOOLS, best_checkpoint,
+                      mim, rows_as_records, run_checked, run_python,
+                      tiny_config, write_split)
 
-CHECK = REPO_ROOT / 'tools' / 'check_labels.py'
-CONFIGS = REPO_ROOT / 'configs' / 'fashionai'
+CHECK = TOOLS / 'check_labels.py'
 
 
 @pytest.fixture(scope='module')
@@ -256,7 +255,7 @@ def test_left_out_rows_and_the_competitors_rule_train(tmp_path):
     ):
         work = tmp_path / name
         config = tiny_config(
-            CONFIGS / f'{name}.py', work, data_root=data, max_epochs=1)
+            CONFIG_DIR / f'{name}.py', work, data_root=data, max_epochs=1)
         mim('train', 'mmpose', config.name, cwd=tmp_path)
         log = '\n'.join(p.read_text() for p in work.glob('*/*.log'))
         assert f'FashionAIDataset(blouse): {expected}' in log, name
@@ -264,7 +263,7 @@ def test_left_out_rows_and_the_competitors_rule_train(tmp_path):
     suspects.write_text('rank,id\n1,x\n')
     work = tmp_path / 'bad'
     config = tiny_config(
-        CONFIGS / 'hrnet_w32_blouse_cleaned.py', work, data_root=data)
+        CONFIG_DIR / 'hrnet_w32_blouse_cleaned.py', work, data_root=data)
     from fixtures import run_mim
     result = run_mim('train', 'mmpose', config.name, cwd=tmp_path)
     assert result.returncode != 0
@@ -282,9 +281,8 @@ def test_the_real_annotations_counts(tmp_path):
 
 
 def test_the_benchmark_runs_small():
-    result = run_checked(
-        REPO_ROOT / 'tools' / 'analysis_tools' / 'benchmark_label_noise.py',
-        '--rows', '20')
+    result = run_checked(TOOLS / 'analysis_tools' / 'benchmark_label_noise.py',
+                         '--rows', '20')
     assert '| mirrored   |' in result.stdout and 'precision' in result.stdout
 
 
@@ -304,10 +302,10 @@ def test_leaving_rows_out_is_refused_in_test_mode(tmp_path):
 
 @pytest.mark.slow
 def test_the_benchmarks_training_half_runs_small(tmp_path):
-    result = run_checked(
-        REPO_ROOT / 'tools' / 'analysis_tools' / 'benchmark_label_noise.py',
-        '--rows', '4', '--train', '--iters', '2', '--eval-size', '1', '--data',
-        tmp_path / 'data', '--work-dir', tmp_path / 'work')
+    result = run_checked(TOOLS / 'analysis_tools' / 'benchmark_label_noise.py',
+                         '--rows', '4', '--train', '--iters', '2',
+                         '--eval-size', '1', '--data', tmp_path / 'data',
+                         '--work-dir', tmp_path / 'work')
     for row in ('(a) clean labels', '(b) noisy labels',
                 '(c) noisy, suspects left out',
                 '(d) noisy, rows with an occluded point left out'):

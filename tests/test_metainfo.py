@@ -10,9 +10,9 @@ from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from fashionai_core.keypoints import CATEGORY_KEYPOINTS, mirror_name
 from fashionai_dataset.datasets import FashionAIDataset
 from fashionai_dataset.metainfo import fashionai_metainfo
-from fixtures import REPO_ROOT, write_split
+from fixtures import CONFIG_DIR, REPO_ROOT, write_split
 
-METAINFO_FOLDER = REPO_ROOT / 'configs/fashionai/_base_/datasets'
+METAINFO_FOLDER = CONFIG_DIR / '_base_/datasets'
 
 
 @pytest.mark.parametrize('category', list(CATEGORY_KEYPOINTS))

@@ -10,14 +10,15 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmpose.registry import MODELS
-from test_configs import (CONFIG_DIR, HRNET_W48_CONFIGS, POSE_START_CONFIGS,
+from test_configs import (HRNET_W48_CONFIGS, POSE_START_CONFIGS,
                           RTMPOSE_CONFIGS, SEED_BACKBONE_CONFIGS,
                           check_codec_consistency)
 from test_train_test_e2e import NE_PATTERN
 
 from fashionai_core.keypoints import CATEGORIES, num_category_keypoints
-from fixtures import (REPO_ROOT, best_checkpoint, mim, mim_test, run_python,
-                      tiny_config, write_data, write_test_list)
+from fixtures import (CONFIG_DIR, REPO_ROOT, TOOLS, best_checkpoint, mim,
+                      mim_test, run_python, tiny_config, write_data,
+                      write_test_list)
 
 MODEL_ZOO = 'https://download.openmmlab.com/'
 #: CSPNeXt depth and width of RTMPose-t, -s and -m (MMPose's)
@@ -249,9 +250,6 @@ def test_rtmpose_trains_switches_pipeline_and_tests(tmp_path):
                          f'blouse={config}', '--num-workers', '0'),
                         ('evaluate.py', val_csv, submission)):
         result = run_python(
-            REPO_ROOT / 'tools' / tool,
-            *args,
-            ignore_warnings=False,
-            check=True)
+            TOOLS / tool, *args, ignore_warnings=False, check=True)
     tool_ne = float(result.stdout.splitlines()[0].split()[1])
     assert tool_ne == pytest.approx(test_ne, abs=0.01)

@@ -19,12 +19,11 @@ from test_deploy import make_checkpoint
 from fashionai_core import releases
 from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_core.outputs import MANIFEST, OutputFolder
-from fixtures import (REPO_ROOT, one_error_line, run_checked, run_python,
+from fixtures import (DEMO_CONFIG, DETECTOR_CONFIG, REPO_ROOT, TOOLS,
+                      one_error_line, run_checked, run_python,
                       write_answered_test_split, write_csv, write_split)
 
-TOOLS = REPO_ROOT / 'tools'
 PREPARE = TOOLS / 'dataset_converters' / 'prepare_data.py'
-DEMO_CONFIG = REPO_ROOT / 'configs' / 'fashionai' / 'hrnet_w16_all_128_demo.py'
 
 
 def snapshot(folder: Path) -> Dict[str, str]:
@@ -313,9 +312,6 @@ def writing_tools(tmp_path: Path):
                 image_id=i, category='blouse', bbox=[2, 2, 60, 40], score=0.9)
             for i in read_fashionai_csv(ann).image_ids
         ]))
-    det_config = (
-        REPO_ROOT / 'projects' / 'garment_detector' / 'configs' /
-        'rtmdet_tiny_garment_320.py')
     model = ('--model', f'all={ckpt}', '--device', 'cpu')
     return root, [
         ('predict.py', (test_csv, root), model, True),
@@ -335,7 +331,7 @@ def writing_tools(tmp_path: Path):
         ('evaluate.py', (ann, ann, '--json'), (), False),
         ('select_models.py', (ann, '--model', f'a={ann}', '--test-pred',
                               f'a={ann}', '-o'), (), False),
-        ('detect.py', (det_config, ckpt, test_csv, root), (), True),
+        ('detect.py', (DETECTOR_CONFIG, ckpt, test_csv, root), (), True),
         ('dataset_converters/fashionai2coco.py', (ann, root), (), True),
         ('dataset_converters/coco2fashionai.py', (coco, ), (), False),
         ('visualize.py', (root, '--ann', ann, '--sheet'), (), True),
@@ -523,12 +519,9 @@ def test_the_detectors_file_is_an_output_too(tool, tmp_path):
     _, test_csv = annotated_test_list(root)
     weights = tmp_path / 'out.detections.json'
     weights.write_bytes(b'the detector\'s weights')
-    det_config = (
-        REPO_ROOT / 'projects' / 'garment_detector' / 'configs' /
-        'rtmdet_tiny_garment_320.py')
     result = run_python(TOOLS / tool, test_csv, root, tmp_path / 'out.csv',
                         '--model', f'all={weights}', '--det-config',
-                        det_config, '--det-checkpoint', weights)
+                        DETECTOR_CONFIG, '--det-checkpoint', weights)
     assert result.returncode == 1
     assert one_error_line(result).startswith(
         f'error: {weights}: is an input of this run')

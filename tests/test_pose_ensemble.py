@@ -12,10 +12,9 @@ from mmpose.registry import DATASETS, MODELS
 
 from fashionai_core.csv_io import IMAGE_LIST_HEADER, read_fashionai_csv
 from fashionai_dataset.models import PoseEnsemble, can_average_heatmaps
-from fixtures import (REPO_ROOT, mim_test, run_checked, run_python, write_csv,
-                      write_split)
+from fixtures import (CONFIG_DIR, TOOLS, mim_test, run_checked, run_python,
+                      write_csv, write_split)
 
-CONFIG_DIR = REPO_ROOT / 'configs' / 'fashionai'
 TINY_BACKBONE = dict(type='ResNet', depth=18, base_channels=8, init_cfg=None)
 
 
@@ -165,10 +164,9 @@ model = dict(head=dict(decoder=dict(
 ''')
     checkpoint = tmp_path / 'empty.pth'
     torch.save(dict(state_dict={}), checkpoint)
-    result = run_python(REPO_ROOT / 'tools' / 'predict.py',
-                        tmp_path / 'test.csv', tmp_path, tmp_path / 'out.csv',
-                        '--model', f'blouse={checkpoint}', '--config',
-                        f'blouse={config}')
+    result = run_python(TOOLS / 'predict.py', tmp_path / 'test.csv', tmp_path,
+                        tmp_path / 'out.csv', '--model',
+                        f'blouse={checkpoint}', '--config', f'blouse={config}')
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         f'error: {config}: the test pipeline warps images to (256, 256) but '
@@ -191,7 +189,7 @@ def test_ensembles_through_predict_and_mim_test(trained_elsewhere, tmp_path):
                                                  [checkpoint, checkpoint])):
         out = tmp_path / f'{name}.csv'
         result = run_python(
-            REPO_ROOT / 'tools' / 'predict.py',
+            TOOLS / 'predict.py',
             test_list,
             trained_elsewhere.data / 'val',
             out,
@@ -206,8 +204,8 @@ def test_ensembles_through_predict_and_mim_test(trained_elsewhere, tmp_path):
     assert outputs['two'] == outputs['one']
 
     merged = tmp_path / 'ensemble.pth'
-    run_checked(REPO_ROOT / 'tools' / 'merge_checkpoints.py', checkpoint,
-                checkpoint, '-o', merged)
+    run_checked(TOOLS / 'merge_checkpoints.py', checkpoint, checkpoint, '-o',
+                merged)
     config = trained_elsewhere.folder / 'tiny_ensemble.py'
     config.write_text(f'''
 _base_ = [{str(trained_elsewhere.config)!r}]

@@ -12,16 +12,16 @@ import pytest
 from test_deploy import RTMPOSE_CONFIG, TINY_RTMPOSE, make_checkpoint
 
 from fashionai_core.csv_io import read_fashionai_csv
-from fixtures import (REPO_ROOT, mim_test, run_checked, run_python,
-                      write_answered_test_split, write_test_list)
+from fixtures import (CONFIG_DIR, DEMO_CONFIG, TOOLS, mim_test, run_checked,
+                      run_python, write_answered_test_split, write_test_list)
 
-DEMO_TTA = REPO_ROOT / 'configs' / 'fashionai' / \
+DEMO_TTA = CONFIG_DIR / \
     'hrnet_w16_all_128_demo_tta.py'
 
 
 def predict(*args, check: bool = True) -> subprocess.CompletedProcess:
     """tools/predict.py ARGS on one process; ``check``: it must exit 0."""
-    tool = REPO_ROOT / 'tools' / 'predict.py'
+    tool = TOOLS / 'predict.py'
     return run_python(tool, *args, '--num-workers', '0', check=check)
 
 
@@ -121,12 +121,9 @@ test_evaluator = dict(outfile={str(tmp_path / 'mim_tta.csv')!r})
 
 
 def test_export_refuses_a_tta_config_with_the_reason(tmp_path):
-    checkpoint = make_checkpoint(
-        REPO_ROOT / 'configs' / 'fashionai' / 'hrnet_w16_all_128_demo.py',
-        tmp_path / 'demo.pth')
+    checkpoint = make_checkpoint(DEMO_CONFIG, tmp_path / 'demo.pth')
     out = tmp_path / 'never.onnx'
-    result = run_python(REPO_ROOT / 'tools' / 'export_onnx.py', DEMO_TTA,
-                        checkpoint, out)
+    result = run_python(TOOLS / 'export_onnx.py', DEMO_TTA, checkpoint, out)
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         f'error: {DEMO_TTA}: test-time augmentation (FashionAITTAModel) '
@@ -154,7 +151,7 @@ def test_the_readmes_two_ways_to_score_test_answers_agree(
     by_mim = float(re.search(r'fashionai/NE: (\d+\.\d+)', log).group(1))
     predict(test / 'test.csv', test, tmp_path / 'submission.csv', '--model',
             f'blouse={trained_elsewhere.checkpoint}')
-    evaluation = run_checked(REPO_ROOT / 'tools' / 'evaluate.py',
+    evaluation = run_checked(TOOLS / 'evaluate.py',
                              test / 'Annotations' / 'answers.csv',
                              tmp_path / 'submission.csv')
     by_tools = float(

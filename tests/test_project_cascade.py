@@ -9,12 +9,13 @@ from mmengine.config import Config
 
 from fashionai_core.csv_io import read_fashionai_csv
 from projects.cascade_refine.datasets import CascadeCropJitter, crop_box
-from fixtures import (REPO_ROOT, best_checkpoint, mim, mim_test, run_checked,
-                      run_python, tiny_config, write_data, write_test_list)
+from fixtures import (CONFIG_DIR, REPO_ROOT, TOOLS, best_checkpoint, mim,
+                      mim_test, run_checked, run_python, tiny_config,
+                      write_data, write_test_list)
 
 PROJECT = REPO_ROOT / 'projects' / 'cascade_refine'
 CASCADE_CONFIG = PROJECT / 'configs' / 'cascade_res18_all_128_demo.py'
-STAGE1_CONFIG = REPO_ROOT / 'configs' / 'fashionai' / 'res18_all_128_demo.py'
+STAGE1_CONFIG = CONFIG_DIR / 'res18_all_128_demo.py'
 NE_PATTERN = re.compile(r'fashionai/NE: (\d+\.\d+)')
 # the demo configs' codec, at the tiny configs' input size
 TINY_MSRA_CODEC = '''codec = dict(
@@ -149,7 +150,7 @@ def test_two_stages_train_test_and_predict_as_one(tmp_path):
                                 tmp_path / 'test.csv')
     submission = tmp_path / 'submission.csv'
     run_python(
-        REPO_ROOT / 'tools' / 'predict.py',
+        TOOLS / 'predict.py',
         test_list,
         data / 'val',
         submission,

@@ -18,11 +18,11 @@ from fashionai_core.keypoints import (CATEGORIES, CATEGORY_KEYPOINTS,
 from projects.garment_detector.datasets import (FashionAIGarmentDataset,
                                                 garment_box)
 from conftest import built_once
-from fixtures import (REPO_ROOT, mim, run_python, write_answered_test_split,
-                      write_data, write_split, write_test_list)
+from fixtures import (DETECTOR_CONFIG, REPO_ROOT, TOOLS, mim, run_python,
+                      write_answered_test_split, write_data, write_split,
+                      write_test_list)
 
 PROJECT = REPO_ROOT / 'projects' / 'garment_detector'
-CONFIG = PROJECT / 'configs' / 'rtmdet_tiny_garment_320.py'
 MAP_PATTERN = re.compile(r'coco/bbox_mAP: (-?\d+\.\d+)')
 
 
@@ -83,7 +83,7 @@ def test_unreadable_images_are_skipped_in_training_and_stop_testing(tmp_path):
 
 def tiny_detector_config(tmp_path: Path, data: Path) -> Path:
     """The shipped config at a 64-pixel input, one epoch, no download."""
-    shipped = Config.fromfile(str(CONFIG))
+    shipped = Config.fromfile(str(DETECTOR_CONFIG))
     pipelines = {}
     for name in ('train_pipeline', 'train_pipeline_stage2', 'test_pipeline'):
         steps = [dict(step) for step in shipped[name]]
@@ -98,7 +98,7 @@ def tiny_detector_config(tmp_path: Path, data: Path) -> Path:
         pipelines[name] = steps
     path = tmp_path / 'tiny_detector.py'
     path.write_text(f'''
-_base_ = [{str(CONFIG)!r}]
+_base_ = [{str(DETECTOR_CONFIG)!r}]
 model = dict(backbone=dict(init_cfg=None))
 train_dataloader = dict(
     batch_size=4, num_workers=0, persistent_workers=False,
@@ -194,8 +194,8 @@ def test_predict_runs_the_detector_and_predicts_in_its_boxes(
     pose = ['--model', f'blouse={trained_elsewhere.checkpoint}']
     test_csv = blouse_test_split / 'test.csv'
     out = tmp_path / 'detected.csv'
-    result = run_tool(REPO_ROOT / 'tools' / 'predict.py', test_csv,
-                      blouse_test_split, out, *pose, *detector)
+    result = run_tool(TOOLS / 'predict.py', test_csv, blouse_test_split, out,
+                      *pose, *detector)
     bbox_file = tmp_path / 'detected.detections.json'
     boxes = best_boxes(bbox_file)
     records = read_fashionai_csv(test_csv)
@@ -226,12 +226,11 @@ def test_predict_runs_the_detector_and_predicts_in_its_boxes(
     kept = [e for e in entries if e['image_id'] != dropped]
     edited = tmp_path / 'edited.json'
     edited.write_text(json.dumps(kept))
-    result = run_tool(REPO_ROOT / 'tools' / 'predict.py', test_csv,
-                      blouse_test_split, tmp_path / 'edited.csv', *pose,
-                      '--bbox-file', edited)
+    result = run_tool(TOOLS / 'predict.py', test_csv, blouse_test_split,
+                      tmp_path / 'edited.csv', *pose, '--bbox-file', edited)
     assert (f'{with_box.count(False) + 1} of 6 images had no box of their '
             'category scoring 0 or more') in result.stdout
-    run_tool(REPO_ROOT / 'tools' / 'predict.py', test_csv, blouse_test_split,
+    run_tool(TOOLS / 'predict.py', test_csv, blouse_test_split,
              tmp_path / 'whole.csv', *pose)
     row = records.image_ids.index(dropped)
     np.testing.assert_array_equal(
@@ -252,13 +251,13 @@ def test_infer_and_mmpose_inferencer_use_the_detector(tiny_detector,
     from mmpose.apis import MMPoseInferencer
 
     images = blouse_test_split / 'Images' / 'blouse'
-    result = run_tool(REPO_ROOT / 'tools' / 'infer.py', images, '--category',
-                      'blouse', '--model', trained_elsewhere.checkpoint,
-                      '--det-config', tiny_detector.config, '--det-checkpoint',
+    result = run_tool(TOOLS / 'infer.py', images, '--category', 'blouse',
+                      '--model', trained_elsewhere.checkpoint, '--det-config',
+                      tiny_detector.config, '--det-checkpoint',
                       tiny_detector.checkpoints[0], '--out-dir',
                       tmp_path / 'infer')
     # the same detector through tools/detect.py, keyed by image_id
-    run_tool(REPO_ROOT / 'tools' / 'detect.py', tiny_detector.config,
+    run_tool(TOOLS / 'detect.py', tiny_detector.config,
              tiny_detector.checkpoints[0],
              blouse_test_split / 'Annotations/answers.csv', blouse_test_split,
              tmp_path / 'det.json')
@@ -322,7 +321,7 @@ def test_a_detector_of_other_classes_is_refused(tiny_detector,
           f'blouse={trained_elsewhere.checkpoint}', '--det-config',
           tiny_detector.config, '--det-checkpoint', other)),
     ):
-        result = run_python(REPO_ROOT / 'tools' / tool, *args)
+        result = run_python(TOOLS / tool, *args)
         assert result.returncode == 1, (tool, result.stderr[-2000:])
         assert result.stderr.splitlines()[-1].startswith(expected), (
             tool, result.stderr[-2000:])

@@ -8,10 +8,9 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 from projects.hard_example_mining.engine import HardExampleSampler
-from fixtures import REPO_ROOT, mim, tiny_config, write_data
+from fixtures import BASE_CONFIG, REPO_ROOT, mim, tiny_config, write_data
 
 PROJECT = REPO_ROOT / 'projects' / 'hard_example_mining'
-HEATMAP_CONFIG = REPO_ROOT / 'configs' / 'fashionai' / 'hrnet_w32_blouse.py'
 
 
 def test_sampler_without_weights_is_a_permutation():
@@ -75,7 +74,7 @@ def test_hard_sampling_reweights_after_each_epoch(tmp_path):
 def test_mining_hook_needs_the_sampler(tmp_path):
     config = hard_sampling_config(
         tmp_path,
-        HEATMAP_CONFIG,
+        BASE_CONFIG,
         epochs=1,
         extra="custom_imports = dict(imports=['fashionai_patches', "
         "'fashionai_dataset', 'projects.hard_example_mining'])\n"
@@ -95,7 +94,7 @@ def test_ohkm_config_trains(tmp_path):
     first_losses = {}
     for name, config in (('ohkm',
                           PROJECT / 'configs' / 'hrnet_w32_blouse_ohkm.py'),
-                         ('plain', HEATMAP_CONFIG)):
+                         ('plain', BASE_CONFIG)):
         folder = tmp_path / name
         log = mim(
             'train',

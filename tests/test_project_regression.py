@@ -9,10 +9,9 @@ import torch
 
 from projects.regression_baseline.hooks.collapse_detection_hook import \
     prediction_spread_ratio
-from fixtures import REPO_ROOT, mim, tiny_config, write_data
+from fixtures import BASE_CONFIG, REPO_ROOT, mim, tiny_config, write_data
 
 PROJECT = REPO_ROOT / 'projects' / 'regression_baseline'
-HEATMAP_CONFIG = REPO_ROOT / 'configs' / 'fashionai' / 'hrnet_w32_blouse.py'
 REGRESSION_CODEC = (
     "codec = dict(type='RegressionLabel', input_size=(64, 64))\n")
 REGRESSION_MODEL = """model = dict(
@@ -105,7 +104,7 @@ def test_hook_fires_on_uniform_heatmaps(tmp_path):
         init_cfg=dict(type='Constant', layer='Conv2d', val=0, bias=0.5)))
 """
     config = tiny_config(
-        HEATMAP_CONFIG,
+        BASE_CONFIG,
         tmp_path / 'work',
         data_root=tmp_path / 'data',
         max_epochs=1,
@@ -137,7 +136,7 @@ val_dataloader['dataset'].update(
 default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=60))
 """
     config = tiny_config(
-        HEATMAP_CONFIG,
+        BASE_CONFIG,
         tmp_path / 'work',
         data_root=tmp_path / 'data',
         extra=extra)

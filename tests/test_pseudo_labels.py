@@ -12,10 +12,11 @@ from mmpose.registry import DATASETS
 import fashionai_dataset  # noqa: F401  (registers the plugin)
 from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_core.keypoints import KEYPOINT_NAMES
-from fixtures import (REPO_ROOT, best_checkpoint, mim, run_checked, run_python,
-                      set_cells, tiny_config, write_split, write_test_list)
+from fixtures import (CONFIG_DIR, TOOLS, best_checkpoint, mim, run_checked,
+                      run_python, set_cells, tiny_config, write_split,
+                      write_test_list)
 
-PSEUDO_CONFIG = REPO_ROOT / 'configs/fashionai/hrnet_w32_blouse_pseudo.py'
+PSEUDO_CONFIG = CONFIG_DIR / 'hrnet_w32_blouse_pseudo.py'
 
 
 def with_fixed_armpits(path, out):
@@ -38,7 +39,7 @@ def with_fixed_armpits(path, out):
 
 def zero_ne(labels, submission, folder):
     """NE of ``submission`` against ``labels`` through tools/evaluate.py."""
-    result = run_checked(REPO_ROOT / 'tools' / 'evaluate.py',
+    result = run_checked(TOOLS / 'evaluate.py',
                          with_fixed_armpits(labels, folder / 'gt.csv'),
                          with_fixed_armpits(submission, folder / 'pred.csv'))
     assert 'points counted: 0' not in result.stdout, result.stdout
@@ -46,7 +47,7 @@ def zero_ne(labels, submission, folder):
 
 
 def pseudo_label(*args, check: bool = False):
-    tool = REPO_ROOT / 'tools' / 'pseudo_label.py'
+    tool = TOOLS / 'pseudo_label.py'
     return run_python(
         tool, *args, '--device', 'cpu', '--batch-size', '2', check=check)
 
@@ -69,8 +70,8 @@ def labelled_once(trained_elsewhere, tmp_path_factory):
     printed = pseudo_label(
         image_list, image_root, out, model, check=True).stdout
     submission = folder / 'submission.csv'
-    run_checked(REPO_ROOT / 'tools' / 'predict.py', image_list, image_root,
-                submission, model, '--device', 'cpu', '--batch-size', '2')
+    run_checked(TOOLS / 'predict.py', image_list, image_root, submission,
+                model, '--device', 'cpu', '--batch-size', '2')
     return folder, image_list, image_root, model, out, submission, printed
 
 

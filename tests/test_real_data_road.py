@@ -7,10 +7,10 @@ import pytest
 
 from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_core.synthetic.download import ANSWERS, KEPT_ANSWERS, RELEASES
-from fixtures import (BASE_CONFIG, REPO_ROOT, best_checkpoint, mim,
-                      run_checked, run_python, set_cells, tiny_config)
+from fixtures import (BASE_CONFIG, TOOLS, best_checkpoint, mim, run_checked,
+                      run_python, set_cells, tiny_config)
 
-PREPARE = REPO_ROOT / 'tools' / 'dataset_converters' / 'prepare_data.py'
+PREPARE = TOOLS / 'dataset_converters' / 'prepare_data.py'
 
 
 @pytest.fixture(scope='module')
@@ -19,9 +19,9 @@ def download(tmp_path_factory) -> Path:
     with their answers, two round-2 lists; blouse and skirt, 3 images per
     category per list, one round-1 image cut short."""
     root = tmp_path_factory.mktemp('download') / 'fashionAI'
-    run_checked(REPO_ROOT / 'tools' / 'make_synthetic.py', '--download-layout',
-                root, '--train', '8', '--val', '4', '--test', '3',
-                '--categories', 'blouse', 'skirt')
+    run_checked(TOOLS / 'make_synthetic.py', '--download-layout', root,
+                '--train', '8', '--val', '4', '--test', '3', '--categories',
+                'blouse', 'skirt')
     return root
 
 
@@ -83,12 +83,12 @@ def test_the_whole_road(download, tmp_path):
         test = data / RELEASES[name]
         submission = tmp_path / f'{name}.csv'
         result = run_checked(
-            REPO_ROOT / 'tools' / 'predict.py',
+            TOOLS / 'predict.py',
             blouse_rows(test / 'test.csv',
                         tmp_path / f'{name}_blouse.csv'), test, submission,
             '--model', f'blouse={checkpoint}', '--num-workers', '0')
         assert len(read_fashionai_csv(submission, allow_decimal=True)) == 3
-        result = run_checked(REPO_ROOT / 'tools' / 'evaluate.py',
+        result = run_checked(TOOLS / 'evaluate.py',
                              download / KEPT_ANSWERS / f'{RELEASES[name]}.csv',
                              submission, '--category', 'blouse')
         assert result.stdout.startswith('NE: ')

@@ -29,11 +29,9 @@ from test_deploy import make_checkpoint
 from fashionai_dataset import weights_only
 from fashionai_dataset.weights_only import (UnreadableCheckpointError,
                                             UnsafeCheckpointError)
-from fixtures import (REPO_ROOT, mim_test, one_error_line, run_checked,
-                      run_python, write_answered_test_split, write_split)
-
-DEMO_CONFIG = REPO_ROOT / 'configs' / 'fashionai' / 'hrnet_w16_all_128_demo.py'
-TOOLS = REPO_ROOT / 'tools'
+from fixtures import (DEMO_CONFIG, DETECTOR_CONFIG, TOOLS, mim_test,
+                      one_error_line, run_checked, run_python,
+                      write_answered_test_split, write_split)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -96,10 +94,8 @@ def test_a_payload_by_url_is_refused_by_every_tool(tmp_path, served,
         (TOOLS / 'export_onnx.py', DEMO_CONFIG, url, out / 'model.onnx'),
         'merge_checkpoints':
         (TOOLS / 'merge_checkpoints.py', good, url, '-o', out / 'merged.pth'),
-        'detect':
-        (TOOLS / 'detect.py', REPO_ROOT / 'projects' / 'garment_detector' /
-         'configs' / 'rtmdet_tiny_garment_320.py', url, csv, tmp_path / 'test',
-         out / 'det.json'),
+        'detect': (TOOLS / 'detect.py', DETECTOR_CONFIG, url, csv,
+                   tmp_path / 'test', out / 'det.json'),
     }
     for tool, args in runs.items():
         line = one_error_line(run_python(*args))

@@ -10,7 +10,8 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from fixtures import BASE_CONFIG, MIM, REPO_ROOT, mim, tiny_config, write_data
+from fixtures import (BASE_CONFIG, CONFIG_DIR, MIM, REPO_ROOT, mim,
+                      tiny_config, write_data)
 
 # one worker, re-created each epoch and seeded by mmengine from the seed and
 # rank: the augmentation stream depends on the epoch only, as it must for a
@@ -137,8 +138,7 @@ def test_checkpoint_killed_while_saving(tmp_path, backend, survives):
     """
     if backend == 'shipped':
         runtime = Config.fromfile(
-            str(REPO_ROOT / 'configs' / 'fashionai' / '_base_' /
-                'fashionai_runtime.py'))
+            str(CONFIG_DIR / '_base_' / 'fashionai_runtime.py'))
         backend = runtime.default_hooks.checkpoint.backend_args['backend']
     path = tmp_path / 'epoch_1.pth'
     result = subprocess.run(

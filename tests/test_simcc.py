@@ -14,7 +14,7 @@ from fashionai_core.keypoints import CATEGORY_KEYPOINTS
 from fashionai_dataset.metainfo import fashionai_metainfo
 from fashionai_dataset.models import shift_bins_left
 from fashionai_deploy.decoding import refine_simcc_parabola
-from fixtures import REPO_ROOT
+from fixtures import CONFIG_DIR
 
 CODEC = dict(
     type='SubpixelSimCCLabel',
@@ -117,8 +117,7 @@ def test_flip_test_keeps_a_perfect_simcc_model_perfect(category):
     prediction (ratio - 1) bins right: a quarter pixel at ratio 2. With
     wrong pairs (none swapped) left and right points would merge."""
     name = 'rtmpose_m_all' if category == 'all' else f'rtmpose_m_{category}'
-    cfg = Config.fromfile(
-        str(REPO_ROOT / 'configs' / 'fashionai' / f'{name}.py'))
+    cfg = Config.fromfile(str(CONFIG_DIR / f'{name}.py'))
     head_cfg = cfg.model.head
     codec = KEYPOINT_CODECS.build(head_cfg.decoder)
     size = codec.input_size[0]

@@ -19,9 +19,8 @@ from mmengine.runner.checkpoint import _load_checkpoint
 from fashionai_dataset.apis import config_from_checkpoint
 from fashionai_dataset.stored_config import (REFUSED_KEY, UnsafeConfigError,
                                              parse_stored_config)
-from fixtures import REPO_ROOT, mim_test, run_checked, run_python, write_split
-
-DEMO_CONFIG = REPO_ROOT / 'configs' / 'fashionai' / 'hrnet_w16_all_128_demo.py'
+from fixtures import (CONFIG_DIR, DEMO_CONFIG, REPO_ROOT, TOOLS, mim_test,
+                      run_checked, run_python, write_split)
 
 
 def payload(marker: Path) -> str:
@@ -179,12 +178,11 @@ def test_payload_checkpoint_through_the_cli_tools(tmp_path, demo_dump):
                 "__import__('os').system(), which only code produces")
     runs = {
         'predict':
-        run_python(REPO_ROOT / 'tools' / 'predict.py', csv, tmp_path / 'test',
+        run_python(TOOLS / 'predict.py', csv, tmp_path / 'test',
                    tmp_path / 'out.csv', '--model', f'all={evil}'),
         'infer':
-        run_python(REPO_ROOT / 'tools' / 'infer.py', tmp_path / 'test',
-                   '--category', 'blouse', '--model', evil, '--out-dir',
-                   tmp_path / 'infer'),
+        run_python(TOOLS / 'infer.py', tmp_path / 'test', '--category',
+                   'blouse', '--model', evil, '--out-dir', tmp_path / 'infer'),
         'measure_stage1_error':
         run_python(
             REPO_ROOT / 'projects' / 'cascade_refine' / 'tools' /
@@ -200,7 +198,7 @@ def test_payload_checkpoint_through_the_cli_tools(tmp_path, demo_dump):
     assert not (tmp_path / 'out.csv').exists()
     assert not (tmp_path / 'infer').exists()
     # merging keeps the weights and metainfo, never the stored config
-    run_checked(REPO_ROOT / 'tools' / 'merge_checkpoints.py', evil, evil, '-o',
+    run_checked(TOOLS / 'merge_checkpoints.py', evil, evil, '-o',
                 tmp_path / 'merged.pth')
     merged = torch.load(tmp_path / 'merged.pth', weights_only=True)
     assert 'cfg' not in merged['meta'] and REFUSED_KEY not in merged['meta']
@@ -225,17 +223,17 @@ def test_a_trained_checkpoint_with_a_payload(trained_elsewhere, tmp_path):
     val_csv.write_text(
         ''.join(lines[:1] + [line
                              for line in lines[1:] if ',blouse,' in line]))
-    refused = run_python(REPO_ROOT / 'tools' / 'predict.py', val_csv, val_root,
+    refused = run_python(TOOLS / 'predict.py', val_csv, val_root,
                          tmp_path / 'refused.csv', '--model', f'blouse={evil}')
     assert refused.returncode == 1 and 'line 1 of its stored config' in \
         refused.stderr, refused.stderr
     assert not (tmp_path / 'refused.csv').exists()
     config = trained_elsewhere.config
-    run_checked(REPO_ROOT / 'tools' / 'predict.py', val_csv, val_root,
+    run_checked(TOOLS / 'predict.py', val_csv, val_root,
                 tmp_path / 'trusted.csv', '--model', f'blouse={evil}',
                 '--config', f'blouse={config}')
     assert (tmp_path / 'trusted.csv').exists()
-    run_checked(REPO_ROOT / 'tools' / 'export_onnx.py', config, evil,
+    run_checked(TOOLS / 'export_onnx.py', config, evil,
                 tmp_path / 'model.onnx')
     # the runner loads the weights, warns and never runs the text
     output = mim_test(config.name, evil, cwd=trained_elsewhere.folder)
@@ -302,7 +300,7 @@ def test_a_foreign_metainfo_file_is_never_read(tmp_path):
     torch.save(
         dict(state_dict={'w': torch.ones(1)}, meta=dict(cfg=text)), path)
     loaded = _load_checkpoint(str(path))['meta']['cfg']
-    trusted = REPO_ROOT / 'configs/fashionai/_base_/datasets'
+    trusted = CONFIG_DIR / '_base_/datasets'
     assert str(foreign) not in loaded
     assert repr(str(trusted / 'fashionai_blouse.yaml')) in loaded
     from mmpose.apis.inference import dataset_meta_from_config

@@ -14,8 +14,7 @@ from fashionai_core.synthetic.shape_model import (DEFAULT_SHAPE_MODEL,
                                                   fit_shape_model,
                                                   normalizer_stats)
 from conftest import requires_shared
-from fixtures import (REPO_ROOT, SHARED_ANNOTATIONS, heavy_imports,
-                      rows_as_records)
+from fixtures import SHARED_ANNOTATIONS, TOOLS, heavy_imports, rows_as_records
 
 
 def test_render_is_deterministic():
@@ -155,7 +154,7 @@ def test_make_synthetic_imports_neither_torch_nor_openmmlab(tmp_path):
     """The generator is numpy and OpenCV: rendering pictures needs no
     deep-learning stack (a fresh interpreter, as a user runs the tool)."""
     _, heavy = heavy_imports(
-        REPO_ROOT / 'tools' / 'make_synthetic.py',
+        TOOLS / 'make_synthetic.py',
         '--out',
         tmp_path / 'd',
         '--train',

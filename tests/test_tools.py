@@ -15,10 +15,8 @@ import pytest
 
 from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_core.keypoints import CATEGORIES, KEYPOINT_NAMES
-from fixtures import (REPO_ROOT, call_tool, run_python, write_csv, write_split,
-                      write_test_list)
-
-TOOLS = REPO_ROOT / 'tools'
+from fixtures import (REPO_ROOT, TOOLS, call_tool, run_python, write_csv,
+                      write_split, write_test_list)
 
 
 def tool(name, *args, cwd=None, check=True):

@@ -10,8 +10,8 @@ import re
 import pytest
 
 from fashionai_core.csv_io import read_fashionai_csv
-from fixtures import (BASE_CONFIG, REPO_ROOT, best_checkpoint, mim, mim_test,
-                      run_python, tiny_config, write_data)
+from fixtures import (BASE_CONFIG, REPO_ROOT, TOOLS, best_checkpoint, mim,
+                      mim_test, run_python, tiny_config, write_data)
 
 NE_PATTERN = re.compile(r'fashionai/NE: (\d+\.\d+)')
 
@@ -70,7 +70,7 @@ def test_train_and_test_from_another_folder(trained_elsewhere):
 
     # the submission evaluates with the same NE as the runner printed
     evaluate = run_python(
-        REPO_ROOT / 'tools' / 'evaluate.py',
+        TOOLS / 'evaluate.py',
         trained_elsewhere.val_csv,
         submission,
         '--category',

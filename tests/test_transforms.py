@@ -11,7 +11,7 @@ from mmpose.structures import PoseDataSample
 
 from fashionai_core.keypoints import CATEGORY_KEYPOINTS
 from fashionai_dataset.metainfo import fashionai_metainfo
-from fixtures import REPO_ROOT
+from fixtures import CONFIG_DIR, REPO_ROOT
 
 UDP_64 = dict(
     type='UDPHeatmap', input_size=(64, 64), heatmap_size=(16, 16), sigma=1)
@@ -42,7 +42,7 @@ def test_zero_weight_outside_input_unit():
 
 def training_configs():
     """The pose configs (the rtmdet_ detector configs train no heatmaps)."""
-    root = REPO_ROOT / 'configs' / 'fashionai'
+    root = CONFIG_DIR
     paths = list(root.glob('*.py')) + list(
         (REPO_ROOT / 'projects').glob('*/configs/*.py'))
     return sorted(p for p in paths if not p.name.startswith('rtmdet_'))
@@ -143,8 +143,7 @@ def test_flip_test_keeps_a_perfect_model_perfect(category):
     image, swapping left/right channels with the metainfo's flip pairs. For
     a perfect model the result is the truth; with wrong pairs (none
     swapped) the left and right points would merge."""
-    cfg = Config.fromfile(
-        str(REPO_ROOT / 'configs' / 'fashionai' / f'hrnet_w32_{category}.py'))
+    cfg = Config.fromfile(str(CONFIG_DIR / f'hrnet_w32_{category}.py'))
     codec = cfg.model.head.decoder
     size = codec.heatmap_size[0]
     names = list(CATEGORY_KEYPOINTS[category])

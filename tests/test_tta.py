@@ -17,9 +17,8 @@ from fashionai_core.keypoints import (CATEGORY_INDEX, CATEGORY_KEYPOINTS,
                                       KEYPOINT_NAMES)
 from fashionai_core.normalized_error import normalized_errors, summarize
 from fashionai_dataset.models import undo_rotation
-from fixtures import REPO_ROOT, mim_test, write_split
+from fixtures import CONFIG_DIR, mim_test, write_split
 
-CONFIG_DIR = REPO_ROOT / 'configs' / 'fashionai'
 CATEGORIES_TTA = ('blouse', 'outwear', 'dress', 'skirt', 'trousers')
 ROTATIONS = (-10.0, 0.0, 10.0)
 

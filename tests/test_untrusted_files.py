@@ -19,10 +19,8 @@ from fashionai_core.image_check import (FashionAIImageError, image_size,
                                         read_image)
 from fashionai_core.predictions import with_predictions
 from fashionai_core.synthetic import NotSyntheticDataError, ensure_synthetic
-from fixtures import (REPO_ROOT, one_error_line, run_checked, run_python,
+from fixtures import (TOOLS, one_error_line, run_checked, run_python,
                       set_cells, write_split)
-
-TOOLS = REPO_ROOT / 'tools'
 
 # Never delete what the project did not create
 
