@@ -174,11 +174,15 @@ def set_cells(path: Path,
     return write_csv(out or path, rows[0], rows[1:])
 
 
-def write_test_list(annotation_csv: Path, path: Path) -> Path:
-    """Write the ``image_id,image_category`` list of an annotation CSV."""
+def write_test_list(annotation_csv: Path,
+                    path: Path,
+                    category: Optional[str] = None) -> Path:
+    """Write the ``image_id,image_category`` list of an annotation CSV (or
+    of such a list): its rows, or those of ``category``."""
     with open(annotation_csv, newline='') as file:
         rows = [row[:2] for row in list(csv.reader(file))[1:]]
-    return write_csv(path, IMAGE_LIST_HEADER, rows)
+    return write_csv(path, IMAGE_LIST_HEADER,
+                     [r for r in rows if category in (None, r[1])])
 
 
 TINY_CODEC = """codec = dict(

@@ -21,7 +21,8 @@ from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_core.outputs import MANIFEST, OutputFolder
 from fixtures import (DEMO_CONFIG, DETECTOR_CONFIG, REPO_ROOT, TOOLS,
                       one_error_line, run_checked, run_python,
-                      write_answered_test_split, write_csv, write_split)
+                      write_answered_test_split, write_csv, write_split,
+                      write_test_list)
 
 PREPARE = TOOLS / 'dataset_converters' / 'prepare_data.py'
 
@@ -210,10 +211,7 @@ def test_infer_replaces_only_what_it_wrote(tmp_path):
 def annotated_test_list(root: Path) -> Tuple[Path, Path]:
     """Two blouse images under ``root``: their annotations and test list."""
     ann = write_split(root, ['blouse'], 2)
-    test_csv = root / 'test.csv'
-    write_csv(test_csv, ['image_id', 'image_category'],
-              [[i, 'blouse'] for i in read_fashionai_csv(ann).image_ids])
-    return ann, test_csv
+    return ann, write_test_list(ann, root / 'test.csv')
 
 
 def test_a_tool_never_writes_over_its_input(tmp_path):

@@ -10,10 +10,9 @@ from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmpose.registry import DATASETS, MODELS
 
-from fashionai_core.csv_io import IMAGE_LIST_HEADER, read_fashionai_csv
 from fashionai_dataset.models import PoseEnsemble, can_average_heatmaps
 from fixtures import (CONFIG_DIR, TOOLS, mim_test, run_checked, run_python,
-                      write_csv, write_split)
+                      write_split, write_test_list)
 
 TINY_BACKBONE = dict(type='ResNet', depth=18, base_channels=8, init_cfg=None)
 
@@ -178,12 +177,8 @@ model = dict(head=dict(decoder=dict(
 @pytest.mark.slow
 def test_ensembles_through_predict_and_mim_test(trained_elsewhere, tmp_path):
     checkpoint = trained_elsewhere.checkpoint
-    val = read_fashionai_csv(trained_elsewhere.val_csv)
-    test_list = write_csv(
-        tmp_path / 'test.csv', IMAGE_LIST_HEADER,
-        [[image_id, 'blouse']
-         for image_id, category in zip(val.image_ids, val.categories)
-         if category == 'blouse'])  # a blouse model
+    test_list = write_test_list(trained_elsewhere.val_csv,
+                                tmp_path / 'test.csv', 'blouse')  # its model
     outputs = {}
     for name, models in (('one', [checkpoint]), ('two',
                                                  [checkpoint, checkpoint])):

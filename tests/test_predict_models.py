@@ -101,11 +101,8 @@ test_evaluator = dict(outfile={str(tmp_path / 'mim_tta.csv')!r})
         tmp_path / 'work',
         cwd=trained_elsewhere.folder)
     # the blouse rows mim test scored (the model is a blouse model)
-    answers = tmp_path / 'blouse.csv'
-    lines = trained_elsewhere.val_csv.read_text().splitlines(keepends=True)
-    answers.write_text(''.join(lines[:1] +
-                               [line for line in lines if ',blouse,' in line]))
-    test_list = write_test_list(answers, tmp_path / 'test.csv')
+    test_list = write_test_list(trained_elsewhere.val_csv,
+                                tmp_path / 'test.csv', 'blouse')
     outputs = {}
     for name, extra in (('tta', ['--config', f'blouse={tta}']), ('plain', [])):
         out = tmp_path / f'{name}.csv'

@@ -8,7 +8,7 @@ import pytest
 from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_core.synthetic.download import ANSWERS, KEPT_ANSWERS, RELEASES
 from fixtures import (BASE_CONFIG, TOOLS, best_checkpoint, mim, run_checked,
-                      run_python, set_cells, tiny_config)
+                      run_python, set_cells, tiny_config, write_test_list)
 
 PREPARE = TOOLS / 'dataset_converters' / 'prepare_data.py'
 
@@ -27,16 +27,6 @@ def download(tmp_path_factory) -> Path:
 
 def releases(download: Path):
     return [download / path for path in RELEASES.values()]
-
-
-def blouse_rows(test_list: Path, into: Path) -> Path:
-    """The blouse rows of ``test_list`` (the tiny model is a blouse
-    model), as a list of their own."""
-    lines = test_list.read_text().splitlines()
-    into.write_text('\n'.join([lines[0]] +
-                              [line
-                               for line in lines if ',blouse' in line]) + '\n')
-    return into
 
 
 @pytest.mark.slow
@@ -84,9 +74,9 @@ def test_the_whole_road(download, tmp_path):
         submission = tmp_path / f'{name}.csv'
         result = run_checked(
             TOOLS / 'predict.py',
-            blouse_rows(test / 'test.csv',
-                        tmp_path / f'{name}_blouse.csv'), test, submission,
-            '--model', f'blouse={checkpoint}', '--num-workers', '0')
+            write_test_list(test / 'test.csv', tmp_path / f'{name}_blouse.csv',
+                            'blouse'), test, submission, '--model',
+            f'blouse={checkpoint}', '--num-workers', '0')
         assert len(read_fashionai_csv(submission, allow_decimal=True)) == 3
         result = run_checked(TOOLS / 'evaluate.py',
                              download / KEPT_ANSWERS / f'{RELEASES[name]}.csv',

@@ -20,7 +20,7 @@ from fashionai_dataset.apis import config_from_checkpoint
 from fashionai_dataset.stored_config import (REFUSED_KEY, UnsafeConfigError,
                                              parse_stored_config)
 from fixtures import (CONFIG_DIR, DEMO_CONFIG, REPO_ROOT, TOOLS, mim_test,
-                      run_checked, run_python, write_split)
+                      run_checked, run_python, write_split, write_test_list)
 
 
 def payload(marker: Path) -> str:
@@ -218,11 +218,8 @@ def test_a_trained_checkpoint_with_a_payload(trained_elsewhere, tmp_path):
         holder['cfg'] = payload(marker) + holder['cfg']
     torch.save(checkpoint, evil)
     val_root = trained_elsewhere.data / 'val'
-    lines = trained_elsewhere.val_csv.read_text().splitlines(keepends=True)
-    val_csv = tmp_path / 'blouse.csv'
-    val_csv.write_text(
-        ''.join(lines[:1] + [line
-                             for line in lines[1:] if ',blouse,' in line]))
+    val_csv = write_test_list(trained_elsewhere.val_csv,
+                              tmp_path / 'blouse.csv', 'blouse')
     refused = run_python(TOOLS / 'predict.py', val_csv, val_root,
                          tmp_path / 'refused.csv', '--model', f'blouse={evil}')
     assert refused.returncode == 1 and 'line 1 of its stored config' in \

@@ -15,8 +15,8 @@ import pytest
 
 from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_core.keypoints import CATEGORIES, KEYPOINT_NAMES
-from fixtures import (REPO_ROOT, TOOLS, call_tool, run_python, write_csv,
-                      write_split, write_test_list)
+from fixtures import (REPO_ROOT, TOOLS, call_tool, run_python, write_split,
+                      write_test_list)
 
 
 def tool(name, *args, cwd=None, check=True):
@@ -29,18 +29,11 @@ def tool(name, *args, cwd=None, check=True):
         check=check)
 
 
-def blouse_test_list(trained, tmp_path):
-    truth = read_fashionai_csv(trained.val_csv)
-    rows = [[i, c] for i, c in zip(truth.image_ids, truth.categories)
-            if c == 'blouse']
-    return write_csv(tmp_path / 'test.csv', ['image_id', 'image_category'],
-                     rows)
-
-
 @pytest.mark.slow
 def test_predict_writes_a_submission_that_evaluates(trained_elsewhere,
                                                     tmp_path):
-    test_csv = blouse_test_list(trained_elsewhere, tmp_path)
+    test_csv = write_test_list(trained_elsewhere.val_csv,
+                               tmp_path / 'test.csv', 'blouse')
     out = tmp_path / 'out' / 'submission.csv'
     image_root = trained_elsewhere.data / 'val'
     tool('predict.py', test_csv, image_root, out, '--model',
@@ -92,7 +85,8 @@ def test_predict_refuses_images_without_a_model(trained_elsewhere, tmp_path):
 def test_predict_stops_on_a_damaged_image(trained_elsewhere, tmp_path):
     """A submission needs every listed image: a JPEG cut short stops the
     run with its name, and no submission is written."""
-    test_csv = blouse_test_list(trained_elsewhere, tmp_path)
+    test_csv = write_test_list(trained_elsewhere.val_csv,
+                               tmp_path / 'test.csv', 'blouse')
     image_root = tmp_path / 'val'
     shutil.copytree(trained_elsewhere.data / 'val', image_root)
     damaged = image_root / read_fashionai_csv(test_csv).image_ids[1]
