@@ -253,6 +253,23 @@ work_dir = {str(work_dir)!r}
     return path
 
 
+def tta_config(config: Path, path: Path, outfile: Path) -> Path:
+    """Write a config that tests ``config``'s model through
+    FashionAITTAModel on its ``tta_pipeline``, its predictions to
+    ``outfile``."""
+    path.write_text(f'''
+_base_ = [{str(config)!r}]
+from fashionai_core.config_utils import pipeline_for_codec
+
+model = dict(_delete_=True, type='FashionAITTAModel', module=_base_.model)
+test_dataloader = dict(
+    dataset=dict(pipeline=pipeline_for_codec(_base_.tta_pipeline,
+                                             _base_.codec)))
+test_evaluator = dict(outfile={str(outfile)!r})
+''')
+    return path
+
+
 def tiny_config_path(base_config: Path, work_dir: Path) -> Path:
     """Where :func:`tiny_config` writes its config: beside ``work_dir``."""
     return work_dir.parent / f'tiny_{base_config.name}'

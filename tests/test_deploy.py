@@ -5,7 +5,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 import cv2
 import numpy as np
@@ -32,8 +32,7 @@ from fashionai_deploy import MetadataError, OnnxPoseModel
 from fashionai_deploy.decoding import decode, merge_flipped
 from fashionai_deploy.metadata import METADATA_KEY
 from fashionai_deploy.preprocess import normalize, warp_image
-from fixtures import (CONFIG_DIR, TOOLS, run_python, write_answered_test_split,
-                      write_split, write_test_list)
+from fixtures import CONFIG_DIR, TOOLS, run_python, write_answered_test_split
 
 RTMPOSE_CONFIG = CONFIG_DIR / 'rtmpose_t_blouse.py'
 ALL_METAINFO = CONFIG_DIR / '_base_/datasets/fashionai_all.yaml'
@@ -79,6 +78,14 @@ def make_checkpoint(config: Path, path: Path, seed: int = 0) -> Path:
         dataset_meta=parse_pose_metainfo(fashionai_metainfo(category)))
     torch.save(dict(state_dict=model.state_dict(), meta=encode(meta)), path)
     return path
+
+
+def tiny_rtmpose_checkpoint(folder: Path) -> Tuple[Path, Path]:
+    """A tiny RTMPose ``all`` config in ``folder`` and a checkpoint of it
+    (:func:`make_checkpoint`)."""
+    config = folder / 'tiny_rtmpose_all.py'
+    config.write_text(f'_base_ = [{str(RTMPOSE_CONFIG)!r}]\n' + TINY_RTMPOSE)
+    return config, make_checkpoint(config, folder / 'all.pth')
 
 
 def point_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -394,9 +401,7 @@ def test_an_exif_rotated_photo_predicts_as_its_upright_twin(
 
 @pytest.mark.slow
 def test_simcc_all_model_predicts_the_same_through_onnxruntime(tmp_path):
-    config = tmp_path / 'tiny_rtmpose_all.py'
-    config.write_text(f'_base_ = [{str(RTMPOSE_CONFIG)!r}]\n' + TINY_RTMPOSE)
-    checkpoint = make_checkpoint(config, tmp_path / 'rtmpose.pth')
+    config, checkpoint = tiny_rtmpose_checkpoint(tmp_path)
     exported = tmp_path / 'rtmpose.onnx'
     run_tool(
         'export_onnx.py',
@@ -410,14 +415,11 @@ def test_simcc_all_model_predicts_the_same_through_onnxruntime(tmp_path):
     assert model.batch == 4 and model.metadata['codec'][
         'type'] == 'SubpixelSimCCLabel'
     assert model.metadata['flip_test']['simcc_x_shift'] == 1.0
-    root = tmp_path / 'test'
-    write_split(
-        root, ['skirt', 'dress', 'trousers'],
-        images_per_category=3,
+    root = write_answered_test_split(
+        tmp_path / 'test', ['skirt', 'dress', 'trousers'],
+        3,
         size=(80, 64),
-        seed=3,
-        csv_name='Annotations/answers.csv')
-    write_test_list(root / 'Annotations/answers.csv', root / 'test.csv')
+        seed=3)
     torch_csv, onnx_csv = predict_both(root, tmp_path, 'all', checkpoint,
                                        exported, '--batch-size', '5')
     distances = point_distances(
@@ -786,10 +788,7 @@ def test_mmpose_inferencer_draws_fashionai_predictions(category,
         config = trained_elsewhere.config
         checkpoint = trained_elsewhere.checkpoint
     else:
-        config = tmp_path / 'tiny_rtmpose_all.py'
-        config.write_text(f'_base_ = [{str(RTMPOSE_CONFIG)!r}]\n' +
-                          TINY_RTMPOSE)
-        checkpoint = make_checkpoint(config, tmp_path / 'all.pth')
+        config, checkpoint = tiny_rtmpose_checkpoint(tmp_path)
     inferencer = MMPoseInferencer(
         pose2d=str(config),
         pose2d_weights=str(checkpoint) if with_checkpoint else None,

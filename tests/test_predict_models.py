@@ -9,11 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_deploy import RTMPOSE_CONFIG, TINY_RTMPOSE, make_checkpoint
+from test_deploy import make_checkpoint, tiny_rtmpose_checkpoint
 
 from fashionai_core.csv_io import read_fashionai_csv
 from fixtures import (CONFIG_DIR, DEMO_CONFIG, TOOLS, mim_test, run_checked,
-                      run_python, write_answered_test_split, write_test_list)
+                      run_python, tta_config, write_answered_test_split,
+                      write_test_list)
 
 DEMO_TTA = CONFIG_DIR / \
     'hrnet_w16_all_128_demo_tta.py'
@@ -29,9 +30,7 @@ def predict(*args, check: bool = True) -> subprocess.CompletedProcess:
 def all_model(tmp_path_factory) -> Path:
     """An untrained tiny RTMPose ``all`` checkpoint, as mim train saves."""
     folder = tmp_path_factory.mktemp('all_model')
-    config = folder / 'tiny_rtmpose_all.py'
-    config.write_text(f'_base_ = [{str(RTMPOSE_CONFIG)!r}]\n' + TINY_RTMPOSE)
-    return make_checkpoint(config, folder / 'all.pth')
+    return tiny_rtmpose_checkpoint(folder)[1]
 
 
 @pytest.fixture(scope='module')
@@ -83,17 +82,9 @@ def test_an_all_model_under_category_keys(all_model, two_categories, tmp_path):
 @pytest.mark.slow
 def test_a_tta_config_predicts_what_mim_test_writes(trained_elsewhere,
                                                     tmp_path):
-    tta = trained_elsewhere.folder / 'tiny_predict_tta.py'
-    tta.write_text(f'''
-_base_ = [{str(trained_elsewhere.config)!r}]
-from fashionai_core.config_utils import pipeline_for_codec
-
-model = dict(_delete_=True, type='FashionAITTAModel', module=_base_.model)
-test_dataloader = dict(
-    dataset=dict(pipeline=pipeline_for_codec(_base_.tta_pipeline,
-                                             _base_.codec)))
-test_evaluator = dict(outfile={str(tmp_path / 'mim_tta.csv')!r})
-''')
+    tta = tta_config(trained_elsewhere.config,
+                     trained_elsewhere.folder / 'tiny_predict_tta.py',
+                     tmp_path / 'mim_tta.csv')
     mim_test(
         tta.name,
         trained_elsewhere.checkpoint,

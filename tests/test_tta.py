@@ -17,7 +17,7 @@ from fashionai_core.keypoints import (CATEGORY_INDEX, CATEGORY_KEYPOINTS,
                                       KEYPOINT_NAMES)
 from fashionai_core.normalized_error import normalized_errors, summarize
 from fashionai_dataset.models import undo_rotation
-from fixtures import CONFIG_DIR, mim_test, write_split
+from fixtures import CONFIG_DIR, mim_test, tta_config, write_split
 
 CATEGORIES_TTA = ('blouse', 'outwear', 'dress', 'skirt', 'trousers')
 ROTATIONS = (-10.0, 0.0, 10.0)
@@ -204,17 +204,9 @@ def test_demo_tta_configs(name):
 
 @pytest.mark.slow
 def test_tta_config_tests_the_same_checkpoint(trained_elsewhere, tmp_path):
-    tta = trained_elsewhere.folder / 'tiny_tta.py'
-    tta.write_text(f'''
-_base_ = [{str(trained_elsewhere.config)!r}]
-from fashionai_core.config_utils import pipeline_for_codec
-
-model = dict(_delete_=True, type='FashionAITTAModel', module=_base_.model)
-test_dataloader = dict(
-    dataset=dict(pipeline=pipeline_for_codec(_base_.tta_pipeline,
-                                             _base_.codec)))
-test_evaluator = dict(outfile={str(tmp_path / 'tta.csv')!r})
-''')
+    tta = tta_config(trained_elsewhere.config,
+                     trained_elsewhere.folder / 'tiny_tta.py',
+                     tmp_path / 'tta.csv')
     plain = trained_elsewhere.folder / 'tiny_plain.py'
     plain.write_text(f'''
 _base_ = [{str(trained_elsewhere.config)!r}]

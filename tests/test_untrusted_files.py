@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from test_deploy import RTMPOSE_CONFIG, TINY_RTMPOSE, make_checkpoint
+from test_deploy import tiny_rtmpose_checkpoint
 
 from fashionai_core.csv_io import (ANNOTATION_HEADER, FashionAICSVError,
                                    read_fashionai_csv)
@@ -263,9 +263,7 @@ def test_non_finite_predictions_are_not_written(tmp_path):
 
 
 def test_a_checkpoint_with_nan_weights_is_refused(tmp_path):
-    config = tmp_path / 'tiny_rtmpose_all.py'
-    config.write_text(f'_base_ = [{str(RTMPOSE_CONFIG)!r}]\n' + TINY_RTMPOSE)
-    checkpoint = make_checkpoint(config, tmp_path / 'all.pth')
+    _, checkpoint = tiny_rtmpose_checkpoint(tmp_path)
     state = torch.load(checkpoint, weights_only=True)
     head = [k for k in state['state_dict'] if k.startswith('head.')][-1]
     state['state_dict'][head].fill_(float('nan'))
@@ -288,9 +286,7 @@ def test_a_checkpoint_with_nan_weights_is_refused(tmp_path):
 def test_an_edited_stored_metainfo_is_refused_even_with_config(tmp_path):
     """infer.py used a checkpoint's dataset_meta even with --config: swapped
     names swapped neckline_left and neckline_right in its JSON."""
-    config = tmp_path / 'tiny_rtmpose_all.py'
-    config.write_text(f'_base_ = [{str(RTMPOSE_CONFIG)!r}]\n' + TINY_RTMPOSE)
-    checkpoint = make_checkpoint(config, tmp_path / 'all.pth')
+    config, checkpoint = tiny_rtmpose_checkpoint(tmp_path)
     state = torch.load(checkpoint, weights_only=True)
     names = state['meta']['dataset_meta']['keypoint_id2name']
     names[0], names[1] = names[1], names[0]
