@@ -28,6 +28,8 @@ from .synthetic import ensure_synthetic, synthetic_row
 from .synthetic.generator import SPLITS
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+#: The ``mim`` beside this Python: the one a user's ``mim train`` runs.
+MIM = osp.join(osp.dirname(sys.executable), 'mim')
 #: The seed of every trained row and of the synthetic data.
 SEED = 0
 #: The accuracy benchmark's default configs: the demo's two small models.
@@ -279,6 +281,18 @@ def _last_checkpoint(work_dir: str) -> str:
         return file.read().strip()
 
 
+def _write_wrapper(path: str, template: str, data: str, **fields) -> str:
+    """Write ``path`` (returned): ``template`` with ``fields``, the ``data``
+    folder's splits, the seed and the work folder (``path`` less ``.py``,
+    made here)."""
+    fields.update({s: osp.join(data, s) + '/' for s in SPLITS}, seed=SEED)
+    fields['work_dir'] = osp.splitext(path)[0]
+    os.makedirs(fields['work_dir'], exist_ok=True)
+    with atomic_write(path) as file:
+        file.write(template.format(**fields))
+    return path
+
+
 def write_epoch_wrapper(config: str, size: int, data: str, work_dir: str,
                         epochs: int) -> str:
     """Write ``work_dir/NAME@SIZE.py`` (its path): ``config`` (a file or a
@@ -288,25 +302,19 @@ def write_epoch_wrapper(config: str, size: int, data: str, work_dir: str,
     checkpoint kept in the path less ``.py``."""
     from mmengine.config import Config
     config = config_path(config)
-    name = f'{osp.splitext(osp.basename(config))[0]}@{size}'
-    path = osp.join(work_dir, f'{name}.py')
-    os.makedirs(osp.splitext(path)[0], exist_ok=True)
     cfg = Config.fromfile(config)
     codec = codec_at_size(cfg.codec.to_dict(), size)
-    with atomic_write(path) as file:
-        file.write(
-            EPOCH_WRAPPER.format(
-                **{s: osp.join(data, s) + '/'
-                   for s in SPLITS},
-                config=osp.abspath(config),
-                codec=codec,
-                head=head_at_size(cfg.model.head.to_dict(), codec),
-                seed=SEED,
-                epochs=epochs,
-                milestones=sorted({max(1, epochs - 2),
-                                   max(1, epochs - 1)}),
-                work_dir=osp.splitext(path)[0]))
-    return path
+    name = f'{osp.splitext(osp.basename(config))[0]}@{size}'
+    return _write_wrapper(
+        osp.join(work_dir, f'{name}.py'),
+        EPOCH_WRAPPER,
+        data,
+        config=osp.abspath(config),
+        codec=codec,
+        head=head_at_size(cfg.model.head.to_dict(), codec),
+        epochs=epochs,
+        milestones=sorted({max(1, epochs - 2),
+                           max(1, epochs - 1)}))
 
 
 def write_iteration_wrapper(path: str, config: str, dataset: Dict, data: str,
@@ -316,20 +324,15 @@ def write_iteration_wrapper(path: str, config: str, dataset: Dict, data: str,
     fields), warm-up then x0.2 at 80% and 93%, validated at the end on the
     ``data`` folder's val split, tested on its test split, the last
     checkpoint kept in the path less ``.py``."""
-    os.makedirs(osp.splitext(path)[0], exist_ok=True)
-    with atomic_write(path) as file:
-        file.write(
-            ITERATION_WRAPPER.format(
-                **{s: osp.join(data, s) + '/'
-                   for s in SPLITS},
-                config=config,
-                dataset=dataset,
-                seed=SEED,
-                iters=iters,
-                milestones=[int(iters * 0.8),
-                            int(iters * 0.93)],
-                work_dir=osp.splitext(path)[0]))
-    return path
+    milestones = [int(iters * 0.8), int(iters * 0.93)]
+    return _write_wrapper(
+        path,
+        ITERATION_WRAPPER,
+        data,
+        config=config,
+        dataset=dataset,
+        iters=iters,
+        milestones=milestones)
 
 
 def trained(wrapper: str, reuse: bool = True) -> Tuple[str, float]:
@@ -338,8 +341,7 @@ def trained(wrapper: str, reuse: bool = True) -> Tuple[str, float]:
     and the minutes of training (0 when reused)."""
     work_dir, start = osp.splitext(wrapper)[0], time.time()
     if not (reuse and osp.exists(osp.join(work_dir, 'last_checkpoint'))):
-        mim = osp.join(osp.dirname(sys.executable), 'mim')
-        subprocess.run([mim, 'train', 'mmpose', wrapper], check=True)
+        subprocess.run([MIM, 'train', 'mmpose', wrapper], check=True)
     return _last_checkpoint(work_dir), (time.time() - start) / 60
 
 

@@ -29,6 +29,7 @@ from typing import List, Optional
 
 from tabulate import tabulate
 
+from fashionai_core.benchmarking import MIM
 from fashionai_core.cli import run_tool
 from fashionai_core.keypoints import CATEGORIES
 from fashionai_core.synthetic import NotSyntheticDataError, ensure_synthetic
@@ -79,10 +80,6 @@ def on_signal(number: int, frame) -> None:
 
 def python_tool(name: str, *args: str) -> List[str]:
     return [sys.executable, osp.join(TOOLS, name), *args]
-
-
-def mim(*args: str) -> List[str]:
-    return [osp.join(osp.dirname(sys.executable), 'mim'), *args]
 
 
 def check_work_dir(work: str) -> None:
@@ -140,13 +137,15 @@ def main(argv: Optional[List[str]] = None) -> int:
             'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
             'train_dataloader.batch_size=8', 'default_hooks.logger.interval=1'
         ]
-    run(
-        mim('train', 'mmpose', CONFIG, '--work-dir', work, '--cfg-options',
-            *overrides))
+    run([
+        MIM, 'train', 'mmpose', CONFIG, '--work-dir', work, '--cfg-options',
+        *overrides
+    ])
     (best, ) = glob(osp.join(work, 'best_fashionai_NE_epoch_*.pth'))
-    run(
-        mim('test', 'mmpose', CONFIG, '--checkpoint', best, '--work-dir', work,
-            '--cfg-options', *overrides))
+    run([
+        MIM, 'test', 'mmpose', CONFIG, '--checkpoint', best, '--work-dir',
+        work, '--cfg-options', *overrides
+    ])
 
     test_list = osp.join(data, 'test', 'test.csv')
     answers = osp.join(data, 'test', 'Annotations', 'test_answers.csv')

@@ -22,14 +22,13 @@ import os
 import os.path as osp
 import re
 import subprocess
-import sys
 import time
 from typing import Dict, List, Optional
 
 import torch
 
-from fashionai_core.benchmarking import (benchmark_parser, config_path,
-                                         print_table)
+from fashionai_core.benchmarking import (MIM, benchmark_parser, config_path,
+                                         dated_machine, print_table)
 from fashionai_core.cli import run_tool
 from fashionai_core.synthetic import generate_synthetic
 
@@ -74,11 +73,10 @@ def run(config: str, args: argparse.Namespace) -> Dict[str, object]:
                 # a log line by the end of a run shorter than that too
                 interval=min(LOG_INTERVAL, args.iters),
                 work_dir=work_dir))
-    mim = osp.join(osp.dirname(sys.executable), 'mim')
     print(f'\ntraining {name} for {args.iters} iterations', flush=True)
     start = time.time()
     with open(osp.join(args.work_dir, f'{name}.log'), 'w') as log:
-        process = subprocess.Popen([mim, 'train', 'mmpose', wrapper],
+        process = subprocess.Popen([MIM, 'train', 'mmpose', wrapper],
                                    stdout=log,
                                    stderr=subprocess.STDOUT)
         # Linux: the largest peak resident set of mim and every process
@@ -135,8 +133,6 @@ def main(argv: Optional[List[str]] = None) -> None:
             dict(train=args.images_per_category, val=2),
             nproc=min(16,
                       os.cpu_count() or 1))
-    device = (
-        torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'CPU')
     rows = []
     for pair in pairs:
         default, fast = pair.split(':')
@@ -149,8 +145,8 @@ def main(argv: Optional[List[str]] = None) -> None:
                 f'{result["data_share"] * 100:.0f}%', result['memory'], gain
             ])
     print_table(
-        f'\n{device}, {os.cpu_count()} CPU cores, {args.iters} iterations '
-        'each (first fifth not counted):', rows, [
+        f'\n{dated_machine()}, {args.iters} iterations each (first fifth '
+        'not counted):', rows, [
             'config', 'batch', 'img/s', 's/iter', 'data_time', 'peak memory',
             'speed-up'
         ], 'simple')
