@@ -26,7 +26,7 @@ from mmengine.utils import ManagerMixin
 
 from fashionai_core import csv_io
 from fashionai_core.csv_io import (ANNOTATION_HEADER, IMAGE_LIST_HEADER,
-                                   FashionAIRecords, format_cell)
+                                   format_cell)
 from fashionai_core.keypoints import CATEGORY_KEYPOINTS, KEYPOINT_NAMES
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -42,11 +42,6 @@ DETECTOR_CONFIG = (
     'rtmdet_tiny_garment_320.py')
 MIM = Path(sys.executable).parent / 'mim'
 SHARED_ANNOTATIONS = REPO_ROOT.parent / 'shared' / 'fashionai' / 'annotations'
-
-
-def rows_as_records(rows: Sequence[Sequence[str]]) -> FashionAIRecords:
-    """In-memory records of well-formed annotation rows (no file)."""
-    return csv_io.records_from_rows(rows)
 
 
 def call_tool(tool: Path, *args) -> int:

@@ -1,8 +1,8 @@
 import numpy as np
 
 from fashionai_core.baselines import constant_predictions, mean_layouts
+from fashionai_core.csv_io import records_from_rows
 from fashionai_core.keypoints import CATEGORIES, KEYPOINT_NAMES
-from fixtures import rows_as_records
 
 SKIRT = CATEGORIES.index('skirt')
 HEM_L = KEYPOINT_NAMES.index('hemline_left')
@@ -19,7 +19,7 @@ def skirt_row(waist_left, hem_left_v=1):
 
 
 def test_mean_over_annotated_points_only():
-    records = rows_as_records(
+    records = records_from_rows(
         [skirt_row((100, 40)),
          skirt_row((200, 60), hem_left_v=-1)])
     layouts = mean_layouts(records)
@@ -30,7 +30,7 @@ def test_mean_over_annotated_points_only():
 
 
 def test_every_image_of_a_category_gets_the_same_layout():
-    records = rows_as_records([skirt_row((100, 40)), skirt_row((200, 60))])
+    records = records_from_rows([skirt_row((100, 40)), skirt_row((200, 60))])
     predictions = constant_predictions(mean_layouts(records), records)
     np.testing.assert_array_equal(predictions[0], predictions[1])
     assert predictions[0, WAIST_L].tolist() == [150, 50]

@@ -8,16 +8,15 @@ import cv2
 import numpy as np
 import pytest
 
-from fashionai_core.csv_io import (read_fashionai_csv, write_annotations,
-                                   write_submission)
+from fashionai_core.csv_io import (read_fashionai_csv, records_from_rows,
+                                   write_annotations, write_submission)
 from fashionai_core.keypoints import CATEGORIES
 from fashionai_core.label_check import check_against_predictions, check_labels
 from fashionai_core.synthetic import synthetic_row
 from fashionai_core.synthetic.label_noise import inject_label_noise
 from conftest import requires_shared
 from fixtures import (CONFIG_DIR, SHARED_ANNOTATIONS, TOOLS, best_checkpoint,
-                      mim, rows_as_records, run_checked, run_python,
-                      tiny_config, write_split)
+                      mim, run_checked, run_python, tiny_config, write_split)
 
 CHECK = TOOLS / 'check_labels.py'
 
@@ -27,7 +26,7 @@ def noisy(tmp_path_factory):
     """60 synthetic rows per category, 5% mirrored, 5% moved, 2% with a
     point at another's place; the file, its rows, what was injected and the
     clean rows."""
-    records = rows_as_records([
+    records = records_from_rows([
         synthetic_row(0, 'train', c, i) for c in CATEGORIES for i in range(60)
     ])
     noisy, injected = inject_label_noise(records,
@@ -163,7 +162,7 @@ def test_the_sheet_draws_the_suspects_it_can_read(tmp_path):
 def test_a_point_far_from_its_place_is_found():
     """A point moved by two normalizers stands out of any garment's
     spread (moves of 0.2-0.6 do not: docs/label_cleaning.md)."""
-    records = rows_as_records(
+    records = records_from_rows(
         [synthetic_row(1, 'train', 'blouse', i) for i in range(80)])
     row, point = 7, 0  # neckline_left
     distance = np.linalg.norm(records.keypoints[row, 5] -

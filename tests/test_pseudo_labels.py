@@ -10,7 +10,7 @@ from mmengine.registry import init_default_scope
 from mmpose.registry import DATASETS
 
 import fashionai_dataset  # noqa: F401  (registers the plugin)
-from fashionai_core.csv_io import read_fashionai_csv
+from fashionai_core.csv_io import read_fashionai_csv, records_from_rows
 from fashionai_core.keypoints import KEYPOINT_NAMES
 from fixtures import (CONFIG_DIR, TOOLS, best_checkpoint, mim, run_checked,
                       run_python, set_cells, tiny_config, write_split,
@@ -347,11 +347,10 @@ def test_a_predicted_point_outside_its_image_is_dropped():
     would stop training."""
     from fashionai_core.keypoints import KEYPOINT_NAMES
     from fashionai_core.pseudo_labels import pseudo_label_visibility
-    from fixtures import rows_as_records
     cells = ['-1_-1_-1'] * len(KEYPOINT_NAMES)
     cells[0] = '500_10_1'  # neckline_left, right of a 120-pixel-wide image
     cells[1] = '60_10_1'
-    records = rows_as_records([['Images/blouse/a.jpg', 'blouse'] + cells])
+    records = records_from_rows([['Images/blouse/a.jpg', 'blouse'] + cells])
     records.scores = np.ones((1, len(KEYPOINT_NAMES)))
     visibility = pseudo_label_visibility(records, None, np.array([[120, 96]]))
     assert visibility[0, :2].tolist() == [-1, 1]

@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pytest
 
-from fashionai_core.csv_io import read_fashionai_csv
+from fashionai_core.csv_io import read_fashionai_csv, records_from_rows
 from fashionai_core.keypoints import (CATEGORIES, CATEGORY_KEYPOINTS,
                                       KEYPOINT_NAMES)
 from fashionai_core.synthetic import (generate_synthetic, load_shape_model,
@@ -14,7 +14,7 @@ from fashionai_core.synthetic.shape_model import (DEFAULT_SHAPE_MODEL,
                                                   fit_shape_model,
                                                   normalizer_stats)
 from conftest import requires_shared
-from fixtures import SHARED_ANNOTATIONS, TOOLS, heavy_imports, rows_as_records
+from fixtures import SHARED_ANNOTATIONS, TOOLS, heavy_imports
 
 
 def test_render_is_deterministic():
@@ -38,7 +38,7 @@ def test_images_long_side_512_some_not_square():
 
 @pytest.mark.parametrize('category', CATEGORIES)
 def test_statistics_match_the_real_sample(category):
-    records = rows_as_records(
+    records = records_from_rows(
         [synthetic_row(0, 'train', category, i) for i in range(400)])
     synthetic = normalizer_stats(records, category)
     real = load_shape_model()[category].real_stats
@@ -125,7 +125,7 @@ def test_scenes_hold_a_smaller_garment_sometimes_beside_another():
         image, row = render_sample(0, 'train', 'blouse', index, scenes=True)
         assert row == synthetic_row(0, 'train', 'blouse', index, scenes=True)
         assert row[0] != synthetic_row(0, 'train', 'blouse', index)[0]
-        records = rows_as_records([row])
+        records = records_from_rows([row])
         present = records.visibility[0] >= 0
         points = records.keypoints[0][present]
         height, width = image.shape[:2]
@@ -141,7 +141,7 @@ def test_scenes_hold_a_smaller_garment_sometimes_beside_another():
     assert np.median(np.max(extents, axis=1)) < 0.5
     assert 10 <= len(distractors) <= 30
     # the plain data is what it was: the garment spans most of the image
-    plain = rows_as_records(
+    plain = records_from_rows(
         [synthetic_row(0, 'train', 'blouse', i) for i in range(40)])
     plain_extents = [
         np.ptp(p[v >= 0], axis=0).max() / 512
