@@ -16,7 +16,8 @@ from fashionai_core.synthetic import synthetic_row
 from fashionai_core.synthetic.label_noise import inject_label_noise
 from conftest import requires_shared
 from fixtures import (CONFIG_DIR, SHARED_ANNOTATIONS, TOOLS, best_checkpoint,
-                      mim, run_checked, run_python, tiny_config, write_split)
+                      mim, run_checked, run_mim, run_python, tiny_config,
+                      write_split)
 
 CHECK = TOOLS / 'check_labels.py'
 
@@ -263,7 +264,6 @@ def test_left_out_rows_and_the_competitors_rule_train(tmp_path):
     work = tmp_path / 'bad'
     config = tiny_config(
         CONFIG_DIR / 'hrnet_w32_blouse_cleaned.py', work, data_root=data)
-    from fixtures import run_mim
     result = run_mim('train', 'mmpose', config.name, cwd=tmp_path)
     assert result.returncode != 0
     assert ('data/fashionai/train/suspects.csv, line 1: no image_id column'

@@ -345,7 +345,6 @@ def test_the_pseudo_labelled_share_repeats_the_labelled_rows(tmp_path):
 def test_a_predicted_point_outside_its_image_is_dropped():
     """docs/bad_input.md: such a point becomes -1_-1_-1, as a label there
     would stop training."""
-    from fashionai_core.keypoints import KEYPOINT_NAMES
     from fashionai_core.pseudo_labels import pseudo_label_visibility
     cells = ['-1_-1_-1'] * len(KEYPOINT_NAMES)
     cells[0] = '500_10_1'  # neckline_left, right of a 120-pixel-wide image

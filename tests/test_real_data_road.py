@@ -8,7 +8,9 @@ import pytest
 from fashionai_core.csv_io import read_fashionai_csv
 from fashionai_core.synthetic.download import ANSWERS, KEPT_ANSWERS, RELEASES
 from fixtures import (BASE_CONFIG, TOOLS, best_checkpoint, mim, run_checked,
-                      run_python, set_cells, tiny_config, write_test_list)
+                      run_python, set_cells, tiny_config,
+                      write_answered_test_split, write_csv, write_split,
+                      write_test_list)
 
 PREPARE = TOOLS / 'dataset_converters' / 'prepare_data.py'
 
@@ -130,7 +132,6 @@ def test_every_conflict_is_listed_in_one_run(tmp_path):
     """22 images annotated differently in two releases: one refusal lists
     the first 20 and counts the rest; nothing has to be rerun to find
     them."""
-    from fixtures import write_csv, write_split
     first = tmp_path / 'first'
     csv = write_split(first, ['blouse'], 22)
     second = tmp_path / 'second'
@@ -150,7 +151,6 @@ def test_every_conflict_is_listed_in_one_run(tmp_path):
 def test_a_point_outside_its_image_leaves_its_row_out(tmp_path):
     """Named with the download's file and line, instead of stopping
     `mim train` later at the generated CSV."""
-    from fixtures import write_split
     train = tmp_path / 'train'
     csv = write_split(train, ['blouse'], 3, size=(96, 80))
     set_cells(csv, 2, {2: '97_10_1'})  # neckline_left one pixel past 96
@@ -211,7 +211,6 @@ def test_release_names_are_read_literally_and_outer_folders_work(tmp_path):
     (brackets a glob reads as a character class); the outer folder of an
     archive finds its one release inside; a folder a level too high is
     refused naming the ones below it that would qualify."""
-    from fixtures import write_answered_test_split, write_split
     download = tmp_path / 'download'
     warm_up = download / '[update] warm_up_train_20180222'
     write_split(
@@ -233,7 +232,6 @@ def test_release_names_are_read_literally_and_outer_folders_work(tmp_path):
 
 
 def test_answered_test_lists_join_the_pool_on_request(tmp_path):
-    from fixtures import write_answered_test_split, write_split
     train = tmp_path / 'fashionAI_key_points_train_20180227' / 'train'
     write_split(train, ['blouse'], 4)
     answered = tmp_path / 'fashionAI_key_points_test_a_20180227' / 'test'
@@ -253,7 +251,6 @@ def test_answered_test_lists_join_the_pool_on_request(tmp_path):
 
 
 def test_one_picture_under_two_names_is_found_by_its_bytes(tmp_path):
-    from fixtures import write_answered_test_split, write_csv, write_split
     train = tmp_path / 'train'
     csv = write_split(train, ['blouse'], 3)
     rows = [line.split(',') for line in csv.read_text().splitlines()]
@@ -290,7 +287,6 @@ def test_answers_are_checked_against_their_list(tmp_path):
     it does not list, or in another category, stops naming its line; a
     point outside its image is left out and listed; images without an
     answer are counted, with or without --train-on-answers."""
-    from fixtures import write_answered_test_split, write_csv, write_split
     train = tmp_path / 'train'
     write_split(train, ['trousers'], 4)
     test = write_answered_test_split(tmp_path / 'test', ['blouse', 'skirt'], 2)
@@ -329,7 +325,6 @@ def test_answers_are_checked_against_their_list(tmp_path):
 
 
 def test_what_leaves_nothing_to_train_on_is_refused(tmp_path):
-    from fixtures import write_split
     train = tmp_path / 'download' / 'fashionAI_key_points_train_20180227'
     write_split(train / 'train', ['blouse'], 3)
     out = tmp_path / 'out'
