@@ -13,13 +13,12 @@ from mmpose.models.heads import HeatmapHead
 from mmpose.models.utils.tta import flip_heatmaps
 from mmpose.registry import DATASETS, MODELS
 
-from fashionai_core.keypoints import (CATEGORY_INDEX, CATEGORY_KEYPOINTS,
-                                      KEYPOINT_NAMES)
+from fashionai_core.keypoints import (CATEGORIES, CATEGORY_INDEX,
+                                      CATEGORY_KEYPOINTS, KEYPOINT_NAMES)
 from fashionai_core.normalized_error import normalized_errors, summarize
 from fashionai_dataset.models import undo_rotation
 from fixtures import CONFIG_DIR, mim_test, tta_config, write_split
 
-CATEGORIES_TTA = ('blouse', 'outwear', 'dress', 'skirt', 'trousers')
 ROTATIONS = (-10.0, 0.0, 10.0)
 
 
@@ -168,7 +167,7 @@ def test_undo_rotation_turns_points_about_the_center():
 
 
 @pytest.mark.parametrize('family', ['hrnet_w32', 'res50'])
-@pytest.mark.parametrize('category', CATEGORIES_TTA)
+@pytest.mark.parametrize('category', CATEGORIES)
 def test_tta_configs_wrap_the_plain_model(family, category):
     tta = Config.fromfile(str(CONFIG_DIR / f'{family}_{category}_tta.py'))
     plain = Config.fromfile(str(CONFIG_DIR / f'{family}_{category}.py'))
