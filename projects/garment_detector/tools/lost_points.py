@@ -89,29 +89,25 @@ def main(argv: Optional[List[str]] = None) -> int:
         for points, visibility, (
             width, height) in zip(records.keypoints, records.visibility, sizes)
     ]
+    # each image's best box of its category inside it, at any score
+    found = [
+        box_in_image(detections, image_id, category, width, height)
+        for image_id, category, (
+            width, height) in zip(records.image_ids, records.categories, sizes)
+    ]
     results, fallbacks = {}, {}
     for thr in args.score_thrs:
-        boxes: List[Optional[np.ndarray]] = []
-        for image_id, category, (width, height) in zip(records.image_ids,
-                                                       records.categories,
-                                                       sizes):
-            found = box_in_image(detections, image_id, category, width, height,
-                                 thr)
-            boxes.append(None if found is None else found.bbox)
+        boxes = [None if f is None or f.score < thr else f.bbox for f in found]
         name = f'detector, score >= {thr:g}'
         fallbacks[name] = sum(box is None for box in boxes)
         results[name] = lost_point_rates(records, boxes, sizes, args.paddings)
     results['true box'] = lost_point_rates(records, true_boxes, sizes,
                                            args.paddings)
     fallbacks['true box'] = 0
-    ious = []
-    for image_id, category, true, (width,
-                                   height) in zip(records.image_ids,
-                                                  records.categories,
-                                                  true_boxes, sizes):
-        found = box_in_image(detections, image_id, category, width, height)
-        if found is not None and true is not None:
-            ious.append(box_iou(found.bbox, true))
+    ious = [
+        box_iou(f.bbox, true) for f, true in zip(found, true_boxes)
+        if f is not None and true is not None
+    ]
     print(f'{len(records)} images')
     if ious:
         print(f'IoU of the detector\'s best box with the true box: median '
