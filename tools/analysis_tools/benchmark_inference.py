@@ -1,6 +1,7 @@
-"""Network images per second at inference, batch 1 and 8, in one run:
-PyTorch, and onnxruntime on the exported network, in float32 and int8;
-and the onnxruntime predictor's own time around the network.
+"""Images per second at inference: PyTorch, onnxruntime float32 and int8.
+
+Batch 1 and 8 in one run, and the onnxruntime predictor's own time around
+the network.
 
 Usage:
     python tools/analysis_tools/benchmark_inference.py [--configs CONFIG ...]

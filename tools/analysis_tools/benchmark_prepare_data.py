@@ -1,5 +1,4 @@
-"""Wall time and peak memory of prepare_data.py on a download of the real
-size.
+"""Wall time and peak memory of prepare_data.py on a real-size download.
 
 Usage:
     python tools/analysis_tools/benchmark_prepare_data.py
