@@ -20,7 +20,9 @@ imports ``mmpose.models``:
    its one line instead of a traceback through the runner.
 3. :mod:`.cpu_distributed` replaces ``mmengine.dist.utils._init_dist_pytorch``
    where no GPU is usable, skipping its ``torch.cuda.set_device``, so that
-   ``--launcher pytorch`` runs on CPUs with the gloo backend.
+   ``--launcher pytorch`` runs on CPUs with the gloo backend, and destroying
+   the process group at exit (MMPose's scripts do not; gloo's threads then
+   may abort the interpreter's end).
 
 Each does nothing where its gap is absent; importing twice changes nothing.
 """

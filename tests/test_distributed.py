@@ -9,11 +9,15 @@ bit-exact rather than approximate: one thread per process (torchrun's
 default, set for the single process too) and batches of one image, so that
 every image sees the same arithmetic in every run.
 """
+import os
 import re
+import socket
 
 import pytest
+import torch
 
-from fixtures import BASE_CONFIG, mim, mim_test, tiny_config, write_data
+from fixtures import (BASE_CONFIG, mim, mim_test, run_checked, tiny_config,
+                      write_data)
 
 # gloo instead of nccl; and DDP without device_ids, as it wants for a model on
 # the CPU (mmengine passes device_ids=[LOCAL_RANK] unless told otherwise)
@@ -140,3 +144,33 @@ optim_wrapper = dict(optimizer=dict(lr=1e-2))
         metric(single, 'NE'), abs=1e-6)
     # the validation during training saw the weights saved at that epoch
     assert metric(log, 'NE') == pytest.approx(metric(single, 'NE'), abs=1e-6)
+
+
+@pytest.mark.skipif(
+    torch.cuda.is_available(), reason='the CPU path is not installed here')
+def test_the_process_group_is_destroyed_at_exit():
+    """MMPose's scripts never destroy the process group; left to the
+    interpreter's end, gloo's threads now and then abort it (SIGABRT after
+    the run's work). The patched launcher destroys it at exit."""
+    code = '''
+import atexit, torch
+atexit.register(lambda: print('at exit:', torch.distributed.is_initialized()))
+import fashionai_patches
+from mmengine.dist import init_dist
+init_dist('pytorch', backend='gloo')
+print('running:', torch.distributed.is_initialized())
+'''
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        port = probe.getsockname()[1]
+    env = dict(
+        os.environ,
+        RANK='0',
+        LOCAL_RANK='0',
+        WORLD_SIZE='1',
+        MASTER_ADDR='127.0.0.1',
+        MASTER_PORT=str(port))
+    result = run_checked('-c', code, env=env)
+    assert result.stdout.split() == [
+        'running:', 'True', 'at', 'exit:', 'False'
+    ]
