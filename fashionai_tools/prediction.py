@@ -231,9 +231,10 @@ def check_outputs(args: argparse.Namespace, image_list: str,
 
 def print_listed(lines: List[str], indent: str = '', file=None) -> None:
     """The first :data:`MAX_LISTED` of ``lines``, then how many more."""
-    more = len(lines) - MAX_LISTED
-    for line in lines[:MAX_LISTED] + [f'... and {more} more'] * (more > 0):
+    for line in lines[:MAX_LISTED]:
         print(indent + line, file=file)
+    if len(lines) > MAX_LISTED:
+        print(f'{indent}... and {len(lines) - MAX_LISTED} more', file=file)
 
 
 def predict_records(args: argparse.Namespace, checkpoints: Dict[str,

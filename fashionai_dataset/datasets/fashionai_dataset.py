@@ -279,21 +279,23 @@ class FashionAIDataset(BaseCocoStyleDataset):
         """``rows`` less those ``exclude_file`` lists and, with
         ``drop_occluded``, those with an occluded point; both counted in
         the log."""
-        excluded = read_excluded_ids(
-            self.exclude_file) if self.exclude_file else ()
-        for wanted, left_out, reason in (
-            (self.exclude_file, lambda r: records.image_ids[r] in excluded,
-             f', listed in {self.exclude_file}'),
-            (self.drop_occluded, lambda r: (records.visibility[r] == 0).any(),
-             ' for an occluded point (drop_occluded)')):
-            if wanted:
-                kept = [r for r in rows if not left_out(r)]
-                print_log(
-                    f'FashionAIDataset({self.category}): '
-                    f'{len(rows) - len(kept)} of {len(rows)} rows left out'
-                    f'{reason}',
-                    logger='current')
-                rows = kept
+        if self.exclude_file:
+            excluded = read_excluded_ids(self.exclude_file)
+            kept = [r for r in rows if records.image_ids[r] not in excluded]
+            print_log(
+                f'FashionAIDataset({self.category}): {len(rows) - len(kept)}'
+                f' of {len(rows)} rows left out, listed in '
+                f'{self.exclude_file}',
+                logger='current')
+            rows = kept
+        if self.drop_occluded:
+            kept = [r for r in rows if not (records.visibility[r] == 0).any()]
+            print_log(
+                f'FashionAIDataset({self.category}): {len(rows) - len(kept)}'
+                f' of {len(rows)} rows left out for an occluded point '
+                '(drop_occluded)',
+                logger='current')
+            rows = kept
         return rows
 
     def _bbox(self, points: np.ndarray, width: int, height: int) -> np.ndarray:
