@@ -61,5 +61,14 @@ param_scheduler = [
         gamma=0.2,
         by_epoch=True)
 ]
-custom_hooks = _base_.custom_hooks[:-1]  # no PipelineSwitchHook
+custom_hooks = [
+    dict(type='SyncBuffersHook'),
+    dict(type='WeightsOnlyCheckpointHook'),
+    dict(
+        type='EMAHook',
+        ema_type='ExpMomentumEMA',
+        momentum=0.0002,
+        update_buffers=True,
+        priority=49),
+]
 default_hooks = dict(logger=dict(interval=10))

@@ -26,6 +26,17 @@ val_pipeline = pipeline_for_codec(_base_.val_pipeline, codec)
 tta_pipeline = pipeline_for_codec(_base_.tta_pipeline, codec)
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = test_dataloader = dict(dataset=dict(pipeline=val_pipeline))
-custom_hooks = _base_.custom_hooks[:-1] + [
-    dict(_base_.custom_hooks[-1], switch_pipeline=train_pipeline_stage2)
+custom_hooks = [
+    dict(type='SyncBuffersHook'),
+    dict(type='WeightsOnlyCheckpointHook'),
+    dict(
+        type='EMAHook',
+        ema_type='ExpMomentumEMA',
+        momentum=0.0002,
+        update_buffers=True,
+        priority=49),
+    dict(
+        type='mmdet.PipelineSwitchHook',
+        switch_epoch=180,
+        switch_pipeline=train_pipeline_stage2)
 ]

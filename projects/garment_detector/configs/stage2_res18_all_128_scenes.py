@@ -10,11 +10,28 @@ data_root = 'data/fashionai_scenes/'
 # split, as a fraction of the garment's extent: printed by
 # projects/cascade_refine/tools/measure_stage1_error.py
 stage1_error = 0.511
-# the base's training pipeline with this stage1_error
+crop_margin = 0.15
+
 train_pipeline = [
-    dict(step, stage1_error=stage1_error)
-    if step['type'] == 'CascadeCropJitter' else step
-    for step in _base_.train_pipeline
+    dict(type='LoadImage'),
+    dict(
+        type='CascadeCropJitter',
+        stage1_error=stage1_error,
+        margin=crop_margin),
+    dict(type='GetBBoxCenterScale', padding=1.0),
+    dict(type='RandomFlip', direction='horizontal'),
+    dict(
+        type='RandomBBoxTransform',
+        rotate_factor=30.0,
+        shift_prob=0.0,
+        scale_prob=0.0),
+    dict(
+        type='TopdownAffine',
+        input_size=_base_.codec['input_size'],
+        use_udp=False),
+    dict(type='ZeroWeightOutsideInput'),
+    dict(type='GenerateTarget', encoder=_base_.codec),
+    dict(type='PackPoseInputs')
 ]
 train_dataloader = dict(
     dataset=dict(data_root=data_root + 'train/', pipeline=train_pipeline))
